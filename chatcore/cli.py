@@ -1,0 +1,190 @@
+"""The ``chatcore`` command line. Heavy libraries are imported inside commands only, so
+``chatcore --help`` stays instant; plugins add commands through ``chatcore_register_cli``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from chatcore.errors import ChatcoreError
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any plugin imports TensorFlow
+
+config_option = click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="YAML config (default: $CHATCORE_CONFIG, ./chatcore.yaml, else built-in defaults).",
+)
+
+
+class ChatcoreGroup(click.Group):
+    """Turns ChatcoreError into one readable line and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ChatcoreError as exc:
+            click.echo(f"chatcore: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+def load_runtime(config_path: str | None):
+    """The runtime for a command: config resolved, plugins loaded, everything validated."""
+    from chatcore.config import resolve_config_path
+    from chatcore.runtime import Runtime
+
+    runtime = Runtime.load(resolve_config_path(config_path))
+    setup_logging(runtime.config.core.logging.level)
+    return runtime
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@click.group(cls=ChatcoreGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chatcore")
+def cli() -> None:
+    """chatcore: a chatbot on a trained LSTM QA model, with moderation, conversations and
+    plugin frontends (terminal REPL, Telegram)."""
+
+
+@cli.command()
+@config_option
+@click.option("--verbose", "-v", is_flag=True, help="Show confidence and fallback markers.")
+def chat(config_path: str | None, verbose: bool) -> None:
+    """Chat with the bot in the terminal (the config's frontend, default: repl)."""
+    runtime = load_runtime(config_path)
+    runtime.cli_options["verbose"] = verbose
+    asyncio.run(run_frontend(runtime, runtime.config.core.frontend))
+
+
+@cli.command()
+@click.argument("frontend", required=False)
+@config_option
+def serve(frontend: str | None, config_path: str | None) -> None:
+    """Serve the bot through a frontend (e.g. telegram) until interrupted."""
+    runtime = load_runtime(config_path)
+    asyncio.run(run_frontend(runtime, frontend or runtime.config.core.frontend))
+
+
+async def run_frontend(runtime, name: str) -> None:
+    frontend = runtime.build("frontend", name)
+    engine = runtime.build_engine()
+    async with engine:
+        await frontend.run(engine)
+
+
+@cli.command()
+@click.argument("question")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the reply as a JSON object.")
+@click.option("--chat", "chat_id", default=None, help="Keep context in this chat (stored).")
+def ask(question: str, config_path: str | None, as_json: bool, chat_id: str | None) -> None:
+    """Answer one QUESTION; with '-', answer each stdin line with one JSON object per line."""
+    runtime = load_runtime(config_path)
+    asyncio.run(_ask(runtime, question, as_json, chat_id))
+
+
+async def _ask(runtime, question: str, as_json: bool, chat_id: str | None) -> None:
+    from chatcore.types import Message
+
+    engine = runtime.build_engine(store=None if chat_id else "memory")
+    user = os.environ.get("USER", "local")
+    async with engine:
+        questions = _stdin_lines() if question == "-" else iter([question])
+        for text in questions:
+            message = Message("ask", chat_id or user, user, text)
+            reply = await engine.handle(message)
+            if as_json or question == "-":
+                click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
+            else:
+                click.echo(reply.text)
+
+
+def _stdin_lines():
+    for line in sys.stdin:
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield line
+
+
+@cli.command(name="plugins")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_command(config_path: str | None, as_json: bool) -> None:
+    """List loaded plugins, where they come from, their hooks and components."""
+    from dataclasses import asdict
+
+    from chatcore.plugins import describe_plugins
+
+    runtime = load_runtime(config_path)
+    infos = describe_plugins(runtime.plugin_manager, runtime.registry)
+    if as_json:
+        click.echo(json.dumps([asdict(i) for i in infos], indent=2))
+        return
+    for info in infos:
+        origin = "built-in" if info.builtin else (info.distribution or info.module)
+        version = f" {info.version}" if info.version else ""
+        click.echo(f"{info.name} ({origin}{version}) [{info.module}]")
+        click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
+        click.echo(f"  components: {', '.join(info.components) or '-'}")
+    disabled = sorted(runtime.plugin_manager.disabled)
+    if disabled:
+        click.echo(f"disabled: {', '.join(disabled)}")
+
+
+@cli.group(cls=ChatcoreGroup)
+def config() -> None:
+    """Check a config file or show the effective settings."""
+
+
+@config.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def config_check(path: str) -> None:
+    """Validate PATH and print it resolved, defaults filled in, secrets masked."""
+    from chatcore.config import dump_yaml
+
+    runtime = load_runtime(path)
+    click.echo(dump_yaml(runtime.resolved_config()), nl=False)
+    click.echo(f"# {path}: OK", err=True)
+
+
+@config.command("show")
+@config_option
+def config_show(config_path: str | None) -> None:
+    """Print the effective settings (built-in defaults unless a config is given)."""
+    from chatcore.config import dump_yaml
+
+    runtime = load_runtime(config_path)
+    click.echo(dump_yaml(runtime.resolved_config()), nl=False)
+
+
+def build_cli() -> click.Group:
+    """The CLI with every installed plugin's commands added."""
+    from chatcore.plugins import build_plugin_manager
+
+    disabled = [n for n in os.environ.get("CHATCORE_DISABLE_PLUGINS", "").split(",") if n]
+    pm = build_plugin_manager(disabled)
+    pm.hook.chatcore_register_cli(cli=cli)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        command = build_cli()
+    except ChatcoreError as exc:
+        click.echo(f"chatcore: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    command.main(args=argv, prog_name="chatcore")

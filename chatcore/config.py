@@ -1,0 +1,301 @@
+"""YAML config: load with line numbers, substitute ${ENV} secrets, validate with messages that
+name the file, the line and the dotted key."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from chatcore.errors import ConfigError
+from chatcore.registry import Registry
+from chatcore.settings import CoreSettings
+
+KeyPath = tuple[str | int, ...]
+ENV_PATTERN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+MASK = "***"
+
+
+@dataclass
+class Config:
+    """A loaded config: the raw mapping plus where each key came from."""
+
+    raw: dict[str, Any]
+    source: Path | None = None
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    secret_paths: set[KeyPath] = field(default_factory=set)
+    core: CoreSettings = field(default_factory=CoreSettings)
+    sections: dict[str, BaseModel] = field(default_factory=dict)
+
+    def where(self, path: KeyPath) -> str:
+        """'file:line' (or the best known prefix) for a key path, for error messages."""
+        name = str(self.source) if self.source else "<config>"
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return f"{name}:{line}"
+        return name
+
+    def error(self, path: KeyPath, problem: str) -> str:
+        dotted = dotted_key(path) or "(top level)"
+        return f"{self.where(path)}: {dotted}: {problem}"
+
+
+def dotted_key(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def resolve_config_path(option: str | os.PathLike | None) -> Path | None:
+    """The config to use: --config, then $CHATCORE_CONFIG, then ./chatcore.yaml, else defaults."""
+    if option:
+        return Path(option)
+    if os.environ.get("CHATCORE_CONFIG"):
+        return Path(os.environ["CHATCORE_CONFIG"])
+    local = Path("chatcore.yaml")
+    return local if local.is_file() else None
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    raw: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Read and parse a config file, or take a ``raw`` mapping (neither: all defaults).
+    Component sections are validated later, in ``validate_config``, once plugins are known."""
+    if path is not None:
+        config = _parse_file(Path(path))
+    else:
+        config = Config(raw=copy.deepcopy(raw or {}))
+    _substitute_env(config, os.environ if environ is None else environ)
+    config.core = _validate_model(config, CoreSettings, (), _core_part(config.raw))
+    return config
+
+
+def _parse_file(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}:1: the config must be a mapping of sections, not {_kind(raw)}")
+    lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _index_lines(node, (), lines)
+    return Config(raw=raw, source=path, lines=lines)
+
+
+def _index_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = (*path, key_node.value)
+            lines[key_path] = key_node.start_mark.line + 1
+            _index_lines(value_node, key_path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*path, index), lines)
+
+
+def _substitute_env(config: Config, environ: dict[str, str] | os._Environ) -> None:
+    """Replace ${VAR} and ${VAR:-default} in string values; a missing variable is an error."""
+    problems: list[str] = []
+
+    def visit(value: Any, path: KeyPath) -> Any:
+        if isinstance(value, dict):
+            return {k: visit(v, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [visit(v, (*path, i)) for i, v in enumerate(value)]
+        if not isinstance(value, str) or "${" not in value:
+            return value
+
+        def replace(match: re.Match) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in environ:
+                return environ[name]
+            if default is not None:
+                return default
+            problems.append(config.error(path, f"environment variable {name} is not set"))
+            return ""
+
+        config.secret_paths.add(path)
+        return ENV_PATTERN.sub(replace, value)
+
+    config.raw = visit(config.raw, ())
+    if problems:
+        raise ConfigError(problems)
+
+
+def _core_part(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k in CoreSettings.model_fields}
+
+
+def validate_config(config: Config, registry: Registry) -> Config:
+    """Check top-level keys against the core and the registered components, validate every
+    present component section, and check that named components exist."""
+    problems = _unknown_sections(config, registry)
+    for name, value in config.raw.items():
+        spec = registry.get_any(name) if name not in CoreSettings.model_fields else None
+        if spec is None:
+            continue
+        if spec.settings is None:
+            problems.append(config.error((name,), f"{spec.kind} {name!r} takes no settings"))
+            continue
+        try:
+            config.sections[name] = _validate_model(config, spec.settings, (name,), value)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_missing_components(config, registry))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _unknown_sections(config: Config, registry: Registry) -> list[str]:
+    known = [*CoreSettings.model_fields, *(spec.name for spec in registry)]
+    problems = []
+    for name in config.raw:
+        if name not in known:
+            problems.append(config.error((name,), "unknown key" + _suggest(str(name), known)))
+    return problems
+
+
+def _missing_components(config: Config, registry: Registry) -> list[str]:
+    core = config.core
+    wanted: list[tuple[KeyPath, str, str]] = [
+        (("responders", i), "responder", n) for i, n in enumerate(core.responders)
+    ]
+    wanted += [(("filters", "input", i), "filter", n) for i, n in enumerate(core.filters.input)]
+    wanted += [(("filters", "output", i), "filter", n) for i, n in enumerate(core.filters.output)]
+    wanted += [(("store",), "store", core.store)]
+    problems = []
+    for path, kind, name in wanted:
+        if registry.get(kind, name) is None:
+            options = [s.name for s in registry.of_kind(kind)]
+            listed = ", ".join(sorted(options)) or "none"
+            hint = _suggest(name, options) or f" (available: {listed})"
+            problems.append(config.error(path, f"no {kind} named {name!r}{hint}"))
+    return problems
+
+
+def section(config: Config, registry: Registry, name: str) -> BaseModel | None:
+    """The validated settings of one component; defaults when its section is absent."""
+    if name in config.sections:
+        return config.sections[name]
+    spec = registry.get_any(name)
+    if spec is None or spec.settings is None:
+        return None
+    config.sections[name] = _validate_model(config, spec.settings, (name,), {})
+    return config.sections[name]
+
+
+def _validate_model(config: Config, model: type[BaseModel], path: KeyPath, value: Any):
+    if value is None:
+        value = {}
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise ConfigError(
+            [config.error((*path, *err["loc"]), _describe(err, model)) for err in exc.errors()]
+        ) from None
+
+
+def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:
+    kind, got = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        options = _fields_at(model, err["loc"][:-1])
+        return "unknown key" + _suggest(str(err["loc"][-1]), options)
+    if kind == "missing":
+        return "required key is missing"
+    expected = _EXPECTED.get(kind.split("_")[0]) or _EXPECTED.get(kind)
+    if expected and not kind.endswith(("less_than", "greater_than", "less_than_equal")):
+        return f"expected {expected}, got {_kind(got)} {got!r}"
+    return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+
+
+_EXPECTED = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "a string",
+    "list": "a list",
+    "dict": "a mapping",
+    "model": "a mapping",
+    "path": "a file path",
+}
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: Any = model
+    for part in loc:
+        field_info = getattr(current, "model_fields", {}).get(part)
+        if field_info is None:
+            return []
+        current = field_info.annotation
+    return list(getattr(current, "model_fields", {}))
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def resolved(config: Config, registry: Registry) -> dict[str, Any]:
+    """The effective config, defaults filled in and secrets masked, for printing."""
+    out = config.core.model_dump(mode="json")
+    for spec in sorted(registry, key=lambda s: s.name):
+        if spec.settings is None:
+            continue
+        try:
+            out[spec.name] = section(config, registry, spec.name).model_dump(mode="json")
+        except ConfigError:
+            out[spec.name] = {"<incomplete>": "required keys are missing; see the docs"}
+    for path in config.secret_paths:
+        _mask(out, path)
+    return out
+
+
+def _mask(data: Any, path: KeyPath) -> None:
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    try:
+        if data[path[-1]] not in (None, ""):
+            data[path[-1]] = MASK
+    except (KeyError, IndexError, TypeError):
+        return
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(copy.deepcopy(data), sort_keys=False, allow_unicode=True)

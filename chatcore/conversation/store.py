@@ -1,0 +1,85 @@
+"""The store interface every conversation store implements (memory, sqlite, redis, ...).
+
+A chat is identified by its ``chat_key`` (``channel:chat_id``). A chat has one *current*
+conversation; ``reset`` starts a new one and keeps the old turns as history. All methods are
+coroutines so a store can do blocking I/O off the event loop.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Turn:
+    """One exchange: what the user said and what the bot answered, with the decisions made."""
+
+    chat_key: str
+    user_id: str
+    user_text: str
+    reply_text: str
+    confidence: float = 1.0
+    fallback: bool = False
+    source: str = ""
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    language: str | None = None
+    truncated: bool = False
+    created_at: float = field(default_factory=time.time)
+    conversation: int = 0  # assigned by the store: which conversation of the chat
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ConversationStore(abc.ABC):
+    """What the engine needs from a store. Implementations must make ``append_turn`` atomic:
+    after it returns the turn is durable and complete; if it raises, nothing was written."""
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect / create schema. Called once by the engine before the first message."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections. Called once when the engine stops."""
+
+    @abc.abstractmethod
+    async def append_turn(self, turn: Turn) -> None:
+        """Record one turn in the chat's current conversation, in one transaction."""
+
+    @abc.abstractmethod
+    async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
+        """The last ``limit`` turns of the current conversation, oldest first."""
+
+    @abc.abstractmethod
+    async def reset(self, chat_key: str) -> None:
+        """Start a new conversation for the chat; older turns stay as history."""
+
+    @abc.abstractmethod
+    async def forget_user(self, chat_key: str, user_id: str) -> int:
+        """Delete everything stored about one user in one chat; returns turns deleted."""
+
+    @abc.abstractmethod
+    async def get_setting(self, chat_key: str, key: str) -> str | None:
+        """A per-chat setting (e.g. ``lang``), or None."""
+
+    @abc.abstractmethod
+    async def set_setting(self, chat_key: str, key: str, value: str | None) -> None:
+        """Set (or with None, clear) a per-chat setting."""
+
+    @abc.abstractmethod
+    async def add_strike(self, chat_key: str, user_id: str, at: float) -> None:
+        """Record a moderation strike (a blocked message) for a user."""
+
+    @abc.abstractmethod
+    async def count_strikes(self, chat_key: str, user_id: str, since: float) -> int:
+        """Strikes of a user in a chat since a time."""
+
+    @abc.abstractmethod
+    async def set_muted_until(self, chat_key: str, user_id: str, until: float) -> None:
+        """Mute a user in a chat until a time (0 unmutes)."""
+
+    @abc.abstractmethod
+    async def muted_until(self, chat_key: str, user_id: str) -> float:
+        """The end of a user's mute in a chat, or 0."""

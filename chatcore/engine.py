@@ -1,0 +1,319 @@
+"""The engine: every message runs through one pipeline.
+
+limits -> commands -> input filters -> responder -> output filters -> store.
+Messages of one chat are handled in arrival order; different chats run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from chatcore.commands import Command, CommandContext, parse_command
+from chatcore.conversation.store import ConversationStore, Turn
+from chatcore.language import detect_language, localized
+from chatcore.limits import RateLimiter
+from chatcore.plugins import call_each
+from chatcore.settings import EngineSettings, FiltersSettings
+from chatcore.types import Action, Message, Reply, Verdict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Named:
+    """A built component with the name it was configured under."""
+
+    name: str
+    component: Any
+
+
+@dataclass
+class _Outcome:
+    """The pipeline's result before observers: the reply and the turn to store."""
+
+    reply: Reply
+    turn: Turn | None = None
+
+
+@dataclass
+class Engine:
+    store: ConversationStore
+    responders: list[Named]
+    input_filters: list[Named] = field(default_factory=list)
+    output_filters: list[Named] = field(default_factory=list)
+    commands: dict[str, Command] = field(default_factory=dict)
+    settings: EngineSettings = field(default_factory=EngineSettings)
+    filter_settings: FiltersSettings = field(default_factory=FiltersSettings)
+    plugin_manager: Any = None
+    clock: Callable[[], float] = time.time
+
+    def __post_init__(self) -> None:
+        limit = self.settings.rate_limit
+        self._rate_limiter = RateLimiter(limit.messages, limit.per_seconds)
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._chat_waiters: dict[str, int] = {}
+        self._started = False
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the store and components, then run the startup hooks."""
+        if self._started:
+            return
+        await self.store.open()
+        for named in self._components():
+            await _maybe_call(named.component, "start")
+        await self._lifecycle("chatcore_startup")
+        self._started = True
+
+    async def stop(self) -> None:
+        """Run the shutdown hooks, close components, then the store."""
+        if not self._started:
+            return
+        self._started = False
+        await self._lifecycle("chatcore_shutdown")
+        for named in self._components():
+            try:
+                await _maybe_call(named.component, "close")
+            except Exception:
+                log.exception("component %r failed to close", named.name)
+        await self.store.close()
+
+    async def __aenter__(self) -> Engine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def _components(self) -> list[Named]:
+        return [*self.responders, *self.input_filters, *self.output_filters]
+
+    async def _lifecycle(self, hook: str) -> None:
+        if self.plugin_manager is None:
+            return
+        for result in call_each(self.plugin_manager, hook, engine=self):
+            if inspect.isawaitable(result):
+                try:
+                    await result
+                except Exception:
+                    log.exception("a plugin failed in %s", hook)
+
+    # --- the pipeline ----------------------------------------------------------------------
+
+    async def handle(self, message: Message) -> Reply:
+        """Answer one message. Never raises for a plugin's fault: the user gets a polite reply."""
+        started = time.perf_counter()
+        self._observe("chatcore_on_message", message=message)
+        async with self._chat_lock(message.chat_key):
+            try:
+                outcome = await self._run(message)
+                if outcome.turn is not None:
+                    await self.store.append_turn(outcome.turn)
+            except Exception:
+                log.exception("pipeline failed for chat %s", message.chat_key)
+                outcome = _Outcome(self._error_reply(message.language))
+        reply = replace(outcome.reply, latency_ms=(time.perf_counter() - started) * 1000)
+        self._observe("chatcore_on_reply", message=message, reply=reply)
+        return reply
+
+    async def _run(self, message: Message) -> _Outcome:
+        message, truncated = self._truncate(message)
+        admin = self.is_admin(message)
+        if not admin:
+            limited = await self._check_limits(message)
+            if limited is not None:
+                return _Outcome(limited)
+        language = await self.language_for(message)
+        message = replace(message, language=language)
+        command = parse_command(message.text)
+        if command is not None:
+            return _Outcome(await self._run_command(message, *command, admin=admin))
+        return await self._answer(message, truncated, admin)
+
+    async def _answer(self, message: Message, truncated: bool, admin: bool) -> _Outcome:
+        verdicts, text = await self._filter("input", self.input_filters, message.text, message)
+        if any(v.action is Action.BLOCK for v in verdicts):
+            refusal = await self._refuse(message, admin, verdicts)
+            return _Outcome(refusal, self._turn(message, refusal, truncated, redacted=True))
+        message = replace(message, text=text)
+        context = await self.store.recent_turns(message.chat_key, self.settings.context_turns)
+        reply = await self._respond(message, context)
+        out_verdicts, reply_text = await self._filter(
+            "output", self.output_filters, reply.text, message
+        )
+        if any(v.action is Action.BLOCK for v in out_verdicts):
+            reply_text = self.fallback_text(message.language)
+            reply = replace(reply, fallback=True, kind="refusal")
+        reply = replace(reply, text=reply_text, verdicts=(*verdicts, *out_verdicts))
+        return _Outcome(reply, self._turn(message, reply, truncated))
+
+    def _truncate(self, message: Message) -> tuple[Message, bool]:
+        cap = self.settings.max_message_chars
+        if len(message.text) <= cap:
+            return message, False
+        return replace(message, text=message.text[:cap]), True
+
+    def is_admin(self, message: Message) -> bool:
+        return message.is_admin or message.user_id in self.settings.admins
+
+    async def language_for(self, message: Message) -> str:
+        """The chat's pinned language (``/lang``), else the frontend's hint, else detected."""
+        pinned = await self.store.get_setting(message.chat_key, "lang")
+        if pinned:
+            return pinned
+        default = message.language or self.settings.default_language
+        return detect_language(message.text, default)
+
+    async def _check_limits(self, message: Message) -> Reply | None:
+        muted_until = await self.store.muted_until(message.chat_key, message.user_id)
+        if muted_until > self.clock():
+            return Reply("", kind="muted", source="limits")
+        if not self._rate_limiter.allow(f"{message.channel}:{message.user_id}"):
+            text = localized(self.settings.rate_limited, detect_language(message.text))
+            return Reply(text, kind="limited", source="limits")
+        return None
+
+    async def _refuse(self, message: Message, admin: bool, verdicts: list[Verdict]) -> Reply:
+        """A blocked message: count a strike and mute after too many; one notice per mute."""
+        text = localized(self.settings.refusal, message.language)
+        if not admin:
+            strikes = self.settings.strikes
+            now = self.clock()
+            await self.store.add_strike(message.chat_key, message.user_id, now)
+            count = await self.store.count_strikes(
+                message.chat_key, message.user_id, now - strikes.window_seconds
+            )
+            if count >= strikes.max_strikes and strikes.mute_seconds > 0:
+                until = now + strikes.mute_seconds
+                await self.store.set_muted_until(message.chat_key, message.user_id, until)
+                text = localized(self.settings.muted, message.language)
+        return Reply(
+            text, confidence=1.0, kind="refusal", source="moderation", verdicts=tuple(verdicts)
+        )
+
+    async def _filter(
+        self, stage: str, filters: Sequence[Named], text: str, message: Message
+    ) -> tuple[list[Verdict], str]:
+        """Run filters in order; MASK rewrites the text for the next filter, BLOCK stops."""
+        verdicts: list[Verdict] = []
+        for named in filters:
+            verdict = await self._check_one(stage, named, text, message)
+            if verdict.action is not Action.ALLOW:
+                verdicts.append(verdict)
+            if verdict.action is Action.MASK and verdict.masked is not None:
+                text = verdict.masked
+            if verdict.action is Action.BLOCK:
+                break
+        return verdicts, text
+
+    async def _check_one(self, stage: str, named: Named, text: str, message: Message) -> Verdict:
+        try:
+            verdict = await named.component.check(text, message)
+            if verdict.filter:
+                return verdict
+            return replace(verdict, filter=named.name)
+        except Exception:
+            log.exception("%s filter %r failed", stage, named.name)
+            closed = getattr(self.filter_settings.on_error, stage) == "closed"
+            action = Action.BLOCK if closed else Action.FLAG
+            return Verdict(action, category="filter-error", filter=named.name)
+
+    async def _respond(self, message: Message, context: list[Turn]) -> Reply:
+        for named in self.responders:
+            try:
+                reply = await named.component.respond(message, context)
+            except Exception:
+                log.exception("responder %r failed", named.name)
+                return self._error_reply(message.language)
+            if reply is None:
+                continue
+            if not reply.source:
+                reply = replace(reply, source=named.name)
+            if reply.fallback:
+                reply = replace(reply, text=self.fallback_text(message.language))
+            return replace(reply, language=message.language)
+        return Reply(self.fallback_text(message.language), 0.0, True, "fallback")
+
+    def fallback_text(self, language: str | None) -> str:
+        return localized(self.settings.fallback, language, self.settings.default_language)
+
+    def _error_reply(self, language: str | None) -> Reply:
+        text = localized(self.settings.error_reply, language, self.settings.default_language)
+        return Reply(text, confidence=0.0, fallback=True, source="engine", kind="error")
+
+    async def _run_command(self, message: Message, name: str, args: str, *, admin: bool) -> Reply:
+        command = self.commands.get(name)
+        if command is None:
+            text = f"Unknown command /{name}. Type /help to see what I understand."
+            if message.language == "zh":
+                text = f"未知命令 /{name}。输入 /help 查看可用命令。"
+            return Reply(text, kind="command", source="commands")
+        if command.admin_only and not admin:
+            text = "Sorry, /%s is for admins only." % name
+            return Reply(text, kind="refusal", source=f"command:{name}")
+        ctx = CommandContext(message, name, args, self, message.language or "en")
+        try:
+            result = await command.handler(ctx)
+        except Exception:
+            log.exception("command /%s (plugin %r) failed", name, command.plugin)
+            return self._error_reply(message.language)
+        if isinstance(result, Reply):
+            return result
+        return Reply(str(result), kind="command", source=f"command:{name}")
+
+    def _turn(
+        self, message: Message, reply: Reply, truncated: bool, redacted: bool = False
+    ) -> Turn:
+        user_text = message.text
+        if redacted:
+            user_text = next((v.snippet for v in reply.verdicts if v.snippet), "[blocked]")
+        return Turn(
+            chat_key=message.chat_key,
+            user_id=message.user_id,
+            user_text=user_text,
+            reply_text=reply.text,
+            confidence=reply.confidence,
+            fallback=reply.fallback,
+            source=reply.source,
+            verdicts=[v.to_dict() for v in reply.verdicts],
+            language=message.language,
+            truncated=truncated,
+            created_at=message.received_at,
+        )
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _observe(self, hook: str, **kwargs: Any) -> None:
+        if self.plugin_manager is not None:
+            call_each(self.plugin_manager, hook, engine=self, **kwargs)
+
+    @asynccontextmanager
+    async def _chat_lock(self, chat_key: str) -> AsyncIterator[None]:
+        """One lock per chat, dropped when nobody waits, so idle chats cost nothing."""
+        lock = self._chat_locks.setdefault(chat_key, asyncio.Lock())
+        self._chat_waiters[chat_key] = self._chat_waiters.get(chat_key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._chat_waiters[chat_key] -= 1
+            if self._chat_waiters[chat_key] == 0:
+                del self._chat_waiters[chat_key]
+                del self._chat_locks[chat_key]
+
+
+async def _maybe_call(component: Any, method: str) -> None:
+    func = getattr(component, method, None)
+    if func is None:
+        return
+    result = func()
+    if inspect.isawaitable(result):
+        await result

@@ -1,0 +1,113 @@
+"""Every hook a chatcore plugin can implement, grouped by phase.
+
+Plugins implement hooks with ``@chatcore.hookimpl``. The ``register`` callbacks follow one
+signature for every component kind::
+
+    register(name, factory, *, settings=None, description="", **options)
+
+``factory(settings, runtime)`` builds the component; ``settings`` is an instance of the
+``settings`` model (a ``chatcore.Settings`` subclass) validated from the config section named
+after the component. Registration hooks run once per plugin manager; a plugin that raises is
+named in the error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from chatcore.engine import Engine
+    from chatcore.registry import Register
+    from chatcore.types import Message, Reply
+
+hookspec = pluggy.HookspecMarker("chatcore")
+hookimpl = pluggy.HookimplMarker("chatcore")
+
+
+# --- registration: plugins contribute components ------------------------------------------
+
+
+@hookspec
+def chatcore_register_frontends(register: Register) -> None:
+    """Register frontends (REPL, Telegram, HTTP, ...).
+
+    The factory returns an object with ``async run(engine)`` that serves until cancelled.
+    """
+
+
+@hookspec
+def chatcore_register_filters(register: Register) -> None:
+    """Register content filters.
+
+    The factory returns an object with ``async check(text, message) -> Verdict``; the config's
+    ``filters.input`` and ``filters.output`` lists pick which run, in order.
+    """
+
+
+@hookspec
+def chatcore_register_responders(register: Register) -> None:
+    """Register responders.
+
+    The factory returns an object with ``async respond(message, context) -> Reply | None``;
+    ``context`` is the recent turns of the conversation, oldest first. ``None`` passes the
+    message to the next responder in the config's ``responders`` list.
+    """
+
+
+@hookspec
+def chatcore_register_stores(register: Register) -> None:
+    """Register conversation stores (see ``chatcore.conversation.store.ConversationStore``)."""
+
+
+@hookspec
+def chatcore_register_commands(register: Register) -> None:
+    """Register chat commands such as ``/help``.
+
+    Here ``factory`` is the handler, ``async handler(ctx: CommandContext) -> str | Reply``;
+    options: ``usage`` (argument synopsis) and ``admin_only`` (bool).
+    """
+
+
+@hookspec
+def chatcore_register_cli(cli: click.Group) -> None:
+    """Add sub-commands to the ``chatcore`` command line (a click group).
+
+    Keep imports inside the command functions so ``chatcore --help`` stays instant.
+    """
+
+
+# --- lifecycle ------------------------------------------------------------------------------
+
+
+@hookspec
+def chatcore_startup(engine: Engine) -> Any:
+    """Called once after the engine and its components are built, before the first message.
+
+    May return an awaitable, which is awaited.
+    """
+
+
+@hookspec
+def chatcore_shutdown(engine: Engine) -> Any:
+    """Called once when the engine stops, before the store is closed. May return an awaitable."""
+
+
+# --- observers: logging, metrics, audit -------------------------------------------------------
+
+
+@hookspec
+def chatcore_on_message(message: Message, engine: Engine) -> None:
+    """Called for every incoming message before the pipeline runs. Return values are ignored;
+    an exception is logged and never reaches the user."""
+
+
+@hookspec
+def chatcore_on_reply(message: Message, reply: Reply, engine: Engine) -> None:
+    """Called with every reply (answers, command output, refusals, errors) after it is stored.
+
+    ``reply.verdicts`` holds every filter decision. Exceptions are logged and swallowed.
+    """

@@ -1,0 +1,1 @@
+"""Built-in plugin: the LSTM question-answering responder (being built: issue 3)."""

@@ -1,0 +1,106 @@
+"""Components contributed by plugins, indexed by kind and name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from chatcore.errors import PluginError
+
+KINDS = ("frontend", "filter", "responder", "store", "command")
+
+
+class Settings(BaseModel):
+    """Base class for component settings: unknown keys are errors, values are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class Register(Protocol):
+    def __call__(
+        self,
+        name: str,
+        factory: Callable[..., Any],
+        *,
+        settings: type[BaseModel] | None = None,
+        description: str = "",
+        **options: Any,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """One registered component: how to build it and what configures it."""
+
+    kind: str
+    name: str
+    factory: Callable[..., Any]
+    plugin: str
+    settings: type[BaseModel] | None = None
+    description: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Registry:
+    """All components by kind; a name may be registered once across all kinds, since it is
+    also the name of the component's config section."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, ComponentSpec] = {}
+
+    def register_callback(self, kind: str, plugin: str) -> Register:
+        """A ``register`` function bound to one plugin and kind, for a registration hook."""
+
+        def register(
+            name: str,
+            factory: Callable[..., Any],
+            *,
+            settings: type[BaseModel] | None = None,
+            description: str = "",
+            **options: Any,
+        ) -> None:
+            self.add(ComponentSpec(kind, name, factory, plugin, settings, description, options))
+
+        return register
+
+    def add(self, spec: ComponentSpec) -> None:
+        if not spec.name or not spec.name.replace("_", "").replace("-", "").isalnum():
+            raise PluginError(
+                f"plugin {spec.plugin!r} registered a {spec.kind} with an invalid name "
+                f"{spec.name!r}: use letters, digits, '-' and '_'"
+            )
+        if spec.settings is not None and not issubclass(spec.settings, BaseModel):
+            raise PluginError(
+                f"plugin {spec.plugin!r}: settings of {spec.kind} {spec.name!r} must be a "
+                "chatcore.Settings (pydantic) subclass"
+            )
+        old = self._specs.get(spec.name)
+        if old is not None:
+            raise PluginError(
+                f"{spec.kind} {spec.name!r} is registered twice: by plugin {old.plugin!r} "
+                f"(as a {old.kind}) and by plugin {spec.plugin!r}; rename one of them or "
+                f"disable a plugin with 'plugins: {{disabled: [{spec.plugin}]}}'"
+            )
+        self._specs[spec.name] = spec
+
+    def get_any(self, name: str) -> ComponentSpec | None:
+        return self._specs.get(name)
+
+    def get(self, kind: str, name: str) -> ComponentSpec | None:
+        spec = self._specs.get(name)
+        return spec if spec is not None and spec.kind == kind else None
+
+    def of_kind(self, kind: str) -> list[ComponentSpec]:
+        return [s for s in self._specs.values() if s.kind == kind]
+
+    def by_plugin(self, plugin: str) -> list[ComponentSpec]:
+        return [s for s in self._specs.values() if s.plugin == plugin]
+
+    def __iter__(self) -> Iterator[ComponentSpec]:
+        return iter(self._specs.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs

@@ -1,0 +1,120 @@
+"""Wiring: config + plugins -> components -> an Engine. One Runtime per process or test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chatcore.commands import Command
+from chatcore.config import Config, load_config, resolved, section, validate_config
+from chatcore.engine import Engine, Named
+from chatcore.errors import ConfigError, PluginError
+from chatcore.plugins import ChatcorePluginManager, build_plugin_manager, collect_components
+from chatcore.registry import Registry
+
+
+@dataclass
+class Runtime:
+    """Everything a command or frontend needs: the validated config, the plugins and their
+    components, and where data lives."""
+
+    config: Config
+    plugin_manager: ChatcorePluginManager
+    registry: Registry
+    cli_options: dict[str, Any] = field(default_factory=dict)  # e.g. chat --verbose
+
+    @classmethod
+    def load(
+        cls,
+        config_path: str | os.PathLike | None = None,
+        *,
+        raw: dict[str, Any] | None = None,
+        plugins: Iterable[tuple[str, object]] = (),
+        load_entrypoints: bool = True,
+        environ: dict[str, str] | None = None,
+    ) -> Runtime:
+        """Load a config file (or a ``raw`` mapping), its plugins, and validate it all."""
+        path = Path(config_path) if config_path else None
+        config = load_config(path, raw=raw, environ=environ)
+        disabled = config.core.plugins.disabled
+        pm = build_plugin_manager(disabled, plugins=plugins, load_entrypoints=load_entrypoints)
+        unknown = [name for name in disabled if name not in pm.available]
+        if unknown:
+            raise ConfigError(
+                [config.error(("plugins", "disabled"), f"no plugin named {n!r}") for n in unknown]
+            )
+        registry = collect_components(pm)
+        validate_config(config, registry)
+        return cls(config, pm, registry)
+
+    @property
+    def data_dir(self) -> Path:
+        """Where models, history and state live: config, then $CHATCORE_HOME, then the
+        platform's user data dir."""
+        if self.config.core.data_dir is not None:
+            return self.config.core.data_dir.expanduser()
+        if os.environ.get("CHATCORE_HOME"):
+            return Path(os.environ["CHATCORE_HOME"]).expanduser()
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("chatcore", appauthor=False))
+
+    def settings_for(self, name: str) -> Any:
+        return section(self.config, self.registry, name)
+
+    def build(self, kind: str, name: str) -> Any:
+        """Instantiate one component with its validated settings."""
+        spec = self.registry.get(kind, name)
+        if spec is None:
+            options = ", ".join(sorted(s.name for s in self.registry.of_kind(kind))) or "none"
+            raise ConfigError(f"no {kind} named {name!r} (available: {options})")
+        settings = self.settings_for(name)
+        try:
+            return spec.factory(settings, self)
+        except (ConfigError, PluginError):
+            raise
+        except Exception as exc:
+            if getattr(exc, "exit_code", None):  # a ChatcoreError subclass from the component
+                raise
+            raise PluginError(
+                f"plugin {spec.plugin!r} failed to build {kind} {name!r}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+
+    def commands(self) -> dict[str, Command]:
+        return {
+            spec.name: Command(
+                name=spec.name,
+                handler=spec.factory,
+                description=spec.description,
+                usage=spec.options.get("usage", ""),
+                admin_only=bool(spec.options.get("admin_only", False)),
+                plugin=spec.plugin,
+            )
+            for spec in self.registry.of_kind("command")
+        }
+
+    def build_engine(
+        self, *, store: str | None = None, responders: list[str] | None = None
+    ) -> Engine:
+        """An engine wired as the config says; ``store``/``responders`` override it."""
+        core = self.config.core
+        names = responders if responders is not None else core.responders
+        if "fallback" not in names and self.registry.get("responder", "fallback"):
+            names = [*names, "fallback"]  # the fallback responder always runs last
+        return Engine(
+            store=self.build("store", store or core.store),
+            responders=[Named(n, self.build("responder", n)) for n in names],
+            input_filters=[Named(n, self.build("filter", n)) for n in core.filters.input],
+            output_filters=[Named(n, self.build("filter", n)) for n in core.filters.output],
+            commands=self.commands(),
+            settings=core.engine,
+            filter_settings=core.filters,
+            plugin_manager=self.plugin_manager,
+        )
+
+    def resolved_config(self) -> dict[str, Any]:
+        return resolved(self.config, self.registry)

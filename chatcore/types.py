@@ -1,0 +1,86 @@
+"""The values that flow through the pipeline: Message in, Verdicts along the way, Reply out."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    """What a filter decided about a text."""
+
+    ALLOW = "allow"
+    FLAG = "flag"  # allowed, but recorded
+    MASK = "mask"  # allowed with the offending spans replaced
+    BLOCK = "block"  # never reaches the responder / the user
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One incoming text, as a frontend saw it."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+    text: str
+    language: str | None = None
+    is_admin: bool = False
+    message_id: str | None = None
+    received_at: float = field(default_factory=time.time)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chat_key(self) -> str:
+        """The key a conversation is stored under: unique across frontends."""
+        return f"{self.channel}:{self.chat_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A filter's decision about one text; `masked` is the text to use when action is MASK."""
+
+    action: Action = Action.ALLOW
+    category: str | None = None
+    filter: str = ""
+    masked: str | None = None
+    snippet: str = ""  # redacted evidence, never the full offending text
+
+    @property
+    def allowed(self) -> bool:
+        return self.action is not Action.BLOCK
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["action"] = self.action.value
+        return data
+
+
+ALLOW = Verdict()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the engine answers; `kind` tells frontends how to render it."""
+
+    text: str
+    confidence: float = 1.0
+    fallback: bool = False
+    source: str = ""
+    verdicts: tuple[Verdict, ...] = ()
+    latency_ms: float = 0.0
+    kind: str = "answer"  # answer | command | refusal | limited | error
+    language: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape `chatcore ask -` prints, one object per line."""
+        return {
+            "text": self.text,
+            "confidence": round(self.confidence, 4),
+            "fallback": self.fallback,
+            "source": self.source,
+            "verdicts": [v.to_dict() for v in self.verdicts],
+            "latency_ms": round(self.latency_ms, 3),
+            "kind": self.kind,
+        }

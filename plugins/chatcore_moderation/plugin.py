@@ -1,0 +1,1 @@
+"""Built-in plugin: chatcore_moderation (being built)."""
