@@ -74,10 +74,7 @@ def load_config(
 ) -> Config:
     """Read and parse a config file, or take a ``raw`` mapping (neither: all defaults).
     Component sections are validated later, in ``validate_config``, once plugins are known."""
-    if path is not None:
-        config = _parse_file(Path(path))
-    else:
-        config = Config(raw=copy.deepcopy(raw or {}))
+    config = _parse_file(Path(path)) if path is not None else Config(copy.deepcopy(raw or {}))
     _substitute_env(config, os.environ if environ is None else environ)
     config.core = _validate_model(config, CoreSettings, (), _core_part(config.raw))
     return config

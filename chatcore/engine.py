@@ -257,7 +257,7 @@ class Engine:
                 text = f"未知命令 /{name}。输入 /help 查看可用命令。"
             return Reply(text, kind="command", source="commands")
         if command.admin_only and not admin:
-            text = "Sorry, /%s is for admins only." % name
+            text = f"Sorry, /{name} is for admins only."
             return Reply(text, kind="refusal", source=f"command:{name}")
         ctx = CommandContext(message, name, args, self, message.language or "en")
         try:
