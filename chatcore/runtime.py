@@ -40,6 +40,7 @@ class Runtime:
         path = Path(config_path) if config_path else None
         config = load_config(path, raw=raw, environ=environ)
         disabled = config.core.plugins.disabled
+        plugins = [*plugins, *_import_modules(config)]
         pm = build_plugin_manager(disabled, plugins=plugins, load_entrypoints=load_entrypoints)
         unknown = [name for name in disabled if name not in pm.available]
         if unknown:
@@ -118,3 +119,20 @@ class Runtime:
 
     def resolved_config(self) -> dict[str, Any]:
         return resolved(self.config, self.registry)
+
+
+def _import_modules(config: Config) -> list[tuple[str, object]]:
+    """The plugin modules named in ``plugins.modules``, imported; errors name the module."""
+    import importlib
+
+    loaded = []
+    for index, dotted in enumerate(config.core.plugins.modules):
+        try:
+            loaded.append((dotted, importlib.import_module(dotted)))
+        except Exception as exc:
+            where = config.error(("plugins", "modules", index), "")
+            raise PluginError(
+                f"{where[:-2]} plugin module {dotted!r} failed to import: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+    return loaded

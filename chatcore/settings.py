@@ -33,6 +33,10 @@ DEFAULT_MUTED = {
 
 class PluginsSettings(Settings):
     disabled: list[str] = Field(default_factory=list, description="plugin names not to load")
+    modules: list[str] = Field(
+        default_factory=list,
+        description="extra plugin modules to load by import path (local, unpackaged plugins)",
+    )
 
 
 class RateLimitSettings(Settings):
