@@ -172,7 +172,8 @@ def validate_config(config: Config, registry: Registry) -> Config:
 
 
 def _unknown_sections(config: Config, registry: Registry) -> list[str]:
-    known = [*CoreSettings.model_fields, *(spec.name for spec in registry)]
+    sections = (spec.name for spec in registry if spec.kind != "command")
+    known = [*CoreSettings.model_fields, *sections]
     problems = []
     for name in config.raw:
         if name not in known:

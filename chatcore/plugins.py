@@ -116,7 +116,7 @@ def check_hooks(pm: pluggy.PluginManager) -> None:
         if not isinstance(caller, pluggy.HookCaller) or caller.has_spec():
             continue
         for impl in caller.get_hookimpls():
-            if impl.hookimpl_config.optionalhook:
+            if impl.optionalhook:
                 continue
             close = difflib.get_close_matches(hook_name, known, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""

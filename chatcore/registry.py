@@ -45,11 +45,11 @@ class ComponentSpec:
 
 
 class Registry:
-    """All components by kind; a name may be registered once across all kinds, since it is
-    also the name of the component's config section."""
+    """All components by kind. A component's name is also its config section, so it may be
+    registered once across all kinds; commands (which take no settings) have their own names."""
 
     def __init__(self) -> None:
-        self._specs: dict[str, ComponentSpec] = {}
+        self._specs: dict[tuple[bool, str], ComponentSpec] = {}
 
     def register_callback(self, kind: str, plugin: str) -> Register:
         """A ``register`` function bound to one plugin and kind, for a registration hook."""
@@ -77,20 +77,22 @@ class Registry:
                 f"plugin {spec.plugin!r}: settings of {spec.kind} {spec.name!r} must be a "
                 "chatcore.Settings (pydantic) subclass"
             )
-        old = self._specs.get(spec.name)
+        key = (spec.kind == "command", spec.name)
+        old = self._specs.get(key)
         if old is not None:
             raise PluginError(
                 f"{spec.kind} {spec.name!r} is registered twice: by plugin {old.plugin!r} "
                 f"(as a {old.kind}) and by plugin {spec.plugin!r}; rename one of them or "
                 f"disable a plugin with 'plugins: {{disabled: [{spec.plugin}]}}'"
             )
-        self._specs[spec.name] = spec
+        self._specs[key] = spec
 
     def get_any(self, name: str) -> ComponentSpec | None:
-        return self._specs.get(name)
+        """The component (not command) owning the config section ``name``."""
+        return self._specs.get((False, name))
 
     def get(self, kind: str, name: str) -> ComponentSpec | None:
-        spec = self._specs.get(name)
+        spec = self._specs.get((kind == "command", name))
         return spec if spec is not None and spec.kind == kind else None
 
     def of_kind(self, kind: str) -> list[ComponentSpec]:
@@ -101,6 +103,3 @@ class Registry:
 
     def __iter__(self) -> Iterator[ComponentSpec]:
         return iter(self._specs.values())
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._specs
