@@ -148,7 +148,7 @@ def test_config_must_be_a_mapping_and_must_exist(tmp_path):
     assert problems(tmp_path, "- a\n- b\n") == [
         f"{tmp_path}/bot.yaml:1: the config must be a mapping of sections, not a list"
     ]
-    with pytest.raises(ConfigError, match="nope.yaml: config file not found"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: config file not found"):
         Runtime.load(tmp_path / "nope.yaml")
 
 

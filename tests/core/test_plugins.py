@@ -55,7 +55,7 @@ def test_a_builtin_can_be_disabled_by_name():
 def test_disabling_an_unknown_plugin_is_a_config_error():
     from chatcore import ConfigError
 
-    with pytest.raises(ConfigError, match="plugins.disabled: no plugin named 'cor'"):
+    with pytest.raises(ConfigError, match=r"plugins\.disabled: no plugin named 'cor'"):
         make_runtime({"plugins": {"disabled": ["cor"]}})
 
 
