@@ -1,0 +1,46 @@
+"""pytest plugin (entry point ``pytest11``): fixtures for testing chatcore plugins.
+
+- ``chatcore_home``: a temporary data dir, exported as ``$CHATCORE_HOME``.
+- ``make_chat(config=None, *, plugins=(), **who)``: a started ``BotTester`` over an engine built
+  from ``config`` (a mapping, as the YAML would be) with every installed plugin loaded, plus
+  ``plugins`` given as (name, module-or-object) pairs; closed after the test.
+- ``chat``: ``make_chat()`` with the defaults and the memory store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatcore.testing.bot import BotTester
+from chatcore.testing.harness import make_runtime
+
+
+@pytest.fixture
+def chatcore_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "chatcore-home"
+    home.mkdir()
+    monkeypatch.setenv("CHATCORE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def make_chat(chatcore_home: Path) -> Iterator[Callable[..., BotTester]]:
+    bots: list[BotTester] = []
+
+    def factory(config: dict[str, Any] | None = None, *, plugins=(), **who: str) -> BotTester:
+        bot = BotTester(make_runtime(config, plugins=plugins), **who)
+        bots.append(bot)
+        return bot
+
+    yield factory
+    for bot in bots:
+        bot.close()
+
+
+@pytest.fixture
+def chat(make_chat: Callable[..., BotTester]) -> BotTester:
+    return make_chat()
