@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 from typing import Any
 
@@ -80,10 +82,31 @@ def serve(frontend: str | None, config_path: str | None) -> None:
 
 
 async def run_frontend(runtime, name: str) -> None:
+    """Serve until the frontend returns or SIGINT/SIGTERM arrives; either way the engine
+    stops cleanly (shutdown hooks run, the store is closed)."""
     frontend = runtime.build("frontend", name)
     engine = runtime.build_engine()
     async with engine:
-        await frontend.run(engine)
+        serving = asyncio.ensure_future(frontend.run(engine))
+        with _cancel_on_signals(serving):
+            try:
+                await serving
+            except asyncio.CancelledError:
+                if not serving.cancelled():
+                    raise
+
+
+@contextlib.contextmanager
+def _cancel_on_signals(task: asyncio.Future):
+    loop = asyncio.get_running_loop()
+    signals = [signal.SIGINT, signal.SIGTERM]
+    for sig in signals:
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 @cli.command()
