@@ -8,10 +8,12 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 .PHONY: setup chat test lint bench services
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml examples/chatcore-http/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# the example third-party plugin, installed as its own package (its tests run with ours)
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e examples/chatcore-http
 	touch $@
 
 # Trains the default model on the bundled corpus the first time, then opens the chat.
