@@ -165,6 +165,6 @@ def describe_plugins(pm: ChatcorePluginManager, registry: Registry) -> list[Plug
         dist, version = pm.origins.get(name, (None, None))
         module = plugin.__name__ if inspect.ismodule(plugin) else type(plugin).__module__
         hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or [])
-        components = [f"{s.kind}:{s.name}" for s in registry.by_plugin(name)]
+        components = sorted(f"{s.kind}:{s.name}" for s in registry.by_plugin(name))
         infos.append(PluginInfo(name, module, dist, version, dist == "chatcore", hooks, components))
     return infos

@@ -36,7 +36,7 @@ async def test_third_party_package_is_discovered_and_used(shout_site):
     infos = {i.name: i for i in describe_plugins(runtime.plugin_manager, runtime.registry)}
     shout = infos["shout"]
     assert (shout.distribution, shout.version, shout.builtin) == ("chatcore-shout", "1.2.3", False)
-    assert shout.components == ["responder:shout", "command:shout"]
+    assert shout.components == ["command:shout", "responder:shout"]
     assert shout.hooks == ["chatcore_register_commands", "chatcore_register_responders"]
     async with runtime.build_engine() as engine:
         chat = ChatHarness(engine)
