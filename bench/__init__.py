@@ -1,0 +1,1 @@
+"""Benchmarks: each module has ``main()`` printing a table; ``python -m bench`` runs them all."""

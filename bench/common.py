@@ -1,0 +1,51 @@
+"""Shared helpers for benchmarks: repeated timing with median/p95, and a plain table."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Timings of repeated runs, in milliseconds."""
+
+    samples: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    def __str__(self) -> str:
+        return f"{self.median:.3f} / {self.p95:.3f}"
+
+
+def time_runs(func: Callable[[], object], runs: int, warmup: int = 3) -> Stats:
+    """Call ``func`` ``warmup`` times untimed, then ``runs`` times timed."""
+    for _ in range(warmup):
+        func()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - started) * 1000)
+    return Stats(tuple(samples))
+
+
+def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table (readable in a terminal too)."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([f"### {title}", "", line(headers), rule, *map(line, cells), ""])
