@@ -17,12 +17,15 @@ class MemoryStore(ConversationStore):
     def __init__(self) -> None:
         self._turns: dict[str, list[Turn]] = defaultdict(list)
         self._conversation: dict[str, int] = defaultdict(int)
+        self._ids: dict[str, int] = defaultdict(int)
         self._settings: dict[tuple[str, str], str] = {}
         self._strikes: dict[tuple[str, str], list[float]] = defaultdict(list)
         self._mutes: dict[tuple[str, str], float] = {}
 
     async def append_turn(self, turn: Turn) -> None:
-        stored = replace(turn, conversation=self._conversation[turn.chat_key])
+        self._ids[turn.chat_key] += 1
+        conversation = self._conversation[turn.chat_key]
+        stored = replace(turn, conversation=conversation, id=self._ids[turn.chat_key])
         self._turns[turn.chat_key].append(stored)
 
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
@@ -34,6 +37,17 @@ class MemoryStore(ConversationStore):
 
     async def all_turns(self, chat_key: str) -> list[Turn]:
         return list(self._turns.get(chat_key, []))
+
+    async def chat_keys(self) -> list[str]:
+        return sorted(key for key, turns in self._turns.items() if turns)
+
+    async def prune(self, before: float) -> int:
+        removed = 0
+        for key, turns in self._turns.items():
+            kept = [t for t in turns if t.created_at >= before]
+            removed += len(turns) - len(kept)
+            self._turns[key] = kept
+        return removed
 
     async def reset(self, chat_key: str) -> None:
         self._conversation[chat_key] += 1

@@ -29,6 +29,7 @@ class Turn:
     truncated: bool = False
     created_at: float = field(default_factory=time.time)
     conversation: int = 0  # assigned by the store: which conversation of the chat
+    id: int | None = None  # assigned by the store: increases with each turn of a chat
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,3 +84,23 @@ class ConversationStore(abc.ABC):
     @abc.abstractmethod
     async def muted_until(self, chat_key: str, user_id: str) -> float:
         """The end of a user's mute in a chat, or 0."""
+
+    # --- operator tools (``chatcore history``); optional for third-party stores -------------
+
+    async def all_turns(self, chat_key: str) -> list[Turn]:
+        """Every stored turn of a chat, all conversations, oldest first."""
+        raise _unsupported(self, "all_turns")
+
+    async def chat_keys(self) -> list[str]:
+        """Every chat that has stored turns, sorted."""
+        raise _unsupported(self, "chat_keys")
+
+    async def prune(self, before: float) -> int:
+        """Delete turns created before ``before`` (a Unix time); returns turns deleted."""
+        raise _unsupported(self, "prune")
+
+
+def _unsupported(store: ConversationStore, method: str) -> Exception:
+    from chatcore.conversation.errors import StoreError
+
+    return StoreError(f"the {type(store).__name__} store does not support {method}()")

@@ -1,0 +1,327 @@
+"""The default store: one SQLite file in WAL mode, zero setup.
+
+All SQLite calls run on two dedicated threads, never on the event loop: one writer (every
+write is one transaction, so concurrent asyncio tasks are serialized safely) and one reader
+(WAL lets it read while the writer writes, so context reads do not queue behind writes). Other
+processes may read the same file at the same time (``chatcore history``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field
+
+from chatcore.conversation.common import StoreLimits, prepare_turn
+from chatcore.conversation.sqlite_schema import check_file, upgrade
+from chatcore.conversation.store import ConversationStore, Turn
+
+T = TypeVar("T")
+COLUMNS = (
+    "chat_key, user_id, user_text, reply_text, confidence, fallback, source, verdicts, "
+    "language, truncated, created_at, conversation, id"
+)
+
+
+class SqliteSettings(StoreLimits):
+    path: Path | None = Field(None, description="default: <data_dir>/conversations.db")
+    synchronous: Literal["normal", "full"] = Field(
+        "normal", description="normal survives process crashes; full also survives power loss"
+    )
+    busy_timeout_ms: int = Field(5000, ge=0, description="wait this long for another writer")
+    prune_interval_seconds: float = Field(3600, gt=0, description="how often retention runs")
+
+
+class _Worker:
+    """One thread owning one connection (sqlite3 connections stay on their thread)."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix=name)
+        self.conn: sqlite3.Connection | None = None
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, func, *args)
+
+    async def close(self) -> None:
+        if self.conn is not None:
+            await self.run(self.conn.close)
+            self.conn = None
+        self._executor.shutdown(wait=True)
+
+
+class SqliteStore(ConversationStore):
+    def __init__(self, path: Path, settings: SqliteSettings | None = None, clock=time.time):
+        self.path = Path(path)
+        self.settings = settings or SqliteSettings()
+        self.clock = clock
+        self._writer: _Worker | None = None
+        self._reader: _Worker | None = None
+        self._last_prune = 0.0
+        self._opening = asyncio.Lock()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Check the file is ours (or new), migrate it, then open the reader; prune old turns."""
+        async with self._opening:
+            if self._writer is not None:
+                return
+            writer, reader = _Worker("chatcore-sqlite-w"), _Worker("chatcore-sqlite-r")
+            try:
+                writer.conn = await writer.run(self._connect_writer)
+                reader.conn = await reader.run(self._connect, False)
+            except BaseException:
+                await writer.close()
+                await reader.close()
+                raise
+            self._writer, self._reader = writer, reader
+        await self._maybe_prune(force=True)
+
+    async def close(self) -> None:
+        writer, reader = self._writer, self._reader
+        self._writer = self._reader = None
+        for worker in (reader, writer):
+            if worker is not None:
+                await worker.close()
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {self.settings.busy_timeout_ms}")
+        conn.execute(f"PRAGMA synchronous = {self.settings.synchronous.upper()}")
+        if not create:
+            conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        check_file(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect(True)
+        try:
+            upgrade(conn, self.path)  # refuses foreign files before anything is written
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {self.settings.synchronous.upper()}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def _write(self, func: Callable[..., T], *args: Any) -> T:
+        if self._writer is None:
+            await self.open()
+        assert self._writer is not None
+        return await self._writer.run(_transaction, self._writer.conn, func, *args)
+
+    async def _read(self, func: Callable[..., T], *args: Any) -> T:
+        if self._reader is None:
+            await self.open()
+        assert self._reader is not None
+        return await self._reader.run(func, self._reader.conn, *args)
+
+    # --- turns -----------------------------------------------------------------------------
+
+    async def append_turn(self, turn: Turn) -> None:
+        await self._maybe_prune()
+        stored = prepare_turn(turn, self.settings.max_text_chars)
+        await self._write(_insert_turn, stored, self.settings.max_turns_per_chat)
+
+    async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
+        if limit <= 0:
+            return []
+        return await self._read(_recent_turns, chat_key, limit)
+
+    async def all_turns(self, chat_key: str) -> list[Turn]:
+        sql = f"SELECT {COLUMNS} FROM turns WHERE chat_key = ? ORDER BY id"
+        return await self._read(_select_turns, sql, (chat_key,))
+
+    async def chat_keys(self) -> list[str]:
+        return await self._read(_chat_keys)
+
+    async def reset(self, chat_key: str) -> None:
+        await self._write(_reset, chat_key)
+
+    async def forget_user(self, chat_key: str, user_id: str) -> int:
+        return await self._write(_forget_user, chat_key, user_id)
+
+    async def prune(self, before: float) -> int:
+        return await self._write(_prune, before, self.clock())
+
+    async def _maybe_prune(self, force: bool = False) -> None:
+        """Retention runs on open and then every ``prune_interval_seconds`` of writing."""
+        retention = self.settings.retention_seconds
+        now = self.clock()
+        if retention is None or (not force and now - self._last_prune < self._interval):
+            return
+        self._last_prune = now
+        await self.prune(now - retention)
+
+    @property
+    def _interval(self) -> float:
+        return self.settings.prune_interval_seconds
+
+    # --- settings, strikes, mutes ----------------------------------------------------------
+
+    async def get_setting(self, chat_key: str, key: str) -> str | None:
+        sql = "SELECT value FROM settings WHERE chat_key = ? AND key = ?"
+        return await self._read(_scalar, sql, (chat_key, key), None)
+
+    async def set_setting(self, chat_key: str, key: str, value: str | None) -> None:
+        await self._write(_set_setting, chat_key, key, value)
+
+    async def add_strike(self, chat_key: str, user_id: str, at: float) -> None:
+        sql = "INSERT INTO strikes (chat_key, user_id, at) VALUES (?, ?, ?)"
+        await self._write(_execute, sql, (chat_key, user_id, at))
+
+    async def count_strikes(self, chat_key: str, user_id: str, since: float) -> int:
+        sql = "SELECT count(*) FROM strikes WHERE chat_key = ? AND user_id = ? AND at >= ?"
+        return await self._read(_scalar, sql, (chat_key, user_id, since), 0)
+
+    async def set_muted_until(self, chat_key: str, user_id: str, until: float) -> None:
+        sql = "INSERT OR REPLACE INTO mutes (chat_key, user_id, until) VALUES (?, ?, ?)"
+        await self._write(_execute, sql, (chat_key, user_id, until))
+
+    async def muted_until(self, chat_key: str, user_id: str) -> float:
+        sql = "SELECT until FROM mutes WHERE chat_key = ? AND user_id = ?"
+        return float(await self._read(_scalar, sql, (chat_key, user_id), 0.0))
+
+
+# --- SQL, run on the worker threads ------------------------------------------------------------
+
+
+def _transaction(conn: sqlite3.Connection, func: Callable[..., T], *args: Any) -> T:
+    """One write = one transaction: all of it is committed, or none of it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = func(conn, *args)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: tuple) -> None:
+    conn.execute(sql, params)
+
+
+def _scalar(conn: sqlite3.Connection, sql: str, params: tuple, default: Any) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    return default if row is None or row[0] is None else row[0]
+
+
+def _conversation(conn: sqlite3.Connection, chat_key: str) -> int:
+    sql = "SELECT conversation FROM chats WHERE chat_key = ?"
+    return _scalar(conn, sql, (chat_key,), 0)
+
+
+def _insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> None:
+    conn.execute(
+        "INSERT INTO turns (chat_key, conversation, user_id, user_text, reply_text, confidence,"
+        " fallback, source, verdicts, language, truncated, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            turn.chat_key,
+            _conversation(conn, turn.chat_key),
+            turn.user_id,
+            turn.user_text,
+            turn.reply_text,
+            float(turn.confidence),
+            int(turn.fallback),
+            turn.source,
+            json.dumps(turn.verdicts, ensure_ascii=False, default=str),
+            turn.language,
+            int(turn.truncated),
+            float(turn.created_at),
+        ),
+    )
+    conn.execute(
+        "DELETE FROM turns WHERE chat_key = ?1 AND id <= (SELECT id FROM turns"
+        " WHERE chat_key = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        (turn.chat_key, keep),
+    )
+
+
+def _row_to_turn(row: tuple) -> Turn:
+    return Turn(
+        chat_key=row[0],
+        user_id=row[1],
+        user_text=row[2],
+        reply_text=row[3],
+        confidence=row[4],
+        fallback=bool(row[5]),
+        source=row[6],
+        verdicts=json.loads(row[7]),
+        language=row[8],
+        truncated=bool(row[9]),
+        created_at=row[10],
+        conversation=row[11],
+        id=row[12],
+    )
+
+
+def _select_turns(conn: sqlite3.Connection, sql: str, params: tuple) -> list[Turn]:
+    return [_row_to_turn(row) for row in conn.execute(sql, params)]
+
+
+def _recent_turns(conn: sqlite3.Connection, chat_key: str, limit: int) -> list[Turn]:
+    conn.execute("BEGIN")  # one snapshot for both queries
+    try:
+        current = _conversation(conn, chat_key)
+        sql = (
+            f"SELECT {COLUMNS} FROM turns WHERE chat_key = ? AND conversation = ?"
+            " ORDER BY id DESC LIMIT ?"
+        )
+        turns = _select_turns(conn, sql, (chat_key, current, limit))
+    finally:
+        conn.execute("COMMIT")
+    return turns[::-1]
+
+
+def _chat_keys(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT chat_key FROM turns ORDER BY chat_key")]
+
+
+def _reset(conn: sqlite3.Connection, chat_key: str) -> None:
+    conn.execute(
+        "INSERT INTO chats (chat_key, conversation) VALUES (?, 1)"
+        " ON CONFLICT (chat_key) DO UPDATE SET conversation = conversation + 1",
+        (chat_key,),
+    )
+
+
+def _forget_user(conn: sqlite3.Connection, chat_key: str, user_id: str) -> int:
+    deleted = conn.execute(
+        "DELETE FROM turns WHERE chat_key = ? AND user_id = ?", (chat_key, user_id)
+    ).rowcount
+    for table in ("strikes", "mutes"):
+        conn.execute(f"DELETE FROM {table} WHERE chat_key = ? AND user_id = ?", (chat_key, user_id))
+    return deleted
+
+
+def _set_setting(conn: sqlite3.Connection, chat_key: str, key: str, value: str | None) -> None:
+    if value is None:
+        conn.execute("DELETE FROM settings WHERE chat_key = ? AND key = ?", (chat_key, key))
+    else:
+        conn.execute(
+            "INSERT OR REPLACE INTO settings (chat_key, key, value) VALUES (?, ?, ?)",
+            (chat_key, key, value),
+        )
+
+
+def _prune(conn: sqlite3.Connection, before: float, now: float) -> int:
+    deleted = conn.execute("DELETE FROM turns WHERE created_at < ?", (before,)).rowcount
+    conn.execute("DELETE FROM strikes WHERE at < ?", (before,))
+    conn.execute("DELETE FROM mutes WHERE until < ?", (now,))
+    return deleted
+
+
+def build_sqlite_store(settings: SqliteSettings, runtime: Any) -> SqliteStore:
+    path = settings.path or Path(runtime.data_dir) / "conversations.db"
+    return SqliteStore(Path(path).expanduser(), settings)
