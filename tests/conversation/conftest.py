@@ -1,0 +1,112 @@
+"""Fixtures: a real redis-server on a free loopback port, stores of every kind, an echo bot."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from chatcore import Reply, hookimpl
+from chatcore.conversation.memory import MemoryStore
+from chatcore.conversation.redis_store import RedisSettings, RedisStore
+from chatcore.conversation.sqlite import SqliteSettings, SqliteStore
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis() -> tuple[subprocess.Popen, str]:
+    """A throwaway redis-server; fails loudly when it is not installed (CI installs it)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: run `make services` (apt install redis-server)")
+    port = free_port()
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"redis-server exited: {proc.stderr.read().decode(errors='replace')}")
+            time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"redis-server did not answer on port {port} within 10 s")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    proc, url = start_redis()
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A fresh key namespace per test, so tests share one server without seeing each other."""
+    return f"t{uuid.uuid4().hex[:8]}:"
+
+
+def redis_store(url: str, prefix: str, **limits) -> RedisStore:
+    return RedisStore(RedisSettings(url=url, key_prefix=prefix, **limits))
+
+
+async def _store_factory(request, tmp_path, prefix: str) -> AsyncIterator:
+    made = []
+
+    async def factory(**limits):
+        if request.param == "memory":
+            store = MemoryStore()
+        elif request.param == "sqlite":
+            path = tmp_path / f"conversations{len(made)}.db"
+            store = SqliteStore(path, SqliteSettings(**limits))
+        else:
+            store = redis_store(request.getfixturevalue("redis_url"), prefix, **limits)
+        await store.open()
+        made.append(store)
+        return store
+
+    factory.kind = request.param
+    yield factory
+    for store in made:
+        await store.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+async def make_store(request, tmp_path, redis_prefix) -> AsyncIterator:
+    """``await make_store(**limits)``: an opened store of each kind in turn (the contract tests
+    run against all of them); every store made is closed after the test."""
+    async for factory in _store_factory(request, tmp_path, redis_prefix):
+        yield factory
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def make_persistent_store(request, tmp_path, redis_prefix) -> AsyncIterator:
+    """``make_store`` for the stores with limits, retention and text hygiene."""
+    async for factory in _store_factory(request, tmp_path, redis_prefix):
+        yield factory
+
+
+class EchoBot:
+    """A test plugin: a responder that echoes the message and how much context it saw."""
+
+    @hookimpl
+    def chatcore_register_responders(self, register):
+        class Echo:
+            async def respond(self, message, context):
+                return Reply(f"echo:{message.text}", confidence=0.5 + 0.01 * len(context))
+
+        register("echo", lambda settings, runtime: Echo())
