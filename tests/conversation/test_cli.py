@@ -1,0 +1,162 @@
+"""``chatcore history``: show, export and prune, run as a separate process while the store is
+open, against SQLite and Redis configs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chatcore.cli import build_cli
+from chatcore.conversation.sqlite import SqliteStore
+from chatcore.conversation.store import Turn
+
+from .conftest import redis_store
+
+CHATCORE = str(Path(sys.executable).with_name("chatcore"))
+
+
+def sqlite_config(tmp_path: Path, path: Path | None = None) -> Path:
+    db = path or tmp_path / "conversations.db"
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"store: sqlite\nsqlite:\n  path: {db}\n", encoding="utf-8")
+    return config
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(build_cli(), list(args), env=env, catch_exceptions=False)
+
+
+async def fill(store, now: float) -> None:
+    for days_ago, chat, text in ((40, "repl:local", "old"), (1, "repl:local", "recent")):
+        await store.append_turn(
+            Turn(chat, "me", text, f"re {text}", created_at=now - days_ago * 86400)
+        )
+    await store.append_turn(Turn("telegram:42", "7", "你好 👋", "hi", fallback=True))
+
+
+async def test_a_second_process_reads_while_the_bot_writes(tmp_path):
+    store = SqliteStore(tmp_path / "conversations.db")
+    await fill(store, time.time())  # the store stays open, as in a running bot
+    config = sqlite_config(tmp_path)
+
+    async def history(*args: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            CHATCORE,
+            "history",
+            *args,
+            "--config",
+            str(config),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await proc.communicate()
+        assert proc.returncode == 0, err.decode()
+        return out.decode()
+
+    shown = await history("--chat", "repl:local")
+    assert shown.startswith("chat repl:local: 2 turn(s)\n")
+    assert "  me: old\n  bot: re old  (confidence 1.00)" in shown
+    await store.append_turn(Turn("repl:local", "me", "while open", "yes"))
+    turns = json.loads(await history("--chat", "local", "--json"))  # a chat id is enough
+    assert [t["user_text"] for t in turns] == ["old", "recent", "while open"]
+    assert (await history("--chat", "telegram:42")).count("fallback") == 1
+    await store.close()
+
+
+def test_export_writes_every_turn_as_json_lines(tmp_path):
+    store = SqliteStore(tmp_path / "conversations.db")
+    asyncio.run(_fill_and_close(store))
+    out = tmp_path / "exports" / "all.jsonl"
+    result = invoke(
+        "history", "export", "--out", str(out), "--config", str(sqlite_config(tmp_path))
+    )
+    assert result.exit_code == 0, result.output
+    assert f"exported 3 turn(s) to {out}" in result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["chat_key"], r["user_text"]) for r in rows] == [
+        ("repl:local", "old"),
+        ("repl:local", "recent"),
+        ("telegram:42", "你好 👋"),
+    ]
+    assert set(rows[0]) == set(Turn("a", "b", "c", "d").to_dict())
+    assert sorted(p.name for p in out.parent.iterdir()) == ["all.jsonl"]  # no partial file
+
+
+async def _fill_and_close(store) -> None:
+    await fill(store, time.time())
+    await store.close()
+
+
+def test_prune_deletes_old_turns_and_rejects_bad_ages(tmp_path):
+    store = SqliteStore(tmp_path / "conversations.db")
+    asyncio.run(_fill_and_close(store))
+    config = str(sqlite_config(tmp_path))
+    bad = invoke("history", "prune", "--older-than", "a month", "--config", config)
+    assert bad.exit_code == 2 and "invalid duration 'a month'" in bad.output
+
+    result = invoke("history", "prune", "--older-than", "30d", "--config", config)
+    assert result.exit_code == 0 and "pruned 1 turn(s) older than 30d" in result.output
+    shown = json.loads(invoke("history", "--chat", "repl:local", "--json", "-c", config).output)
+    assert [t["user_text"] for t in shown] == ["recent"]
+
+
+def test_history_needs_a_chat_and_names_unknown_ones(tmp_path):
+    config = str(sqlite_config(tmp_path))
+    missing = invoke("history", "--config", config)
+    assert missing.exit_code == 2 and "give --chat KEY" in missing.output
+    unknown = invoke("history", "--chat", "nobody", "--config", config)
+    assert unknown.exit_code == 0 and "no stored turns for chat 'nobody'" in unknown.output
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_its_path(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    result = invoke("history", "--chat", "x", "--config", str(sqlite_config(tmp_path, notes)))
+    assert result.exit_code == 5
+    assert f"chatcore: error: {notes}: not a chatcore database" in result.output
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_history_reads_redis_with_the_url_from_the_environment(tmp_path, redis_url, redis_prefix):
+    async def write() -> None:
+        store = redis_store(redis_url, redis_prefix)
+        await fill(store, time.time())
+        await store.close()
+
+    asyncio.run(write())
+    config = tmp_path / "redis.yaml"
+    config.write_text(
+        f"store: redis\nredis:\n  url: ${{REDIS_URL}}\n  key_prefix: '{redis_prefix}'\n",
+        encoding="utf-8",
+    )
+    result = invoke(
+        "history",
+        "--chat",
+        "telegram:42",
+        "--json",
+        "-c",
+        str(config),
+        env={"REDIS_URL": redis_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert [t["user_text"] for t in json.loads(result.output)] == ["你好 👋"]
+
+
+def test_redis_that_is_not_running_is_a_clear_error(tmp_path):
+    config = tmp_path / "redis.yaml"
+    config.write_text("store: redis\nredis:\n  url: redis://:hunter2@127.0.0.1:1/0\n")
+    result = invoke("history", "--chat", "x", "-c", str(config))
+    assert result.exit_code == 5
+    assert "cannot reach redis://***@127.0.0.1:1/0" in result.output
+    assert "hunter2" not in result.output
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHATCORE_HOME", str(tmp_path / "home"))

@@ -1,0 +1,89 @@
+"""/history, /forget, /lang and /reset, typed into the real engine on a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatcore.testing import ChatHarness, make_runtime
+
+from .conftest import EchoBot
+
+
+@pytest.fixture
+async def engine(tmp_path):
+    config = {"store": "sqlite", "data_dir": str(tmp_path), "responders": ["echo"]}
+    runtime = make_runtime(config, plugins=[("echo", EchoBot())])
+    async with runtime.build_engine() as engine:
+        yield engine
+
+
+async def test_history_shows_the_last_turns_of_this_conversation(engine):
+    chat = ChatHarness(engine, chat_id="h")
+    for word in ("one", "two", "three"):
+        await chat.say(word)
+    await ChatHarness(engine, chat_id="elsewhere").say("not here")
+
+    shown = (await chat.say("/history 2")).text
+    expected = ["Last 2 turn(s):", "you: two", "bot: echo:two", "you: three", "bot: echo:three"]
+    assert shown.splitlines() == expected
+    everything = (await chat.say("/history")).text
+    assert "you: one" in everything and "not here" not in everything
+    assert "/history" not in everything  # commands are not stored as turns
+    assert "Usage: /history" in (await chat.say("/history lots")).text
+
+
+async def test_history_is_empty_after_reset_but_the_turns_are_kept(engine):
+    chat = ChatHarness(engine, chat_id="r")
+    await chat.say("before")
+    await chat.say("/reset")
+    assert (await chat.say("/history")).text == "Nothing in this conversation yet."
+    await chat.say("after")
+    assert "before" not in (await chat.say("/history")).text
+    assert [t.user_text for t in await engine.store.all_turns("test:r")] == ["before", "after"]
+
+
+async def test_history_shortens_long_turns_and_speaks_chinese(engine):
+    chat = ChatHarness(engine, chat_id="z")
+    await chat.say("/lang zh")
+    await chat.say("长" * 1000)
+    shown = (await chat.say("/history 1")).text
+    assert shown.startswith("最近 1 轮对话：\n你: ")
+    assert len(shown) < 500 and shown.splitlines()[1].endswith("…")
+
+
+async def test_forget_deletes_the_requesting_users_turns_only(engine):
+    alice = ChatHarness(engine, chat_id="group", user_id="alice")
+    bob = alice.as_user("bob")
+    await alice.say("alice secret")
+    await bob.say("bob hello")
+    await alice.say("alice again")
+
+    reply = await alice.say("/forget")
+    assert "deleted everything" in reply.text and "2 message(s)" in reply.text
+    left = await engine.store.all_turns("test:group")
+    assert [(t.user_id, t.user_text) for t in left] == [("bob", "bob hello")]
+    assert "alice" not in (await bob.say("/history")).text
+
+
+async def test_lang_pins_the_reply_language_until_auto(engine):
+    chat = ChatHarness(engine, chat_id="l")
+    assert (await chat.say("/lang")).text == "Usage: /lang en|zh|auto (now: auto)"
+    assert (await chat.say("hello there")).language == "en"
+    assert (await chat.say("/lang zh")).text == "好的，我会用中文回复。"
+    assert await engine.store.get_setting("test:l", "lang") == "zh"
+    assert (await chat.say("hello there")).language == "zh"
+    (turn,) = await engine.store.recent_turns("test:l", 1)
+    assert turn.language == "zh"
+
+    assert (await chat.say("/lang fr")).text == "用法：/lang en|zh|auto（当前：zh）"
+    assert (await chat.say("/lang en")).text == "Okay, I'll answer in English."
+    assert (await chat.say("你好世界")).language == "en"
+    await chat.say("/lang auto")
+    assert await engine.store.get_setting("test:l", "lang") is None
+    assert (await chat.say("你好世界")).language == "zh"
+
+
+async def test_commands_are_listed_in_help(engine):
+    help_text = (await ChatHarness(engine).say("/help")).text
+    for line in ("/history [n] - ", "/forget - ", "/lang en|zh|auto - "):
+        assert line in help_text
