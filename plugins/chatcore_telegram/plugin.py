@@ -1,1 +1,64 @@
-"""Built-in plugin: chatcore_telegram (being built)."""
+"""Built-in plugin: the ``telegram`` frontend (python-telegram-bot) and the /start command.
+
+Everything heavy is imported when the frontend is built, so loading the plugin is free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatcore.commands import CommandContext
+from chatcore.errors import ConfigError
+from chatcore.hookspecs import hookimpl
+
+GREETING = {
+    "en": "Hello! I'm a chatbot. Ask me anything, or send /help to see what I can do.",
+    "zh": "你好！我是聊天机器人。有什么问题都可以问我，发送 /help 查看我能做什么。",
+}
+
+
+@hookimpl
+def chatcore_register_frontends(register) -> None:
+    from chatcore_telegram.settings import TelegramSettings
+
+    register(
+        "telegram",
+        build_frontend,
+        settings=TelegramSettings,
+        description="Telegram bot (python-telegram-bot): polling or webhook",
+    )
+
+
+@hookimpl
+def chatcore_register_commands(register) -> None:
+    register("start", start_command, description="say hello and show how to talk to me")
+
+
+async def start_command(ctx: CommandContext) -> str:
+    """Telegram sends /start when a user opens the bot; greet in their language."""
+    return GREETING["zh"] if ctx.language == "zh" else GREETING["en"]
+
+
+def build_frontend(settings: Any, runtime: Any) -> Any:
+    """The frontend; the token must come from the environment (directly or via ${VAR})."""
+    from chatcore_telegram.frontend import TelegramFrontend
+    from chatcore_telegram.settings import TOKEN_ENV
+
+    config = runtime.config
+    if settings.token is None:
+        raise ConfigError(
+            config.error(("telegram", "token"), f"no bot token: set the {TOKEN_ENV} variable")
+        )
+    if "token" in (config.raw.get("telegram") or {}) and (
+        ("telegram", "token") not in config.secret_paths
+    ):
+        raise ConfigError(
+            config.error(
+                ("telegram", "token"),
+                f"a literal token in a config file leaks; use token: ${{{TOKEN_ENV}}}",
+            )
+        )
+    token = settings.token.get_secret_value()
+    bot_id = token.split(":", 1)[0]
+    path = settings.inbox_path or runtime.data_dir / "telegram" / f"inbox-{bot_id}.sqlite3"
+    return TelegramFrontend(settings, token, path)
