@@ -87,6 +87,6 @@ class CoreSettings(Settings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     filters: FiltersSettings = Field(default_factory=FiltersSettings)
     responders: list[str] = Field(default_factory=list, description="tried in order")
-    store: str = "memory"
+    store: str = "sqlite"
     frontend: str = "repl"
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
