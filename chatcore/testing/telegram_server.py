@@ -153,6 +153,12 @@ class FakeTelegramServer:
         asyncio.get_running_loop().create_task(self._notify())
         return update
 
+    def redeliver(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update again with the same update_id, as Telegram does after a crash."""
+        self._pending.append(update)
+        asyncio.get_running_loop().create_task(self._notify())
+        return update
+
     def text(self, text: str, **kwargs: Any) -> dict[str, Any]:
         """A user writes ``text`` (private chat unless ``chat_id`` is negative)."""
         return self.push("message", self.message(text, **kwargs))

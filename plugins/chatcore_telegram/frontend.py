@@ -232,7 +232,11 @@ class TelegramFrontend:
             is_admin=user.id in self.settings.admin_ids,
             message_id=str(update.update_id),
             received_at=message.date.timestamp(),
-            meta={"chat_type": message.chat.type, "telegram_message_id": message.message_id},
+            meta={
+                "chat_type": message.chat.type,
+                "telegram_message_id": message.message_id,
+                "user_language": language,
+            },
         )
 
     @property

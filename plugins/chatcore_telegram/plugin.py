@@ -35,8 +35,10 @@ def chatcore_register_commands(register) -> None:
 
 
 async def start_command(ctx: CommandContext) -> str:
-    """Telegram sends /start when a user opens the bot; greet in their language."""
-    return GREETING["zh"] if ctx.language == "zh" else GREETING["en"]
+    """Telegram sends /start when a user opens the bot; greet in the language of their
+    Telegram app (the text "/start" itself says nothing about it)."""
+    language = ctx.message.meta.get("user_language") or ctx.language
+    return GREETING["zh"] if language == "zh" else GREETING["en"]
 
 
 def build_frontend(settings: Any, runtime: Any) -> Any:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import chatcore_telegram.plugin as telegram_plugin
 import pytest
 
 import chatcore.conversation.plugin as conversation_plugin
 import chatcore.default_plugins.core as core_plugin
-import chatcore_telegram.plugin as telegram_plugin
 from chatcore.testing import make_runtime
 from chatcore.testing.telegram_server import FakeTelegramServer
 
@@ -87,8 +87,9 @@ async def start_bot(server: FakeTelegramServer, tmp_path: Path):
     """``await start_bot(**telegram_settings)`` -> a RunningBot serving the fake server."""
     bots: list[RunningBot] = []
 
-    async def start(*, raw: dict[str, Any] | None = None, **telegram: Any) -> RunningBot:
-        config = raw or bot_config(server, tmp_path / "data", **telegram)
+    async def start(*, core: dict[str, Any] | None = None, **telegram: Any) -> RunningBot:
+        """``core``: extra top-level config (engine, ...); keywords: telegram settings."""
+        config = deep_merge(bot_config(server, tmp_path / "data", **telegram), core or {})
         runtime = make_runtime(
             config,
             plugins=[
@@ -116,6 +117,13 @@ async def start_bot(server: FakeTelegramServer, tmp_path: Path):
     yield start
     for running in bots:
         await running.stop()
+
+
+@pytest.fixture
+def echo():
+    """The test responder module (``long_text``, ``EchoResponder.peak``)."""
+    echo_plugin.EchoResponder.peak = 0
+    return echo_plugin
 
 
 @pytest.fixture

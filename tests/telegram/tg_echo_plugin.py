@@ -15,14 +15,26 @@ from chatcore import Reply, hookimpl
 
 
 class EchoResponder:
+    in_flight = 0
+    peak = 0  # most messages answered at the same time, to show chats run concurrently
+
     async def respond(self, message, context):
-        text = message.text
+        EchoResponder.in_flight += 1
+        EchoResponder.peak = max(EchoResponder.peak, EchoResponder.in_flight)
+        try:
+            return await self._respond(message.text)
+        finally:
+            EchoResponder.in_flight -= 1
+
+    async def _respond(self, text: str) -> Reply:
         if text.startswith("long "):
             return Reply(long_text(int(text.split()[1])))
         if text.startswith("slow "):
             _, seconds, rest = text.split(" ", 2)
             await asyncio.sleep(float(seconds))
             return Reply(f"echo: {rest}")
+        if text.startswith("markup"):
+            return Reply("<b>bold</b> *star* [link](http://evil.example) _under_")
         return Reply(f"echo: {text}")
 
 
