@@ -44,6 +44,8 @@ class TelegramFrontend:
         self.engine: Any = None
         self._queue: DurableUpdateQueue | None = None
         self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._working: set[asyncio.Task] = set()
+        self._abandon = False  # set when the shutdown grace period ran out
         install_token_filter(token)
 
     async def run(self, engine: Any) -> None:
@@ -139,16 +141,22 @@ class TelegramFrontend:
         )
 
     async def _stop(self, app: Application) -> None:
-        """Stop taking updates, let in-flight replies finish (up to the grace period)."""
+        """Stop taking updates, let in-flight replies finish (up to the grace period); what
+        is left stays in the inbox and is answered on the next start."""
         self.ready.clear()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        if self._working:
+            _, late = await asyncio.wait(set(self._working), timeout=self.settings.shutdown_grace)
+            if late:
+                log.warning(
+                    "telegram: %d replies unfinished at stop; kept for next start", len(late)
+                )
+                self._abandon = True
+                for task in late:
+                    task.cancel()
         if app.running:
-            try:
-                await asyncio.wait_for(app.stop(), self.settings.shutdown_grace)
-            except TimeoutError:
-                left = len(self._queue.in_flight) if self._queue else 0
-                log.warning("telegram: %d replies unfinished at stop; answered on next start", left)
+            await app.stop()
 
     def _replay(self, app: Application) -> None:
         """Answer what was received but not answered before the last stop or crash."""
@@ -187,9 +195,15 @@ class TelegramFrontend:
 
     async def _on_update(self, update: Update, context: Any) -> None:
         assert self._queue is not None
+        if self._abandon:  # shutting down past the grace period: leave it for the next start
+            self._queue.finish(update.update_id, None)
+            return
         message = update.effective_message
         chat_id = message.chat.id if message is not None else 0
         outcome: str | None = None
+        task = asyncio.current_task()
+        if task is not None:
+            self._working.add(task)
         try:
             async with self._chat_lock(chat_id):
                 outcome = await self._answer(update, context.bot)
@@ -199,6 +213,7 @@ class TelegramFrontend:
         except Exception:
             log.exception("telegram: update %s failed; kept for the next start", update.update_id)
         finally:
+            self._working.discard(task)  # type: ignore[arg-type]
             self._queue.finish(update.update_id, outcome)
 
     async def _answer(self, update: Update, bot: Any) -> str:
