@@ -3,6 +3,8 @@
 Each run writes TURNS turns spread over the chats (every chat writes its turns in order, all
 chats at once), then every chat reads its context (``recent_turns(chat, 6)``) READS times, all
 chats at once. The memory store is the baseline: what the engine costs without any I/O.
+"sqlite" serves context reads of active chats from its in-memory cache (the steady state of a
+running bot); "sqlite, cache off" reads every context from the file (a cold chat).
 Targets (issue #4): sqlite >= 2,000 turns/s, context read p95 < 2 ms.
 
 python -m bench store
@@ -97,11 +99,13 @@ def _start_redis() -> tuple[subprocess.Popen | None, str | None]:
 def _factories(tmp: Path, redis_url: str | None) -> dict[str, Callable[[], object]]:
     from chatcore.conversation.memory import MemoryStore
     from chatcore.conversation.redis_store import RedisSettings, RedisStore
-    from chatcore.conversation.sqlite import SqliteStore
+    from chatcore.conversation.sqlite import SqliteSettings, SqliteStore
 
+    no_cache = SqliteSettings(context_cache_chats=0)
     factories = {
         "memory (baseline)": MemoryStore,
         "sqlite": lambda: SqliteStore(tmp / f"{uuid.uuid4().hex}.db"),
+        "sqlite, cache off": lambda: SqliteStore(tmp / f"{uuid.uuid4().hex}.db", no_cache),
     }
     if redis_url:
         prefix = lambda: f"bench{uuid.uuid4().hex[:8]}:"  # noqa: E731

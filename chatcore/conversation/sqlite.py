@@ -14,12 +14,14 @@ import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import Field
 
 from chatcore.conversation.common import StoreLimits, prepare_turn
+from chatcore.conversation.context_cache import ContextCache
 from chatcore.conversation.sqlite_schema import check_file, upgrade
 from chatcore.conversation.store import ConversationStore, Turn
 
@@ -37,6 +39,13 @@ class SqliteSettings(StoreLimits):
     )
     busy_timeout_ms: int = Field(5000, ge=0, description="wait this long for another writer")
     prune_interval_seconds: float = Field(3600, gt=0, description="how often retention runs")
+    context_cache_chats: int = Field(
+        1024,
+        ge=0,
+        description="chats whose recent turns are kept in memory (0: off); dropped whenever "
+        "another process is seen writing the file",
+    )
+    context_cache_turns: int = Field(20, ge=1, description="turns per cached chat")
 
 
 class _Worker:
@@ -66,6 +75,11 @@ class SqliteStore(ConversationStore):
         self._reader: _Worker | None = None
         self._last_prune = 0.0
         self._opening = asyncio.Lock()
+        self._data_version: int | None = None
+        self._cache = ContextCache(
+            self.settings.context_cache_chats,
+            min(self.settings.context_cache_turns, self.settings.max_turns_per_chat),
+        )
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -114,10 +128,17 @@ class SqliteStore(ConversationStore):
         return conn
 
     async def _write(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func(conn, *args)`` in one transaction on the writer thread. SQLite's
+        ``data_version`` changes when another connection commits: then the cache is dropped."""
         if self._writer is None:
             await self.open()
         assert self._writer is not None
-        return await self._writer.run(_transaction, self._writer.conn, func, *args)
+        result, version = await self._writer.run(_transaction, self._writer.conn, func, *args)
+        if version != self._data_version:
+            if self._data_version is not None:
+                self._cache.clear()
+            self._data_version = version
+        return result
 
     async def _read(self, func: Callable[..., T], *args: Any) -> T:
         if self._reader is None:
@@ -130,12 +151,20 @@ class SqliteStore(ConversationStore):
     async def append_turn(self, turn: Turn) -> None:
         await self._maybe_prune()
         stored = prepare_turn(turn, self.settings.max_text_chars)
-        await self._write(_insert_turn, stored, self.settings.max_turns_per_chat)
+        keep = self.settings.max_turns_per_chat
+        turn_id, conversation = await self._write(_insert_turn, stored, keep)
+        self._cache.appended(replace(stored, id=turn_id, conversation=conversation))
 
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
         if limit <= 0:
             return []
-        return await self._read(_recent_turns, chat_key, limit)
+        cached = self._cache.get(chat_key, limit)
+        if cached is not None:
+            return cached
+        version = self._cache.version(chat_key)
+        turns = await self._read(_recent_turns, chat_key, limit)
+        self._cache.fill(chat_key, turns, limit, version)
+        return turns
 
     async def all_turns(self, chat_key: str) -> list[Turn]:
         sql = f"SELECT {COLUMNS} FROM turns WHERE chat_key = ? ORDER BY id"
@@ -146,12 +175,17 @@ class SqliteStore(ConversationStore):
 
     async def reset(self, chat_key: str) -> None:
         await self._write(_reset, chat_key)
+        self._cache.reset(chat_key)
 
     async def forget_user(self, chat_key: str, user_id: str) -> int:
-        return await self._write(_forget_user, chat_key, user_id)
+        deleted = await self._write(_forget_user, chat_key, user_id)
+        self._cache.drop(chat_key)
+        return deleted
 
     async def prune(self, before: float) -> int:
-        return await self._write(_prune, before, self.clock())
+        deleted = await self._write(_prune, before, self.clock())
+        self._cache.clear()
+        return deleted
 
     async def _maybe_prune(self, force: bool = False) -> None:
         """Retention runs on open and then every ``prune_interval_seconds`` of writing."""
@@ -195,16 +229,18 @@ class SqliteStore(ConversationStore):
 # --- SQL, run on the worker threads ------------------------------------------------------------
 
 
-def _transaction(conn: sqlite3.Connection, func: Callable[..., T], *args: Any) -> T:
-    """One write = one transaction: all of it is committed, or none of it."""
+def _transaction(conn: sqlite3.Connection, func: Callable[..., T], *args: Any) -> tuple[T, int]:
+    """One write = one transaction: all of it is committed, or none of it. Also returns the
+    data version seen inside it (it changes only when *another* connection commits)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
         result = func(conn, *args)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return result
+    return result, version
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: tuple) -> None:
@@ -221,14 +257,15 @@ def _conversation(conn: sqlite3.Connection, chat_key: str) -> int:
     return _scalar(conn, sql, (chat_key,), 0)
 
 
-def _insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> None:
-    conn.execute(
+def _insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> tuple[int, int]:
+    conversation = _conversation(conn, turn.chat_key)
+    cursor = conn.execute(
         "INSERT INTO turns (chat_key, conversation, user_id, user_text, reply_text, confidence,"
         " fallback, source, verdicts, language, truncated, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             turn.chat_key,
-            _conversation(conn, turn.chat_key),
+            conversation,
             turn.user_id,
             turn.user_text,
             turn.reply_text,
@@ -246,6 +283,7 @@ def _insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> None:
         " WHERE chat_key = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
         (turn.chat_key, keep),
     )
+    return cursor.lastrowid, conversation
 
 
 def _row_to_turn(row: tuple) -> Turn:
