@@ -1,0 +1,91 @@
+"""The token: read from the environment, never a literal, never in a log line."""
+
+from __future__ import annotations
+
+import logging
+
+import chatcore_telegram.plugin as telegram_plugin
+import pytest
+from chatcore_telegram.redact import REDACTED, install_token_filter
+
+import chatcore.conversation.plugin as conversation_plugin
+import chatcore.default_plugins.core as core_plugin
+from chatcore.errors import ConfigError
+from chatcore.testing import make_runtime
+from chatcore.testing.telegram_server import FakeTelegramServer
+
+from .conftest import TOKEN
+
+PLUGINS = [("core", core_plugin), ("conversation", conversation_plugin)]
+PLUGINS += [("telegram", telegram_plugin)]
+
+
+def runtime(raw, environ=None):
+    return make_runtime(raw, plugins=PLUGINS, load_entrypoints=False, environ=environ or {})
+
+
+def every_line(caplog: pytest.LogCaptureFixture) -> str:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return "\n".join(formatter.format(record) for record in caplog.records)
+
+
+async def test_token_never_logged_at_debug(server: FakeTelegramServer, start_bot, caplog):
+    caplog.set_level(logging.DEBUG)
+    server.fault("status", "getUpdates", status=502)
+    server.fault("drop", "sendMessage")
+    bot = await start_bot()
+    server.text("hello", user_id=1)
+    await server.wait_for_texts(1, chat_id=1, timeout=15)
+    logging.getLogger("test").exception("boom %s", "x", exc_info=RuntimeError(f"url {TOKEN}"))
+    await bot.stop()
+    text = every_line(caplog)
+    assert f"/bot{REDACTED}/getMe" in text  # httpx logged the URL, redacted
+    assert "Traceback" in text  # exception texts were logged too
+    assert TOKEN not in text
+    assert TOKEN.split(":")[1] not in text  # not even the secret half
+
+
+def test_redaction_covers_args_exceptions_and_url_encoding():
+    secret = "111:abc/def+ghi"
+    install_token_filter(secret)
+    factory = logging.getLogRecordFactory()
+    record = factory("x", logging.INFO, __file__, 1, "GET %s", (f"/bot{secret}/x",), None)
+    assert record.getMessage() == f"GET /bot{REDACTED}/x"
+    encoded = factory("x", logging.INFO, __file__, 1, "GET /bot111%3Aabc%2Fdef%2Bghi", (), None)
+    assert encoded.getMessage() == f"GET /bot{REDACTED}"
+    try:
+        raise ValueError(f"failed for {secret}")
+    except ValueError as exc:
+        failed = factory("x", logging.ERROR, __file__, 1, "oops", (), (type(exc), exc, None))
+    assert secret not in logging.Formatter().format(failed)
+
+
+def test_token_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("CHATCORE_TELEGRAM_TOKEN", TOKEN)
+    rt = runtime({"data_dir": str(tmp_path)})
+    frontend = rt.build("frontend", "telegram")
+    assert frontend.inbox.path == tmp_path / "telegram" / "inbox-987654321.sqlite3"
+    shown = str(rt.resolved_config()["telegram"])
+    assert TOKEN not in shown
+
+
+def test_missing_token_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("CHATCORE_TELEGRAM_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="CHATCORE_TELEGRAM_TOKEN"):
+        runtime({}).build("frontend", "telegram")
+
+
+def test_literal_token_in_config_is_refused(monkeypatch):
+    monkeypatch.delenv("CHATCORE_TELEGRAM_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="literal token") as err:
+        runtime({"telegram": {"token": TOKEN}}).build("frontend", "telegram")
+    assert TOKEN not in str(err.value)
+    rt = runtime({"telegram": {"token": "${MY_TOKEN}"}}, environ={"MY_TOKEN": TOKEN})
+    assert rt.build("frontend", "telegram") is not None
+    assert TOKEN not in str(rt.resolved_config())
+
+
+def test_webhook_mode_needs_a_secret(monkeypatch):
+    monkeypatch.delenv("CHATCORE_TELEGRAM_WEBHOOK_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="secret_token"):
+        runtime({"telegram": {"mode": "webhook"}})
