@@ -1,33 +1,73 @@
 """chatcore: a chatbot plugin framework.
 
-Public API for plugin authors and embedders. Importing chatcore imports neither TensorFlow,
-telegram nor prompt_toolkit.
+Public API for plugin authors and embedders. Names are imported on first use (PEP 562), so
+``import chatcore`` (and ``chatcore --help``) stays instant; importing chatcore imports neither
+TensorFlow, telegram nor prompt_toolkit.
 """
 
-from chatcore.commands import Command, CommandContext
-from chatcore.conversation.store import ConversationStore, Turn
-from chatcore.engine import Engine
-from chatcore.errors import ChatcoreError, ConfigError, ModelNotFoundError, PluginError
-from chatcore.hookspecs import hookimpl
-from chatcore.registry import Settings
-from chatcore.runtime import Runtime
-from chatcore.types import Action, Message, Reply, Verdict
+from __future__ import annotations
 
-__all__ = [
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from chatcore.hookspecs import hookimpl
+
+_EXPORTS = {
+    "Action": "chatcore.types",
+    "Message": "chatcore.types",
+    "Reply": "chatcore.types",
+    "Verdict": "chatcore.types",
+    "Command": "chatcore.commands",
+    "CommandContext": "chatcore.commands",
+    "ConversationStore": "chatcore.conversation.store",
+    "Turn": "chatcore.conversation.store",
+    "Engine": "chatcore.engine",
+    "ChatcoreError": "chatcore.errors",
+    "ConfigError": "chatcore.errors",
+    "ModelNotFoundError": "chatcore.errors",
+    "PluginError": "chatcore.errors",
+    "Settings": "chatcore.registry",
+    "Runtime": "chatcore.runtime",
+}
+
+__all__ = [  # noqa: RUF022 - grouped as _EXPORTS
+    "hookimpl",
     "Action",
-    "ChatcoreError",
+    "Message",
+    "Reply",
+    "Verdict",
     "Command",
     "CommandContext",
-    "ConfigError",
     "ConversationStore",
+    "Turn",
     "Engine",
-    "Message",
+    "ChatcoreError",
+    "ConfigError",
     "ModelNotFoundError",
     "PluginError",
-    "Reply",
-    "Runtime",
     "Settings",
-    "Turn",
-    "Verdict",
-    "hookimpl",
+    "Runtime",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'chatcore' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from chatcore.commands import Command, CommandContext
+    from chatcore.conversation.store import ConversationStore, Turn
+    from chatcore.engine import Engine
+    from chatcore.errors import ChatcoreError, ConfigError, ModelNotFoundError, PluginError
+    from chatcore.registry import Settings
+    from chatcore.runtime import Runtime
+    from chatcore.types import Action, Message, Reply, Verdict

@@ -12,13 +12,15 @@ import inspect
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from chatcore import hookspecs
 from chatcore.errors import PluginError
-from chatcore.registry import KINDS, Registry
+
+if TYPE_CHECKING:
+    from chatcore.registry import Registry
 
 ENTRY_POINT_GROUP = "chatcore"
 log = logging.getLogger(__name__)
@@ -141,6 +143,8 @@ def call_each(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[A
 
 def collect_components(pm: pluggy.PluginManager) -> Registry:
     """Run every registration hook, one plugin at a time, so errors name the plugin."""
+    from chatcore.registry import KINDS, Registry
+
     registry = Registry()
     for kind in KINDS:
         hook = getattr(pm.hook, f"chatcore_register_{kind}s")
