@@ -56,6 +56,8 @@ class ContextCache:
         entry = self._entries.get(turn.chat_key)
         if entry is None:
             return
+        if entry.turns and turn.id is not None and entry.turns[-1].id >= turn.id:
+            return  # a read that ran after the commit already brought it in
         entry.turns.append(turn)
         if len(entry.turns) > self.turns:
             del entry.turns[0]

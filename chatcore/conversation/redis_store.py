@@ -38,6 +38,17 @@ end
 return id
 """
 
+RECENT = """
+local conv = redis.call('GET', KEYS[2]) or '0'
+local entries = redis.call('LRANGE', KEYS[1], -tonumber(ARGV[1]), -1)
+local pattern = '^%S+ ' .. conv .. ' '
+local current = {}
+for _, entry in ipairs(entries) do
+  if string.find(entry, pattern) then current[#current + 1] = entry end
+end
+return current
+"""
+
 PRUNE = """
 local cutoff = tonumber(ARGV[1])
 local removed = 0
@@ -140,14 +151,10 @@ class RedisStore(ConversationStore):
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
         if limit <= 0:
             return []
-        client = await self._redis()
-        async with client.pipeline(transaction=True) as pipe:
-            pipe.get(self._key("conv", chat_key))
-            pipe.lrange(self._key("turns", chat_key), -limit, -1)
-            conv, entries = await pipe.execute()
-        current = int(conv or 0)
-        turns = [_parse(chat_key, entry) for entry in entries]
-        return [t for t in turns if t.conversation == current]
+        await self._redis()
+        keys = [self._key("turns", chat_key), self._key("conv", chat_key)]
+        entries = await self._scripts["recent"](keys=keys, args=[limit])
+        return [_parse(chat_key, entry) for entry in entries]
 
     async def all_turns(self, chat_key: str) -> list[Turn]:
         client = await self._redis()
@@ -221,7 +228,7 @@ class RedisStore(ConversationStore):
         return float(value) if value else 0.0
 
 
-_SCRIPTS = {"append": APPEND, "prune": PRUNE, "forget": FORGET}
+_SCRIPTS = {"append": APPEND, "recent": RECENT, "prune": PRUNE, "forget": FORGET}
 
 
 def _dumps(body: dict[str, Any]) -> str:

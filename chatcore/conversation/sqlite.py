@@ -140,6 +140,15 @@ class SqliteStore(ConversationStore):
             self._data_version = version
         return result
 
+    async def _write_chat(self, chat_key: str, func: Callable[..., T], *args: Any) -> T:
+        """``_write`` for a change to one chat's turns: if the caller is cancelled (the write
+        may still commit) or it fails, the chat's cached context is dropped."""
+        try:
+            return await self._write(func, *args)
+        except BaseException:
+            self._cache.drop(chat_key)
+            raise
+
     async def _read(self, func: Callable[..., T], *args: Any) -> T:
         if self._reader is None:
             await self.open()
@@ -152,7 +161,7 @@ class SqliteStore(ConversationStore):
         await self._maybe_prune()
         stored = prepare_turn(turn, self.settings.max_text_chars)
         keep = self.settings.max_turns_per_chat
-        turn_id, conversation = await self._write(_insert_turn, stored, keep)
+        turn_id, conversation = await self._write_chat(turn.chat_key, _insert_turn, stored, keep)
         self._cache.appended(replace(stored, id=turn_id, conversation=conversation))
 
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
@@ -174,11 +183,11 @@ class SqliteStore(ConversationStore):
         return await self._read(_chat_keys)
 
     async def reset(self, chat_key: str) -> None:
-        await self._write(_reset, chat_key)
+        await self._write_chat(chat_key, _reset, chat_key)
         self._cache.reset(chat_key)
 
     async def forget_user(self, chat_key: str, user_id: str) -> int:
-        deleted = await self._write(_forget_user, chat_key, user_id)
+        deleted = await self._write_chat(chat_key, _forget_user, chat_key, user_id)
         self._cache.drop(chat_key)
         return deleted
 
