@@ -46,6 +46,7 @@ class Verdict:
     filter: str = ""
     masked: str | None = None
     snippet: str = ""  # redacted evidence, never the full offending text
+    categories: tuple[str, ...] = ()  # every category found; `category` is the deciding one
 
     @property
     def allowed(self) -> bool:

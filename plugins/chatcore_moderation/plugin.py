@@ -1,1 +1,54 @@
-"""Built-in plugin: chatcore_moderation (being built)."""
+"""Built-in plugin: content moderation filters (lexicon, pii, classifier) and
+``chatcore moderate``. Everything heavy is imported when a component is built."""
+
+from __future__ import annotations
+
+from chatcore.hookspecs import hookimpl
+from chatcore_moderation.settings import ClassifierSettings, LexiconSettings, PiiSettings
+
+
+def _lexicon(settings: LexiconSettings, runtime):
+    from chatcore_moderation.filters import LexiconFilter
+
+    return LexiconFilter(settings)
+
+
+def _pii(settings: PiiSettings, runtime):
+    from chatcore_moderation.filters import PiiFilter
+
+    return PiiFilter(settings)
+
+
+def _classifier(settings: ClassifierSettings, runtime):
+    from chatcore_moderation.classifier import ClassifierFilter
+
+    return ClassifierFilter(settings)
+
+
+@hookimpl
+def chatcore_register_filters(register) -> None:
+    register(
+        "lexicon",
+        _lexicon,
+        settings=LexiconSettings,
+        description="English and Chinese term lists, evasion-proof (block | mask | flag)",
+    )
+    register(
+        "pii",
+        _pii,
+        settings=PiiSettings,
+        description="e-mail, phone, payment card, IBAN and Chinese ID numbers (masked)",
+    )
+    register(
+        "classifier",
+        _classifier,
+        settings=ClassifierSettings,
+        description="statistical offensive-language model (alt-profanity-check), batched",
+    )
+
+
+@hookimpl
+def chatcore_register_cli(cli) -> None:
+    from chatcore_moderation.cli import moderate
+
+    cli.add_command(moderate)
