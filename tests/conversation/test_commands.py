@@ -87,3 +87,18 @@ async def test_commands_are_listed_in_help(engine):
     help_text = (await ChatHarness(engine).say("/help")).text
     for line in ("/history [n] - ", "/forget - ", "/lang en|zh|auto - "):
         assert line in help_text
+
+
+async def test_odd_messages_go_through_the_engine_and_are_stored(engine):
+    chat = ChatHarness(engine, chat_id="odd")
+    broken = b"\xff\xfe bytes".decode("utf-8", "surrogateescape")
+    messages = ["emoji 🤖🇺🇦", "RTL שלום مرحبا", "nul\x00byte", broken, "x" * 100_000]
+    for text in messages:
+        reply = await chat.say(text)
+        assert reply.kind == "answer", reply
+    turns = await engine.store.all_turns("test:odd")
+    assert [t.user_text for t in turns[:3]] == messages[:3]
+    assert turns[3].user_text == "\ufffd\ufffd bytes"
+    cap = engine.settings.max_message_chars
+    assert turns[4].user_text == "x" * cap and turns[4].truncated is True
+    assert [t.truncated for t in turns[:4]] == [False] * 4
