@@ -43,11 +43,13 @@ async def test_admin_only_commands(server: FakeTelegramServer, start_bot):
 
 
 async def test_commands_are_registered_with_telegram(server: FakeTelegramServer, start_bot):
-    await start_bot(admin_ids=[7])
+    bot = await start_bot(admin_ids=[7])
     default = server.commands[json.dumps({"type": "default"})]
     names = [c["command"] for c in default]
     assert names == sorted(names)
-    assert {"start", "help", "reset"} <= set(names)
+    public = {c.name for c in bot.engine.commands.values() if not c.admin_only}
+    assert set(names) == public  # every plugin's commands
+    assert {"start", "help", "reset"} <= public
     assert "stats" not in names
     assert all(c["description"] for c in default)
     admin = server.commands[json.dumps({"chat_id": 7, "type": "chat"}, sort_keys=True)]
