@@ -184,13 +184,16 @@ class Engine:
     async def _refuse(self, message: Message, admin: bool, verdicts: list[Verdict]) -> Reply:
         """A blocked message: count a strike and mute after too many; one notice per mute."""
         text = localized(self.settings.refusal, message.language)
-        if not admin:
+        # a filter's own failure (fail-closed) is not the user's fault: no strike for it
+        earned = any(v.action is Action.BLOCK and v.category != "filter-error" for v in verdicts)
+        if not admin and earned:
             strikes = self.settings.strikes
             now = self.clock()
             await self.store.add_strike(message.chat_key, message.user_id, now)
-            count = await self.store.count_strikes(
-                message.chat_key, message.user_id, now - strikes.window_seconds
-            )
+            # strikes that led to an earlier mute are spent: after it expires, start afresh
+            last_mute = await self.store.muted_until(message.chat_key, message.user_id)
+            since = max(now - strikes.window_seconds, last_mute)
+            count = await self.store.count_strikes(message.chat_key, message.user_id, since)
             if count >= strikes.max_strikes and strikes.mute_seconds > 0:
                 until = now + strikes.mute_seconds
                 await self.store.set_muted_until(message.chat_key, message.user_id, until)

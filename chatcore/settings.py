@@ -70,8 +70,12 @@ class FilterErrorPolicy(Settings):
 
 
 class FiltersSettings(Settings):
-    input: list[str] = Field(default_factory=list, description="filters run on user messages")
-    output: list[str] = Field(default_factory=list, description="filters run on replies")
+    input: list[str] = Field(
+        default_factory=lambda: ["lexicon", "pii"], description="filters run on user messages"
+    )
+    output: list[str] = Field(
+        default_factory=lambda: ["lexicon", "pii"], description="filters run on replies"
+    )
     on_error: FilterErrorPolicy = Field(default_factory=FilterErrorPolicy)
 
 
