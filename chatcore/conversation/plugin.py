@@ -68,6 +68,7 @@ def chatcore_register_cli(cli) -> None:
     @click.pass_context
     def history(ctx, chat, as_json, limit, config_path) -> None:
         """Show a chat's stored turns (all conversations); or export / prune them."""
+        ctx.obj = {"config_path": config_path}  # `history -c X export` works too
         if ctx.invoked_subcommand is not None:
             return
         if not chat:
@@ -75,6 +76,10 @@ def chatcore_register_cli(cli) -> None:
         from chatcore.conversation.cli import show_history
 
         show_history(config_path, chat, as_json, limit)
+
+    def group_config(config_path):
+        parent = click.get_current_context().obj or {}
+        return config_path or parent.get("config_path")
 
     @history.command("export")
     @click.option("--out", required=True, type=click.Path(dir_okay=False), help="FILE.jsonl")
@@ -85,7 +90,7 @@ def chatcore_register_cli(cli) -> None:
 
         from chatcore.conversation.cli import export_history
 
-        export_history(config_path, Path(out))
+        export_history(group_config(config_path), Path(out))
 
     @history.command("prune")
     @click.option("--older-than", required=True, help="Age such as 30d, 12h, 2w.")
@@ -94,4 +99,4 @@ def chatcore_register_cli(cli) -> None:
         """Delete turns older than an age, now (retention also does this automatically)."""
         from chatcore.conversation.cli import prune_history
 
-        prune_history(config_path, older_than)
+        prune_history(group_config(config_path), older_than)

@@ -217,10 +217,12 @@ class RedisStore(ConversationStore):
     async def set_muted_until(self, chat_key: str, user_id: str, until: float) -> None:
         client = await self._redis()
         key = self._key("mute", chat_key, user_id)
-        if until <= self.clock():
+        if until <= 0:
             await client.delete(key)
-        else:
-            await client.set(key, repr(float(until)), exat=int(until) + 1)
+            return
+        # kept for the retention after it ends: the engine counts strikes since the last mute
+        ttl = self._ttl and self._ttl + max(0, int(until - self.clock()))
+        await client.set(key, repr(float(until)), ex=ttl or None)
 
     async def muted_until(self, chat_key: str, user_id: str) -> float:
         client = await self._redis()

@@ -192,7 +192,7 @@ class SqliteStore(ConversationStore):
         return deleted
 
     async def prune(self, before: float) -> int:
-        deleted = await self._write(_prune, before, self.clock())
+        deleted = await self._write(_prune, before)
         self._cache.clear()
         return deleted
 
@@ -362,10 +362,12 @@ def _set_setting(conn: sqlite3.Connection, chat_key: str, key: str, value: str |
         )
 
 
-def _prune(conn: sqlite3.Connection, before: float, now: float) -> int:
+def _prune(conn: sqlite3.Connection, before: float) -> int:
+    """Old turns and strikes go; a mute is kept until it is as old (the engine counts strikes
+    only since the last mute, so an ended mute still matters for a while)."""
     deleted = conn.execute("DELETE FROM turns WHERE created_at < ?", (before,)).rowcount
     conn.execute("DELETE FROM strikes WHERE at < ?", (before,))
-    conn.execute("DELETE FROM mutes WHERE until < ?", (now,))
+    conn.execute("DELETE FROM mutes WHERE until < ?", (before,))
     return deleted
 
 

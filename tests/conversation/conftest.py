@@ -100,6 +100,10 @@ async def make_persistent_store(request, tmp_path, redis_prefix) -> AsyncIterato
         yield factory
 
 
+# these tests are about storage: no moderation filters, whatever the core's defaults are
+NO_FILTERS = {"filters": {"input": [], "output": []}}
+
+
 class EchoBot:
     """A test plugin: a responder that echoes the message and how much context it saw."""
 

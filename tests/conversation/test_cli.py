@@ -100,7 +100,7 @@ def test_prune_deletes_old_turns_and_rejects_bad_ages(tmp_path):
     bad = invoke("history", "prune", "--older-than", "a month", "--config", config)
     assert bad.exit_code == 2 and "invalid duration 'a month'" in bad.output
 
-    result = invoke("history", "prune", "--older-than", "30d", "--config", config)
+    result = invoke("history", "--config", config, "prune", "--older-than", "30d")
     assert result.exit_code == 0 and "pruned 1 turn(s) older than 30d" in result.output
     shown = json.loads(invoke("history", "--chat", "repl:local", "--json", "-c", config).output)
     assert [t["user_text"] for t in shown] == ["recent"]

@@ -6,12 +6,12 @@ import pytest
 
 from chatcore.testing import ChatHarness, make_runtime
 
-from .conftest import EchoBot
+from .conftest import NO_FILTERS, EchoBot
 
 
 @pytest.fixture
 async def engine(tmp_path):
-    config = {"store": "sqlite", "data_dir": str(tmp_path), "responders": ["echo"]}
+    config = {"store": "sqlite", "data_dir": str(tmp_path), "responders": ["echo"], **NO_FILTERS}
     runtime = make_runtime(config, plugins=[("echo", EchoBot())])
     async with runtime.build_engine() as engine:
         yield engine

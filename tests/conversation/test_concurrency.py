@@ -8,7 +8,7 @@ from chatcore.conversation.sqlite import SqliteStore
 from chatcore.testing import make_runtime
 from chatcore.types import Message
 
-from .conftest import EchoBot, redis_store
+from .conftest import NO_FILTERS, EchoBot, redis_store
 
 CHATS, MESSAGES = 200, 20
 BUSY = {"rate_limit": {"messages": 1000}, "context_turns": 3}
@@ -30,7 +30,7 @@ async def flood(engine, channel: str, chats: range) -> list:
 
 
 async def test_200_chats_by_20_messages_through_the_engine_on_sqlite(tmp_path):
-    config = {"store": "sqlite", "data_dir": str(tmp_path), "responders": ["echo"]}
+    config = {"store": "sqlite", "data_dir": str(tmp_path), "responders": ["echo"], **NO_FILTERS}
     runtime = make_runtime({**config, "engine": BUSY}, plugins=[("echo", EchoBot())])
     async with runtime.build_engine() as engine:
         replies = await flood(engine, "load", range(CHATS))
@@ -57,6 +57,7 @@ async def test_two_workers_on_redis_never_lose_or_mix_turns(redis_url, redis_pre
         "store": "redis",
         "responders": ["echo"],
         "engine": BUSY,
+        **NO_FILTERS,
         "redis": {"url": "${REDIS_URL}", "key_prefix": redis_prefix},
     }
     environ = {"REDIS_URL": redis_url}

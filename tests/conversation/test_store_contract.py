@@ -96,6 +96,8 @@ async def test_settings_strikes_and_mutes(make_store):
     assert await store.count_strikes("test:a", "someone-else", 0) == 0
     await store.set_muted_until("test:a", "u", now + 60)
     assert await store.muted_until("test:a", "u") == pytest.approx(now + 60)
+    await store.set_muted_until("test:a", "u", now - 5)  # an ended mute is still reported
+    assert await store.muted_until("test:a", "u") == pytest.approx(now - 5)
     await store.set_muted_until("test:a", "u", 0)
     assert await store.muted_until("test:a", "u") == 0
 
