@@ -316,6 +316,8 @@ class FakeTelegramServer:
             message["reply_to_message_id"] = reply.get("message_id") or int(
                 params["reply_to_message_id"]
             )
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = int(params["message_thread_id"])
         if params.get("parse_mode"):
             message["parse_mode"] = params["parse_mode"]
         self.sent.append(message)

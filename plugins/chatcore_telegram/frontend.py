@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +17,11 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from chatcore.errors import ChatcoreError
-from chatcore.language import localized
-from chatcore.types import Message
-from chatcore_telegram import routing
+from chatcore_telegram.handler import UpdateHandler
 from chatcore_telegram.inbox import DurableUpdateQueue, Inbox
 from chatcore_telegram.ratelimit import PacedRateLimiter
 from chatcore_telegram.redact import install_token_filter
-from chatcore_telegram.sender import Undeliverable, send_text, typing, with_retries
+from chatcore_telegram.sender import Undeliverable, with_retries
 from chatcore_telegram.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
@@ -43,9 +39,7 @@ class TelegramFrontend:
         self.application: Application | None = None
         self.engine: Any = None
         self._queue: DurableUpdateQueue | None = None
-        self._chat_locks: dict[int, tuple[asyncio.Lock, int]] = {}
-        self._working: set[asyncio.Task] = set()
-        self._abandon = False  # set when the shutdown grace period ran out
+        self._handler: UpdateHandler | None = None
         install_token_filter(token)
 
     async def run(self, engine: Any) -> None:
@@ -53,14 +47,15 @@ class TelegramFrontend:
         self.inbox.open()
         try:
             self._queue = DurableUpdateQueue(self.inbox)
-            self.application = app = self._build(self._queue)
+            self._handler = UpdateHandler(self.settings, engine, self._queue)
+            self.application = app = self._build(self._queue, self._handler)
             await self._initialize(app)
             async with app:
                 await self._serve(app)
         finally:
             self.inbox.close()
 
-    def _build(self, queue: DurableUpdateQueue) -> Application:
+    def _build(self, queue: DurableUpdateQueue, handler: UpdateHandler) -> Application:
         s, api = self.settings, self.settings.api_base_url.rstrip("/")
         limits = s.rate_limits
         limiter = PacedRateLimiter(
@@ -86,7 +81,7 @@ class TelegramFrontend:
             .job_queue(None)
             .build()
         )
-        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_handler(TypeHandler(Update, handler))
         app.add_error_handler(self._on_error)
         return app
 
@@ -144,19 +139,14 @@ class TelegramFrontend:
         """Stop taking updates, let in-flight replies finish (up to the grace period); what
         is left stays in the inbox and is answered on the next start."""
         self.ready.clear()
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if self._working:
-            _, late = await asyncio.wait(set(self._working), timeout=self.settings.shutdown_grace)
-            if late:
-                log.warning(
-                    "telegram: %d replies unfinished at stop; kept for next start", len(late)
-                )
-                self._abandon = True
-                for task in late:
-                    task.cancel()
-        if app.running:
-            await app.stop()
+        try:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if self._handler is not None:
+                await self._handler.drain(self.settings.shutdown_grace)
+        finally:
+            if app.running:
+                await app.stop()
 
     def _replay(self, app: Application) -> None:
         """Answer what was received but not answered before the last stop or crash."""
@@ -190,88 +180,6 @@ class TelegramFrontend:
                 )
             except (TelegramError, Undeliverable) as exc:
                 log.warning("telegram: could not register commands (%s): %s", scope, exc)
-
-    # --- one update -------------------------------------------------------------------------
-
-    async def _on_update(self, update: Update, context: Any) -> None:
-        assert self._queue is not None
-        if self._abandon:  # shutting down past the grace period: leave it for the next start
-            self._queue.finish(update.update_id, None)
-            return
-        message = update.effective_message
-        chat_id = message.chat.id if message is not None else 0
-        outcome: str | None = None
-        task = asyncio.current_task()
-        if task is not None:
-            self._working.add(task)
-        try:
-            async with self._chat_lock(chat_id):
-                outcome = await self._answer(update, context.bot)
-        except Undeliverable as exc:
-            log.warning("telegram: update %s undeliverable: %s", update.update_id, exc)
-            outcome = "undeliverable"
-        except Exception:
-            log.exception("telegram: update %s failed; kept for the next start", update.update_id)
-        finally:
-            self._working.discard(task)  # type: ignore[arg-type]
-            self._queue.finish(update.update_id, outcome)
-
-    async def _answer(self, update: Update, bot: Any) -> str:
-        decision = routing.decide(update, bot.bot, self.settings)
-        if decision.action == routing.IGNORE:
-            return "ignored"
-        message = update.effective_message
-        user = message.from_user
-        language = (user.language_code or "")[:2] or None if user else None
-        quote = message.message_id if decision.quote else None
-        if decision.action != routing.ANSWER:
-            texts = getattr(self.settings.texts, decision.action.replace("refuse", "not_allowed"))
-            note = localized(texts, language)
-            await send_text(bot, message.chat.id, note, self._retries, quote=quote)
-            return decision.action
-        async with typing(bot, message.chat.id, self.settings.typing_delay):
-            reply = await self.engine.handle(self._message(update, decision.text, language))
-        if reply.text:
-            await send_text(bot, message.chat.id, reply.text, self._retries, quote=quote)
-        return "answered"
-
-    def _message(self, update: Update, text: str, language: str | None) -> Message:
-        message = update.effective_message
-        user = message.from_user
-        return Message(
-            channel="telegram",
-            chat_id=str(message.chat.id),
-            user_id=str(user.id),
-            text=text,
-            language=language,
-            is_admin=user.id in self.settings.admin_ids,
-            message_id=str(update.update_id),
-            received_at=message.date.timestamp(),
-            meta={
-                "chat_type": message.chat.type,
-                "telegram_message_id": message.message_id,
-                "user_language": language,
-            },
-        )
-
-    @property
-    def _retries(self):
-        return self.settings.retries
-
-    @asynccontextmanager
-    async def _chat_lock(self, chat_id: int) -> AsyncIterator[None]:
-        """Updates of one chat are answered one after another, in arrival order."""
-        lock, users = self._chat_locks.get(chat_id, (asyncio.Lock(), 0))
-        self._chat_locks[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._chat_locks[chat_id]
-            if users == 1:
-                del self._chat_locks[chat_id]
-            else:
-                self._chat_locks[chat_id] = (lock, users - 1)
 
     async def _on_error(self, update: object, context: Any) -> None:
         log.error("telegram: unhandled error: %s", context.error, exc_info=context.error)

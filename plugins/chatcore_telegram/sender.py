@@ -53,10 +53,16 @@ def _delay(exc: Exception, attempt: int, retries: RetrySettings) -> float:
 
 
 async def send_text(
-    bot: Any, chat_id: int, text: str, retries: RetrySettings, *, quote: int | None = None
+    bot: Any,
+    chat_id: int,
+    text: str,
+    retries: RetrySettings,
+    *,
+    quote: int | None = None,
+    thread: int | None = None,
 ) -> int:
-    """Send ``text`` as one or more plain-text messages; the first quotes ``quote``.
-    Returns the number of messages sent."""
+    """Send ``text`` as one or more plain-text messages (in forum topic ``thread``); the
+    first quotes message ``quote``. Returns the number of messages sent."""
     chunks = split_message(text)
     for index, chunk in enumerate(chunks):
         reply = None
@@ -66,6 +72,7 @@ async def send_text(
             lambda chunk=chunk, reply=reply: bot.send_message(
                 chat_id,
                 chunk,
+                message_thread_id=thread,
                 reply_parameters=reply,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             ),

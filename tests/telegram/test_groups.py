@@ -63,3 +63,12 @@ async def test_group_policy_mentions_only(server: FakeTelegramServer, start_bot)
     server.text("/help", user_id=1, chat_id=GROUP)
     server.mention("a mention", user_id=1, chat_id=GROUP)
     assert await settle(server, 1) == ["echo: a mention"]
+
+
+async def test_forum_topic_replies_stay_in_their_topic(server: FakeTelegramServer, bot):
+    server.mention(
+        "in a topic", user_id=1, chat_id=GROUP, message_thread_id=77, is_topic_message=True
+    )
+    server.mention("in general", user_id=1, chat_id=GROUP)
+    await settle(server, 2)
+    assert [m.get("message_thread_id") for m in server.sent] == [77, None]
