@@ -9,7 +9,6 @@ processes may read the same file at the same time (``chatcore history``).
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import time
 from collections.abc import Callable
@@ -20,16 +19,13 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import Field
 
+from chatcore.conversation import sqlite_sql as queries
 from chatcore.conversation.common import StoreLimits, prepare_turn
 from chatcore.conversation.context_cache import ContextCache
 from chatcore.conversation.sqlite_schema import check_file, upgrade
 from chatcore.conversation.store import ConversationStore, Turn
 
 T = TypeVar("T")
-COLUMNS = (
-    "chat_key, user_id, user_text, reply_text, confidence, fallback, source, verdicts, "
-    "language, truncated, created_at, conversation, id"
-)
 
 
 class SqliteSettings(StoreLimits):
@@ -133,7 +129,9 @@ class SqliteStore(ConversationStore):
         if self._writer is None:
             await self.open()
         assert self._writer is not None
-        result, version = await self._writer.run(_transaction, self._writer.conn, func, *args)
+        result, version = await self._writer.run(
+            queries.transaction, self._writer.conn, func, *args
+        )
         if version != self._data_version:
             if self._data_version is not None:
                 self._cache.clear()
@@ -161,7 +159,9 @@ class SqliteStore(ConversationStore):
         await self._maybe_prune()
         stored = prepare_turn(turn, self.settings.max_text_chars)
         keep = self.settings.max_turns_per_chat
-        turn_id, conversation = await self._write_chat(turn.chat_key, _insert_turn, stored, keep)
+        turn_id, conversation = await self._write_chat(
+            turn.chat_key, queries.insert_turn, stored, keep
+        )
         self._cache.appended(replace(stored, id=turn_id, conversation=conversation))
 
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
@@ -171,28 +171,28 @@ class SqliteStore(ConversationStore):
         if cached is not None:
             return cached
         version = self._cache.version(chat_key)
-        turns = await self._read(_recent_turns, chat_key, limit)
+        turns = await self._read(queries.recent_turns, chat_key, limit)
         self._cache.fill(chat_key, turns, limit, version)
         return turns
 
     async def all_turns(self, chat_key: str) -> list[Turn]:
-        sql = f"SELECT {COLUMNS} FROM turns WHERE chat_key = ? ORDER BY id"
-        return await self._read(_select_turns, sql, (chat_key,))
+        sql = f"SELECT {queries.COLUMNS} FROM turns WHERE chat_key = ? ORDER BY id"
+        return await self._read(queries.select_turns, sql, (chat_key,))
 
     async def chat_keys(self) -> list[str]:
-        return await self._read(_chat_keys)
+        return await self._read(queries.chat_keys)
 
     async def reset(self, chat_key: str) -> None:
-        await self._write_chat(chat_key, _reset, chat_key)
+        await self._write_chat(chat_key, queries.reset, chat_key)
         self._cache.reset(chat_key)
 
     async def forget_user(self, chat_key: str, user_id: str) -> int:
-        deleted = await self._write_chat(chat_key, _forget_user, chat_key, user_id)
+        deleted = await self._write_chat(chat_key, queries.forget_user, chat_key, user_id)
         self._cache.drop(chat_key)
         return deleted
 
     async def prune(self, before: float) -> int:
-        deleted = await self._write(_prune, before)
+        deleted = await self._write(queries.prune, before)
         self._cache.clear()
         return deleted
 
@@ -213,162 +213,26 @@ class SqliteStore(ConversationStore):
 
     async def get_setting(self, chat_key: str, key: str) -> str | None:
         sql = "SELECT value FROM settings WHERE chat_key = ? AND key = ?"
-        return await self._read(_scalar, sql, (chat_key, key), None)
+        return await self._read(queries.scalar, sql, (chat_key, key), None)
 
     async def set_setting(self, chat_key: str, key: str, value: str | None) -> None:
-        await self._write(_set_setting, chat_key, key, value)
+        await self._write(queries.set_setting, chat_key, key, value)
 
     async def add_strike(self, chat_key: str, user_id: str, at: float) -> None:
         sql = "INSERT INTO strikes (chat_key, user_id, at) VALUES (?, ?, ?)"
-        await self._write(_execute, sql, (chat_key, user_id, at))
+        await self._write(queries.execute, sql, (chat_key, user_id, at))
 
     async def count_strikes(self, chat_key: str, user_id: str, since: float) -> int:
         sql = "SELECT count(*) FROM strikes WHERE chat_key = ? AND user_id = ? AND at >= ?"
-        return await self._read(_scalar, sql, (chat_key, user_id, since), 0)
+        return await self._read(queries.scalar, sql, (chat_key, user_id, since), 0)
 
     async def set_muted_until(self, chat_key: str, user_id: str, until: float) -> None:
         sql = "INSERT OR REPLACE INTO mutes (chat_key, user_id, until) VALUES (?, ?, ?)"
-        await self._write(_execute, sql, (chat_key, user_id, until))
+        await self._write(queries.execute, sql, (chat_key, user_id, until))
 
     async def muted_until(self, chat_key: str, user_id: str) -> float:
         sql = "SELECT until FROM mutes WHERE chat_key = ? AND user_id = ?"
-        return float(await self._read(_scalar, sql, (chat_key, user_id), 0.0))
-
-
-# --- SQL, run on the worker threads ------------------------------------------------------------
-
-
-def _transaction(conn: sqlite3.Connection, func: Callable[..., T], *args: Any) -> tuple[T, int]:
-    """One write = one transaction: all of it is committed, or none of it. Also returns the
-    data version seen inside it (it changes only when *another* connection commits)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        result = func(conn, *args)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    return result, version
-
-
-def _execute(conn: sqlite3.Connection, sql: str, params: tuple) -> None:
-    conn.execute(sql, params)
-
-
-def _scalar(conn: sqlite3.Connection, sql: str, params: tuple, default: Any) -> Any:
-    row = conn.execute(sql, params).fetchone()
-    return default if row is None or row[0] is None else row[0]
-
-
-def _conversation(conn: sqlite3.Connection, chat_key: str) -> int:
-    sql = "SELECT conversation FROM chats WHERE chat_key = ?"
-    return _scalar(conn, sql, (chat_key,), 0)
-
-
-def _insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> tuple[int, int]:
-    conversation = _conversation(conn, turn.chat_key)
-    cursor = conn.execute(
-        "INSERT INTO turns (chat_key, conversation, user_id, user_text, reply_text, confidence,"
-        " fallback, source, verdicts, language, truncated, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            turn.chat_key,
-            conversation,
-            turn.user_id,
-            turn.user_text,
-            turn.reply_text,
-            float(turn.confidence),
-            int(turn.fallback),
-            turn.source,
-            json.dumps(turn.verdicts, ensure_ascii=False, default=str),
-            turn.language,
-            int(turn.truncated),
-            float(turn.created_at),
-        ),
-    )
-    conn.execute(
-        "DELETE FROM turns WHERE chat_key = ?1 AND id <= (SELECT id FROM turns"
-        " WHERE chat_key = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        (turn.chat_key, keep),
-    )
-    return cursor.lastrowid, conversation
-
-
-def _row_to_turn(row: tuple) -> Turn:
-    return Turn(
-        chat_key=row[0],
-        user_id=row[1],
-        user_text=row[2],
-        reply_text=row[3],
-        confidence=row[4],
-        fallback=bool(row[5]),
-        source=row[6],
-        verdicts=json.loads(row[7]),
-        language=row[8],
-        truncated=bool(row[9]),
-        created_at=row[10],
-        conversation=row[11],
-        id=row[12],
-    )
-
-
-def _select_turns(conn: sqlite3.Connection, sql: str, params: tuple) -> list[Turn]:
-    return [_row_to_turn(row) for row in conn.execute(sql, params)]
-
-
-def _recent_turns(conn: sqlite3.Connection, chat_key: str, limit: int) -> list[Turn]:
-    conn.execute("BEGIN")  # one snapshot for both queries
-    try:
-        current = _conversation(conn, chat_key)
-        sql = (
-            f"SELECT {COLUMNS} FROM turns WHERE chat_key = ? AND conversation = ?"
-            " ORDER BY id DESC LIMIT ?"
-        )
-        turns = _select_turns(conn, sql, (chat_key, current, limit))
-    finally:
-        conn.execute("COMMIT")
-    return turns[::-1]
-
-
-def _chat_keys(conn: sqlite3.Connection) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT chat_key FROM turns ORDER BY chat_key")]
-
-
-def _reset(conn: sqlite3.Connection, chat_key: str) -> None:
-    conn.execute(
-        "INSERT INTO chats (chat_key, conversation) VALUES (?, 1)"
-        " ON CONFLICT (chat_key) DO UPDATE SET conversation = conversation + 1",
-        (chat_key,),
-    )
-
-
-def _forget_user(conn: sqlite3.Connection, chat_key: str, user_id: str) -> int:
-    deleted = conn.execute(
-        "DELETE FROM turns WHERE chat_key = ? AND user_id = ?", (chat_key, user_id)
-    ).rowcount
-    for table in ("strikes", "mutes"):
-        conn.execute(f"DELETE FROM {table} WHERE chat_key = ? AND user_id = ?", (chat_key, user_id))
-    return deleted
-
-
-def _set_setting(conn: sqlite3.Connection, chat_key: str, key: str, value: str | None) -> None:
-    if value is None:
-        conn.execute("DELETE FROM settings WHERE chat_key = ? AND key = ?", (chat_key, key))
-    else:
-        conn.execute(
-            "INSERT OR REPLACE INTO settings (chat_key, key, value) VALUES (?, ?, ?)",
-            (chat_key, key, value),
-        )
-
-
-def _prune(conn: sqlite3.Connection, before: float) -> int:
-    """Old turns and strikes go; a mute is kept until it is as old (the engine counts strikes
-    only since the last mute, so an ended mute still matters for a while)."""
-    deleted = conn.execute("DELETE FROM turns WHERE created_at < ?", (before,)).rowcount
-    conn.execute("DELETE FROM strikes WHERE at < ?", (before,))
-    conn.execute("DELETE FROM mutes WHERE until < ?", (before,))
-    return deleted
+        return float(await self._read(queries.scalar, sql, (chat_key, user_id), 0.0))
 
 
 def build_sqlite_store(settings: SqliteSettings, runtime: Any) -> SqliteStore:

@@ -84,7 +84,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             _apply(conn, target)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may have rolled back already (e.g. disk full)
+            conn.execute("ROLLBACK")
         raise
     return version
 
