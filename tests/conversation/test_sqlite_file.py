@@ -175,3 +175,21 @@ def test_the_default_path_is_in_the_data_dir_and_settings_are_validated(tmp_path
     assert custom.build("store", "sqlite").path == tmp_path / "x.db"
     with pytest.raises(ConfigError, match=r"sqlite\.max_turns_per_chat"):
         make_runtime({"store": "sqlite", "sqlite": {"max_turns_per_chat": 0}})
+
+
+async def test_a_turn_write_that_fails_half_way_leaves_nothing(tmp_path):
+    path = tmp_path / "c.db"
+    store = SqliteStore(path, SqliteSettings(max_turns_per_chat=2))
+    for n in range(2):
+        await store.append_turn(Turn("t:1", "u", f"q{n}", "a"))
+    conn = sqlite3.connect(path)  # make the trim step (after the insert) fail
+    conn.execute(
+        "CREATE TRIGGER no_trim BEFORE DELETE ON turns BEGIN SELECT RAISE(ABORT, 'x'); END"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(sqlite3.DatabaseError):
+        await store.append_turn(Turn("t:1", "u", "q2", "a"))
+    assert [t.user_text for t in await store.all_turns("t:1")] == ["q0", "q1"]
+    assert [t.user_text for t in await store.recent_turns("t:1", 5)] == ["q0", "q1"]
+    await store.close()
