@@ -57,9 +57,10 @@ async def test_long_reply_is_split_on_sentence_boundaries(server: FakeTelegramSe
     assert " ".join(chunks) == echo.long_text(10000)
 
 
-async def test_typing_indicator_while_the_engine_works(server: FakeTelegramServer, bot):
+async def test_typing_indicator_while_the_engine_works(server: FakeTelegramServer, start_bot):
+    await start_bot(typing_delay=0.6)
     server.text("quick", user_id=10)
-    server.text("slow 0.8 take your time", user_id=11)
+    server.text("slow 1.5 take your time", user_id=11)
     await server.wait_for_texts(1, chat_id=11)
     typing = [c for c in server.calls_of("sendChatAction") if c.params["action"] == "typing"]
     assert [c.params["chat_id"] for c in typing] == [11]  # the quick one needed none
