@@ -3,6 +3,14 @@
 A chat is identified by its ``chat_key`` (``channel:chat_id``). A chat has one *current*
 conversation; ``reset`` starts a new one and keeps the old turns as history. All methods are
 coroutines so a store can do blocking I/O off the event loop.
+
+To add a store (PostgreSQL, ...), subclass ``ConversationStore``, implement the abstract
+methods, and register a factory with ``chatcore_register_stores``; implement ``all_turns``,
+``chat_keys`` and ``prune`` too if ``chatcore history`` should work with it. Run the contract
+tests in ``tests/conversation/test_store_contract.py`` against it. ``chatcore.conversation.common``
+has the text hygiene (``prepare_turn``) and limits settings (``StoreLimits``) the built-in
+stores share. An ended mute must stay readable through ``muted_until`` (the engine counts
+strikes only since the last mute).
 """
 
 from __future__ import annotations
