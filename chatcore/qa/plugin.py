@@ -1,1 +1,46 @@
-"""Built-in plugin: the LSTM question-answering responder (being built: issue 3)."""
+"""Built-in plugin: the LSTM question-answering responder and the ``train``, ``eval`` and
+``data check`` commands. TensorFlow is imported only when a model is trained or loaded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatcore.hookspecs import hookimpl
+
+
+def build_responder(settings: Any, runtime: Any) -> Any:
+    """The ``qa`` responder. A missing model is an error naming the train command when ``qa``
+    was configured explicitly; as a mere built-in default it passes messages on instead."""
+    from chatcore.errors import ModelNotFoundError
+    from chatcore.qa import modeldir
+    from chatcore.qa.responder import NoModelResponder, QAResponder, default_model_dir
+
+    model_dir = settings.model_dir.expanduser() if settings.model_dir else None
+    path = model_dir or default_model_dir(runtime)
+    if modeldir.exists(path):
+        return QAResponder(settings, path)
+    command = "chatcore train" if model_dir is None else modeldir.train_command(path)
+    if "qa" in (runtime.config.raw.get("responders") or []) or model_dir is not None:
+        raise ModelNotFoundError(f"no trained model in {path}. Train one with:\n  {command}")
+    return NoModelResponder(command)
+
+
+@hookimpl
+def chatcore_register_responders(register) -> None:
+    from chatcore.qa.responder import QASettings
+
+    register(
+        "qa",
+        build_responder,
+        settings=QASettings,
+        description="answers with the trained LSTM question-answering model",
+    )
+
+
+@hookimpl
+def chatcore_register_cli(cli) -> None:
+    from chatcore.qa.cli import data_group, eval_command, train_command
+
+    cli.add_command(train_command)
+    cli.add_command(eval_command)
+    cli.add_command(data_group)

@@ -1,0 +1,148 @@
+"""``chatcore train``, ``chatcore eval`` and ``chatcore data check``.
+
+Only click is imported here; TensorFlow, numpy and the data code load inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+config_option = click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="YAML config (its qa section and data_dir decide the model directory).",
+)
+data_option = click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Training pairs (.yml chatterbot, .csv/.tsv question,answer, .jsonl); repeatable. "
+    "Default: the English and Chinese chatterbot-corpus files.",
+)
+
+
+def model_dir_for(config_path: str | None, out: str | None) -> Path:
+    """--out, else the config's qa.model_dir, else <data dir>/models/default."""
+    if out:
+        return Path(out).expanduser()
+    from chatcore.cli import load_runtime
+    from chatcore.qa.responder import default_model_dir
+
+    runtime = load_runtime(config_path)
+    settings = runtime.settings_for("qa")
+    if settings is not None and settings.model_dir is not None:
+        return settings.model_dir.expanduser()
+    return default_model_dir(runtime)
+
+
+def load_training_pairs(data_files: tuple[str, ...], echo=click.echo):
+    """Pairs after hygiene; says what was dropped."""
+    from chatcore.qa import data, hygiene
+
+    paths = [Path(p) for p in data_files] or data.default_data_files()
+    report = hygiene.check(data.load_files(paths))
+    echo(report.dropped_summary())
+    return report.kept
+
+
+@click.command("train")
+@data_option
+@click.option("--out", type=click.Path(file_okay=False), help="Model directory to write.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Maximum epochs.")
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same model).")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the model already exists.")
+@config_option
+def train_command(data_files, out, epochs, seed, if_missing, config_path) -> None:
+    """Train the QA model and write its model directory (atomically)."""
+    from chatcore.qa import modeldir
+
+    target = model_dir_for(config_path, out)
+    if if_missing and modeldir.exists(target):
+        click.echo(f"model already trained: {target}")
+        return
+    pairs = load_training_pairs(data_files)
+    from chatcore.qa.train import TrainSettings, train
+
+    overrides = {k: v for k, v in (("epochs", epochs), ("seed", seed)) if v is not None}
+    settings = TrainSettings(**overrides)
+    click.echo(
+        f"training on {len(pairs)} pairs (seed {settings.seed}, up to "
+        f"{settings.epochs} epochs, early stopping on validation accuracy)"
+    )
+    trained = train(pairs, settings, verbose=1 if sys.stdout.isatty() else 2)
+    modeldir.save(trained, target)
+    _write_curve(target, trained.history)
+    metrics = ", ".join(f"{k}={v}" for k, v in trained.metrics.items())
+    click.echo(
+        f"saved model to {target}\nthreshold={trained.threshold:.3f} "
+        f"temperature={trained.temperature:.2f} {metrics}"
+    )
+
+
+def _write_curve(target: Path, history: dict) -> None:
+    from chatcore.qa.report import plot_history
+
+    plot_history(history, target / "training_curve.png")
+
+
+@click.command("eval")
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Dev set(s): paraphrases/out_of_domain YAML, or question/answer pairs.",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Model directory (default: the configured one).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--ablation",
+    is_flag=True,
+    help="Also train and score variants without each part (takes a while).",
+)
+@config_option
+def eval_command(data_files, model, as_json, ablation, config_path) -> None:
+    """Score the model on a dev set: accuracy, fallback precision/recall, latency, TF-IDF
+    baseline, per language; writes the training-curve PNG next to the model."""
+    from chatcore.qa.evaluate import evaluate_cli
+
+    target = model_dir_for(config_path, model)
+    report = evaluate_cli(target, [Path(p) for p in data_files], ablation=ablation)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        from chatcore.qa.report import format_report
+
+        click.echo(format_report(report))
+
+
+@click.group("data")
+def data_group() -> None:
+    """Inspect training data."""
+
+
+@data_group.command("check")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def data_check(files) -> None:
+    """Report pairs, distinct questions, duplicates, prompts with many answers and suspicious
+    records of FILES taken together (default: the bundled corpus): the hygiene training
+    applies."""
+    from chatcore.qa import data, hygiene
+
+    paths = [Path(f) for f in files] or data.default_data_files()
+    report = hygiene.check(data.load_files(paths))
+    click.echo(report.format())

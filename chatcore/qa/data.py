@@ -1,0 +1,156 @@
+"""Question/answer pairs from chatterbot-style YAML, CSV/TSV and JSONL files.
+
+Malformed input is refused with the file, the line and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatcore.qa.errors import DataError
+
+DEFAULT_LANGUAGES = ("english", "chinese")
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One question and its answer, with where it came from (for reports and errors)."""
+
+    question: str
+    answer: str
+    source: str = ""
+    line: int = 0
+
+
+def default_data_files() -> list[Path]:
+    """The English and Chinese files of the installed chatterbot-corpus package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("chatterbot_corpus")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(
+            "the default data needs the chatterbot-corpus package: "
+            "pip install chatterbot-corpus, or pass --data FILE"
+        )
+    root = Path(next(iter(spec.submodule_search_locations))) / "data"
+    files = [f for lang in DEFAULT_LANGUAGES for f in sorted((root / lang).glob("*.yml"))]
+    if not files:
+        raise DataError(f"{root}: no English or Chinese corpus files found")
+    return files
+
+
+def load_files(paths: list[Path]) -> list[Pair]:
+    """Every pair of every file, in order."""
+    pairs: list[Pair] = []
+    for path in paths:
+        pairs.extend(load_file(Path(path)))
+    return pairs
+
+
+def load_file(path: Path) -> list[Pair]:
+    """Pairs from one file; the suffix picks the format."""
+    suffix = path.suffix.lower()
+    loaders = {".yml": _load_yaml, ".yaml": _load_yaml, ".csv": _load_csv, ".tsv": _load_csv}
+    loader = loaders.get(suffix, _load_jsonl if suffix in (".jsonl", ".ndjson") else None)
+    if loader is None:
+        raise DataError(f"{path}: unknown data format {suffix!r} (use .yml, .csv, .tsv, .jsonl)")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError(f"{path}: data file not found") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+    return loader(path, text)
+
+
+def _load_yaml(path: Path, text: str) -> list[Pair]:
+    """chatterbot format: ``conversations:`` is a list of lists; each line is answered by the
+    next one."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise DataError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise DataError(f"{path}:1: expected a mapping with a 'conversations' list")
+    convs = next((v for k, v in root.value if k.value == "conversations"), None)
+    if not isinstance(convs, yaml.SequenceNode):
+        line = convs.start_mark.line + 1 if convs is not None else 1
+        raise DataError(f"{path}:{line}: 'conversations' must be a list of lists of lines")
+    pairs = []
+    for conv in convs.value:
+        lines = _conversation_lines(path, conv)
+        for (q, line), (a, _) in itertools.pairwise(lines):
+            pairs.append(Pair(q, a, str(path), line))
+    return pairs
+
+
+def _conversation_lines(path: Path, conv) -> list[tuple[str, int]]:
+    import yaml
+
+    line = conv.start_mark.line + 1
+    if isinstance(conv, yaml.ScalarNode):
+        # chatterbot iterates a bare string character by character; the hygiene drops it
+        return [(char, line) for char in conv.value]
+    if not isinstance(conv, yaml.SequenceNode):
+        raise DataError(f"{path}:{line}: a conversation must be a list of lines")
+    if len(conv.value) < 2:
+        raise DataError(f"{path}:{line}: a conversation needs at least two lines")
+    out = []
+    for item in conv.value:
+        if not isinstance(item, yaml.ScalarNode) or item.value.strip() == "":
+            where = item.start_mark.line + 1
+            raise DataError(f"{path}:{where}: each line of a conversation must be non-empty text")
+        out.append((item.value, item.start_mark.line + 1))
+    return out
+
+
+def _load_csv(path: Path, text: str) -> list[Pair]:
+    """A header row naming ``question`` and ``answer`` columns (comma or tab separated)."""
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader, [])]
+    if "question" not in header or "answer" not in header:
+        raise DataError(f"{path}:1: the header must name 'question' and 'answer' columns")
+    qi, ai = header.index("question"), header.index("answer")
+    pairs = []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(qi, ai):
+            raise DataError(f"{path}:{line}: expected {len(header)} columns, found {len(row)}")
+        pairs.append(_pair(path, line, row[qi], row[ai]))
+    return pairs
+
+
+def _load_jsonl(path: Path, text: str) -> list[Pair]:
+    """One JSON object per line with string ``question`` and ``answer`` fields."""
+    pairs = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{line}: invalid JSON: {exc.msg}") from None
+        if not isinstance(obj, dict) or not {"question", "answer"} <= obj.keys():
+            raise DataError(f"{path}:{line}: expected an object with 'question' and 'answer'")
+        pairs.append(_pair(path, line, obj["question"], obj["answer"]))
+    return pairs
+
+
+def _pair(path: Path, line: int, question: object, answer: object) -> Pair:
+    for name, value in (("question", question), ("answer", answer)):
+        if not isinstance(value, str) or not value.strip():
+            raise DataError(f"{path}:{line}: {name} must be non-empty text")
+    return Pair(str(question), str(answer), str(path), line)

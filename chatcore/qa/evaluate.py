@@ -1,0 +1,136 @@
+"""``chatcore eval``: answer accuracy, fallback precision/recall, latency and a per-language
+breakdown, for the model and the TF-IDF baseline in the same run."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from chatcore.language import detect_language
+from chatcore.qa.devset import Case, load_cases
+from chatcore.qa.errors import DataError
+from chatcore.qa.text import normalize
+
+Scorer = Callable[[list[str]], list[tuple[tuple[str, ...], bool]]]
+
+
+def default_dev_paths() -> list[Path]:
+    """data/dev/*.yml of the working directory, else of the source checkout."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        files = sorted((root / "data" / "dev").glob("*.yml"))
+        if files:
+            return files
+    raise DataError("no evaluation data: pass --data FILE (no data/dev/*.yml found)")
+
+
+def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> dict[str, Any]:
+    """The whole report of ``chatcore eval`` as a JSON-ready mapping."""
+    from chatcore.qa.predictor import Predictor
+    from chatcore.qa.report import plot_history
+
+    predictor = Predictor.load(model_dir)
+    plot_history(predictor.files.history, Path(model_dir) / "training_curve.png")
+    cases = load_cases(paths or default_dev_paths(), _answers_lookup(predictor.bank))
+    exact = [
+        Case(q, frozenset(predictor.bank.answers(i)), "", "exact")
+        for q, i in predictor.bank.labelled_questions()
+    ]
+    report: dict[str, Any] = {
+        "model": str(model_dir),
+        "trained": predictor.files.metadata.get("metrics", {}),
+        "lstm": score(_model_scorer(predictor), cases, exact),
+        "tfidf": score(_tfidf_scorer(predictor), cases, exact),
+    }
+    report["lstm"]["latency_ms"] = latency(predictor.predict, [c.question for c in cases])
+    if ablation:
+        from chatcore.qa.ablation import run_ablation
+
+        report["ablation"] = run_ablation(predictor.files.settings["train"], cases)
+    return report
+
+
+def _answers_lookup(bank) -> Callable[[str], list[str] | None]:
+    index = {}
+    for question, label in bank.labelled_questions():
+        index.setdefault(normalize(question), bank.answers(label))
+    return lambda question: index.get(normalize(question))
+
+
+def _model_scorer(predictor) -> Scorer:
+    def run(texts: list[str]):
+        return [(p.answers, p.fallback) for p in predictor.predict_many(texts)]
+
+    return run
+
+
+def _tfidf_scorer(predictor) -> Scorer:
+    from chatcore.qa.baseline import TfidfBaseline
+    from chatcore.qa.train import TrainSettings, build_split
+
+    baseline = TfidfBaseline(predictor.bank)
+    settings = TrainSettings.model_validate(predictor.files.settings["train"])
+    tokens, labels = build_split(predictor.bank, settings, settings.val_copies, settings.seed + 1)
+    baseline.calibrate([" ".join(t) for t in tokens], labels)
+    return baseline.predict_many
+
+
+def score(scorer: Scorer, cases: list[Case], exact: list[Case]) -> dict[str, Any]:
+    """Accuracy on paraphrases/pairs and exact questions, fallback precision and recall on
+    out-of-domain questions, and the same per language."""
+    results = dict(zip([id(c) for c in cases], scorer([c.question for c in cases]), strict=True))
+    exact_results = scorer([c.question for c in exact]) if exact else []
+    out = _summary(cases, results)
+    out["exact_accuracy"] = _ratio(
+        sum(_correct(c, r) for c, r in zip(exact, exact_results, strict=True)), len(exact)
+    )
+    out["per_language"] = {
+        lang: _summary(group, results) for lang, group in _by_language(cases).items()
+    }
+    return out
+
+
+def _summary(cases: list[Case], results: dict) -> dict[str, Any]:
+    inside = [c for c in cases if c.kind != "ood"]
+    ood = [c for c in cases if c.kind == "ood"]
+    fallbacks = [c for c in cases if results[id(c)][1]]
+    ood_fallbacks = [c for c in ood if results[id(c)][1]]
+    return {
+        "questions": len(inside),
+        "out_of_domain": len(ood),
+        "accuracy": _ratio(sum(_correct(c, results[id(c)]) for c in inside), len(inside)),
+        "fallback_recall": _ratio(len(ood_fallbacks), len(ood)),
+        "fallback_precision": _ratio(len(ood_fallbacks), len(fallbacks)),
+    }
+
+
+def _correct(case: Case, result: tuple[tuple[str, ...], bool]) -> bool:
+    answers, fallback = result
+    return not fallback and bool(case.expected & set(answers))
+
+
+def _by_language(cases: list[Case]) -> dict[str, list[Case]]:
+    groups: dict[str, list[Case]] = {}
+    for case in cases:
+        groups.setdefault(detect_language(case.question), []).append(case)
+    return groups
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def latency(func: Callable[[str], Any], texts: list[str], warmup: int = 5) -> dict[str, float]:
+    """p50/p95 milliseconds of single calls (what one chat message costs)."""
+    for text in texts[:warmup]:
+        func(text)
+    samples = []
+    for text in texts:
+        started = time.perf_counter()
+        func(text)
+        samples.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50": round(statistics.median(samples), 3), "p95": round(p95, 3), "runs": len(samples)}

@@ -1,0 +1,67 @@
+"""Texts -> fixed-size integer arrays the model reads: word ids and hashed subword ids."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from chatcore.qa.text import hash_feature, subword_features, tokenize
+
+PAD, OOV = 0, 1
+
+
+@dataclass
+class Featurizer:
+    """The vocabulary and sizes; saved with the model as ``vocab.json``."""
+
+    words: list[str] = field(default_factory=list)
+    max_words: int = 24
+    max_grams: int = 160
+    buckets: int = 32768
+
+    def __post_init__(self) -> None:
+        self._index = {w: i + 2 for i, w in enumerate(self.words)}
+
+    @classmethod
+    def fit(cls, texts: Iterable[str], **sizes: Any) -> Featurizer:
+        """A vocabulary of every word in ``texts``, most frequent first (ties by spelling)."""
+        counts = Counter(t for text in texts for t in tokenize(text))
+        words = sorted(counts, key=lambda w: (-counts[w], w))
+        return cls(words=words, **sizes)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.words) + 2
+
+    def encode_tokens(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(word ids, subword ids) of one tokenized text, padded with zeros."""
+        words = np.zeros(self.max_words, dtype=np.int32)
+        ids = [self._index.get(t, OOV) for t in tokens[: self.max_words]]
+        words[: len(ids)] = ids
+        grams = np.zeros(self.max_grams, dtype=np.int32)
+        hashed = [hash_feature(f, self.buckets) for f in subword_features(tokens)]
+        hashed = hashed[: self.max_grams]
+        grams[: len(hashed)] = hashed
+        return words, grams
+
+    def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.encode_tokens(tokenize(text))
+
+    def encode_many(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Batched ``encode_tokens``: two arrays of shape (n, max_words) and (n, max_grams)."""
+        pairs = [self.encode_tokens(tokens) for tokens in token_lists]
+        if not pairs:
+            empty = np.zeros((0, self.max_words), np.int32)
+            return empty, np.zeros((0, self.max_grams), np.int32)
+        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Featurizer:
+        return cls(**data)

@@ -1,0 +1,50 @@
+"""The answer-selection network: Embedding -> BiLSTM -> attention pooling, beside a bag of
+character n-grams, -> Dense softmax over the answer bank (logits out; softmax at inference)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ModelConfig(BaseModel):
+    """Sizes and switches of the network; stored in the model directory's settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    embed_dim: int = Field(96, ge=4)
+    lstm_units: int = Field(96, ge=4)
+    gram_dim: int = Field(96, ge=4)
+    hidden: int = Field(256, ge=4)
+    dropout: float = Field(0.3, ge=0, lt=1)
+    use_lstm: bool = True
+    use_grams: bool = True
+
+
+def build_model(
+    config: ModelConfig, vocab_size: int, buckets: int, max_words: int, max_grams: int, classes: int
+) -> Any:
+    """A compiled-ready Keras model with inputs ``words`` and ``grams`` and logits out."""
+    import keras
+
+    from chatcore.qa.layers import AttentionPooling, BagEmbedding
+
+    words = keras.Input((max_words,), dtype="int32", name="words")
+    grams = keras.Input((max_grams,), dtype="int32", name="grams")
+    parts = []
+    if config.use_lstm:
+        embedded = keras.layers.Embedding(vocab_size, config.embed_dim, name="word_embedding")(
+            words
+        )
+        lstm = keras.layers.LSTM(config.lstm_units, return_sequences=True)
+        encoded = keras.layers.Bidirectional(lstm, name="encoder")(embedded)
+        parts.append(AttentionPooling(64, name="attention")([encoded, words]))
+    if config.use_grams:
+        parts.append(BagEmbedding(buckets, config.gram_dim, name="subwords")(grams))
+    x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="features")(parts)
+    x = keras.layers.Dropout(config.dropout)(x)
+    x = keras.layers.Dense(config.hidden, activation="relu", name="hidden")(x)
+    x = keras.layers.Dropout(config.dropout)(x)
+    logits = keras.layers.Dense(classes, name="answer_logits")(x)
+    return keras.Model([words, grams], logits, name="chatcore_qa")

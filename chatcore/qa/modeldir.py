@@ -1,0 +1,168 @@
+"""The model directory: written atomically, verified on load.
+
+Files: ``model.keras`` (native Keras format, loaded with ``safe_mode=True``), ``vocab.json``,
+``answers.json``, ``settings.json``, ``history.json`` and ``metadata.json`` (format version,
+data hash, training date, metrics and a SHA-256 of every other file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chatcore.errors import ModelNotFoundError
+from chatcore.qa.errors import ModelFormatError
+
+FORMAT_VERSION = 1
+METADATA = "metadata.json"
+FILES = ("model.keras", "vocab.json", "answers.json", "settings.json", "history.json")
+
+
+@dataclass
+class ModelFiles:
+    """What ``load`` reads: the parsed JSON files and the path of the Keras file."""
+
+    path: Path
+    metadata: dict[str, Any]
+    vocab: dict[str, Any]
+    answers: list[dict[str, Any]]
+    settings: dict[str, Any]
+    history: dict[str, list[float]]
+
+    @property
+    def keras_path(self) -> Path:
+        return self.path / "model.keras"
+
+
+def train_command(path: Path) -> str:
+    return f"chatcore train --out {path}"
+
+
+def exists(path: Path) -> bool:
+    return (Path(path) / METADATA).is_file()
+
+
+def save(trained: Any, out: Path) -> Path:
+    """Write every file into a temporary directory beside ``out``, then rename it into place,
+    so a crash never leaves a half-written model."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        _write_all(trained, tmp)
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _write_all(trained: Any, tmp: Path) -> None:
+    trained.model.save(tmp / "model.keras")
+    _write_json(tmp / "vocab.json", trained.featurizer.to_dict())
+    _write_json(tmp / "answers.json", trained.bank.to_list())
+    settings = {
+        "train": trained.settings.model_dump(),
+        "temperature": trained.temperature,
+        "threshold": trained.threshold,
+    }
+    _write_json(tmp / "settings.json", settings)
+    _write_json(tmp / "history.json", trained.history)
+    metadata = {
+        "format_version": FORMAT_VERSION,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "data_hash": trained.data_hash,
+        "classes": len(trained.bank),
+        "metrics": trained.metrics,
+        "files": {name: _sha256(tmp / name) for name in FILES},
+    }
+    _write_json(tmp / METADATA, metadata)
+
+
+def _replace_dir(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load_files(path: Path) -> ModelFiles:
+    """Read and verify a model directory (everything but the Keras weights themselves)."""
+    path = Path(path)
+    if not exists(path):
+        raise ModelNotFoundError(
+            f"no trained model in {path}. Train one with:\n  {train_command(path)}"
+        )
+    metadata = _read_json(path / METADATA)
+    version = metadata.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelFormatError(
+            f"{path / METADATA}: model format version {version!r}, this chatcore reads version "
+            f"{FORMAT_VERSION}; retrain with: {train_command(path)}"
+        )
+    _verify(path, metadata.get("files", {}))
+    return ModelFiles(
+        path,
+        metadata,
+        _read_json(path / "vocab.json"),
+        _read_json(path / "answers.json"),
+        _read_json(path / "settings.json"),
+        _read_json(path / "history.json"),
+    )
+
+
+def _verify(path: Path, hashes: dict[str, str]) -> None:
+    for name in FILES:
+        file = path / name
+        if not file.is_file():
+            raise ModelFormatError(
+                f"{file}: missing from the model directory; retrain with: {train_command(path)}"
+            )
+        if hashes.get(name) != _sha256(file):
+            raise ModelFormatError(
+                f"{file}: content does not match the hash in {METADATA} (corrupt or modified)"
+            )
+
+
+def load_keras(files: ModelFiles) -> Any:
+    """The Keras model, loaded with ``safe_mode=True`` (no arbitrary code from the file)."""
+    import keras
+
+    import chatcore.qa.layers  # noqa: F401  (registers the custom layers)
+
+    try:
+        return keras.saving.load_model(files.keras_path, safe_mode=True, compile=False)
+    except Exception as exc:
+        raise ModelFormatError(f"{files.keras_path}: cannot load the Keras model: {exc}") from exc
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFormatError(f"{path}: missing from the model directory") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFormatError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,103 @@
+"""Inference: a loaded model directory behind one compiled ``tf.function``.
+
+The function has a fixed input signature, so it is traced once; a single question costs a
+tokenization in Python plus one graph call (never ``model.predict`` per question).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chatcore.qa import modeldir
+from chatcore.qa.bank import REJECT, AnswerBank
+from chatcore.qa.calibrate import decide
+from chatcore.qa.features import Featurizer
+
+BATCH = 256
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The best answer class for one question and how sure the model is."""
+
+    index: int
+    confidence: float
+    fallback: bool
+    answers: tuple[str, ...]
+
+    def answer(self, rng: random.Random) -> str:
+        """One of the class's answers: seeded sampling when the data gave several."""
+        if not self.answers:
+            return ""
+        return self.answers[0] if len(self.answers) == 1 else rng.choice(self.answers)
+
+
+class Predictor:
+    """Answers questions with a trained model directory."""
+
+    def __init__(self, files: modeldir.ModelFiles, model: Any, threshold: float | None = None):
+        self.files = files
+        self.model = model
+        self.featurizer = Featurizer.from_dict(files.vocab)
+        self.bank = AnswerBank.from_list(files.answers)
+        self.temperature = float(files.settings["temperature"])
+        self.threshold = float(files.settings["threshold"] if threshold is None else threshold)
+        self._fn = _compile(model, self.featurizer, self.temperature)
+
+    @classmethod
+    def load(cls, path: Path, threshold: float | None = None) -> Predictor:
+        """Verify and load a model directory, and warm up the compiled function."""
+        files = modeldir.load_files(Path(path))
+        predictor = cls(files, modeldir.load_keras(files), threshold)
+        predictor.predict("hello")  # trace once now, not on the first user's message
+        return predictor
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Calibrated class probabilities, one row per text."""
+        from chatcore.qa.text import tokenize
+
+        rows = []
+        for start in range(0, len(texts), BATCH):
+            chunk = [tokenize(t) for t in texts[start : start + BATCH]]
+            words, grams = self.featurizer.encode_many(chunk)
+            rows.append(self._fn(words, grams).numpy())
+        if not rows:
+            return np.zeros((0, len(self.bank)), np.float32)
+        return np.concatenate(rows)
+
+    def predict(self, text: str) -> Prediction:
+        words, grams = self.featurizer.encode(text)
+        probs = self._fn(words[None, :], grams[None, :]).numpy()
+        return self._prediction(probs)[0]
+
+    def predict_many(self, texts: list[str]) -> list[Prediction]:
+        return self._prediction(self.probabilities(texts))
+
+    def _prediction(self, probs: np.ndarray) -> list[Prediction]:
+        best, conf = decide(probs)
+        out = []
+        for index, confidence in zip(best.tolist(), conf.tolist(), strict=True):
+            fallback = confidence < self.threshold or index == REJECT
+            out.append(Prediction(index, confidence, fallback, tuple(self.bank.answers(index))))
+        return out
+
+
+def _compile(model: Any, featurizer: Featurizer, temperature: float):
+    import tensorflow as tf
+
+    signature = [
+        tf.TensorSpec((None, featurizer.max_words), tf.int32, name="words"),
+        tf.TensorSpec((None, featurizer.max_grams), tf.int32, name="grams"),
+    ]
+
+    @tf.function(input_signature=signature)
+    def probabilities(words, grams):
+        logits = model([words, grams], training=False)
+        return tf.nn.softmax(logits / temperature, axis=-1)
+
+    return probabilities

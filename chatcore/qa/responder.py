@@ -1,0 +1,100 @@
+"""The ``qa`` responder: answers with the trained model, off the event loop.
+
+The model loads in the background from ``start()`` so a frontend shows its prompt at once;
+inference runs on one dedicated thread (TensorFlow calls must not block the event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from chatcore.registry import Settings
+from chatcore.types import Message, Reply
+
+log = logging.getLogger(__name__)
+
+
+class QASettings(Settings):
+    model_dir: Path | None = Field(None, description="default: <data_dir>/models/default")
+    mode: Literal["select"] = Field(
+        "select", description="answer selection (the generation head is not built yet)"
+    )
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="fallback below this confidence (default: the model's)"
+    )
+    top_k: int = Field(5, ge=1, description="sample among at most this many answers")
+    seed: int | None = Field(None, description="seed for choosing among several answers")
+
+
+def default_model_dir(runtime: Any) -> Path:
+    return Path(runtime.data_dir) / "models" / "default"
+
+
+class QAResponder:
+    """Loads a model directory lazily and answers questions with it."""
+
+    def __init__(self, settings: QASettings, model_dir: Path):
+        self.settings = settings
+        self.model_dir = Path(model_dir)
+        self._rng = random.Random(settings.seed)
+        self._executor: ThreadPoolExecutor | None = None
+        self._loading: asyncio.Future | None = None
+
+    async def start(self) -> None:
+        """Begin loading the model in the background; the first answer waits for it."""
+        self._ensure_loading()
+
+    def _ensure_loading(self) -> asyncio.Future:
+        if self._loading is None:
+            loop = asyncio.get_running_loop()
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="chatcore-qa")
+            self._loading = loop.run_in_executor(self._executor, self._load)
+        return self._loading
+
+    def _load(self):
+        from chatcore.qa.predictor import Predictor
+
+        return Predictor.load(self.model_dir, threshold=self.settings.threshold)
+
+    async def respond(self, message: Message, context: list) -> Reply:
+        predictor = await self._ensure_loading()
+        loop = asyncio.get_running_loop()
+        prediction = await loop.run_in_executor(self._executor, predictor.predict, message.text)
+        if prediction.fallback:
+            return Reply("", prediction.confidence, fallback=True, source="qa")
+        answers = prediction.answers[: self.settings.top_k]
+        text = answers[0] if len(answers) == 1 else self._rng.choice(answers)
+        return Reply(text, prediction.confidence, fallback=False, source="qa")
+
+    async def close(self) -> None:
+        if self._loading is not None and not self._loading.done():
+            try:
+                await self._loading  # a load in progress cannot be interrupted; let it end
+            except Exception:
+                log.debug("model load failed during close", exc_info=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._loading = None
+
+
+class NoModelResponder:
+    """Stands in for ``qa`` when it is only a built-in default and no model is trained yet:
+    passes every message on (to the fallback), and says once how to train one."""
+
+    def __init__(self, command: str):
+        self.command = command
+        self._warned = False
+
+    async def respond(self, message: Message, context: list) -> None:
+        if not self._warned:
+            log.warning("no trained QA model yet; train one with: %s", self.command)
+            self._warned = True
+        return None

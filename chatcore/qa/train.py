@@ -1,0 +1,153 @@
+"""Training: augmented data, a validation split, early stopping, the best weights kept, then
+temperature and fallback threshold chosen on the validation data."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from chatcore.qa import augment
+from chatcore.qa.bank import REJECT, AnswerBank, data_hash
+from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, softmax
+from chatcore.qa.data import Pair
+from chatcore.qa.features import Featurizer
+from chatcore.qa.model import ModelConfig, build_model
+from chatcore.qa.text import tokenize
+
+
+class TrainSettings(BaseModel):
+    """Everything that decides a trained model; stored with it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 0
+    epochs: int = Field(20, ge=1)
+    batch_size: int = Field(128, ge=1)
+    learning_rate: float = Field(3e-3, gt=0)
+    patience: int = Field(3, ge=1)
+    augment_copies: int = Field(8, ge=0, description="noisy copies of each question per class")
+    val_copies: int = Field(2, ge=1)
+    negatives_ratio: float = Field(0.15, ge=0)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+
+
+@dataclass
+class Trained:
+    """A trained model and everything saved beside it."""
+
+    model: Any
+    featurizer: Featurizer
+    bank: AnswerBank
+    settings: TrainSettings
+    temperature: float
+    threshold: float
+    data_hash: str
+    history: dict[str, list[float]] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def build_split(bank: AnswerBank, settings: TrainSettings, copies: int, seed: int):
+    """Tokenized questions (originals plus noisy copies) and labels, plus negatives."""
+    rng = random.Random(seed)
+    tokens, labels = [], []
+    for question, label in bank.labelled_questions():
+        base = tokenize(question)
+        for variant in [base, *augment.variants(base, rng, copies)]:
+            tokens.append(variant)
+            labels.append(label)
+    count = int(len(tokens) * settings.negatives_ratio)
+    tokens += augment.negatives([tokenize(q) for q, _ in bank.labelled_questions()], rng, count)
+    labels += [REJECT] * count
+    return tokens, np.array(labels, dtype=np.int32)
+
+
+def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Trained:
+    """Train on cleaned pairs; deterministic for the same pairs, settings and seed."""
+    import keras
+
+    keras.utils.set_random_seed(settings.seed)
+    started = time.perf_counter()
+    bank = AnswerBank.from_pairs(pairs)
+    featurizer = Featurizer.fit(q for q, _ in bank.labelled_questions())
+    x_tokens, y = build_split(bank, settings, settings.augment_copies, settings.seed)
+    v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1)
+    x, v = featurizer.encode_many(x_tokens), featurizer.encode_many(v_tokens)
+    model = _fit(featurizer, len(bank), settings, (x, y), (v, v_y), verbose)
+    v_logits = model.predict(list(v), batch_size=512, verbose=0)
+    temperature = fit_temperature(v_logits, v_y)
+    probs = softmax(v_logits, temperature)
+    threshold = choose_threshold(probs, v_y)
+    metrics = _metrics(model.history.history, probs, v_y, threshold)
+    metrics["train_seconds"] = round(time.perf_counter() - started, 1)
+    return Trained(
+        model,
+        featurizer,
+        bank,
+        settings,
+        temperature,
+        threshold,
+        data_hash(pairs),
+        _history(model.history.history),
+        metrics,
+    )
+
+
+def _fit(featurizer, classes, settings, train_xy, val_xy, verbose):
+    import keras
+
+    config = settings.model
+    model = build_model(
+        config,
+        featurizer.vocab_size,
+        featurizer.buckets,
+        featurizer.max_words,
+        featurizer.max_grams,
+        classes,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    stop = keras.callbacks.EarlyStopping(
+        monitor="val_accuracy",
+        patience=settings.patience,
+        restore_best_weights=True,
+        mode="max",
+    )
+    (x, y), (v, v_y) = train_xy, val_xy
+    model.fit(
+        list(x),
+        y,
+        validation_data=(list(v), v_y),
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        shuffle=True,
+        callbacks=[stop],
+        verbose=verbose,
+    )
+    return model
+
+
+def _history(history: dict[str, list]) -> dict[str, list[float]]:
+    return {k: [round(float(x), 5) for x in vals] for k, vals in history.items()}
+
+
+def _metrics(history, probs, labels, threshold) -> dict[str, float]:
+    best, conf = decide(probs)
+    inside = labels != REJECT
+    answered = conf >= threshold
+    return {
+        "epochs": len(history.get("loss", [])),
+        "best_val_accuracy": round(max(history.get("val_accuracy", [0.0])), 4),
+        "val_answer_accuracy": round(float((best == labels)[inside].mean()), 4),
+        "val_answered_correct": round(float((answered & (best == labels))[inside].mean()), 4),
+        "val_negatives_fallback": round(float((~answered)[~inside].mean()), 4)
+        if (~inside).any()
+        else 0.0,
+    }
