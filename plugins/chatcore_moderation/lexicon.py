@@ -26,6 +26,7 @@ class Pattern:
     runs: tuple[int, ...] | None  # None: every letter may stand alone
     allow: bool
     term: str
+    cjk: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ class Lexicon:
         for last, patterns in self._automaton.iter(key):
             for p in patterns:
                 start = last + 1 - len(p.term)
-                if not _fits(key, norm.runs, start, last + 1, p):
+                if not _fits(norm, start, last + 1, p):
                     continue
                 if p.allow:
                     allowed.append((start, last + 1))
@@ -87,16 +88,28 @@ class Lexicon:
         return found
 
 
-def _fits(key: str, runs: tuple[int, ...], start: int, end: int, p: Pattern) -> bool:
-    """Word boundaries for Latin patterns, and enough repeated letters ("as" is not "ass")."""
-    if p.mode in (WORD, PREFIX) and start > 0 and _wordish(key[start - 1]):
+def _fits(norm: Normalized, start: int, end: int, p: Pattern) -> bool:
+    """Word boundaries for Latin patterns (any letter of a spelled-out run may start or end a
+    word), and repeated letters as in the term ("as" is not "ass")."""
+    key = norm.key
+    soft = norm.soft
+    before = start > 0 and _wordish(key[start - 1]) and not {start - 1, start} <= soft
+    if before and p.mode in (WORD, PREFIX):
         return False
-    if p.mode in (WORD, SUFFIX) and end < len(key) and _wordish(key[end]):
+    after = end < len(key) and _wordish(key[end]) and not {end - 1, end} <= soft
+    if after and p.mode in (WORD, SUFFIX):
         return False
-    if p.runs is not None:
-        for i, need in enumerate(p.runs):
-            if need > 1 and runs[start + i] < need:
-                return False
+    return _runs_ok(key, norm.runs, start, p)
+
+
+def _runs_ok(key: str, runs: tuple[int, ...], start: int, p: Pattern) -> bool:
+    """Letters repeated as in the term; a stretch of 3+ ("fuuuck") also counts, but a
+    doubled letter is another word ("assess" is not "asses"). Han terms repeat exactly."""
+    need = p.runs or (1,) * len(p.term)
+    for i, n in enumerate(need):
+        got = runs[start + i]
+        if got != n and (p.cjk or got < 3) and key[start + i] != "*":
+            return False
     return True
 
 
@@ -125,12 +138,14 @@ def _patterns(entry: Entry, wildcards: bool) -> Iterable[tuple[str, Pattern]]:
     cjk = any(is_cjk(c) for c in key)
     mode = _mode(entry, prefix, suffix, cjk)
     runs = norm.runs if any(r > 1 for r in norm.runs) else None
-    base = Pattern(entry.category, mode, runs, entry.allow, key)
+    base = Pattern(entry.category, mode, runs, entry.allow, key, cjk)
     yield key, base
     if wildcards and not cjk and not entry.allow and len(key) >= 4 and " " not in key:
-        for variant, vruns in _wildcard_variants(key, norm.runs):
-            vruns = vruns if any(r > 1 for r in vruns) else None
-            yield variant, Pattern(entry.category, mode, vruns, False, variant)
+        spelled = "".join(c * r for c, r in zip(key, norm.runs, strict=True))
+        for variant in _wildcard_variants(spelled):
+            vnorm = normalize(variant)
+            vruns = vnorm.runs if any(r > 1 for r in vnorm.runs) else None
+            yield vnorm.key, Pattern(entry.category, mode, vruns, False, vnorm.key)
 
 
 def _mode(entry: Entry, prefix: bool, suffix: bool, cjk: bool) -> str:
@@ -141,10 +156,8 @@ def _mode(entry: Entry, prefix: bool, suffix: bool, cjk: bool) -> str:
     return PREFIX if prefix else SUFFIX if suffix else WORD
 
 
-def _wildcard_variants(key: str, runs: tuple[int, ...]) -> Iterable[tuple[str, tuple[int, ...]]]:
-    """ "sh*t", "f*ck", "f**k": one or two inner letters written as a wildcard."""
+def _wildcard_variants(word: str) -> Iterable[str]:
+    """ "sh*t", "f*ck", "f**k", "a*shole": one or two inner letters written as a wildcard."""
     for width in (1, 2):
-        for i in range(1, len(key) - width):
-            if " " in key[i : i + width] or " " in key[i - 1 : i + width + 1]:
-                continue
-            yield key[:i] + "*" + key[i + width :], (*runs[:i], 1, *runs[i + width :])
+        for i in range(1, len(word) - width):
+            yield word[:i] + "*" + word[i + width :]

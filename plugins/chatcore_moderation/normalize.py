@@ -38,6 +38,7 @@ class Normalized:
     runs: tuple[int, ...]
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    soft: frozenset[int] = frozenset()  # letters of a spelled-out run ("a f u c k")
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span behind ``key[start:end]``."""
@@ -62,12 +63,13 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 def normalize(text: str) -> Normalized:
     """Fold, then rebuild the text token by token, then collapse repeated letters."""
     folded, origin = fold(text)
-    chars, where = _tokens(folded)
+    chars, where, soft = _tokens(folded)
     key = "".join(chars)
     starts, ends = _original_spans(where, origin, len(text))
     if not _RUNS.search(key):
-        return Normalized(text, key, (1,) * len(key), tuple(starts), tuple(ends))
-    return _collapse(text, key, starts, ends)
+        runs = (1,) * len(key)
+        return Normalized(text, key, runs, tuple(starts), tuple(ends), frozenset(soft))
+    return _collapse(text, key, starts, ends, soft)
 
 
 def _original_spans(
@@ -93,9 +95,11 @@ def _next_origin(origin: list[int], size: int) -> list[int]:
     return result
 
 
-def _collapse(text: str, key: str, starts: list[int], ends: list[int]) -> Normalized:
-    out, runs, new_starts, new_ends = [], [], [], []
+def _collapse(text: str, key: str, starts: list[int], ends: list[int], soft: set[int]):
+    out, runs, new_starts, new_ends, new_soft = [], [], [], [], set()
     for i, char in enumerate(key):
+        if i in soft:
+            new_soft.add(len(out) - (out and char == out[-1] and char != " "))
         if out and char == out[-1] and char != " ":
             runs[-1] += 1
             new_ends[-1] = ends[i]
@@ -104,14 +108,18 @@ def _collapse(text: str, key: str, starts: list[int], ends: list[int]) -> Normal
         runs.append(1)
         new_starts.append(starts[i])
         new_ends.append(ends[i])
-    return Normalized(text, "".join(out), tuple(runs), tuple(new_starts), tuple(new_ends))
+    key = "".join(out)
+    return Normalized(
+        text, key, tuple(runs), tuple(new_starts), tuple(new_ends), frozenset(new_soft)
+    )
 
 
-def _tokens(folded: str) -> tuple[list[str], list[int]]:
+def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
     """Rebuild the folded text as tokens joined by single spaces, with each char's index in
     ``folded``. Runs of single letters ("f u c k") and CJK split by spaces are joined."""
     chars: list[str] = []
     where: list[int] = []
+    soft: set[int] = set()
     single_run = False
     for match in _TOKEN.finditer(folded):
         token, start = match.group(), match.start()
@@ -126,10 +134,12 @@ def _tokens(folded: str) -> tuple[list[str], list[int]]:
         if chars and not glue:
             chars.append(" ")
             where.append(where[-1])
+        elif single and single_run:
+            soft.update((len(chars) - 1, len(chars)))
         chars.extend(tchars)
         where.extend(twhere)
         single_run = single
-    return chars, where
+    return chars, where, soft
 
 
 def _token(token: str, start: int) -> tuple[list[str], list[int]]:
@@ -171,7 +181,9 @@ def _join_pieces(pieces, seps) -> tuple[list[str], list[int]]:
     chars, where = list(pieces[0][0]), list(pieces[0][1])
     all_single = len(pieces) >= 3 and all(len(p[0]) == 1 for p in pieces)
     for sep, (pchars, pwhere) in zip(seps, pieces[1:], strict=False):
-        if not all_single and sep[0] in WILDCARDS:
+        if is_cjk(chars[-1]) or is_cjk(pchars[0]):
+            pass
+        elif not all_single and sep[0] in WILDCARDS:
             chars.append("*")
             where.append(where[-1])
         elif not all_single and sep[0] in SPACE_LIKE and min(len(chars), len(pchars)) > 2:

@@ -1,0 +1,121 @@
+"""Moderation quality and speed: precision/recall per category and per evasion on the
+bundled evaluation set, false-positive rate on clean text, and throughput of the input
+pipeline (normalizer + lexicon + pii) against better_profanity, measured in the same run.
+
+python -m bench moderation
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from importlib import resources
+
+from bench.common import table, time_runs
+
+RUNS = 15
+
+
+def load_eval() -> list[tuple[str, str, str, str, str]]:
+    """(lang, label, category, evasion, text) rows of the bundled evaluation set."""
+    path = resources.files("chatcore_moderation") / "data" / "eval" / "eval.tsv"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            rows.append(tuple(line.split("\t", 4)))
+    return rows
+
+
+def _pipeline():
+    from chatcore_moderation.filters import LexiconFilter, PiiFilter
+
+    lexicon, pii = LexiconFilter(), PiiFilter()
+
+    def run(text: str) -> tuple[str, tuple[str, ...]]:
+        verdict = lexicon.decide(text)
+        masked = pii.decide(verdict.masked or text)
+        return verdict.action.value, verdict.categories + masked.categories
+
+    return run
+
+
+def quality(rows, predict) -> list[list[object]]:
+    """Rows of (group, n, recall or FPR, precision) for categories, evasions and clean sets."""
+    hits = {i: predict(r[4]) for i, r in enumerate(rows)}
+    flagged = {i for i, (action, _) in hits.items() if action != "allow"}
+    table_rows = []
+    for key, index in (("category", 2), ("evasion", 3)):
+        groups = Counter((r[0], r[index]) for r in rows if r[1] == "bad")
+        for (lang, name), n in sorted(groups.items()):
+            ids = [
+                i for i, r in enumerate(rows) if r[1] == "bad" and (r[0], r[index]) == (lang, name)
+            ]
+            caught = sum(i in flagged for i in ids)
+            right = sum(rows[i][2] in hits[i][1] for i in ids if i in flagged)
+            precision = right / caught if caught else 0.0
+            table_rows.append([f"{lang} {key}={name}", n, f"{caught / n:.1%}", f"{precision:.1%}"])
+    for lang in ("en", "zh"):
+        bad = [i for i, r in enumerate(rows) if r[0] == lang and r[1] == "bad"]
+        clean = [i for i, r in enumerate(rows) if r[0] == lang and r[1] == "clean"]
+        if not bad or not clean:
+            continue
+        fp = sum(i in flagged for i in clean)
+        tp = sum(i in flagged for i in bad)
+        table_rows.append([f"{lang} ALL offensive (recall)", len(bad), f"{tp / len(bad):.1%}",
+                           f"{tp / max(1, tp + fp):.1%}"])  # fmt: skip
+        table_rows.append([f"{lang} clean (false-positive rate)", len(clean),
+                           f"{fp / len(clean):.1%}", "-"])  # fmt: skip
+    return table_rows
+
+
+def misses(rows, predict) -> list[str]:
+    out = []
+    for lang, label, _cat, evasion, text in rows:
+        flagged = predict(text)[0] != "allow"
+        if flagged != (label == "bad"):
+            out.append(
+                f"  {'missed' if label == 'bad' else 'false positive'} [{lang} {evasion}] {text!r}"
+            )
+    return out
+
+
+def throughput(texts: list[str]) -> list[list[object]]:
+    from better_profanity import profanity
+
+    profanity.load_censor_words()
+    run = _pipeline()
+    ours = time_runs(lambda: [run(t) for t in texts], RUNS)
+    theirs = time_runs(lambda: [profanity.contains_profanity(t) for t in texts], 3, warmup=1)
+    rows = []
+    for name, stats in (("lexicon+pii (ours)", ours), ("better_profanity", theirs)):
+        rate_med = len(texts) / (stats.median / 1000)
+        rate_p95 = len(texts) / (stats.p95 / 1000)
+        rows.append([name, len(texts), str(stats), f"{rate_med:,.0f}", f"{rate_p95:,.0f}"])
+    rows.append(["speed-up (median)", "", "", f"{theirs.median / ours.median:.0f}x", ""])
+    return rows
+
+
+def main() -> None:
+    started = time.perf_counter()
+    rows = load_eval()
+    predict = _pipeline()
+    print(table("Moderation quality (lexicon + pii)", ["set", "n", "recall / FPR", "precision"],
+                quality(rows, predict)))  # fmt: skip
+    from better_profanity import profanity
+
+    profanity.load_censor_words()
+    en = [r for r in rows if r[0] == "en"]
+    theirs = lambda t: ("block" if profanity.contains_profanity(t) else "allow", ())  # noqa: E731
+    print(table("better_profanity on the English half", ["set", "n", "recall / FPR", "precision"],
+                [r for r in quality(en, theirs) if "ALL" in r[0] or "clean" in r[0]]))  # fmt: skip
+    wrong = misses(rows, predict)
+    print(f"errors ({len(wrong)}):\n" + "\n".join(wrong) + "\n")
+    chat = [r[4] for r in rows if r[1] == "clean"] + [r[4] for r in rows if r[1] == "bad"][:40]
+    print(table(f"Throughput, one core, {RUNS} runs over {len(chat)} messages",
+                ["pipeline", "msgs", "ms median / p95", "msgs/s median", "msgs/s at p95"],
+                throughput(chat)))  # fmt: skip
+    print(f"(bench took {time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
