@@ -38,8 +38,8 @@ class SqliteSettings(StoreLimits):
     context_cache_chats: int = Field(
         1024,
         ge=0,
-        description="chats whose recent turns are kept in memory (0: off); dropped whenever "
-        "another process is seen writing the file",
+        description="chats whose recent turns are kept in memory (0: off); dropped when "
+        "another process writes the file (noticed within about half a second)",
     )
     context_cache_turns: int = Field(20, ge=1, description="turns per cached chat")
 
@@ -63,6 +63,8 @@ class _Worker:
 
 
 class SqliteStore(ConversationStore):
+    freshness_seconds = 0.5  # how stale cached context may get after another process writes
+
     def __init__(self, path: Path, settings: SqliteSettings | None = None, clock=time.time):
         self.path = Path(path)
         self.settings = settings or SqliteSettings()
@@ -72,6 +74,8 @@ class SqliteStore(ConversationStore):
         self._last_prune = 0.0
         self._opening = asyncio.Lock()
         self._data_version: int | None = None
+        self._checked_at = 0.0
+        self._check: asyncio.Future | None = None
         self._cache = ContextCache(
             self.settings.context_cache_chats,
             min(self.settings.context_cache_turns, self.settings.max_turns_per_chat),
@@ -96,6 +100,8 @@ class SqliteStore(ConversationStore):
         await self._maybe_prune(force=True)
 
     async def close(self) -> None:
+        if self._check is not None:
+            await asyncio.gather(self._check, return_exceptions=True)
         writer, reader = self._writer, self._reader
         self._writer = self._reader = None
         for worker in (reader, writer):
@@ -132,11 +138,31 @@ class SqliteStore(ConversationStore):
         result, version = await self._writer.run(
             queries.transaction, self._writer.conn, func, *args
         )
+        self._seen_version(version)
+        return result
+
+    def _seen_version(self, version: int) -> None:
         if version != self._data_version:
             if self._data_version is not None:
                 self._cache.clear()
             self._data_version = version
-        return result
+
+    def _check_freshness(self) -> None:
+        """Served from the cache: at most every ``freshness_seconds``, look (in the background,
+        on the writer thread) whether another process wrote; if so the cache is dropped."""
+        now = time.monotonic()
+        if self._check is not None or now - self._checked_at < self.freshness_seconds:
+            return
+        self._checked_at = now
+        self._check = asyncio.ensure_future(self._read_data_version())
+
+    async def _read_data_version(self) -> None:
+        try:
+            writer = self._writer
+            if writer is not None:
+                self._seen_version(await writer.run(queries.data_version, writer.conn))
+        finally:
+            self._check = None
 
     async def _write_chat(self, chat_key: str, func: Callable[..., T], *args: Any) -> T:
         """``_write`` for a change to one chat's turns: if the caller is cancelled (the write
@@ -169,6 +195,7 @@ class SqliteStore(ConversationStore):
             return []
         cached = self._cache.get(chat_key, limit)
         if cached is not None:
+            self._check_freshness()
             return cached
         version = self._cache.version(chat_key)
         turns = await self._read(queries.recent_turns, chat_key, limit)

@@ -32,6 +32,11 @@ def transaction(conn: sqlite3.Connection, func: Callable[..., T], *args: Any) ->
     return result, version
 
 
+def data_version(conn: sqlite3.Connection) -> int:
+    """Changes whenever *another* connection (e.g. another process) commits."""
+    return conn.execute("PRAGMA data_version").fetchone()[0]
+
+
 def execute(conn: sqlite3.Connection, sql: str, params: tuple) -> None:
     conn.execute(sql, params)
 

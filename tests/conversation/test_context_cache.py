@@ -55,6 +55,23 @@ async def test_a_write_from_another_process_drops_the_cache(tmp_path):
     await other.close()
 
 
+async def test_cached_context_notices_another_process_within_the_freshness_window(tmp_path):
+    import asyncio
+
+    path = tmp_path / "shared.db"
+    bot, other = SqliteStore(path), SqliteStore(path)
+    bot.freshness_seconds = 0.05
+    await bot.append_turn(Turn("t:1", "u", "first", "one"))
+    await bot.recent_turns("t:1", 5)  # cached
+    await other.forget_user("t:1", "u")  # e.g. /forget handled by another worker
+    deadline = asyncio.get_running_loop().time() + 5
+    while await bot.recent_turns("t:1", 5):  # stale for a moment, then the check drops it
+        assert asyncio.get_running_loop().time() < deadline, "cache never noticed the write"
+        await asyncio.sleep(0.01)
+    await bot.close()
+    await other.close()
+
+
 async def test_a_cancelled_append_that_still_commits_is_not_missing_from_context(tmp_path):
     import asyncio
     import sqlite3
