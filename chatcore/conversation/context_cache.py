@@ -3,8 +3,8 @@ queue behind other chats' reads on the database thread.
 
 The store updates it after each of its own committed writes and drops it when another process
 is seen writing the same database (checked on each write, and in the background at most every
-half second while reads are served from here). Reads are only served from it when it provably holds the
-turns asked for; otherwise they go to the database and fill it.
+half second while reads are served from here). Reads are only served from it when it provably
+holds the turns asked for; otherwise they go to the database and fill it.
 """
 
 from __future__ import annotations
