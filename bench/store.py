@@ -25,7 +25,7 @@ from bench.common import Stats, table
 
 TURNS = 1000
 READS = 20
-RUNS = 5
+RUNS = 10
 CONTEXT = 6
 CHATS = (1, 10, 100)
 
