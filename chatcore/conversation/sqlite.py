@@ -219,9 +219,10 @@ class SqliteStore(ConversationStore):
         return deleted
 
     async def prune(self, before: float) -> int:
-        deleted = await self._write(queries.prune, before)
-        self._cache.clear()
-        return deleted
+        try:
+            return await self._write(queries.prune, before)
+        finally:
+            self._cache.clear()  # even if cancelled: the delete may have committed
 
     async def _maybe_prune(self, force: bool = False) -> None:
         """Retention runs on open and then every ``prune_interval_seconds`` of writing."""
