@@ -40,7 +40,7 @@ class TelegramFrontend:
         self.engine: Any = None
         self._queue: DurableUpdateQueue | None = None
         self._handler: UpdateHandler | None = None
-        install_token_filter(token)
+        self._redactor = install_token_filter(token)
 
     async def run(self, engine: Any) -> None:
         self.engine = engine
@@ -89,13 +89,13 @@ class TelegramFrontend:
         """getMe with retries; a rejected token is a clear error that never shows it."""
         try:
             await with_retries(app.initialize, self.settings.retries, "connecting to Telegram")
-        except InvalidToken:
-            raise ChatcoreError(
-                "Telegram rejected the bot token; check CHATCORE_TELEGRAM_TOKEN"
-            ) from None
-        except NetworkError as exc:
-            url = self.settings.api_base_url
-            raise ChatcoreError(f"cannot reach the Bot API at {url}: {exc}") from None
+        except (Undeliverable, NetworkError) as exc:
+            if isinstance(exc.__cause__, InvalidToken):
+                problem = "Telegram rejected the bot token; check CHATCORE_TELEGRAM_TOKEN"
+            else:
+                url = self.settings.api_base_url
+                problem = f"cannot reach the Bot API at {url}: {type(exc).__name__}: {exc}"
+            raise ChatcoreError(self._redactor.redact(problem)) from None
 
     async def _serve(self, app: Application) -> None:
         await app.start()

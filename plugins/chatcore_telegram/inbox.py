@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from chatcore.errors import ChatcoreError
+
 log = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -41,6 +43,13 @@ class Inbox:
         self._db: sqlite3.Connection | None = None
 
     def open(self) -> Inbox:
+        try:
+            self._db = self._connect()
+        except (OSError, sqlite3.Error) as exc:
+            raise ChatcoreError(f"cannot open the Telegram inbox {self.path}: {exc}") from None
+        return self
+
+    def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
@@ -49,8 +58,7 @@ class Inbox:
         db.execute(
             "DELETE FROM telegram_inbox WHERE done_at < ?", (time.time() - KEEP_DONE_SECONDS,)
         )
-        self._db = db
-        return self
+        return db
 
     def close(self) -> None:
         if self._db is not None:

@@ -85,6 +85,15 @@ async def test_forbidden_is_not_retried(server: FakeTelegramServer, bot):
     assert len([c for c in server.calls_of("sendMessage") if c.params["chat_id"] == 1]) == 1
 
 
+async def test_startup_retries_until_the_api_answers(server: FakeTelegramServer, start_bot):
+    server.fault("status", "getMe", status=502, times=2)
+    server.fault("drop", "deleteWebhook")
+    await start_bot()
+    server.text("made it", user_id=1)
+    assert await server.wait_for_texts(1, chat_id=1) == ["echo: made it"]
+    assert [f.hits for f in server.faults] == [2, 1]
+
+
 async def test_polling_survives_faults_and_slow_answers(server: FakeTelegramServer, bot):
     server.fault("status", "getUpdates", status=502)
     server.fault("drop", "getUpdates")

@@ -10,7 +10,7 @@ from chatcore_telegram.redact import REDACTED, install_token_filter
 
 import chatcore.conversation.plugin as conversation_plugin
 import chatcore.default_plugins.core as core_plugin
-from chatcore.errors import ConfigError
+from chatcore.errors import ChatcoreError, ConfigError
 from chatcore.testing import make_runtime
 from chatcore.testing.telegram_server import FakeTelegramServer
 
@@ -89,3 +89,26 @@ def test_webhook_mode_needs_a_secret(monkeypatch):
     monkeypatch.delenv("CHATCORE_TELEGRAM_WEBHOOK_SECRET", raising=False)
     with pytest.raises(ConfigError, match="secret_token"):
         runtime({"telegram": {"mode": "webhook"}})
+
+
+async def test_rejected_token_is_a_clear_error_without_the_token(server, tmp_path):
+    wrong = "987654321:WRONG-token-value"
+    raw = {"data_dir": str(tmp_path), "telegram": {"token": "${T}"}}
+    raw["telegram"]["api_base_url"] = server.api_base_url
+    rt = runtime(raw, environ={"T": wrong})
+    frontend, engine = rt.build("frontend", "telegram"), rt.build_engine()
+    async with engine:
+        with pytest.raises(ChatcoreError, match="rejected the bot token") as err:
+            await frontend.run(engine)
+    assert wrong not in str(err.value) and "WRONG" not in str(err.value)
+    assert server.calls_of("getMe")  # it really asked the server
+
+
+async def test_unusable_inbox_is_a_clear_error(server, tmp_path):
+    (tmp_path / "telegram").write_text("a file where the inbox folder should be")
+    raw = {"data_dir": str(tmp_path), "telegram": {"token": "${T}"}}
+    rt = runtime(raw, environ={"T": TOKEN})
+    frontend, engine = rt.build("frontend", "telegram"), rt.build_engine()
+    async with engine:
+        with pytest.raises(ChatcoreError, match="cannot open the Telegram inbox"):
+            await frontend.run(engine)
