@@ -1,0 +1,56 @@
+"""``chatcore moderate`` in a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CHATCORE_CONFIG": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "chatcore", "moderate", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_one_text():
+    result = run("you are a sh1t head")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["action"] == "block" and data["categories"] == ["offensive"]
+    assert data["masked"] == "you are a **** head"
+    assert data["filters"][0]["filter"] == "lexicon"
+
+
+def test_stdin_one_json_object_per_line(tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("[spam]\nwidget\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"store: memory\nlexicon:\n  lists: [{words}]\n  actions: {{spam: flag}}\n",
+        encoding="utf-8",
+    )
+    lines = "hello there\n\nmail me at bob@example.org\nbuy a w1dget\n傻逼\n"
+    result = run("-", "-c", str(config), stdin=lines)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["action"] for r in rows] == ["allow", "mask", "flag", "block"]
+    assert set(rows[0]) == {"text", "action", "categories", "masked", "filters"}
+    assert rows[1]["masked"] == "mail me at ***************"
+    assert rows[2]["categories"] == ["spam"] and rows[2]["masked"] == "buy a w1dget"
+    assert rows[3]["text"] == "傻逼" and rows[3]["masked"] == "**"
+
+
+def test_bad_list_is_a_readable_config_error(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("lexicon:\n  lists: [/nonexistent/words.txt]\n", encoding="utf-8")
+    result = run("hi", "-c", str(config))
+    assert result.returncode != 0
+    assert "/nonexistent/words.txt" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,72 @@
+"""Word boundaries, Chinese words around terms, allow-lists, user lists and actions."""
+
+from __future__ import annotations
+
+import pytest
+from chatcore_moderation.filters import LexiconFilter
+from chatcore_moderation.settings import LexiconSettings
+
+from chatcore.errors import ConfigError
+
+
+def test_chinese_terms_inside_ordinary_words_are_not_hits():
+    lexicon = LexiconFilter()
+    clean = ["前面路口交通很堵", "他妈妈做饭很好吃", "我在学操作系统", "想死你了", "预防自杀热线"]
+    for text in clean:
+        assert lexicon.decide(text).action.value == "allow", text
+    for text in ["他妈的", "我们口交吧", "我想死", "操你妈"]:
+        assert lexicon.decide(text).action.value == "block", text
+
+
+def test_allow_list_overrides_a_shorter_blocked_term():
+    blocked = LexiconFilter(LexiconSettings(builtin=False, terms={"offensive": ["*dick*"]}))
+    assert blocked.decide("I read dickens").action.value == "block"
+    allowed = LexiconFilter(
+        LexiconSettings(builtin=False, terms={"offensive": ["*dick*"]}, allow=["dickens"])
+    )
+    assert allowed.decide("I read dickens").action.value == "allow"
+    assert allowed.decide("what a dick").action.value == "block"
+
+
+def test_user_lists_plain_text_and_yaml(tmp_path):
+    txt = tmp_path / "mine.txt"
+    txt.write_text("# my list\n[insult]\nnincompoop\nwidget | spam\n", encoding="utf-8")
+    yml = tmp_path / "mine.yaml"
+    yml.write_text("hate:\n  - grobble\n", encoding="utf-8")
+    allow = tmp_path / "allow.txt"
+    allow.write_text("widget factory\n", encoding="utf-8")
+    settings = LexiconSettings(
+        builtin=False, lists=[txt, yml], allow_lists=[allow], actions={"spam": "flag"}
+    )
+    lexicon = LexiconFilter(settings)
+    assert lexicon.decide("you n1nc0mp00p").categories == ("insult",)
+    assert lexicon.decide("grobble them").category == "hate"
+    flagged = lexicon.decide("buy a widget")
+    assert flagged.action.value == "flag" and flagged.masked == "buy a widget"
+    assert "widget" not in flagged.snippet  # never the full text, even when only flagged
+    assert lexicon.decide("the widget factory").action.value == "allow"
+
+
+def test_bad_list_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("hate: grobble\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.yaml"):
+        LexiconFilter(LexiconSettings(builtin=False, lists=[bad]))
+    with pytest.raises(ConfigError, match=r"missing\.txt"):
+        LexiconFilter(LexiconSettings(builtin=False, lists=[tmp_path / "missing.txt"]))
+
+
+def test_per_category_actions_and_the_strongest_wins():
+    lexicon = LexiconFilter(LexiconSettings(actions={"offensive": "mask", "sexual": "flag"}))
+    masked = lexicon.decide("this shit is hard")
+    assert masked.action.value == "mask" and masked.masked == "this **** is hard"
+    flagged = lexicon.decide("i am horny")
+    assert flagged.action.value == "flag" and flagged.masked == "i am horny"
+    both = lexicon.decide("i will kill you, shit")
+    assert both.action.value == "block" and both.category == "violent-threat"
+    assert set(both.categories) == {"violent-threat", "offensive"}
+
+
+def test_snippet_is_redacted():
+    verdict = LexiconFilter().decide("you are a motherfucker")
+    assert "motherfucker" not in verdict.snippet and "*" in verdict.snippet

@@ -1,0 +1,94 @@
+"""Every evasion kind is undone, and masks land on the original characters."""
+
+from __future__ import annotations
+
+import pytest
+from chatcore_moderation.decide import Span, mask
+from chatcore_moderation.filters import LexiconFilter
+from chatcore_moderation.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return LexiconFilter()
+
+
+EVASIONS = {
+    "plain": "fuck you",
+    "case": "FuCk you",
+    "fullwidth": "ｆｕｃｋ you",
+    "zero-width": "f\u200bu\u200cc\u200dk you",
+    "control": "f\x00u\x07ck you",
+    "combining": "fu\u0301c\u0327k you",
+    "homoglyph-cyrillic": "fuсk you",  # Cyrillic es
+    "homoglyph-greek": "fυck you",  # Greek upsilon
+    "leet": "fu(k y0u and sh1t",
+    "leet-symbols": "you @$$hole",
+    "repeated": "fuuuuuck you",
+    "dots": "f.u.c.k you",
+    "spaces": "f u c k you",
+    "emoji-separators": "f🔥u🔥c🔥k you",
+    "wildcard": "f*ck you",
+    "double-wildcard": "f**k you",
+    "mixed": "Ｆ.Ü.С.К you",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EVASIONS))
+def test_each_evasion_is_caught(lexicon, kind):
+    verdict = lexicon.decide(EVASIONS[kind])
+    assert verdict.action.value == "block", (kind, verdict)
+    assert "offensive" in verdict.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello world",
+        "the grass hole in the fence",
+        "pour some hot water",
+        "I grew up in Scunthorpe",
+        "the assassin has a classic cocktail",
+        "please assess the class",
+        "I paid $5 for 3 books!",
+        "a b c d e f g",
+        "shiitake mushrooms",
+        "Привет, как дела?",
+    ],
+)
+def test_clean_text_stays_clean(lexicon, text):
+    assert lexicon.decide(text).action.value == "allow", text
+
+
+def test_traditional_chinese_and_pinyin(lexicon):
+    assert lexicon.decide("你這個傻逼").categories == ("offensive",)
+    assert lexicon.decide("cao ni ma").action.value == "block"
+    assert lexicon.decide("caonima").action.value == "block"
+    assert lexicon.decide("傻 . 逼").action.value == "block"
+
+
+def test_offsets_point_into_the_original():
+    text = "ｆ\u200bú\u0301ck!"
+    norm = normalize(text)
+    assert norm.key == "fuck"
+    start, end = norm.span(0, len(norm.key))
+    assert text[start:end] == "ｆ\u200bú\u0301ck"
+
+
+def test_mask_keeps_surrogates_and_combining_marks_whole(lexicon):
+    text = "😀 fu\u0301ck 😀 ok"
+    verdict = lexicon.decide(text)
+    assert verdict.masked == "😀 **** 😀 ok"
+    pair = "\ud83d\ude00"  # a surrogate pair as two code points (e.g. from JSON)
+    assert mask(pair + "x", [Span(0, 2, "c")]) == "*x"
+
+
+def test_mask_spans_only_the_offending_characters(lexicon):
+    assert lexicon.decide("well f.u.c.k that").masked == "well ******* that"
+    assert lexicon.decide("what a b.i.t.c.h!").masked == "what a *********!"
+    assert lexicon.decide("hi fuuuuck you").masked == "hi ******* you"
+
+
+def test_repeated_letters_do_not_make_words(lexicon):
+    assert lexicon.decide("as you like").action.value == "allow"
+    assert lexicon.decide("kiss my asssss").action.value == "block"
