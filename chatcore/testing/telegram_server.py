@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 DEFAULT_TOKEN = "123456789:TEST-fake-token-for-chatcore-tests"
+STRING_PARAMS = frozenset({"text", "caption", "url", "secret_token", "description", "title"})
 REGISTERED = object()  # deliver(): use the secret token the bot registered with setWebhook
 
 
@@ -56,7 +57,8 @@ class Call:
 
 class FakeTelegramServer:
     """The Bot API subset a bot needs (getMe, getUpdates with long polling and offsets,
-    sendMessage, sendChatAction, setMyCommands, webhooks), plus a test API."""
+    sendMessage, sendChatAction, setMyCommands, webhooks), plus a test API. The token's
+    digits before ':' are the bot's user id, as on Telegram."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "chatcore_test_bot"):
         self.token = token
@@ -363,7 +365,7 @@ async def _params(request: web.Request) -> dict[str, Any]:
         return raw
     if request.body_exists:
         raw |= dict(await request.post())
-    return {k: v if k == "text" else _decode(v) for k, v in raw.items()}
+    return {k: v if k in STRING_PARAMS else _decode(v) for k, v in raw.items()}
 
 
 def _decode(value: Any) -> Any:
