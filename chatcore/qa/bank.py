@@ -14,7 +14,7 @@ from typing import Any
 
 from chatcore.qa.data import Pair
 from chatcore.qa.errors import DataError
-from chatcore.qa.text import normalize
+from chatcore.qa.text import question_key
 
 REJECT = 0
 
@@ -35,7 +35,7 @@ class AnswerBank:
         answers: dict[str, list[str]] = defaultdict(list)
         first_text: dict[str, str] = {}
         for pair in pairs:
-            key = normalize(pair.question)
+            key = question_key(pair.question)
             first_text.setdefault(key, pair.question)
             if pair.answer not in answers[key]:
                 answers[key].append(pair.answer)

@@ -11,7 +11,7 @@ import numpy as np
 
 from chatcore.qa.bank import REJECT, AnswerBank
 from chatcore.qa.calibrate import choose_threshold
-from chatcore.qa.text import normalize
+from chatcore.qa.text import question_key
 
 
 class TfidfBaseline:
@@ -22,12 +22,12 @@ class TfidfBaseline:
         questions = bank.labelled_questions()
         self.labels = np.array([label for _, label in questions])
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
-        self.matrix = self.vectorizer.fit_transform([normalize(q) for q, _ in questions])
+        self.matrix = self.vectorizer.fit_transform([question_key(q) for q, _ in questions])
         self.threshold = 0.5
 
     def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(best class, cosine similarity) per text."""
-        query = self.vectorizer.transform([normalize(t) for t in texts])
+        query = self.vectorizer.transform([question_key(t) for t in texts])
         sims = (query @ self.matrix.T).toarray()
         nearest = sims.argmax(axis=1)
         return self.labels[nearest], sims[np.arange(len(texts)), nearest]

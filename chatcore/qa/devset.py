@@ -43,7 +43,9 @@ def _load(path: Path, answers_of) -> list[Case]:
         except FileNotFoundError:
             raise DataError(f"{path}: evaluation file not found") from None
         except yaml.YAMLError as exc:
-            raise DataError(f"{path}: invalid YAML: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise DataError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
         keys = {k.value: v for k, v in root.value} if isinstance(root, yaml.MappingNode) else {}
         if "paraphrases" in keys or "out_of_domain" in keys:
             return _dev_cases(path, keys, answers_of)

@@ -12,7 +12,7 @@ from typing import Any
 from chatcore.language import detect_language
 from chatcore.qa.devset import Case, load_cases
 from chatcore.qa.errors import DataError
-from chatcore.qa.text import normalize
+from chatcore.qa.text import question_key
 
 Scorer = Callable[[list[str]], list[tuple[tuple[str, ...], bool]]]
 
@@ -55,8 +55,8 @@ def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> 
 def _answers_lookup(bank) -> Callable[[str], list[str] | None]:
     index = {}
     for question, label in bank.labelled_questions():
-        index.setdefault(normalize(question), bank.answers(label))
-    return lambda question: index.get(normalize(question))
+        index.setdefault(question_key(question), bank.answers(label))
+    return lambda question: index.get(question_key(question))
 
 
 def _model_scorer(predictor) -> Scorer:

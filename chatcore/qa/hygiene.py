@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from chatcore.language import is_cjk
 from chatcore.qa.data import Pair
-from chatcore.qa.text import clean, normalize, tokenize
+from chatcore.qa.text import clean, question_key, tokenize
 
 MANY_ANSWERS = 3
 
@@ -37,7 +37,7 @@ class Report:
 
     @property
     def distinct_questions(self) -> int:
-        return len({normalize(p.question) for p in self.kept})
+        return len({question_key(p.question) for p in self.kept})
 
     def dropped_summary(self) -> str:
         """One line saying what training dropped, for the train command's output."""
@@ -81,7 +81,7 @@ def check(pairs: list[Pair]) -> Report:
             report.split_chars.append(pair)
         elif not tokenize(tidy.question):
             report.no_words.append(pair)
-        elif (key := (normalize(tidy.question), tidy.answer)) in seen:
+        elif (key := (question_key(tidy.question), tidy.answer)) in seen:
             report.duplicates += 1
         else:
             seen.add(key)
@@ -102,7 +102,7 @@ def _find_conflicts(report: Report) -> None:
     answers: dict[str, set[str]] = defaultdict(set)
     by_file: dict[tuple[str, str], set[str]] = defaultdict(set)
     for pair in report.kept:
-        key = normalize(pair.question)
+        key = question_key(pair.question)
         files[key].add(pair.source)
         answers[key].add(pair.answer)
         by_file[(key, pair.source)].add(pair.answer)

@@ -95,3 +95,8 @@ def hash_feature(feature: str, buckets: int) -> int:
     """A stable bucket id in 1..buckets-1 (0 is padding); crc32, not hash(), so it is the same
     in every process."""
     return 1 + zlib.crc32(feature.encode("utf-8")) % (buckets - 1)
+
+
+def question_key(text: str) -> str:
+    """The matching key of a question: its tokens. Questions with one key are one question."""
+    return " ".join(tokenize(text))

@@ -1,0 +1,82 @@
+"""The commands as a user runs them: train -> ask -> eval on a tiny dataset, data check, and
+errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.qa.conftest import TINY
+
+CHATCORE = [sys.executable, "-m", "chatcore"]
+
+
+def run(*args, home: Path, timeout=240):
+    env = {**os.environ, "CHATCORE_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(
+        [*CHATCORE, *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+def test_train_then_ask_then_eval(tmp_path):
+    out = tmp_path / "bot"
+    trained = run(
+        "train",
+        "--data",
+        str(TINY),
+        "--out",
+        str(out),
+        "--epochs",
+        "12",
+        "--seed",
+        "1",
+        home=tmp_path,
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "12 pairs read, 12 kept" in trained.stdout
+    assert f"saved model to {out}" in trained.stdout
+    assert (out / "model.keras").is_file() and (out / "training_curve.png").is_file()
+
+    again = run("train", "--if-missing", "--out", str(out), home=tmp_path)
+    assert again.returncode == 0 and "already trained" in again.stdout
+
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"store: memory\nresponders: [qa]\nqa:\n  model_dir: {out}\n")
+    asked = run("ask", "--json", "-c", str(config), "Who wrote Hamlet?", home=tmp_path)
+    assert asked.returncode == 0, asked.stderr
+    reply = json.loads(asked.stdout)
+    assert reply["source"] == "qa"
+
+    dev = tmp_path / "dev.yml"
+    dev.write_text(
+        "paraphrases:\n  - ['hamlet who wrote it', 'Who wrote Hamlet?']\n"
+        "out_of_domain:\n  - how do i bake bread\n"
+    )
+    scored = run("eval", "--json", "--model", str(out), "--data", str(dev), home=tmp_path)
+    assert scored.returncode == 0, scored.stderr
+    report = json.loads(scored.stdout)
+    assert report["lstm"]["exact_accuracy"] is not None
+    assert report["lstm"]["latency_ms"]["runs"] == 2
+    assert set(report) >= {"lstm", "tfidf", "model"}
+
+
+def test_chat_without_a_model_says_how_to_train(tmp_path):
+    config = tmp_path / "bot.yaml"
+    config.write_text("store: memory\nresponders: [qa]\n")
+    result = run("ask", "-c", str(config), "hello", home=tmp_path)
+    assert result.returncode == 4
+    assert "chatcore train" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_data_check_reports_and_bad_data_has_no_traceback(tmp_path):
+    result = run("data", "check", str(TINY), home=tmp_path)
+    assert result.returncode == 0
+    assert "pairs: 12" in result.stdout and "prompts with 3+ answers: 1" in result.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "hi"}\n')
+    failed = run("train", "--data", str(bad), "--out", str(tmp_path / "m"), home=tmp_path)
+    assert failed.returncode == 5
+    assert f"{bad}:1:" in failed.stderr and "Traceback" not in failed.stderr

@@ -1,0 +1,150 @@
+"""The tiny model: answers, fallback, sampling, save/load round trip, and the model directory's
+named errors."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+
+import numpy as np
+import pytest
+
+from chatcore.errors import ModelNotFoundError
+from chatcore.qa import modeldir
+from chatcore.qa.errors import ModelFormatError
+from chatcore.qa.predictor import Predictor
+
+KNOWN = {
+    "What is your name?": "My name is Tiny Bot.",
+    "how old are you": "I was trained a few seconds ago.",
+    "WHAT IS THE CAPITAL OF FRANCE": "Paris.",
+    "who wrote hamlet?": "William Shakespeare.",
+    "你叫什么名字？": "我叫小机器人。",
+}
+
+
+def test_known_questions_get_their_answers(tiny_predictor):
+    for question, answer in KNOWN.items():
+        prediction = tiny_predictor.predict(question)
+        assert not prediction.fallback, question
+        assert prediction.answers == (answer,)
+
+
+def test_typo_and_reordering_still_land(tiny_predictor):
+    assert tiny_predictor.predict("whats the capitol of france").answers == ("Paris.",)
+    assert tiny_predictor.predict("hamlet, who wrote it").answers == ("William Shakespeare.",)
+
+
+@pytest.mark.parametrize("text", ["xq zvvk plomf", "qwertyuiop asdf", "", "🙂🙂🙂", "鬱龘齉"])
+def test_gibberish_falls_back(tiny_predictor, text):
+    assert tiny_predictor.predict(text).fallback
+
+
+def test_several_answers_are_sampled_reproducibly(tiny_predictor):
+    prediction = tiny_predictor.predict("tell me a joke")
+    assert len(prediction.answers) == 3 and not prediction.fallback
+    picks = [prediction.answer(random.Random(seed)) for seed in range(20)]
+    assert len(set(picks)) > 1
+    assert picks == [prediction.answer(random.Random(seed)) for seed in range(20)]
+
+
+def test_metadata_records_version_hash_date_and_metrics(tiny_model_dir, tiny_trained):
+    meta = json.loads((tiny_model_dir / "metadata.json").read_text())
+    assert meta["format_version"] == modeldir.FORMAT_VERSION
+    assert meta["data_hash"] == tiny_trained.data_hash
+    assert meta["created"] and meta["metrics"]["epochs"] >= 1
+    settings = json.loads((tiny_model_dir / "settings.json").read_text())
+    assert 0 < settings["threshold"] < 1 and settings["temperature"] > 0
+
+
+def test_save_load_round_trip_gives_identical_answers(tiny_trained, tiny_predictor, tmp_path):
+    again = Predictor.load(modeldir.save(tiny_trained, tmp_path / "copy"))
+    texts = [*KNOWN, "tell me a joke", "gibberish words", "你喜欢吃什么"]
+    np.testing.assert_allclose(
+        again.probabilities(texts), tiny_predictor.probabilities(texts), rtol=1e-5, atol=1e-6
+    )
+    direct = tiny_trained.model.predict(
+        list(tiny_predictor.featurizer.encode_many([tiny_predictor_tokens(t) for t in texts])),
+        verbose=0,
+    )
+    assert (direct.argmax(axis=1) == again.probabilities(texts).argmax(axis=1)).all()
+
+
+def tiny_predictor_tokens(text):
+    from chatcore.qa.text import tokenize
+
+    return tokenize(text)
+
+
+def copy_model(src, tmp_path):
+    dst = tmp_path / "model"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_missing_model_names_the_train_command(tmp_path):
+    with pytest.raises(ModelNotFoundError) as info:
+        Predictor.load(tmp_path / "nowhere")
+    assert f"chatcore train --out {tmp_path / 'nowhere'}" in str(info.value)
+
+
+def test_wrong_format_version_names_metadata(tiny_model_dir, tmp_path):
+    path = copy_model(tiny_model_dir, tmp_path)
+    meta = json.loads((path / "metadata.json").read_text())
+    meta["format_version"] = 99
+    (path / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFormatError, match=r"metadata\.json: model format version 99"):
+        Predictor.load(path)
+
+
+@pytest.mark.parametrize("name", ["model.keras", "vocab.json", "answers.json"])
+def test_missing_file_is_named(tiny_model_dir, tmp_path, name):
+    path = copy_model(tiny_model_dir, tmp_path)
+    (path / name).unlink()
+    with pytest.raises(ModelFormatError, match=f"{name}: missing"):
+        Predictor.load(path)
+
+
+@pytest.mark.parametrize("name", ["model.keras", "settings.json"])
+def test_corrupt_or_modified_file_is_named(tiny_model_dir, tmp_path, name):
+    path = copy_model(tiny_model_dir, tmp_path)
+    with (path / name).open("ab") as fh:
+        fh.write(b"garbage")
+    with pytest.raises(ModelFormatError, match=f"{name}: content does not match"):
+        Predictor.load(path)
+
+
+def test_corrupt_metadata_is_named(tiny_model_dir, tmp_path):
+    path = copy_model(tiny_model_dir, tmp_path)
+    (path / "metadata.json").write_text("{not json")
+    with pytest.raises(ModelFormatError, match=r"metadata\.json: not valid JSON"):
+        Predictor.load(path)
+
+
+def test_failed_save_keeps_the_old_model_and_leaves_no_temp_dir(tiny_trained, tmp_path):
+    target = modeldir.save(tiny_trained, tmp_path / "m")
+    before = (target / "metadata.json").read_text()
+
+    class Broken:
+        def save(self, path):
+            path.write_bytes(b"half")
+            raise OSError("disk full")
+
+    broken = type(tiny_trained)(**{**tiny_trained.__dict__, "model": Broken()})
+    with pytest.raises(OSError, match="disk full"):
+        modeldir.save(broken, target)
+    assert (target / "metadata.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+def test_training_is_reproducible_with_a_seed(tiny_trained):
+    from chatcore.qa.train import train
+    from tests.qa.conftest import tiny_pairs, tiny_settings
+
+    again = train(tiny_pairs(), tiny_settings(epochs=3))
+    twice = train(tiny_pairs(), tiny_settings(epochs=3))
+    assert again.metrics["best_val_accuracy"] == twice.metrics["best_val_accuracy"]
+    a = again.model.get_weights()
+    b = twice.model.get_weights()
+    assert all(np.allclose(x, y) for x, y in zip(a, b, strict=True))

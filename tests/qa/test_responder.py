@@ -1,0 +1,100 @@
+"""The qa responder through the real engine: answers, fallback text, lazy loading off the
+event loop, and what happens without a model."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from chatcore.errors import ModelNotFoundError
+from chatcore.qa.responder import NoModelResponder, QAResponder
+from chatcore.testing import ChatHarness, make_runtime
+
+
+def qa_runtime(model_dir, **qa):
+    return make_runtime({"responders": ["qa"], "qa": {"model_dir": str(model_dir), **qa}})
+
+
+async def test_engine_answers_with_the_model(tiny_model_dir):
+    engine = qa_runtime(tiny_model_dir, seed=7).build_engine()
+    async with engine:
+        reply = await ChatHarness(engine).say("what is the capital of france")
+        chinese = await ChatHarness(engine).say("你叫什么名字")
+    assert (reply.text, reply.source, reply.fallback) == ("Paris.", "qa", False)
+    assert 0 < reply.confidence <= 1
+    assert chinese.text == "我叫小机器人。"
+
+
+async def test_gibberish_gets_the_engines_fallback_text(tiny_model_dir):
+    engine = qa_runtime(tiny_model_dir).build_engine()
+    async with engine:
+        reply = await ChatHarness(engine).say("zxqv blorp wug")
+    assert reply.fallback and reply.source == "qa"
+    assert reply.text == engine.settings.fallback["en"]
+
+
+async def test_threshold_override_forces_fallback(tiny_model_dir):
+    engine = qa_runtime(tiny_model_dir, threshold=1.0).build_engine()
+    async with engine:
+        reply = await ChatHarness(engine).say("What is your name?")
+    assert reply.fallback
+
+
+async def test_several_answers_vary_and_repeat_with_the_seed(tiny_model_dir):
+    async def jokes(seed):
+        engine = qa_runtime(tiny_model_dir, seed=seed).build_engine()
+        async with engine:
+            chat = ChatHarness(engine)
+            return [(await chat.say("tell me a joke")).text for _ in range(8)]
+
+    first = await jokes(5)
+    assert len(set(first)) > 1
+    assert first == await jokes(5)
+
+
+async def test_inference_runs_off_the_event_loop(tiny_model_dir):
+    responder = qa_runtime(tiny_model_dir).build("responder", "qa")
+    assert isinstance(responder, QAResponder)
+    await responder.start()
+    predictor = await responder._ensure_loading()
+    threads = []
+    original = predictor.predict
+
+    def spy(text):
+        threads.append(threading.current_thread().name)
+        return original(text)
+
+    predictor.predict = spy
+    from chatcore.types import Message
+
+    await responder.respond(Message("t", "c", "u", "who wrote hamlet"), [])
+    await responder.close()
+    assert threads and threads[0].startswith("chatcore-qa")
+    assert threads[0] != threading.main_thread().name
+
+
+def test_explicit_qa_without_a_model_names_the_train_command(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="chatcore train --out"):
+        qa_runtime(tmp_path / "missing").build_engine()
+    runtime = make_runtime({"responders": ["qa"], "data_dir": str(tmp_path)})
+    with pytest.raises(ModelNotFoundError) as info:
+        runtime.build_engine()
+    assert "Train one with:\n  chatcore train" in str(info.value)
+
+
+async def test_implicit_qa_without_a_model_passes_to_the_fallback(tmp_path):
+    runtime = make_runtime({"data_dir": str(tmp_path)})
+    responder = runtime.build("responder", "qa")
+    assert isinstance(responder, NoModelResponder)
+    engine = runtime.build_engine(responders=["qa"])
+    async with engine:
+        reply = await ChatHarness(engine).say("hello")
+    assert reply.fallback and reply.source == "fallback"
+
+
+def test_unknown_setting_is_a_config_error(tiny_model_dir):
+    from chatcore.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"qa\.mdoel_dir"):
+        make_runtime({"qa": {"mdoel_dir": "x"}})
