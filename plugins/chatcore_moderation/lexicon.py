@@ -73,25 +73,35 @@ class Lexicon:
             return []
         found: list[Hit] = []
         allowed: list[tuple[int, int]] = []
-        key = norm.key
-        for last, patterns in self._automaton.iter(key):
-            for p in patterns:
-                start = last + 1 - len(p.term)
-                if not _fits(norm, start, last + 1, p):
-                    continue
-                if p.allow:
-                    allowed.append((start, last + 1))
-                else:
-                    found.append(Hit(start, last + 1, p.category, p.term))
+        for key in _fillings(norm.key):
+            for last, patterns in self._automaton.iter(key):
+                for p in patterns:
+                    start = last + 1 - len(p.term)
+                    if not _fits(norm, key, start, last + 1, p):
+                        continue
+                    if p.allow:
+                        allowed.append((start, last + 1))
+                    else:
+                        found.append(Hit(start, last + 1, p.category, p.term))
         if allowed and found:
             found = [h for h in found if not _overridden(h, allowed)]
         return found
 
 
-def _fits(norm: Normalized, start: int, end: int, p: Pattern) -> bool:
+def _fillings(key: str) -> list[str]:
+    """The key, and for a vowel written as '*' ("k*ll you") each vowel in its place."""
+    count = key.count("*")
+    if not count or count > 2:
+        return [key]
+    keys = [key]
+    for _ in range(count):
+        keys = [k.replace("*", v, 1) for k in keys for v in "aeiou"]
+    return [key, *keys]
+
+
+def _fits(norm: Normalized, key: str, start: int, end: int, p: Pattern) -> bool:
     """Word boundaries for Latin patterns (any letter of a spelled-out run may start or end a
     word), and repeated letters as in the term ("as" is not "ass")."""
-    key = norm.key
     soft = norm.soft
     before = start > 0 and _wordish(key[start - 1]) and not {start - 1, start} <= soft
     if before and p.mode in (WORD, PREFIX):
@@ -99,7 +109,7 @@ def _fits(norm: Normalized, start: int, end: int, p: Pattern) -> bool:
     after = end < len(key) and _wordish(key[end]) and not {end - 1, end} <= soft
     if after and p.mode in (WORD, SUFFIX):
         return False
-    return _runs_ok(key, norm.runs, start, p)
+    return _runs_ok(norm.key, norm.runs, start, p)
 
 
 def _runs_ok(key: str, runs: tuple[int, ...], start: int, p: Pattern) -> bool:

@@ -98,9 +98,10 @@ def _next_origin(origin: list[int], size: int) -> list[int]:
 def _collapse(text: str, key: str, starts: list[int], ends: list[int], soft: set[int]):
     out, runs, new_starts, new_ends, new_soft = [], [], [], [], set()
     for i, char in enumerate(key):
+        repeat = bool(out) and char == out[-1] and char != " "
         if i in soft:
-            new_soft.add(len(out) - (out and char == out[-1] and char != " "))
-        if out and char == out[-1] and char != " ":
+            new_soft.add(len(out) - repeat)
+        if repeat:
             runs[-1] += 1
             new_ends[-1] = ends[i]
             continue

@@ -92,3 +92,18 @@ def test_mask_spans_only_the_offending_characters(lexicon):
 def test_repeated_letters_do_not_make_words(lexicon):
     assert lexicon.decide("as you like").action.value == "allow"
     assert lexicon.decide("kiss my asssss").action.value == "block"
+
+
+def test_random_text_never_crashes_and_spans_stay_inside(lexicon):
+    import random
+
+    rng = random.Random(5)
+    alphabet = "aassfuck  .*-_@$1!|\u200b\u0301😀ＦС傻逼妈妈口交\t\n\x00"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        norm = normalize(text)
+        assert len(norm.key) == len(norm.runs) == len(norm.starts) == len(norm.ends)
+        assert all(0 <= s < e <= len(text) for s, e in zip(norm.starts, norm.ends, strict=True))
+        verdict = lexicon.decide(text)
+        if verdict.masked is not None:
+            assert len(verdict.masked) <= len(text)
