@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -336,7 +337,10 @@ class FakeTelegramServer:
     async def _api_getMyCommands(self, params: dict[str, Any]) -> list[dict[str, str]]:
         return self.commands.get(json.dumps({"type": "default"}), [])
 
-    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            return _error(400, "Bad Request: secret token contains unallowed characters")
         self.webhook = {"url": params.get("url", ""), "secret_token": params.get("secret_token")}
         return True
 

@@ -5,12 +5,14 @@ Everything heavy is imported when the frontend is built, so loading the plugin i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chatcore.commands import CommandContext
 from chatcore.errors import ConfigError
 from chatcore.hookspecs import hookimpl
 
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 GREETING = {
     "en": "Hello! I'm a chatbot. Ask me anything, or send /help to see what I can do.",
     "zh": "你好！我是聊天机器人。有什么问题都可以问我，发送 /help 查看我能做什么。",
@@ -58,6 +60,14 @@ def build_frontend(settings: Any, runtime: Any) -> Any:
             config.error(
                 ("telegram", "token"),
                 f"a literal token in a config file leaks; use token: ${{{TOKEN_ENV}}}",
+            )
+        )
+    secret = settings.webhook.secret_token
+    if secret is not None and not SECRET_PATTERN.fullmatch(secret.get_secret_value()):
+        raise ConfigError(  # never echo the value
+            config.error(
+                ("telegram", "webhook", "secret_token"),
+                "use 1-256 characters from A-Z, a-z, 0-9, '_' and '-' (Telegram's rule)",
             )
         )
     token = settings.token.get_secret_value()

@@ -20,6 +20,7 @@ from chatcore.testing.telegram_server import FakeTelegramServer
 
 HERE = Path(__file__).parent
 TOKEN = "987654321:AAH-secret-Token_for-the-tests-only"
+HOOK_SECRET = "hook-Secret_for-the-tests"
 
 
 def _load_echo():
@@ -99,7 +100,7 @@ async def start_bot(server: FakeTelegramServer, tmp_path: Path):
                 ("echo", echo_plugin),
             ],
             load_entrypoints=False,
-            environ={"TG_TOKEN": TOKEN},
+            environ={"TG_TOKEN": TOKEN, "TG_HOOK": HOOK_SECRET},
         )
         frontend = runtime.build("frontend", "telegram")
         engine = runtime.build_engine()

@@ -138,11 +138,10 @@ def free_port() -> int:
 
 async def test_webhook_checks_the_secret_token(server: FakeTelegramServer, start_bot):
     port = free_port()
-    hook = {"port": port, "path": "hook", "secret_token": "${TG_TOKEN}"}
+    hook = {"port": port, "path": "hook", "secret_token": "${TG_HOOK}"}
     bot = await start_bot(mode="webhook", webhook=hook)
     assert server.webhook["url"] == f"http://127.0.0.1:{port}/hook"
-    secret = server.webhook["secret_token"]
-    assert secret
+    assert server.webhook["secret_token"] == "hook-Secret_for-the-tests"
     stranger = server.message("from a forger", user_id=1)
     assert await server.deliver({"update_id": 1, "message": stranger}, secret_token=None) == 403
     assert await server.deliver({"update_id": 2, "message": stranger}, "wrong") == 403

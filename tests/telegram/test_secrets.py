@@ -112,3 +112,11 @@ async def test_unusable_inbox_is_a_clear_error(server, tmp_path):
     async with engine:
         with pytest.raises(ChatcoreError, match="cannot open the Telegram inbox"):
             await frontend.run(engine)
+
+
+def test_webhook_secret_must_follow_telegrams_rule(monkeypatch):
+    monkeypatch.setenv("CHATCORE_TELEGRAM_TOKEN", TOKEN)
+    raw = {"telegram": {"mode": "webhook", "webhook": {"secret_token": "${S}"}}}
+    with pytest.raises(ConfigError, match="secret_token: use 1-256") as err:
+        runtime(raw, environ={"S": "has:colon"}).build("frontend", "telegram")
+    assert "has:colon" not in str(err.value)
