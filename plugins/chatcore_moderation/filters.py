@@ -31,7 +31,9 @@ def build_lexicon(settings: LexiconSettings) -> Lexicon:
     cache_key = settings.model_dump_json()
     lexicon = _LEXICONS.get(cache_key)
     if lexicon is None:
-        lexicon = Lexicon(_entries(settings), wildcards=settings.wildcards)
+        lexicon = Lexicon(
+            _entries(settings), wildcards=settings.wildcards, homophones=settings.homophones
+        )
         _LEXICONS[cache_key] = lexicon
     return lexicon
 

@@ -13,10 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from chatcore_moderation.charmap import is_cjk
+from chatcore_moderation.homophones import Homophones
 from chatcore_moderation.normalize import Normalized, normalize
 from chatcore_moderation.terms import Entry
 
 WORD, PREFIX, SUFFIX, ANYWHERE = "word", "prefix", "suffix", "anywhere"
+# homophones of threats and self-harm phrases are too often ordinary (我要杀 / 我要啥)
+HOMOPHONE_CATEGORIES = frozenset(("offensive", "sexual", "hate"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +45,22 @@ class Hit:
 class Lexicon:
     """Blocked and allowed terms compiled into one automaton."""
 
-    def __init__(self, entries: Iterable[Entry], *, wildcards: bool = True) -> None:
+    def __init__(
+        self, entries: Iterable[Entry], *, wildcards: bool = True, homophones: bool = True
+    ) -> None:
         import ahocorasick
 
         self._automaton = ahocorasick.Automaton()
         self.size = 0
+        han: list[tuple[str, str]] = []
         for entry in entries:
             for key, pattern in _patterns(entry, wildcards):
                 self._add(key, pattern)
+                if pattern.cjk and not pattern.allow and pattern.category in HOMOPHONE_CATEGORIES:
+                    han.append((key, pattern.category))
         if self.size:
             self._automaton.make_automaton()
+        self._homophones = Homophones(han) if homophones else None
 
     def _add(self, key: str, pattern: Pattern) -> None:
         if not key.strip(" *"):
@@ -83,9 +92,18 @@ class Lexicon:
                         allowed.append((start, last + 1))
                     else:
                         found.append(Hit(start, last + 1, p.category, p.term))
+        if self._homophones is not None:
+            found += self._homophone_hits(norm)
         if allowed and found:
             found = [h for h in found if not _overridden(h, allowed)]
         return found
+
+    def _homophone_hits(self, norm: Normalized) -> list[Hit]:
+        hits = []
+        for start, end, category, term in self._homophones.hits(norm.key):
+            if all(r == 1 for r in norm.runs[start:end]):
+                hits.append(Hit(start, end, category, term))
+        return hits
 
 
 def _fillings(key: str) -> list[str]:

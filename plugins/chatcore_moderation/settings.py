@@ -27,6 +27,9 @@ class LexiconSettings(Settings):
     default_action: ActionName = "block"
     pinyin: bool = Field(True, description="also match pinyin spellings of Chinese terms")
     wildcards: bool = Field(True, description="match 'sh*t'-style spellings")
+    homophones: bool = Field(
+        True, description="match Chinese homophones of terms of 3+ characters (草泥马)"
+    )
 
 
 class PiiSettings(Settings):

@@ -70,3 +70,13 @@ def test_per_category_actions_and_the_strongest_wins():
 def test_snippet_is_redacted():
     verdict = LexiconFilter().decide("you are a motherfucker")
     assert "motherfucker" not in verdict.snippet and "*" in verdict.snippet
+
+
+def test_chinese_homophones_of_long_terms():
+    lexicon = LexiconFilter()
+    for text in ["曹尼玛", "草拟吗你", "塔玛德烦死了"]:
+        assert lexicon.decide(text).category == "offensive", text
+    for text in ["你好吗", "我要啥都行", "他妈妈的包"]:
+        assert lexicon.decide(text).action.value == "allow", text
+    plain = LexiconFilter(LexiconSettings(homophones=False))
+    assert plain.decide("草拟吗").action.value == "allow"
