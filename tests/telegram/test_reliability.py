@@ -7,7 +7,12 @@ import itertools
 import socket
 from collections import Counter
 
+import pytest
+
 from chatcore.testing.telegram_server import FakeTelegramServer
+
+# PTB's own RetryAfter constructor warns about its int -> timedelta migration
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
 async def test_fifty_users_at_once(server: FakeTelegramServer, bot, echo):
