@@ -17,6 +17,11 @@ HOMOGLYPHS = str.maketrans(
         "χ": "x", "ω": "w",
         # Latin look-alikes NFKC keeps
         "ı": "i", "ɑ": "a", "ɩ": "i", "ʋ": "u", "ø": "o", "đ": "d", "ł": "l", "ß": "ss",
+        "ƒ": "f", "ʃ": "s", "ǀ": "l", "ɪ": "i", "ʜ": "h", "ᴀ": "a", "ʙ": "b", "ᴄ": "c",
+        "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n",
+        "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w",
+        "ʏ": "y", "ᴢ": "z", "ɐ": "a", "ǝ": "e", "ɟ": "f", "ɥ": "h", "ɯ": "m", "ɹ": "r",
+        "ʇ": "t", "ʌ": "v", "ʍ": "w", "ʎ": "y",
     }
 )  # fmt: skip
 _CACHE: dict[str, str] = {}
@@ -38,9 +43,17 @@ def fold_char(char: str) -> str:
     return mapped
 
 
+# letters in boxes and flags that NFKC leaves alone: 🅐 🅰 🇦 -> a
+_LETTER_BLOCKS = ((0x1F150, 0x1F169), (0x1F170, 0x1F189), (0x1F1E6, 0x1F1FF))
+
+
 def _fold(char: str) -> str:
     if char in "\t\n\r\x0b\x0c":
         return " "
+    code = ord(char)
+    for first, last in _LETTER_BLOCKS:
+        if first <= code <= last:
+            return chr(ord("a") + code - first)
     if unicodedata.category(char) in _DROP:
         return ""
     text = unicodedata.normalize("NFKC", char).casefold()

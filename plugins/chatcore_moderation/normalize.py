@@ -145,13 +145,13 @@ def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
 
 def _token(token: str, start: int) -> tuple[list[str], list[int]]:
     """One non-plain token: leetspeak when it has letters, then pieces between separators."""
-    has_letter = any(c.isalpha() for c in token)
+    has_letter = any(c.isalpha() for c in token) or _all_leet(token)
     pieces: list[tuple[list[str], list[int]]] = [([], [])]
     seps: list[str] = []
     for i, char in enumerate(token):
         if char.isalpha() or (char.isdigit() and not has_letter):
             letter = char
-        elif has_letter and char in LEET and _leet_here(token, i):
+        elif has_letter and char in LEET and _leet_here(token, i) and not _by_han(token, i):
             letter = LEET[char]
         else:
             if pieces[-1][0]:
@@ -165,6 +165,16 @@ def _token(token: str, start: int) -> tuple[list[str], list[int]]:
     if not pieces[-1][0]:
         pieces.pop()
     return _join_pieces(pieces, seps)
+
+
+def _all_leet(token: str) -> bool:
+    """A token spelled only in symbols ("@$$") is leetspeak when it has a non-digit symbol."""
+    return len(token) >= 3 and all(c in LEET for c in token) and any(c in "@$" for c in token)
+
+
+def _by_han(token: str, i: int) -> bool:
+    """Digits and symbols next to Han characters are separators ("傻1逼"), never letters."""
+    return (i > 0 and is_cjk(token[i - 1])) or (i + 1 < len(token) and is_cjk(token[i + 1]))
 
 
 def _leet_here(token: str, i: int) -> bool:

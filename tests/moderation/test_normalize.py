@@ -31,6 +31,10 @@ EVASIONS = {
     "wildcard": "f*ck you",
     "double-wildcard": "f**k you",
     "mixed": "Ｆ.Ü.С.К you",
+    "symbols-only": "kiss my @$$",
+    "enclosed-letters": "🅕🅤🅒🅚 you",
+    "regional-indicators": "🇫🇺🇨🇰 you",
+    "small-caps": "ꜰᴜᴄᴋ you",
 }
 
 
@@ -65,6 +69,8 @@ def test_traditional_chinese_and_pinyin(lexicon):
     assert lexicon.decide("cao ni ma").action.value == "block"
     assert lexicon.decide("caonima").action.value == "block"
     assert lexicon.decide("傻 . 逼").action.value == "block"
+    assert lexicon.decide("傻1逼").masked == "***"
+    assert lexicon.decide("我有3个苹果").action.value == "allow"
 
 
 def test_offsets_point_into_the_original():
