@@ -29,16 +29,15 @@ def write_until_killed(path: Path, run: str, acks_before_kill: int) -> list[int]
     )
     acked: list[int] = []
     try:
-        for line in child.stdout:
+        for line in child.stdout:  # read on to EOF: acks printed before the kill still count
             acked.append(int(line.split()[1]))
-            if len(acked) >= acks_before_kill:
+            if len(acked) == acks_before_kill:
                 os.kill(child.pid, signal.SIGKILL)  # mid-loop: the next write is in flight
-                break
-        rest, errors = child.communicate(timeout=30)
+        child.wait(timeout=30)
+        errors = child.stderr.read()
     finally:
         if child.poll() is None:
             child.kill()
-    acked += [int(line.split()[1]) for line in rest.splitlines()]
     assert child.returncode == -signal.SIGKILL, errors
     return acked
 
