@@ -52,6 +52,8 @@ def _joins_previous(text: str, i: int, start: int) -> bool:
         return False
     if "\udc00" <= c <= "\udfff" and "\ud800" <= text[i - 1] <= "\udbff":
         return True
+    if text[i - 1] == "\u200d" or "\U0001f3fb" <= c <= "\U0001f3ff":  # ZWJ, skin tone
+        return True
     return (
         unicodedata.combining(c) > 0
         or unicodedata.category(c) in ("Mn", "Me", "Cf")
