@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chatcore_moderation import variants
 from chatcore_moderation.charmap import is_cjk
 from chatcore_moderation.homophones import Homophones
 from chatcore_moderation.normalize import Normalized, normalize
@@ -168,12 +169,15 @@ def _patterns(entry: Entry, wildcards: bool) -> Iterable[tuple[str, Pattern]]:
     runs = norm.runs if any(r > 1 for r in norm.runs) else None
     base = Pattern(entry.category, mode, runs, entry.allow, key, cjk)
     yield key, base
-    if wildcards and not cjk and not entry.allow and len(key) >= 4 and " " not in key:
+    if not cjk and not entry.allow and len(key) >= 4 and " " not in key:
         spelled = "".join(c * r for c, r in zip(key, norm.runs, strict=True))
-        for variant in _wildcard_variants(spelled):
+        split_mode = PREFIX if mode in (PREFIX, ANYWHERE) else WORD  # short: need a word start
+        spellings = [(v, split_mode) for v in variants.wildcards(spelled)] if wildcards else []
+        spellings += [(v, split_mode) for v in variants.splits(spelled)]
+        for variant, vmode in spellings:
             vnorm = normalize(variant)
             vruns = vnorm.runs if any(r > 1 for r in vnorm.runs) else None
-            yield vnorm.key, Pattern(entry.category, mode, vruns, False, vnorm.key)
+            yield vnorm.key, Pattern(entry.category, vmode, vruns, False, vnorm.key)
 
 
 def _mode(entry: Entry, prefix: bool, suffix: bool, cjk: bool) -> str:
@@ -182,10 +186,3 @@ def _mode(entry: Entry, prefix: bool, suffix: bool, cjk: bool) -> str:
     if prefix and suffix:
         return ANYWHERE
     return PREFIX if prefix else SUFFIX if suffix else WORD
-
-
-def _wildcard_variants(word: str) -> Iterable[str]:
-    """ "sh*t", "f*ck", "f**k", "a*shole": one or two inner letters written as a wildcard."""
-    for width in (1, 2):
-        for i in range(1, len(word) - width):
-            yield word[:i] + "*" + word[i + width :]

@@ -178,10 +178,12 @@ def _by_han(token: str, i: int) -> bool:
 
 
 def _leet_here(token: str, i: int) -> bool:
-    """'!' and '|' count as letters only before a letter ("sh!t"), not as punctuation."""
+    """'!', '|' and '(' count as letters only before a letter ("sh!t"), not as punctuation."""
     if token[i] not in "!|(":
         return True
     after = token[i + 1 : i + 2]
+    if token[i] == "(" and not (i and token[i - 1].isalpha()):
+        return False  # "fu(k", but "(untagged)" opens a bracket
     return bool(after) and (after.isalpha() or after in LEET)
 
 

@@ -113,3 +113,15 @@ def test_random_text_never_crashes_and_spans_stay_inside(lexicon):
         verdict = lexicon.decide(text)
         if verdict.masked is not None:
             assert len(verdict.masked) <= len(text)
+
+
+def test_words_split_in_two_without_joining_real_phrases(lexicon):
+    assert lexicon.decide("fu ck you").masked == "** ** you"
+    assert lexicon.decide("what a di ck").action.value == "block"
+    for text in ["i will go ok", "kung fu class", "is hit by a car", "an al pacino movie"]:
+        assert lexicon.decide(text).action.value == "allow", text
+
+
+def test_brackets_and_hashes_are_not_letters(lexicon):
+    for text in ["'*' (untagged) responses", "PKCS#7 encoded", "(c) 2024 acme"]:
+        assert lexicon.decide(text).action.value == "allow", text
