@@ -8,9 +8,26 @@ from chatcore_moderation.settings import ClassifierSettings, LexiconSettings, Pi
 
 
 def _lexicon(settings: LexiconSettings, runtime):
+    """List paths are relative to the config file; list errors also name the config key."""
+    from chatcore.errors import ConfigError
     from chatcore_moderation.filters import LexiconFilter
 
-    return LexiconFilter(settings)
+    config = runtime.config
+    base = config.source.parent if config.source else None
+    if base is not None:
+        update = {
+            k: [_under(base, p) for p in getattr(settings, k)] for k in ("lists", "allow_lists")
+        }
+        settings = settings.model_copy(update=update)
+    try:
+        return LexiconFilter(settings)
+    except ConfigError as exc:
+        raise ConfigError([config.error(("lexicon",), str(p)) for p in exc.problems]) from exc
+
+
+def _under(base, path):
+    path = path.expanduser()
+    return path if path.is_absolute() else base / path
 
 
 def _pii(settings: PiiSettings, runtime):

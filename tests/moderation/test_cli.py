@@ -54,3 +54,20 @@ def test_bad_list_is_a_readable_config_error(tmp_path):
     result = run("hi", "-c", str(config))
     assert result.returncode != 0
     assert "/nonexistent/words.txt" in result.stderr and "Traceback" not in result.stderr
+    assert "c.yaml:1: lexicon: moderation list" in result.stderr
+
+
+def test_list_paths_are_relative_to_the_config_file(tmp_path):
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "mine.txt").write_text("[spam]\nfrobnicate\n", encoding="utf-8")
+    config = tmp_path / "bot.yaml"
+    config.write_text("store: memory\nlexicon:\n  lists: [lists/mine.txt]\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "chatcore", "moderate", "frobnicate it", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["categories"] == ["spam"]
