@@ -132,12 +132,12 @@ def _fits(norm: Normalized, key: str, start: int, end: int, p: Pattern) -> bool:
 
 
 def _runs_ok(key: str, runs: tuple[int, ...], start: int, p: Pattern) -> bool:
-    """Letters repeated as in the term; a stretch of 3+ ("fuuuck") also counts, but a
-    doubled letter is another word ("assess" is not "asses"). Han terms repeat exactly."""
+    """Letters repeated as in the term; a stretch of 3+ ("fuuuck", "傻傻傻逼") also counts,
+    but a doubled letter is another word ("assess" is not "asses", 他妈妈 is not 他妈)."""
     need = p.runs or (1,) * len(p.term)
     for i, n in enumerate(need):
         got = runs[start + i]
-        if got != n and (p.cjk or got < 3) and key[start + i] != "*":
+        if got != n and (got < 3 or got < n) and key[start + i] != "*":
             return False
     return True
 

@@ -35,6 +35,9 @@ EVASIONS = {
     "enclosed-letters": "🅕🅤🅒🅚 you",
     "regional-indicators": "🇫🇺🇨🇰 you",
     "small-caps": "ꜰᴜᴄᴋ you",
+    "math-bold": "𝐟𝐮𝐜𝐤 you",
+    "superscript": "ᶠᵘᶜᵏ you",
+    "strikethrough-marks": "f̶u̶c̶k̶ you",
 }
 
 
@@ -71,6 +74,8 @@ def test_traditional_chinese_and_pinyin(lexicon):
     assert lexicon.decide("傻 . 逼").action.value == "block"
     assert lexicon.decide("傻1逼").masked == "***"
     assert lexicon.decide("我有3个苹果").action.value == "allow"
+    assert lexicon.decide("傻傻傻逼").action.value == "block"  # stretched
+    assert lexicon.decide("他妈妈的包").action.value == "allow"  # doubled: another word
 
 
 def test_offsets_point_into_the_original():
