@@ -169,6 +169,10 @@ def _patterns(entry: Entry, wildcards: bool) -> Iterable[tuple[str, Pattern]]:
     runs = norm.runs if any(r > 1 for r in norm.runs) else None
     base = Pattern(entry.category, mode, runs, entry.allow, key, cjk)
     yield key, base
+    if " " in key and not cjk and not entry.allow:  # "h e i l  h i t l e r", #killyourself
+        joined = normalize(raw.strip("*").replace(" ", ""))
+        jruns = joined.runs if any(r > 1 for r in joined.runs) else None
+        yield joined.key, Pattern(entry.category, WORD, jruns, False, joined.key)
     if not cjk and not entry.allow and len(key) >= 4 and " " not in key:
         spelled = "".join(c * r for c, r in zip(key, norm.runs, strict=True))
         split_mode = PREFIX if mode in (PREFIX, ANYWHERE) else WORD  # short: need a word start
