@@ -1,6 +1,7 @@
 """A statistical offensive-language model (alt-profanity-check: a scikit-learn linear SVM
 shipped inside the package), to catch what no list names.
 
+It scores the normalizer's output, so evasions that hide words from it are undone first.
 Concurrent ``check`` calls are gathered into micro-batches (one ``predict_prob`` per batch is
 far cheaper than one per message) and scored in a worker thread, off the event loop.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from chatcore.types import Action, Verdict
 from chatcore_moderation.decide import Span, snippet
 from chatcore_moderation.filters import record
+from chatcore_moderation.normalize import normalize
 from chatcore_moderation.settings import ClassifierSettings
 
 
@@ -40,10 +42,11 @@ class ClassifierFilter:
         self._flush: asyncio.Task | None = None
 
     def scores(self, texts: list[str]) -> list[float]:
-        """Offensive probabilities, synchronously (the CLI and the benchmark use this)."""
+        """Offensive probabilities, synchronously. The model sees normalized text, so
+        leetspeak, look-alikes and separators do not hide words from it."""
         if self._predict is None:
             self._predict = load_model()
-        return [float(p) for p in self._predict(texts)]
+        return [float(p) for p in self._predict([normalize(t).readable() for t in texts])]
 
     def decide(self, text: str, score: float) -> Verdict:
         if score < self.settings.threshold:

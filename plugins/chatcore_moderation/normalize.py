@@ -40,6 +40,10 @@ class Normalized:
     ends: tuple[int, ...]
     soft: frozenset[int] = frozenset()  # letters of a spelled-out run ("a f u c k")
 
+    def readable(self) -> str:
+        """The normalized text with at most doubled letters, for models trained on words."""
+        return "".join(c * min(r, 2) for c, r in zip(self.key, self.runs, strict=True))
+
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span behind ``key[start:end]``."""
         return self.starts[start], self.ends[end - 1]

@@ -40,7 +40,7 @@ class PiiSettings(Settings):
 
 
 class ClassifierSettings(Settings):
-    threshold: float = Field(0.85, gt=0, lt=1, description="offensive probability to act on")
+    threshold: float = Field(0.9, gt=0, lt=1, description="offensive probability to act on")
     action: ActionName = "block"
     category: str = "offensive"
     batch_size: int = Field(64, ge=1)

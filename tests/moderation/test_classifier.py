@@ -53,3 +53,9 @@ async def test_threshold_and_engine_wiring(tmp_path):
         high = await chat.say("you are a disgusting stupid moron")
     assert low.kind != "refusal"
     assert high.kind == "refusal" and high.verdicts[0].filter == "classifier"
+
+
+def test_the_model_sees_normalized_text():
+    classifier = ClassifierFilter()
+    plain, hidden = classifier.scores(["you stupid idiot", "ｙ０ｕ ѕтυρι∂ ι∂ισт"])
+    assert hidden > 0.9 and abs(plain - hidden) < 0.05
