@@ -68,6 +68,27 @@ def quality(rows, predict) -> list[list[object]]:
     return table_rows
 
 
+def _with_classifier(rows, predict) -> list[list[object]]:
+    from chatcore_moderation.classifier import ClassifierFilter
+
+    classifier = ClassifierFilter()
+    threshold = classifier.settings.threshold
+    scores = dict(zip([r[4] for r in rows], classifier.scores([r[4] for r in rows]), strict=True))
+
+    def alone(text: str):
+        return ("block" if scores[text] >= threshold else "allow", ("offensive",))
+
+    def both(text: str):
+        action, categories = predict(text)
+        return (action, categories) if action != "allow" else alone(text)
+
+    out = []
+    for name, func in (("classifier", alone), ("lexicon+pii+classifier", both)):
+        out += [[f"{name}: {r[0]}", *r[1:]] for r in quality(rows, func) if "ALL" in r[0] or
+                "clean" in r[0]]  # fmt: skip
+    return out
+
+
 def misses(rows, predict) -> list[str]:
     out = []
     for lang, label, _cat, evasion, text in rows:
@@ -123,6 +144,9 @@ def main() -> None:
     theirs = lambda t: ("block" if profanity.contains_profanity(t) else "allow", ())  # noqa: E731
     print(table("better_profanity on the English half", ["set", "n", "recall / FPR", "precision"],
                 [r for r in quality(en, theirs) if "ALL" in r[0] or "clean" in r[0]]))  # fmt: skip
+    headers = ["set", "n", "recall / FPR", "precision"]
+    title = "On the English half: classifier alone, and lexicon+pii+classifier"
+    print(table(title, headers, _with_classifier(en, predict)))
     wrong = misses(rows, predict)
     print(f"errors ({len(wrong)}):\n" + "\n".join(wrong) + "\n")
     chat = [r[4] for r in rows if r[1] == "clean"] + [r[4] for r in rows if r[1] == "bad"][:40]
