@@ -76,10 +76,8 @@ class ClassifierFilter:
             await self._run_batch()
 
     async def _run_batch(self) -> None:
-        batch, self._queue = (
-            self._queue[: self.settings.batch_size],
-            self._queue[self.settings.batch_size :],
-        )
+        size = self.settings.batch_size
+        batch, self._queue = self._queue[:size], self._queue[size:]
         try:
             scores = await asyncio.to_thread(self.scores, [t for t, _ in batch])
         except Exception as exc:
