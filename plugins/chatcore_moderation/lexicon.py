@@ -108,13 +108,15 @@ class Lexicon:
 
 
 def _fillings(key: str) -> list[str]:
-    """The key, and for a vowel written as '*' ("k*ll you") each vowel in its place."""
+    """The key, and with each '*' read as a letter ("k*ll you", "s*oot you"): any letter for
+    one wildcard, vowels for two, none beyond (a text full of stars is not spelling)."""
     count = key.count("*")
     if not count or count > 2:
         return [key]
+    letters = "abcdefghijklmnopqrstuvwxyz" if count == 1 else "aeiou"
     keys = [key]
     for _ in range(count):
-        keys = [k.replace("*", v, 1) for k in keys for v in "aeiou"]
+        keys = [k.replace("*", v, 1) for k in keys for v in letters]
     return [key, *keys]
 
 

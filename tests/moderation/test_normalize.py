@@ -127,6 +127,13 @@ def test_words_split_in_two_without_joining_real_phrases(lexicon):
         assert lexicon.decide(text).action.value == "allow", text
 
 
+def test_wildcards_in_phrases_and_markdown_stars(lexicon):
+    assert lexicon.decide("i will k*ll you").category == "violent-threat"
+    assert lexicon.decide("gonna s*oot you").category == "violent-threat"
+    for text in ["2 * 3 = 6", "**bold** text", "*hugs*", "I *really* like it"]:
+        assert lexicon.decide(text).action.value == "allow", text
+
+
 def test_brackets_and_hashes_are_not_letters(lexicon):
     for text in ["'*' (untagged) responses", "PKCS#7 encoded", "(c) 2024 acme"]:
         assert lexicon.decide(text).action.value == "allow", text
