@@ -137,10 +137,16 @@ def _runs_ok(key: str, runs: tuple[int, ...], start: int, p: Pattern) -> bool:
     """Letters repeated as in the term; a stretch of 3+ ("fuuuck", "傻傻傻逼") also counts,
     but a doubled letter is another word ("assess" is not "asses", 他妈妈 is not 他妈)."""
     need = p.runs or (1,) * len(p.term)
+    open_start = p.mode in (SUFFIX, ANYWHERE)  # the word may go on around the term:
+    open_end = p.mode in (PREFIX, ANYWHERE)  # "shitty" holds "shit" with a doubled t
+    last = len(need) - 1
     for i, n in enumerate(need):
         got = runs[start + i]
-        if got != n and (got < 3 or got < n) and key[start + i] != "*":
-            return False
+        if got == n or key[start + i] == "*" or got >= max(3, n):
+            continue
+        if got > n and ((i == 0 and open_start) or (i == last and open_end)):
+            continue
+        return False
     return True
 
 

@@ -103,6 +103,7 @@ def test_mask_spans_only_the_offending_characters(lexicon):
 def test_repeated_letters_do_not_make_words(lexicon):
     assert lexicon.decide("as you like").action.value == "allow"
     assert lexicon.decide("kiss my asssss").action.value == "block"
+    assert lexicon.decide("a shitty day").masked == "a *****y day"  # the word goes on
 
 
 def test_random_text_never_crashes_and_spans_stay_inside(lexicon):
