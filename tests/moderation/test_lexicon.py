@@ -74,9 +74,9 @@ def test_snippet_is_redacted():
 
 def test_chinese_homophones_of_long_terms():
     lexicon = LexiconFilter()
-    for text in ["曹尼玛", "草拟吗你", "塔玛德烦死了"]:
+    for text in ["曹尼玛", "草拟吗你", "塔玛德烦死了", "草nima", "cao你妈"]:
         assert lexicon.decide(text).category == "offensive", text
-    for text in ["你好吗", "我要啥都行", "他妈妈的包"]:
+    for text in ["你好吗", "我要啥都行", "他妈妈的包", "草nimal"]:
         assert lexicon.decide(text).action.value == "allow", text
     plain = LexiconFilter(LexiconSettings(homophones=False))
     assert plain.decide("草拟吗").action.value == "allow"
