@@ -71,3 +71,23 @@ def test_list_paths_are_relative_to_the_config_file(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["categories"] == ["spam"]
+
+
+def test_decisions_are_in_chatcore_history_redacted(tmp_path):
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"store: sqlite\nsqlite:\n  path: {tmp_path / 'c.db'}\n", encoding="utf-8")
+    env = {**os.environ, "CHATCORE_HOME": str(tmp_path)}
+
+    def chatcore(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "chatcore", *args, "-c", str(config)]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+    asked = chatcore("ask", "you are a f.u.c.k.i.n.g idiot", "--chat", "c1")
+    assert asked.returncode == 0, asked.stderr
+    history = chatcore("history", "--chat", "ask:c1", "--json")
+    assert history.returncode == 0, history.stderr
+    (turn,) = json.loads(history.stdout)
+    verdict = turn["verdicts"][0]
+    assert verdict["filter"] == "lexicon" and verdict["action"] == "block"
+    assert "f.u.c.k" not in history.stdout and "idiot" not in history.stdout
+    assert turn["user_text"] == verdict["snippet"]
