@@ -41,25 +41,52 @@ SYNONYMS = [
     {"what", "which"},
 ]
 _SYN = {w: sorted(group - {w}) for group in SYNONYMS for w in group}
+# General Chinese equivalences, applied to the character sequence.
+CJK_SYNONYMS = [
+    ("什么", "啥"),
+    ("怎么", "如何"),
+    ("你", "您"),
+    ("为什么", "为啥"),
+    ("喜欢", "爱"),
+    ("知道", "晓得"),
+    ("告诉我", "说说"),
+]
 FILLERS = ["please", "so", "hey", "ok", "well", "um", "tell me", "do you know"]
+CJK_PARTICLES = ["的", "了", "吗", "呢", "啊", "吧", "是", "请问"]
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def variants(tokens: list[str], rng: random.Random, count: int) -> list[list[str]]:
-    """``count`` noisy copies of one tokenized question."""
-    return [augment(tokens, rng) for _ in range(count)]
+def variants(tokens: list[str], rng: random.Random, count: int, rounds: int = 1) -> list[list[str]]:
+    """``count`` noisy copies of one tokenized question, each noised ``rounds`` times."""
+    out = []
+    for _ in range(count):
+        copy = tokens
+        for _ in range(rounds):
+            copy = augment(copy, rng)
+        out.append(copy)
+    return out
 
 
 def augment(tokens: list[str], rng: random.Random) -> list[str]:
     """One noisy copy: each kind of noise is applied with some probability."""
     out = list(tokens)
-    for op, p in ((_synonym, 0.4), (_drop, 0.35), (_swap, 0.2), (_typo, 0.4), (_filler, 0.15)):
+    ops = (
+        (_synonym, 0.4),
+        (_drop, 0.4),
+        (_swap, 0.2),
+        (_rotate, 0.15),
+        (_typo, 0.4),
+        (_filler, 0.2),
+    )
+    for op, p in ops:
         if out and rng.random() < p:
             out = op(out, rng)
     return out or list(tokens)
 
 
 def _synonym(tokens: list[str], rng: random.Random) -> list[str]:
+    if any(is_cjk(t[0]) for t in tokens):
+        return _cjk_synonym(tokens, rng)
     options = [i for i, t in enumerate(tokens) if t in _SYN]
     if not options:
         return tokens
@@ -67,11 +94,34 @@ def _synonym(tokens: list[str], rng: random.Random) -> list[str]:
     return [*tokens[:i], rng.choice(_SYN[tokens[i]]), *tokens[i + 1 :]]
 
 
+def _cjk_synonym(tokens: list[str], rng: random.Random) -> list[str]:
+    text = "".join(tokens)
+    pairs = [(a, b) for a, b in CJK_SYNONYMS if a in text] + [
+        (b, a) for a, b in CJK_SYNONYMS if b in text
+    ]
+    if not pairs or any(len(t) > 1 for t in tokens):
+        return tokens  # mixed Latin words: leave them alone
+    old, new = rng.choice(pairs)
+    return list(text.replace(old, new, 1))
+
+
 def _drop(tokens: list[str], rng: random.Random) -> list[str]:
+    """Drop each word with a small probability (at least one), keeping at least two."""
     if len(tokens) < 3:
         return tokens
-    i = rng.randrange(len(tokens))
-    return tokens[:i] + tokens[i + 1 :]
+    kept = [t for t in tokens if rng.random() > 0.15]
+    if len(kept) == len(tokens):
+        i = rng.randrange(len(tokens))
+        kept = tokens[:i] + tokens[i + 1 :]
+    return kept if len(kept) >= 2 else tokens
+
+
+def _rotate(tokens: list[str], rng: random.Random) -> list[str]:
+    """'who wrote hamlet' -> 'hamlet who wrote': users put the topic first."""
+    if len(tokens) < 3:
+        return tokens
+    i = rng.randrange(1, len(tokens))
+    return tokens[i:] + tokens[:i]
 
 
 def _swap(tokens: list[str], rng: random.Random) -> list[str]:
@@ -99,27 +149,45 @@ def _typo(tokens: list[str], rng: random.Random) -> list[str]:
 
 def _filler(tokens: list[str], rng: random.Random) -> list[str]:
     if any(is_cjk(t[0]) for t in tokens):
-        return tokens
+        particle = list(rng.choice(CJK_PARTICLES))
+        i = rng.randrange(len(tokens) + 1)
+        return tokens[:i] + particle + tokens[i:]
     return [*rng.choice(FILLERS).split(), *tokens]
 
 
+def function_words(questions: list[list[str]], count: int = 60) -> set[str]:
+    """The most widespread tokens of the known questions ("what", "is", "you", "什", ...): the
+    frame of a question, as opposed to its content."""
+    df: dict[str, int] = {}
+    for tokens in questions:
+        for token in set(tokens):
+            df[token] = df.get(token, 0) + 1
+    return set(sorted(df, key=lambda t: (-df[t], t))[:count])
+
+
 def negatives(questions: list[list[str]], rng: random.Random, count: int) -> list[list[str]]:
-    """Synthetic out-of-domain texts: gibberish words, random Chinese characters, and halves of
-    two unrelated questions glued together."""
-    cjk = sorted({t for q in questions for t in q if is_cjk(t[0])}) or ["的"]
+    """Synthetic out-of-domain texts: gibberish, and known question frames whose content words
+    are replaced by unknown ones ("how do i <unknown> <unknown>"), the shape of most real
+    out-of-domain questions."""
+    frame = function_words(questions)
     out = []
     for i in range(count):
-        kind = i % 3
-        if kind == 0:
-            out.append(
-                [
-                    "".join(rng.choices(_LETTERS, k=rng.randint(2, 8)))
-                    for _ in range(rng.randint(1, 6))
-                ]
-            )
-        elif kind == 1:
-            out.append(rng.choices(cjk, k=rng.randint(2, 8)))
-        else:
-            a, b = rng.choice(questions), rng.choice(questions)
-            out.append(a[: len(a) // 2] + b[len(b) // 2 :] + rng.sample(a, k=min(2, len(a))))
+        if i % 4 == 0:
+            out.append([_pseudo_word(rng) for _ in range(rng.randint(1, 6))])
+            continue
+        tokens = rng.choice(questions)
+        swapped = [t if t in frame or rng.random() < 0.2 else _unknown_like(t, rng) for t in tokens]
+        if swapped == tokens:  # nothing but frame words: a known question, not a negative
+            swapped = [_pseudo_word(rng) for _ in range(rng.randint(1, 6))]
+        out.append(swapped)
     return out
+
+
+def _pseudo_word(rng: random.Random) -> str:
+    return "".join(rng.choices(_LETTERS, k=rng.randint(3, 9)))
+
+
+def _unknown_like(token: str, rng: random.Random) -> str:
+    if is_cjk(token[0]):
+        return chr(rng.randint(0x4E00, 0x9FA5))  # a random common-range Chinese character
+    return _pseudo_word(rng)

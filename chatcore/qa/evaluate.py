@@ -72,7 +72,9 @@ def _tfidf_scorer(predictor) -> Scorer:
 
     baseline = TfidfBaseline(predictor.bank)
     settings = TrainSettings.model_validate(predictor.files.settings["train"])
-    tokens, labels = build_split(predictor.bank, settings, settings.val_copies, settings.seed + 1)
+    tokens, labels = build_split(
+        predictor.bank, settings, settings.val_copies, settings.seed + 1, 2
+    )
     baseline.calibrate([" ".join(t) for t in tokens], labels)
     return baseline.predict_many
 

@@ -59,6 +59,16 @@ class Featurizer:
             return empty, np.zeros((0, self.max_grams), np.int32)
         return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
+    def idf(self, token_lists: list[list[str]]) -> np.ndarray:
+        """Smoothed inverse document frequency per bucket over the known questions; 0 for
+        buckets no known question uses."""
+        df = np.zeros(self.buckets, dtype=np.float32)
+        for tokens in token_lists:
+            _, grams = self.encode_tokens(tokens)
+            df[np.unique(grams[grams > 0])] += 1
+        idf = np.log((1 + len(token_lists)) / (1 + df)) + 1.0
+        return np.where(df > 0, idf, 0.0).astype(np.float32)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

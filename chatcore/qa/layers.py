@@ -45,8 +45,10 @@ class AttentionPooling(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="chatcore")
 class BagEmbedding(keras.layers.Layer):
-    """fastText-style bag of hashed subword features: the mean of their embeddings, padding
-    (id 0) excluded."""
+    """fastText-style bag of hashed subword features: the IDF-weighted mean of the embeddings
+    of features seen in training, plus the share of features never seen (a strong
+    out-of-domain signal). Padding (id 0) is excluded. ``idf`` is a fixed (non-trained) weight
+    per bucket, set after building with ``set_idf``; 0 marks a bucket never seen."""
 
     def __init__(self, buckets: int, dim: int, **kwargs):
         super().__init__(**kwargs)
@@ -56,16 +58,56 @@ class BagEmbedding(keras.layers.Layer):
 
     def build(self, input_shape):
         self.embedding.build(input_shape)
+        self.idf = self.add_weight(
+            shape=(self.buckets,), initializer="ones", trainable=False, name="idf"
+        )
         self.built = True
+
+    def set_idf(self, values) -> None:
+        self.idf.assign(values)
 
     def call(self, ids):
         vectors = self.embedding(ids)
-        mask = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), vectors.dtype), -1)
-        total = ops.sum(vectors * mask, axis=1)
-        return total / ops.maximum(ops.sum(mask, axis=1), 1.0)
+        present = ops.cast(ops.not_equal(ids, 0), vectors.dtype)
+        weight = ops.take(self.idf, ids) * present
+        total = ops.sum(vectors * ops.expand_dims(weight, -1), axis=1)
+        mean = total / ops.maximum(ops.sum(weight, axis=1, keepdims=True), 1e-6)
+        unseen = ops.cast(ops.equal(ops.take(self.idf, ids), 0.0), vectors.dtype) * present
+        share = ops.sum(unseen, axis=1, keepdims=True) / ops.maximum(
+            ops.sum(present, axis=1, keepdims=True), 1.0
+        )
+        return ops.concatenate([mean, share], axis=-1)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.dim)
+        return (input_shape[0], self.dim + 1)
 
     def get_config(self):
         return {**super().get_config(), "buckets": self.buckets, "dim": self.dim}
+
+
+@keras.saving.register_keras_serializable(package="chatcore")
+class CosineClassifier(keras.layers.Layer):
+    """Logits = scale x cosine(feature, class vector): every class is a direction, so classes
+    seen through one question generalize like nearest neighbours rather than by accident."""
+
+    def __init__(self, classes: int, scale: float = 16.0, **kwargs):
+        super().__init__(**kwargs)
+        self.classes = classes
+        self.scale = scale
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(
+            shape=(input_shape[-1], self.classes), initializer="glorot_uniform", name="kernel"
+        )
+        self.built = True
+
+    def call(self, inputs):
+        x = inputs / ops.maximum(ops.norm(inputs, axis=-1, keepdims=True), 1e-6)
+        w = self.kernel / ops.maximum(ops.norm(self.kernel, axis=0, keepdims=True), 1e-6)
+        return self.scale * ops.matmul(x, w)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.classes)
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes, "scale": self.scale}

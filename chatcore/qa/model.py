@@ -18,6 +18,7 @@ class ModelConfig(BaseModel):
     gram_dim: int = Field(96, ge=4)
     hidden: int = Field(256, ge=4)
     dropout: float = Field(0.3, ge=0, lt=1)
+    cosine_scale: float = Field(16.0, gt=0, description="0 < scale; logits = scale x cosine")
     use_lstm: bool = True
     use_grams: bool = True
 
@@ -28,7 +29,7 @@ def build_model(
     """A compiled-ready Keras model with inputs ``words`` and ``grams`` and logits out."""
     import keras
 
-    from chatcore.qa.layers import AttentionPooling, BagEmbedding
+    from chatcore.qa.layers import AttentionPooling, BagEmbedding, CosineClassifier
 
     words = keras.Input((max_words,), dtype="int32", name="words")
     grams = keras.Input((max_grams,), dtype="int32", name="grams")
@@ -46,5 +47,5 @@ def build_model(
     x = keras.layers.Dropout(config.dropout)(x)
     x = keras.layers.Dense(config.hidden, activation="relu", name="hidden")(x)
     x = keras.layers.Dropout(config.dropout)(x)
-    logits = keras.layers.Dense(classes, name="answer_logits")(x)
+    logits = CosineClassifier(classes, config.cosine_scale, name="answer_logits")(x)
     return keras.Model([words, grams], logits, name="chatcore_qa")

@@ -37,6 +37,9 @@ class Prediction:
         return self.answers[0] if len(self.answers) == 1 else rng.choice(self.answers)
 
 
+NOTHING = Prediction(REJECT, 0.0, True, ())
+
+
 class Predictor:
     """Answers questions with a trained model directory."""
 
@@ -71,12 +74,20 @@ class Predictor:
         return np.concatenate(rows)
 
     def predict(self, text: str) -> Prediction:
-        words, grams = self.featurizer.encode(text)
+        from chatcore.qa.text import tokenize
+
+        tokens = tokenize(text)
+        if not tokens:  # nothing but punctuation or spaces: nothing to answer
+            return NOTHING
+        words, grams = self.featurizer.encode_tokens(tokens)
         probs = self._fn(words[None, :], grams[None, :]).numpy()
         return self._prediction(probs)[0]
 
     def predict_many(self, texts: list[str]) -> list[Prediction]:
-        return self._prediction(self.probabilities(texts))
+        from chatcore.qa.text import tokenize
+
+        predictions = self._prediction(self.probabilities(texts))
+        return [p if tokenize(t) else NOTHING for p, t in zip(predictions, texts, strict=True)]
 
     def _prediction(self, probs: np.ndarray) -> list[Prediction]:
         best, conf = decide(probs)

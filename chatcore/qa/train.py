@@ -27,10 +27,10 @@ class TrainSettings(BaseModel):
 
     seed: int = 0
     epochs: int = Field(20, ge=1)
-    batch_size: int = Field(128, ge=1)
+    batch_size: int = Field(256, ge=1)
     learning_rate: float = Field(3e-3, gt=0)
     patience: int = Field(3, ge=1)
-    augment_copies: int = Field(8, ge=0, description="noisy copies of each question per class")
+    augment_copies: int = Field(12, ge=0, description="noisy copies of each question per class")
     val_copies: int = Field(2, ge=1)
     negatives_ratio: float = Field(0.15, ge=0)
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -51,13 +51,15 @@ class Trained:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-def build_split(bank: AnswerBank, settings: TrainSettings, copies: int, seed: int):
-    """Tokenized questions (originals plus noisy copies) and labels, plus negatives."""
+def build_split(bank: AnswerBank, settings: TrainSettings, copies: int, seed: int, rounds: int = 1):
+    """Tokenized questions (originals plus noisy copies) and labels, plus negatives. The
+    validation split is noised twice (``rounds=2``): real users stray further from the known
+    wording than one round of noise, and the fallback threshold is chosen on this split."""
     rng = random.Random(seed)
     tokens, labels = [], []
     for question, label in bank.labelled_questions():
         base = tokenize(question)
-        for variant in [base, *augment.variants(base, rng, copies)]:
+        for variant in [base, *augment.variants(base, rng, copies, rounds)]:
             tokens.append(variant)
             labels.append(label)
     count = int(len(tokens) * settings.negatives_ratio)
@@ -75,9 +77,10 @@ def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Train
     bank = AnswerBank.from_pairs(pairs)
     featurizer = Featurizer.fit(q for q, _ in bank.labelled_questions())
     x_tokens, y = build_split(bank, settings, settings.augment_copies, settings.seed)
-    v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1)
+    v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1, 2)
     x, v = featurizer.encode_many(x_tokens), featurizer.encode_many(v_tokens)
-    model = _fit(featurizer, len(bank), settings, (x, y), (v, v_y), verbose)
+    idf = featurizer.idf([tokenize(q) for q, _ in bank.labelled_questions()])
+    model = _fit(featurizer, len(bank), settings, idf, (x, y), (v, v_y), verbose)
     v_logits = model.predict(list(v), batch_size=512, verbose=0)
     temperature = fit_temperature(v_logits, v_y)
     probs = softmax(v_logits, temperature)
@@ -97,7 +100,7 @@ def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Train
     )
 
 
-def _fit(featurizer, classes, settings, train_xy, val_xy, verbose):
+def _fit(featurizer, classes, settings, idf, train_xy, val_xy, verbose):
     import keras
 
     config = settings.model
@@ -109,6 +112,8 @@ def _fit(featurizer, classes, settings, train_xy, val_xy, verbose):
         featurizer.max_grams,
         classes,
     )
+    if config.use_grams:
+        model.get_layer("subwords").set_idf(idf)
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

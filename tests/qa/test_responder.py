@@ -34,11 +34,17 @@ async def test_gibberish_gets_the_engines_fallback_text(tiny_model_dir):
     assert reply.text == engine.settings.fallback["en"]
 
 
-async def test_threshold_override_forces_fallback(tiny_model_dir):
-    engine = qa_runtime(tiny_model_dir, threshold=1.0).build_engine()
-    async with engine:
-        reply = await ChatHarness(engine).say("What is your name?")
-    assert reply.fallback
+async def test_threshold_override_forces_fallback(tiny_model_dir, tiny_predictor):
+    candidates = ["your name and hamlet", "music capital planet", "who old name", "france joke"]
+    question, confidence = min(
+        ((q, tiny_predictor.predict(q).confidence) for q in candidates), key=lambda x: x[1]
+    )
+    assert confidence < 0.999
+    for threshold, fallback in ((confidence + 1e-4, True), (0.0, False)):
+        engine = qa_runtime(tiny_model_dir, threshold=threshold).build_engine()
+        async with engine:
+            reply = await ChatHarness(engine).say(question)
+        assert reply.fallback is fallback
 
 
 async def test_several_answers_vary_and_repeat_with_the_seed(tiny_model_dir):

@@ -1,0 +1,46 @@
+"""``chatcore eval --ablation``: retrain without each part and score every variant on the
+same cases, to show what each part adds. Trains on the default corpus with the model's stored
+settings; takes a few minutes per variant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "LSTM alone (no subwords)": {"model": {"use_grams": False}},
+    "subwords alone (no LSTM)": {"model": {"use_lstm": False}},
+    "no augmentation": {"augment_copies": 0},
+}
+
+
+def variant_settings(stored: dict[str, Any], change: dict[str, Any]):
+    """The stored training settings with one part switched off."""
+    from chatcore.qa.train import TrainSettings
+
+    values = {**stored, **{k: v for k, v in change.items() if k != "model"}}
+    values["model"] = {**stored.get("model", {}), **change.get("model", {})}
+    return TrainSettings.model_validate(values)
+
+
+def run_ablation(stored: dict[str, Any], cases: list) -> dict[str, dict[str, Any]]:
+    """Score of each variant (same fields as the main systems)."""
+    import tempfile
+    from pathlib import Path
+
+    from chatcore.qa import data, hygiene, modeldir
+    from chatcore.qa.evaluate import _model_scorer, score
+    from chatcore.qa.predictor import Predictor
+    from chatcore.qa.train import train
+
+    pairs = hygiene.check(data.load_files(data.default_data_files())).kept
+    results = {}
+    for name, change in VARIANTS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            path = modeldir.save(train(pairs, variant_settings(stored, change)), Path(tmp) / "m")
+            predictor = Predictor.load(path)
+            exact = [
+                type(cases[0])(q, frozenset(predictor.bank.answers(i)), "", "exact")
+                for q, i in predictor.bank.labelled_questions()
+            ]
+            results[name] = score(_model_scorer(predictor), cases, exact)
+    return results

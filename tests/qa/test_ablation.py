@@ -1,0 +1,17 @@
+"""The ablation switches one part off at a time and keeps everything else as trained."""
+
+from __future__ import annotations
+
+from chatcore.qa.ablation import VARIANTS, variant_settings
+from chatcore.qa.train import TrainSettings
+
+
+def test_each_variant_switches_off_one_part():
+    stored = TrainSettings(seed=9, epochs=7).model_dump()
+    lstm_only = variant_settings(stored, VARIANTS["LSTM alone (no subwords)"])
+    grams_only = variant_settings(stored, VARIANTS["subwords alone (no LSTM)"])
+    plain = variant_settings(stored, VARIANTS["no augmentation"])
+    assert (lstm_only.model.use_grams, lstm_only.model.use_lstm) == (False, True)
+    assert (grams_only.model.use_grams, grams_only.model.use_lstm) == (True, False)
+    assert plain.augment_copies == 0 and plain.model.use_grams and plain.model.use_lstm
+    assert all(s.seed == 9 and s.epochs == 7 for s in (lstm_only, grams_only, plain))
