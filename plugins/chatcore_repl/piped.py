@@ -1,0 +1,49 @@
+"""Non-interactive use: ``echo hi | chatcore chat`` reads lines and prints replies as plain
+text (no prompt, no escape codes), flushing after each so other programs can converse."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from typing import Any, BinaryIO, TextIO
+
+from chatcore_repl.render import is_silent, reply_plain
+
+
+def _reader(stream: BinaryIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+    """Feed lines to the event loop from a daemon thread: works for pipes, files and
+    terminals alike, and never keeps the process alive at exit."""
+    try:
+        for raw in stream:
+            loop.call_soon_threadsafe(queue.put_nowait, raw.decode("utf-8", "replace"))
+    finally:
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+
+async def lines(stream: BinaryIO | None = None):
+    """Lines of ``stream`` (default: stdin) without their line ends, as they arrive."""
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+    stream = stream if stream is not None else sys.stdin.buffer
+    loop = asyncio.get_running_loop()
+    threading.Thread(target=_reader, args=(stream, loop, queue), daemon=True).start()
+    while (line := await queue.get()) is not None:
+        yield line.rstrip("\r\n")
+
+
+async def run_piped(frontend: Any, engine: Any, local: Any, stream=None, out: TextIO | None = None):
+    """Answer every non-empty line until end of input or /quit."""
+    out = out or sys.stdout
+    async for text in lines(stream):
+        if not text.strip():
+            continue
+        outcome = await local.dispatch(text)
+        if outcome is not None:
+            if outcome.text:
+                print(outcome.text, file=out, flush=True)
+            if outcome.quit:
+                return
+            continue
+        reply = await engine.handle(frontend.message(text))
+        if not is_silent(reply):
+            print(reply_plain(reply, local.verbose), file=out, flush=True)

@@ -1,0 +1,92 @@
+"""How replies look: styled fragments for the terminal, plain lines when piped, Markdown
+for ``/save``. Pure functions of a Reply, so the tests can check them without a terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chatcore.types import Reply
+
+Fragments = list[tuple[str, str]]
+REFUSED = "[refused] "
+
+
+def is_silent(reply: Reply) -> bool:
+    """Muted users get no text: print nothing rather than an empty line."""
+    return not reply.text.strip()
+
+
+def meta_line(reply: Reply) -> str:
+    """What ``--verbose`` adds: the confidence, a fallback marker and who answered."""
+    parts = [f"confidence {reply.confidence:.2f}"]
+    if reply.fallback:
+        parts.append("fallback")
+    if reply.source:
+        parts.append(f"source {reply.source}")
+    return "(" + ", ".join(parts) + ")"
+
+
+def _style(reply: Reply) -> str:
+    if reply.kind in ("refusal", "error", "limited"):
+        return "class:refusal"
+    return "class:command" if reply.kind == "command" else "class:reply"
+
+
+def _body(reply: Reply, prefix: str) -> str:
+    """The reply text, continuation lines indented under the first."""
+    text = (REFUSED if reply.kind == "refusal" else "") + reply.text.rstrip()
+    indent = "\n" + " " * len(prefix)
+    return prefix + indent.join(text.splitlines() or [""])
+
+
+def reply_fragments(reply: Reply, prefix: str, verbose: bool) -> Fragments:
+    """Styled text for a terminal; the style names map to ``repl.colors``."""
+    fragments = [(_style(reply), _body(reply, prefix)), ("", "\n")]
+    if verbose and reply.kind in ("answer", "refusal"):
+        fragments += [("class:meta", " " * len(prefix) + meta_line(reply)), ("", "\n")]
+    return fragments
+
+
+def reply_plain(reply: Reply, verbose: bool) -> str:
+    """The reply as plain text lines (no escape codes), for piped output."""
+    text = (REFUSED if reply.kind == "refusal" else "") + reply.text.rstrip()
+    if verbose and reply.kind in ("answer", "refusal"):
+        text += "\n" + meta_line(reply)
+    return text
+
+
+def describe_model(engine: Any) -> tuple[str, list[str]]:
+    """The answering model's name and languages: what the responder says about itself if it
+    does (``model_name``/``languages`` attributes), else its model directory or config name."""
+    named = next((n for n in engine.responders if n.name != "fallback"), None)
+    if named is None:
+        return "none (fallback replies only)", []
+    component = named.component
+    name = getattr(component, "model_name", None)
+    languages = list(getattr(component, "languages", None) or [])
+    model_dir = getattr(component, "model_dir", None)
+    if model_dir is not None:
+        metadata = _metadata(Path(model_dir))
+        name = name or f"{named.name} ({Path(model_dir).name})"
+        languages = languages or list(metadata.get("languages") or [])
+    return name or named.name, languages
+
+
+def _metadata(model_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def banner_lines(model: str, languages: list[str], history: Path | None, newline: str) -> list:
+    """What a new user needs: what answers, where input history goes, how to get help/quit."""
+    langs = ", ".join(languages) if languages else "detected from each message"
+    stored = f"input history in {history}" if history else "no input history file"
+    return [
+        f"chatcore chat · model: {model} · languages: {langs}",
+        f"Conversation continues across sessions (/reset starts afresh); {stored}.",
+        f"Type /help for commands, {newline} for a new line, /quit or Ctrl-D to quit.",
+    ]
