@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from chatcore.errors import ConfigError
 from chatcore.types import Action, Verdict
 from chatcore_moderation.decide import Span, merge, verdict
 from chatcore_moderation.lexicon import Lexicon
@@ -72,6 +73,10 @@ class LexiconFilter:
     def __init__(self, settings: LexiconSettings | None = None) -> None:
         self.settings = settings or LexiconSettings()
         self.lexicon = build_lexicon(self.settings)
+        unknown = sorted(set(self.settings.actions) - self.lexicon.categories)
+        if unknown:
+            known = ", ".join(sorted(self.lexicon.categories))
+            raise ConfigError(f"actions: no list has the categories {unknown} (known: {known})")
 
     def spans(self, text: str) -> list[Span]:
         norm, hits = self.lexicon.scan(text)

@@ -53,8 +53,11 @@ class Lexicon:
 
         self._automaton = ahocorasick.Automaton()
         self.size = 0
+        self.categories: set[str] = set()
         han: list[tuple[str, str]] = []
         for entry in entries:
+            if not entry.allow:
+                self.categories.add(entry.category)
             for key, pattern in _patterns(entry, wildcards):
                 self._add(key, pattern)
                 if pattern.cjk and not pattern.allow and pattern.category in HOMOPHONE_CATEGORIES:

@@ -29,6 +29,9 @@ def builtin_entries(languages: list[str]) -> list[Entry]:
     entries: list[Entry] = []
     data = resources.files("chatcore_moderation") / "data"
     for lang in languages:
+        if not (data / f"terms_{lang}.txt").is_file():
+            known = sorted(p.name[6:-4] for p in data.iterdir() if p.name.startswith("terms_"))
+            raise ConfigError(f"languages: no built-in list for {lang!r} (available: {known})")
         for kind, allow in (("terms", False), ("allow", True)):
             resource = data / f"{kind}_{lang}.txt"
             if resource.is_file():

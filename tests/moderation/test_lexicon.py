@@ -80,3 +80,10 @@ def test_chinese_homophones_of_long_terms():
         assert lexicon.decide(text).action.value == "allow", text
     plain = LexiconFilter(LexiconSettings(homophones=False))
     assert plain.decide("草拟吗").action.value == "allow"
+
+
+def test_settings_mistakes_are_config_errors():
+    with pytest.raises(ConfigError, match="ofensive"):
+        LexiconFilter(LexiconSettings(actions={"ofensive": "mask"}))
+    with pytest.raises(ConfigError, match=r"'fr' \(available: \['en', 'zh'\]\)"):
+        LexiconFilter(LexiconSettings(languages=["fr"]))

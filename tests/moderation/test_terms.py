@@ -52,7 +52,8 @@ def test_builtin_lists_cover_every_category_in_both_languages():
         categories = {e.category for e in entries if not e.allow}
         assert {"offensive", "hate", "sexual", "violent-threat", "self-harm"} <= categories
         assert any(e.allow for e in entries)
-    assert builtin_entries(["xx"]) == []
+    with pytest.raises(ConfigError, match="'xx'"):
+        builtin_entries(["xx"])
 
 
 def test_pinyin_spellings_only_for_long_han_terms():
