@@ -18,7 +18,7 @@ RUNS = 30
 
 def load_eval() -> list[tuple[str, str, str, str, str]]:
     """(lang, label, category, evasion, text) rows of the bundled evaluation set."""
-    path = resources.files("chatcore_moderation") / "data" / "eval" / "eval.tsv"
+    path = resources.files("chatcore_moderation") / "data" / "eval" / "eval.txt"
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
