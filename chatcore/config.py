@@ -166,10 +166,19 @@ def validate_config(config: Config, registry: Registry) -> Config:
         except ConfigError as exc:
             problems.extend(exc.problems)
     _drop_absent_default_filters(config, registry)
+    _drop_absent_default_responders(config, registry)
     problems.extend(_missing_components(config, registry))
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _drop_absent_default_responders(config: Config, registry: Registry) -> None:
+    """The default responder list names the qa plugin's responder; like the default filters,
+    it shrinks when that plugin is not loaded. A list the config spells out is checked."""
+    if "responders" not in config.raw:
+        core = config.core
+        core.responders = [n for n in core.responders if registry.get("responder", n)]
 
 
 def _unknown_sections(config: Config, registry: Registry) -> list[str]:

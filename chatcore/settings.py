@@ -90,7 +90,7 @@ class CoreSettings(Settings):
     plugins: PluginsSettings = Field(default_factory=PluginsSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     filters: FiltersSettings = Field(default_factory=FiltersSettings)
-    responders: list[str] = Field(default_factory=list, description="tried in order")
+    responders: list[str] = Field(default_factory=lambda: ["qa"], description="tried in order")
     store: str = "sqlite"
     frontend: str = "repl"
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
