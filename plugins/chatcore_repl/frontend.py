@@ -102,7 +102,10 @@ class ReplFrontend:
     async def _prompt_once(self, session: Any, engine: Any, local: Any, printer: Any) -> bool:
         """Read and answer one input; False when the user leaves."""
         try:
-            text = await session.prompt_async([("class:prompt", self.settings.prompt)])
+            # Ctrl-C at the prompt is a key (raw mode); a real SIGINT stays the CLI's to handle
+            text = await session.prompt_async(
+                [("class:prompt", self.settings.prompt)], handle_sigint=False
+            )
         except KeyboardInterrupt:  # Ctrl-C: drop the line, keep chatting
             return True
         except EOFError:  # Ctrl-D on an empty line

@@ -1,0 +1,168 @@
+"""``chatcore chat`` as a real process: in a pseudo-terminal (pexpect) and with piped stdin."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+HELPERS = Path(__file__).parent / "helpers"
+CHATCORE = str(Path(sys.executable).with_name("chatcore"))
+CONFIG = """\
+plugins: {modules: [repl_test_plugin]}
+responders: [parrot]
+filters: {input: [nobad], output: []}
+"""
+PROMPT = "you> "
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "chatcore.yaml").write_text(CONFIG, encoding="utf-8")
+    return tmp_path
+
+
+def env_for(home: Path) -> dict[str, str]:
+    # a pty answers no cursor-position requests; without this prompt_toolkit waits and warns
+    return dict(
+        os.environ,
+        CHATCORE_HOME=str(home),
+        PYTHONPATH=str(HELPERS),
+        PROMPT_TOOLKIT_NO_CPR="1",
+        TERM="xterm-256color",
+    )
+
+
+def spawn(home: Path, *args: str, config: str = "chatcore.yaml") -> pexpect.spawn:
+    return pexpect.spawn(
+        CHATCORE,
+        ["chat", "--config", str(home / config), *args],
+        env=env_for(home),
+        cwd=str(home),
+        encoding="utf-8",
+        timeout=15,
+        dimensions=(24, 80),
+    )
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.exitstatus
+
+
+def test_a_session_in_a_terminal_then_another_continues_it(home):
+    child = spawn(home)
+    child.expect("parrot-test")
+    child.expect(PROMPT)
+    child.sendline("hello")
+    child.expect("bot> Hello! I am the test bot.")
+    child.expect(PROMPT)
+    child.sendline("你好")
+    child.expect("bot> 你好！我是测试机器人。")
+    child.expect(PROMPT)
+    child.send("never sent")
+    child.sendcontrol("c")  # drops the line
+    child.expect(PROMPT)
+    child.sendline("slow 0.6 late answer")
+    child.expect("thinking…")
+    child.expect("bot> echo: late answer")
+    child.expect(PROMPT)
+    pasted = "\r".join(f"pasted line {i}" for i in range(50))
+    child.send(f"\x1b[200~{pasted}\x1b[201~\r")  # a bracketed paste, then Enter
+    child.expect("bot> got 50 lines: pasted line 0")
+    child.expect(PROMPT)
+    child.setwinsize(30, 36)  # a narrower terminal: wide characters wrap, chat goes on
+    child.sendline("中文宽字符测试中文宽字符测试中文宽字符测试")
+    child.expect("bot> echo: 中文宽字符测试")
+    child.expect(PROMPT)
+    child.sendcontrol("d")
+    assert finish(child) == 0
+    assert "never sent" not in child.before
+
+    history = home / "repl" / "history"
+    assert stat.S_IMODE(history.stat().st_mode) == 0o600
+    text = history.read_text(encoding="utf-8")
+    assert "+hello\n" in text and "+你好\n" in text and "never sent" not in text
+
+    child = spawn(home)
+    child.expect(PROMPT)
+    child.sendline("/history 10")
+    child.expect(r"you: hello\s+bot: Hello! I am the test bot.")
+    child.expect("bot: 你好！我是测试机器人。")
+    child.expect(PROMPT)
+    child.sendline("/quit")
+    assert finish(child) == 0
+
+
+def test_verbose_flag_and_refusal_in_a_terminal(home):
+    child = spawn(home, "--verbose")
+    child.expect(PROMPT)
+    child.sendline("mystery")
+    child.expect("I don't know that yet")
+    child.expect(r"\(confidence 0\.10, fallback, source parrot\)")
+    child.expect(PROMPT)
+    child.sendline("a badword here")
+    child.expect(r"bot> \[refused\] Sorry, I can't respond to that")
+    child.expect(PROMPT)
+    child.sendline("/quit")
+    assert finish(child) == 0
+
+
+def test_ctrl_c_while_waiting_for_a_reply_leaves_cleanly(home):
+    child = spawn(home)
+    child.expect(PROMPT)
+    child.sendline("slow 30 never")
+    child.expect("thinking…")
+    child.sendintr()
+    assert finish(child) == 0
+    assert "Traceback" not in child.before
+
+
+def run_piped(home: Path, text: str, config: str = "chatcore.yaml"):
+    return subprocess.run(
+        [CHATCORE, "chat", "--config", str(home / config)],
+        input=text,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env_for(home),
+        cwd=home,
+        timeout=60,
+    )
+
+
+def test_piped_stdin_prints_plain_replies(home):
+    result = run_piped(home, "hello\n你好\n\n/verbose on\nmystery\n/quit\nhello\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Hello! I am the test bot.",
+        "你好！我是测试机器人。",
+        "Verbose replies are on.",
+        "I don't know that yet. Could you say it another way?",
+        "(confidence 0.10, fallback, source parrot)",
+    ]
+    assert "\x1b" not in result.stdout + result.stderr
+    assert not (home / "repl" / "history").exists()  # typed history is for terminals
+
+
+def test_missing_model_is_one_clear_message(home):
+    missing = home / "no-model"
+    (home / "qa.yaml").write_text(
+        f"responders: [qa]\nqa: {{model_dir: {missing}}}\nfilters: {{input: [], output: []}}\n",
+        encoding="utf-8",
+    )
+    result = run_piped(home, "hello\n", config="qa.yaml")
+    assert result.returncode == 4
+    assert f"no trained model in {missing}" in result.stderr
+    assert f"chatcore train --out {missing}" in result.stderr
+    assert "Traceback" not in result.stderr
+    child = spawn(home, config="qa.yaml")
+    child.expect("no trained model in")
+    assert finish(child) == 4
+    assert "Traceback" not in child.before
