@@ -20,6 +20,8 @@ def build_responder(settings: Any, runtime: Any) -> Any:
     if modeldir.exists(path):
         return QAResponder(settings, path)
     command = "chatcore train" if model_dir is None else modeldir.train_command(path)
+    if runtime.config.source is not None and model_dir is None:
+        command += f" -c {runtime.config.source}"  # the config may move the data dir
     if "qa" in (runtime.config.raw.get("responders") or []) or model_dir is not None:
         raise ModelNotFoundError(f"no trained model in {path}. Train one with:\n  {command}")
     return NoModelResponder(command)

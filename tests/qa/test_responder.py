@@ -104,3 +104,14 @@ def test_unknown_setting_is_a_config_error(tiny_model_dir):
 
     with pytest.raises(ConfigError, match=r"qa\.mdoel_dir"):
         make_runtime({"qa": {"mdoel_dir": "x"}})
+
+
+def test_missing_model_message_names_the_config_that_moves_the_data_dir(tmp_path):
+    from chatcore.runtime import Runtime
+
+    config = tmp_path / "bot.yaml"
+    config.write_text(f"responders: [qa]\ndata_dir: {tmp_path / 'data'}\nstore: memory\n")
+    with pytest.raises(ModelNotFoundError) as info:
+        Runtime.load(config).build_engine()
+    assert f"chatcore train -c {config}" in str(info.value)
+    assert str(tmp_path / "data" / "models" / "default") in str(info.value)
