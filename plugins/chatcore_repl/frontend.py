@@ -68,10 +68,12 @@ class ReplFrontend:
     async def _run_interactive(self, engine: Any, local: LocalCommands) -> None:
         from prompt_toolkit.patch_stdout import patch_stdout
 
+        from chatcore_repl.stderr import stderr_above_prompt
+
         session = self._session(engine)
         printer = self.terminal.get("printer") or _terminal_printer(session)
         self._banner(engine, printer)
-        with patch_stdout(raw=True):
+        with patch_stdout(raw=True), stderr_above_prompt():
             while await self._prompt_once(session, engine, local, printer):
                 pass
         printer([("class:banner", "Bye. The conversation is saved; run chatcore chat to go on.\n")])
