@@ -55,6 +55,7 @@ def save(trained: Any, out: Path) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a model directory is an ordinary one
     try:
         _write_all(trained, tmp)
         _replace_dir(tmp, out)
@@ -65,7 +66,7 @@ def save(trained: Any, out: Path) -> Path:
 
 
 def _write_all(trained: Any, tmp: Path) -> None:
-    trained.model.save(tmp / "model.keras")
+    _without_optimizer(trained.model).save(tmp / "model.keras")
     _write_json(tmp / "vocab.json", trained.featurizer.to_dict())
     _write_json(tmp / "answers.json", trained.bank.to_list())
     settings = {
@@ -84,6 +85,18 @@ def _write_all(trained: Any, tmp: Path) -> None:
         "files": {name: _sha256(tmp / name) for name in FILES},
     }
     _write_json(tmp / METADATA, metadata)
+
+
+def _without_optimizer(model: Any) -> Any:
+    """An uncompiled copy with the same weights: the file holds what inference needs (the
+    optimizer state would triple its size)."""
+    if getattr(model, "optimizer", None) is None:
+        return model
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def _replace_dir(tmp: Path, out: Path) -> None:

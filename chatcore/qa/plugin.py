@@ -18,6 +18,7 @@ def build_responder(settings: Any, runtime: Any) -> Any:
     model_dir = settings.model_dir.expanduser() if settings.model_dir else None
     path = model_dir or default_model_dir(runtime)
     if modeldir.exists(path):
+        modeldir.load_files(path)  # a wrong version or corrupt file fails now, by name
         return QAResponder(settings, path)
     command = "chatcore train" if model_dir is None else modeldir.train_command(path)
     if runtime.config.source is not None and model_dir is None:

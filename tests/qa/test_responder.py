@@ -115,3 +115,15 @@ def test_missing_model_message_names_the_config_that_moves_the_data_dir(tmp_path
         Runtime.load(config).build_engine()
     assert f"chatcore train -c {config}" in str(info.value)
     assert str(tmp_path / "data" / "models" / "default") in str(info.value)
+
+
+def test_corrupt_model_fails_when_the_engine_is_built(tiny_model_dir, tmp_path):
+    import shutil
+
+    from chatcore.qa.errors import ModelFormatError
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "vocab.json").write_text("{}")
+    with pytest.raises(ModelFormatError, match=r"vocab\.json: content does not match"):
+        qa_runtime(broken).build_engine()
