@@ -32,12 +32,12 @@ class TfidfBaseline:
         nearest = sims.argmax(axis=1)
         return self.labels[nearest], sims[np.arange(len(texts)), nearest]
 
-    def calibrate(self, texts: list[str], labels: np.ndarray) -> float:
+    def calibrate(self, texts: list[str], labels: np.ndarray, min_recall: float = 0.85) -> float:
         """Pick the threshold on validation texts exactly as the model's is picked."""
         best, conf = self.scores(texts)
         probs = np.zeros((len(texts), len(self.bank)), np.float32)
         probs[np.arange(len(texts)), best] = conf
-        self.threshold = choose_threshold(probs, labels)
+        self.threshold = choose_threshold(probs, labels, min_recall)
         return self.threshold
 
     def predict_many(self, texts: list[str]) -> list[tuple[tuple[str, ...], bool]]:

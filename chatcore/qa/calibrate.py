@@ -31,17 +31,29 @@ def decide(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return best, answer_probs[np.arange(len(best)), best]
 
 
-def choose_threshold(probs: np.ndarray, labels: np.ndarray) -> float:
-    """The confidence threshold that maximizes the balanced score: the share of in-domain
-    questions answered correctly plus the share of out-of-domain ones sent to fallback."""
+def choose_threshold(probs: np.ndarray, labels: np.ndarray, min_recall: float = 0.85) -> float:
+    """The fallback threshold, chosen on validation data: the lowest one that still sends at
+    least ``min_recall`` of the out-of-domain texts to fallback (so as many in-domain
+    questions as possible get answered); without negatives, or when no threshold reaches that
+    recall, the one with the best balanced score (in-domain answered correctly plus
+    out-of-domain sent to fallback)."""
     best, conf = decide(probs)
     inside = labels != REJECT
     correct = (best == labels) & inside
     candidates = np.unique(np.round(conf, 4))
-    scores = []
-    for t in candidates:
-        answered = conf >= t
-        pos = (correct & answered).sum() / max(inside.sum(), 1)
-        neg = (~answered & ~inside).sum() / max((~inside).sum(), 1)
-        scores.append(pos + neg)
-    return float(candidates[int(np.argmax(scores))]) if len(candidates) else 0.5
+    if not len(candidates):
+        return 0.5
+    pos, neg = _rates(candidates, conf, correct, inside)
+    if (~inside).any() and (neg >= min_recall).any():
+        ok = np.flatnonzero(neg >= min_recall)
+        return float(candidates[ok[np.argmax(pos[ok])]])
+    return float(candidates[int(np.argmax(pos + neg))])
+
+
+def _rates(candidates, conf, correct, inside) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate threshold: share of in-domain answered correctly, share of out-of-domain
+    sent to fallback."""
+    answered = conf[None, :] >= candidates[:, None]
+    pos = (answered & correct[None, :]).sum(axis=1) / max(inside.sum(), 1)
+    neg = (~answered & ~inside[None, :]).sum(axis=1) / max((~inside).sum(), 1)
+    return pos, neg

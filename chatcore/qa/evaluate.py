@@ -75,7 +75,7 @@ def _tfidf_scorer(predictor) -> Scorer:
     tokens, labels = build_split(
         predictor.bank, settings, settings.val_copies, settings.seed + 1, 2
     )
-    baseline.calibrate([" ".join(t) for t in tokens], labels)
+    baseline.calibrate([" ".join(t) for t in tokens], labels, settings.min_fallback_recall)
     return baseline.predict_many
 
 

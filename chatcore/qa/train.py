@@ -33,6 +33,9 @@ class TrainSettings(BaseModel):
     augment_copies: int = Field(12, ge=0, description="noisy copies of each question per class")
     val_copies: int = Field(2, ge=1)
     negatives_ratio: float = Field(0.15, ge=0)
+    min_fallback_recall: float = Field(
+        0.85, ge=0, le=1, description="threshold: share of validation negatives sent to fallback"
+    )
     model: ModelConfig = Field(default_factory=ModelConfig)
 
 
@@ -84,7 +87,7 @@ def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Train
     v_logits = model.predict(list(v), batch_size=512, verbose=0)
     temperature = fit_temperature(v_logits, v_y)
     probs = softmax(v_logits, temperature)
-    threshold = choose_threshold(probs, v_y)
+    threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
     metrics = _metrics(model.history.history, probs, v_y, threshold)
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
     return Trained(

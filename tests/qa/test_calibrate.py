@@ -1,0 +1,45 @@
+"""Temperature scaling and the fallback threshold, on made-up validation scores."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, softmax
+
+
+def probs_for(confidences, labels_best):
+    rows = np.full((len(confidences), 3), 0.0)
+    for i, (conf, best) in enumerate(zip(confidences, labels_best, strict=True)):
+        rows[i, best] = conf
+        rows[i, 0] = 1 - conf  # the rest goes to the reject class
+    return rows
+
+
+def test_threshold_keeps_the_required_share_of_negatives_in_fallback():
+    # in-domain (labels 1/2) confident, negatives (label 0) spread out
+    conf = [0.9, 0.8, 0.7, 0.6, 0.1, 0.2, 0.3, 0.65]
+    best = [1, 2, 1, 2, 1, 2, 1, 2]
+    labels = np.array([1, 2, 1, 2, 0, 0, 0, 0])
+    probs = probs_for(conf, best)
+    threshold = choose_threshold(probs, labels, min_recall=0.75)
+    _, c = decide(probs)
+    negatives_fallback = (c[labels == 0] < threshold).mean()
+    assert negatives_fallback >= 0.75
+    assert threshold <= 0.6  # the lowest such threshold: every in-domain question answered
+    strict = choose_threshold(probs, labels, min_recall=1.0)
+    assert strict > 0.6 and (c[labels == 0] < strict).all()
+
+
+def test_without_negatives_the_balanced_score_decides():
+    probs = probs_for([0.9, 0.4, 0.3], [1, 2, 2])
+    threshold = choose_threshold(probs, np.array([1, 1, 2]))
+    assert threshold <= 0.3  # every correct answer kept, nothing to weigh against
+
+
+def test_reject_class_never_wins_and_temperature_softens_overconfidence():
+    best, conf = decide(np.array([[0.7, 0.2, 0.1]]))
+    assert best[0] == 1 and np.isclose(conf[0], 0.2)
+    logits = np.array([[8.0, 0.0], [8.0, 0.0], [8.0, 0.0], [8.0, 0.0]])
+    labels = np.array([0, 0, 0, 1])  # right 3 times in 4: 0.9997 is overconfident
+    t = fit_temperature(logits, labels)
+    assert t > 1 and abs(softmax(logits, t)[0, 0] - 0.75) < 0.1
