@@ -85,6 +85,9 @@ async def run_frontend(runtime, name: str) -> None:
     """Serve until the frontend returns or SIGINT/SIGTERM arrives; either way the engine
     stops cleanly (shutdown hooks run, the store is closed)."""
     frontend = runtime.build("frontend", name)
+    if getattr(frontend, "accepts_pending_engine", False):
+        await _run_before_engine(runtime, frontend)
+        return
     engine = runtime.build_engine()
     async with engine:
         serving = asyncio.ensure_future(frontend.run(engine))
@@ -94,6 +97,33 @@ async def run_frontend(runtime, name: str) -> None:
             except asyncio.CancelledError:
                 if not serving.cancelled():
                     raise
+
+
+async def _run_before_engine(runtime, frontend) -> None:
+    """For frontends that can show themselves at once (the REPL's prompt): they get a future
+    of the started engine, built in a thread meanwhile; it is stopped when they end."""
+    pending = asyncio.ensure_future(_started_engine(runtime))
+    serving = asyncio.ensure_future(frontend.run(pending))
+    try:
+        with _cancel_on_signals(serving):
+            try:
+                await serving
+            except asyncio.CancelledError:
+                if not serving.cancelled():
+                    raise
+    finally:
+        if not pending.done():
+            await asyncio.wait([pending])
+        if not pending.cancelled() and pending.exception() is None:
+            await pending.result().stop()
+        elif not serving.done() or serving.cancelled() or serving.exception() is None:
+            pending.result()  # the frontend never saw the build error: raise it here
+
+
+async def _started_engine(runtime):
+    engine = await asyncio.to_thread(runtime.build_engine)
+    await engine.start()
+    return engine
 
 
 @contextlib.contextmanager

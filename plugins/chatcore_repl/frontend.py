@@ -1,8 +1,13 @@
 """The ``repl`` frontend: one conversation per local user and config, in a prompt_toolkit
-prompt when the terminal is interactive, plain lines in and out when it is not."""
+prompt when the terminal is interactive, plain lines in and out when it is not.
+
+The prompt comes up before the engine is ready (``accepts_pending_engine``: the CLI passes a
+future of the engine it builds meanwhile), so slow filters or models never delay typing.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import hashlib
 import sys
@@ -32,13 +37,24 @@ def default_chat_id(user: str, config_path: Path | None) -> str:
     return f"{user}-{hashlib.sha256(where.encode()).hexdigest()[:12]}"
 
 
+def as_future(engine: Any) -> asyncio.Future:
+    """An engine or a future of one, as a future."""
+    if isinstance(engine, asyncio.Future):
+        return engine
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(engine)
+    return future
+
+
 class ReplFrontend:
     """``await run(engine)`` chats until /quit, Ctrl-D or end of input. ``input``, ``output``
     and ``printer`` replace the terminal in tests; ``interactive`` forces the mode."""
 
+    accepts_pending_engine = True
+
     def __init__(self, settings: Any, runtime: Any, **terminal: Any):
         self.settings = settings
-        self.config = runtime.config
+        self.runtime = runtime
         self.verbose = bool(runtime.cli_options.get("verbose"))
         self.user_id = settings.user_id or local_user()
         self.chat_id = settings.chat_id or default_chat_id(self.user_id, runtime.config.source)
@@ -57,31 +73,38 @@ class ReplFrontend:
         return Message(CHANNEL, self.chat_id, self.user_id, text)
 
     async def run(self, engine: Any) -> None:
-        local = LocalCommands(engine, self.chat_key, self.verbose)
+        """Serve ``engine`` (an Engine, or a future of a started one)."""
+        ready = as_future(engine)
+        local = LocalCommands(ready, self.chat_key, self.verbose)
         if not self.interactive:
             from chatcore_repl.piped import run_piped
 
-            await run_piped(self, engine, local)
+            await run_piped(self, await ready, local)
             return
-        await self._run_interactive(engine, local)
+        await self._run_interactive(ready, local)
 
-    async def _run_interactive(self, engine: Any, local: LocalCommands) -> None:
+    async def _run_interactive(self, ready: asyncio.Future, local: LocalCommands) -> None:
         from prompt_toolkit.patch_stdout import patch_stdout
 
         from chatcore_repl.stderr import stderr_above_prompt
 
-        session = self._session(engine)
+        session = self._session()
         printer = self.terminal.get("printer") or _terminal_printer(session)
-        self._banner(engine, printer)
-        with patch_stdout(raw=True), stderr_above_prompt():
-            while await self._prompt_once(session, engine, local, printer):
-                pass
+        self._banner(printer)
+        announce = asyncio.ensure_future(self._announce_model(ready, printer))
+        ready.add_done_callback(lambda future: _abort_prompt_on_error(future, session))
+        try:
+            with patch_stdout(raw=True), stderr_above_prompt():
+                while await self._prompt_once(session, ready, local, printer):
+                    pass
+        finally:
+            announce.cancel()
         printer([("class:banner", "Bye. The conversation is saved; run chatcore chat to go on.\n")])
 
-    def _session(self, engine: Any) -> Any:
+    def _session(self) -> Any:
         from chatcore_repl.session import build_session
 
-        entries = {name: c.description for name, c in engine.commands.items()}
+        entries = {name: c.description for name, c in self.runtime.commands().items()}
         entries.update({name: text for name, (_, text) in LOCAL_COMMANDS.items()})
         input, output = self.terminal.get("input"), self.terminal.get("output")
         try:
@@ -89,20 +112,30 @@ class ReplFrontend:
                 self.settings, entries, self.history_path, input=input, output=output
             )
         except ValueError as exc:
-            raise ConfigError(self.config.error(("repl", "newline_key"), str(exc))) from None
+            config = self.runtime.config
+            raise ConfigError(config.error(("repl", "newline_key"), str(exc))) from None
 
-    def _banner(self, engine: Any, printer: Callable) -> None:
-        from chatcore_repl.render import banner_lines, describe_model
+    def _banner(self, printer: Callable) -> None:
+        from chatcore_repl.render import banner_lines
 
-        model, languages = describe_model(engine)
-        if not languages:
-            languages = sorted(engine.settings.fallback)
         keys = self.settings.newline_key
-        lines = banner_lines(model, languages, self.history_path, NEWLINE_NAMES.get(keys, keys))
+        lines = banner_lines(self.history_path, NEWLINE_NAMES.get(keys, keys))
         printer([("class:banner", "\n".join(lines) + "\n")])
 
-    async def _prompt_once(self, session: Any, engine: Any, local: Any, printer: Any) -> bool:
+    async def _announce_model(self, ready: asyncio.Future, printer: Callable) -> None:
+        """Say which model answers once the engine is up (printed above the prompt)."""
+        from chatcore_repl.render import describe_model, model_line
+
+        engine = await ready
+        model, languages = describe_model(engine)
+        printer(
+            [("class:banner", model_line(model, languages or sorted(engine.settings.fallback)))]
+        )
+
+    async def _prompt_once(self, session: Any, ready: Any, local: Any, printer: Any) -> bool:
         """Read and answer one input; False when the user leaves."""
+        if ready.done() and ready.exception() is not None:
+            raise ready.exception()
         try:
             # Ctrl-C at the prompt is a key (raw mode); a real SIGINT stays the CLI's to handle
             text = await session.prompt_async(
@@ -116,16 +149,25 @@ class ReplFrontend:
         if outcome is not None:
             return _show_outcome(outcome, session.output, printer)
         if text.strip():
-            reply = await self._ask(engine, text, session.output)
+            reply = await self._ask(ready, text, session.output)
             if not is_silent(reply):
                 printer(reply_fragments(reply, self.settings.reply_prefix, local.verbose))
         return True
 
-    async def _ask(self, engine: Any, text: str, output: Any) -> Reply:
+    async def _ask(self, ready: asyncio.Future, text: str, output: Any) -> Reply:
         from chatcore_repl.spinner import spinner
 
         async with spinner(output, self.settings.spinner_delay):
+            engine = await ready  # the first message may wait for the engine to finish starting
             return await engine.handle(self.message(text))
+
+
+def _abort_prompt_on_error(future: asyncio.Future, session: Any) -> None:
+    """The engine failed to build (e.g. no trained model): end the prompt with that error."""
+    if future.cancelled() or future.exception() is None:
+        return
+    if session.app.is_running:
+        session.app.exit(exception=future.exception())
 
 
 def _show_outcome(outcome: Outcome, output: Any, printer: Callable) -> bool:

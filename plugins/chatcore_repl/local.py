@@ -35,7 +35,7 @@ class Outcome:
 class LocalCommands:
     """State the local commands change, and what they need to read the conversation."""
 
-    engine: Any
+    engine_ready: Any  # a future of the started engine (it may still be starting)
     chat_key: str
     verbose: bool = False
 
@@ -66,7 +66,8 @@ class LocalCommands:
         if not args.strip():
             return Outcome("Usage: /save FILE (writes the conversation as Markdown)")
         path = Path(args.strip()).expanduser()
-        turns = await self.engine.store.recent_turns(self.chat_key, TRANSCRIPT_TURNS)
+        engine = await self.engine_ready
+        turns = await engine.store.recent_turns(self.chat_key, TRANSCRIPT_TURNS)
         try:
             write_atomic(path, transcript_markdown(turns))
         except OSError as exc:

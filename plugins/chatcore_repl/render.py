@@ -81,12 +81,17 @@ def _metadata(model_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def banner_lines(model: str, languages: list[str], history: Path | None, newline: str) -> list:
-    """What a new user needs: what answers, where input history goes, how to get help/quit."""
+def model_line(model: str, languages: list[str]) -> str:
     langs = ", ".join(languages) if languages else "detected from each message"
+    return f"Model: {model} · languages: {langs}\n"
+
+
+def banner_lines(history: Path | None, newline: str) -> list[str]:
+    """What a new user needs at once: where input history goes, how to get help and quit
+    (the model line follows when the engine is up)."""
     stored = f"input history in {history}" if history else "no input history file"
     return [
-        f"chatcore chat · model: {model} · languages: {langs}",
-        f"Conversation continues across sessions (/reset starts afresh); {stored}.",
-        f"Type /help for commands, {newline} for a new line, /quit or Ctrl-D to quit.",
+        "chatcore chat · the conversation continues across sessions (/reset starts afresh)",
+        f"Type /help for commands, {newline} for a new line, /quit or Ctrl-D to quit;",
+        f"{stored}.",
     ]
