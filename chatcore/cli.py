@@ -112,12 +112,20 @@ async def _run_before_engine(runtime, frontend) -> None:
                 if not serving.cancelled():
                     raise
     finally:
-        if not pending.done():
-            await asyncio.wait([pending])
-        if not pending.cancelled() and pending.exception() is None:
-            await pending.result().stop()
-        elif not serving.done() or serving.cancelled() or serving.exception() is None:
-            pending.result()  # the frontend never saw the build error: raise it here
+        await _finish_engine(pending, serving)
+
+
+async def _finish_engine(pending: asyncio.Future, serving: asyncio.Future) -> None:
+    """Stop the engine once built; raise its build error unless the frontend already did."""
+    if not pending.done():
+        await asyncio.wait([pending])
+    if pending.cancelled():
+        return
+    error = pending.exception()
+    if error is None:
+        await pending.result().stop()
+    elif not serving.done() or serving.cancelled() or serving.exception() is not error:
+        raise error
 
 
 async def _started_engine(runtime):

@@ -79,7 +79,7 @@ class ReplFrontend:
         if not self.interactive:
             from chatcore_repl.piped import run_piped
 
-            await run_piped(self, await ready, local)
+            await run_piped(self, await asyncio.shield(ready), local)
             return
         await self._run_interactive(ready, local)
 
@@ -126,7 +126,7 @@ class ReplFrontend:
         """Say which model answers once the engine is up (printed above the prompt)."""
         from chatcore_repl.render import describe_model, model_line
 
-        engine = await ready
+        engine = await asyncio.shield(ready)  # cancelling us must not cancel the build
         model, languages = describe_model(engine)
         printer(
             [("class:banner", model_line(model, languages or sorted(engine.settings.fallback)))]
@@ -158,7 +158,7 @@ class ReplFrontend:
         from chatcore_repl.spinner import spinner
 
         async with spinner(output, self.settings.spinner_delay):
-            engine = await ready  # the first message may wait for the engine to finish starting
+            engine = await asyncio.shield(ready)  # the first message may wait for the start
             return await engine.handle(self.message(text))
 
 

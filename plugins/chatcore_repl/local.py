@@ -3,6 +3,7 @@ reach the engine (a Telegram user cannot write files on the bot's machine)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import tempfile
@@ -66,7 +67,7 @@ class LocalCommands:
         if not args.strip():
             return Outcome("Usage: /save FILE (writes the conversation as Markdown)")
         path = Path(args.strip()).expanduser()
-        engine = await self.engine_ready
+        engine = await asyncio.shield(self.engine_ready)
         turns = await engine.store.recent_turns(self.chat_key, TRANSCRIPT_TURNS)
         try:
             write_atomic(path, transcript_markdown(turns))

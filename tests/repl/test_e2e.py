@@ -124,6 +124,27 @@ def test_ctrl_c_while_waiting_for_a_reply_leaves_cleanly(home):
     assert "Traceback" not in child.before
 
 
+def test_the_prompt_comes_before_a_slow_engine(home):
+    (home / "slow.yaml").write_text(CONFIG.replace("[parrot]", "[sloth]"), encoding="utf-8")
+    child = spawn(home, config="slow.yaml")
+    child.expect(PROMPT)
+    child.sendline("hello")  # typed while the responder is still being built
+    child.expect("Model: parrot-test")
+    child.expect("bot> Hello! I am the test bot.")
+    child.expect(PROMPT)
+    child.sendcontrol("d")
+    assert finish(child) == 0
+
+
+def test_leaving_before_the_engine_is_ready(home):
+    (home / "slow.yaml").write_text(CONFIG.replace("[parrot]", "[sloth]"), encoding="utf-8")
+    child = spawn(home, config="slow.yaml")
+    child.expect(PROMPT)
+    child.sendcontrol("d")
+    assert finish(child) == 0
+    assert "Traceback" not in child.before
+
+
 def run_piped(home: Path, text: str, config: str = "chatcore.yaml"):
     return subprocess.run(
         [CHATCORE, "chat", "--config", str(home / config)],

@@ -6,12 +6,16 @@
 - ``mystery``: a fallback reply (the engine puts its fallback text in)
 - several lines: ``got N lines: <first>``
 - anything else: ``echo: <text>``
+- responder ``sloth``: like ``parrot``, but takes ``REPL_TEST_BUILD_SECONDS`` (default 1) to
+  build, as a big model would
 - filter ``nobad`` blocks any text containing ``badword``; command ``/ping`` answers ``pong``
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 
 from chatcore import Reply, Verdict, hookimpl
 from chatcore.types import Action
@@ -50,9 +54,15 @@ async def ping_command(ctx):
     return "pong"
 
 
+def build_sloth(settings, runtime):
+    time.sleep(float(os.environ.get("REPL_TEST_BUILD_SECONDS", "1")))
+    return ParrotResponder()
+
+
 @hookimpl
 def chatcore_register_responders(register) -> None:
     register("parrot", lambda settings, runtime: ParrotResponder())
+    register("sloth", build_sloth)
 
 
 @hookimpl
