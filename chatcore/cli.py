@@ -104,8 +104,8 @@ async def _run_before_engine(runtime, frontend) -> None:
     of the started engine, built in a thread meanwhile; it is stopped when they end."""
     pending = asyncio.ensure_future(_started_engine(runtime))
     serving = asyncio.ensure_future(frontend.run(pending))
-    try:
-        with _cancel_on_signals(serving):
+    try:  # the frontend may take Ctrl-C itself (the REPL drops the reply being awaited)
+        with _cancel_on_signals(serving, getattr(frontend, "interrupt", None)):
             try:
                 await serving
             except asyncio.CancelledError:
@@ -135,11 +135,13 @@ async def _started_engine(runtime):
 
 
 @contextlib.contextmanager
-def _cancel_on_signals(task: asyncio.Future):
+def _cancel_on_signals(task: asyncio.Future, on_sigint=None):
+    """SIGTERM cancels ``task``; so does SIGINT, unless ``on_sigint`` handles it."""
     loop = asyncio.get_running_loop()
     signals = [signal.SIGINT, signal.SIGTERM]
     for sig in signals:
-        loop.add_signal_handler(sig, task.cancel)
+        handler = on_sigint if sig == signal.SIGINT and on_sigint is not None else task.cancel
+        loop.add_signal_handler(sig, handler)
     try:
         yield
     finally:

@@ -62,6 +62,8 @@ class ReplFrontend:
         history = settings.history_file
         self.history_path = history.expanduser() if history else default_history
         self.terminal = terminal
+        self._asking: asyncio.Future | None = None  # the reply being awaited
+        self._serving: asyncio.Task | None = None
         interactive = terminal.get("interactive")
         self.interactive = _is_tty() if interactive is None else interactive
 
@@ -75,6 +77,7 @@ class ReplFrontend:
     async def run(self, engine: Any) -> None:
         """Serve ``engine`` (an Engine, or a future of a started one)."""
         ready = as_future(engine)
+        self._serving = asyncio.current_task()
         local = LocalCommands(ready, self.chat_key, self.verbose)
         if not self.interactive:
             from chatcore_repl.piped import run_piped
@@ -150,16 +153,43 @@ class ReplFrontend:
             return _show_outcome(outcome, session.output, printer)
         if text.strip():
             reply = await self._ask(ready, text, session.output)
-            if not is_silent(reply):
+            if reply is None:
+                printer([("class:meta", "(cancelled)\n")])
+            elif not is_silent(reply):
                 printer(reply_fragments(reply, self.settings.reply_prefix, local.verbose))
         return True
 
-    async def _ask(self, ready: asyncio.Future, text: str, output: Any) -> Reply:
+    async def _ask(self, ready: asyncio.Future, text: str, output: Any) -> Reply | None:
+        """The engine's reply, or None when Ctrl-C dropped it while it was awaited."""
         from chatcore_repl.spinner import spinner
 
-        async with spinner(output, self.settings.spinner_delay):
-            engine = await asyncio.shield(ready)  # the first message may wait for the start
-            return await engine.handle(self.message(text))
+        self._asking = asyncio.ensure_future(self._handle(ready, text))
+        try:
+            async with spinner(output, self.settings.spinner_delay):
+                return await self._asking
+        except asyncio.CancelledError:
+            if self._asking.cancelled() and not _cancelling():
+                return None  # Ctrl-C dropped the reply; keep chatting
+            raise
+        finally:
+            self._asking = None
+
+    async def _handle(self, ready: asyncio.Future, text: str) -> Reply:
+        engine = await asyncio.shield(ready)  # the first message may wait for the start
+        return await engine.handle(self.message(text))
+
+    def interrupt(self) -> None:
+        """SIGINT (Ctrl-C outside the prompt): drop the reply being awaited, else stop."""
+        if self._asking is not None and not self._asking.done():
+            self._asking.cancel()
+        elif self._serving is not None:
+            self._serving.cancel()
+
+
+def _cancelling() -> bool:
+    """Whether our own task is being cancelled (shutdown), not just the reply."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _abort_prompt_on_error(future: asyncio.Future, session: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -114,14 +115,22 @@ def test_verbose_flag_and_refusal_in_a_terminal(home):
     assert finish(child) == 0
 
 
-def test_ctrl_c_while_waiting_for_a_reply_leaves_cleanly(home):
+def test_ctrl_c_while_waiting_drops_the_reply_and_sigterm_stops(home):
     child = spawn(home)
     child.expect(PROMPT)
     child.sendline("slow 30 never")
     child.expect("thinking…")
-    child.sendintr()
+    child.sendintr()  # the terminal turns Ctrl-C into SIGINT outside the prompt
+    child.expect(r"\(cancelled\)")
+    child.expect(PROMPT)
+    child.sendline("hello")
+    child.expect("bot> Hello! I am the test bot.")
+    child.expect(PROMPT)
+    child.sendline("slow 30 never")
+    child.expect("thinking…")
+    child.kill(signal.SIGTERM)
     assert finish(child) == 0
-    assert "Traceback" not in child.before
+    assert "Traceback" not in child.before and "never" not in child.before.split("thinking")[-1]
 
 
 def test_the_prompt_comes_before_a_slow_engine(home):
