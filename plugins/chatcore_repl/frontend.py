@@ -129,7 +129,10 @@ class ReplFrontend:
         """Say which model answers once the engine is up (printed above the prompt)."""
         from chatcore_repl.render import describe_model, model_line
 
-        engine = await asyncio.shield(ready)  # cancelling us must not cancel the build
+        try:
+            engine = await asyncio.shield(ready)  # cancelling us must not cancel the build
+        except Exception:  # a build error ends the prompt and is reported there
+            return
         model, languages = describe_model(engine)
         printer(
             [("class:banner", model_line(model, languages or sorted(engine.settings.fallback)))]
