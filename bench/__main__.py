@@ -44,6 +44,15 @@ class _Tee(io.TextIOBase):
         return len(text)
 
 
+def _previous_sections(exclude: list[str]) -> list[str]:
+    """Sections of benchmarks not run this time, so a partial run keeps the others."""
+    path = HERE / "RESULTS.md"
+    if not path.exists():
+        return []
+    parts = path.read_text(encoding="utf-8").split("\n## ")[1:]
+    return [f"## {p}" for p in parts if p.split("\n", 1)[0].strip() not in exclude]
+
+
 def main(argv: list[str]) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     names = argv or sorted(p.stem for p in HERE.glob("*.py") if p.stem not in SKIP)
@@ -51,8 +60,11 @@ def main(argv: list[str]) -> None:
     for name in names:
         print(f"## {name}\n", flush=True)
         sections.append(f"## {name}\n\n{run(name)}")
-    header = f"# Benchmark results\n\n{time.strftime('%Y-%m-%d %H:%M')} UTC on {machine()}.\n"
-    (HERE / "RESULTS.md").write_text("\n".join([header, *sections]), encoding="utf-8")
+    stamp = f"{time.strftime('%Y-%m-%d %H:%M')} UTC on {machine()}"
+    kept = _previous_sections(exclude=names)
+    header = "# Benchmark results\n\nEach section: when and where it was last measured.\n"
+    sections = [s.replace("\n\n", f"\n\n_{stamp}_\n\n", 1) for s in sections]
+    (HERE / "RESULTS.md").write_text("\n".join([header, *kept, *sections]), encoding="utf-8")
     print(f"wrote {HERE / 'RESULTS.md'}")
 
 

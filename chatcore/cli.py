@@ -16,8 +16,6 @@ import click
 
 from chatcore.errors import ChatcoreError
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any plugin imports TensorFlow
-
 config_option = click.option(
     "--config",
     "-c",
@@ -245,6 +243,8 @@ def build_cli() -> click.Group:
 
 
 def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any plugin imports TensorFlow
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     try:
         command = build_cli()
     except ChatcoreError as exc:
