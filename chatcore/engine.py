@@ -94,7 +94,11 @@ class Engine:
         await self.stop()
 
     def _components(self) -> list[Named]:
-        return [*self.responders, *self.input_filters, *self.output_filters]
+        """Each component once, though a filter may serve both input and output."""
+        unique = {id(n.component): n for n in [*self.responders, *self.input_filters]}
+        for named in self.output_filters:
+            unique.setdefault(id(named.component), named)
+        return list(unique.values())
 
     async def _lifecycle(self, hook: str) -> None:
         if self.plugin_manager is None:

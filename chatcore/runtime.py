@@ -106,11 +106,14 @@ class Runtime:
         names = responders if responders is not None else core.responders
         if "fallback" not in names and self.registry.get("responder", "fallback"):
             names = [*names, "fallback"]  # the fallback responder always runs last
+        # a filter on both input and output is built once (word lists can take a while)
+        stages = dict.fromkeys([*core.filters.input, *core.filters.output])
+        filters = {name: self.build("filter", name) for name in stages}
         return Engine(
             store=self.build("store", store or core.store),
             responders=[Named(n, self.build("responder", n)) for n in names],
-            input_filters=[Named(n, self.build("filter", n)) for n in core.filters.input],
-            output_filters=[Named(n, self.build("filter", n)) for n in core.filters.output],
+            input_filters=[Named(n, filters[n]) for n in core.filters.input],
+            output_filters=[Named(n, filters[n]) for n in core.filters.output],
             commands=self.commands(),
             settings=core.engine,
             filter_settings=core.filters,

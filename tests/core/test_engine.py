@@ -252,3 +252,31 @@ def test_parse_command(text, parsed):
     from chatcore.commands import parse_command
 
     assert parse_command(text) == parsed
+
+
+async def test_filter_on_both_stages_is_built_and_started_once():
+    from chatcore import Verdict
+
+    built: list[str] = []
+
+    class Counted:
+        @hookimpl
+        def chatcore_register_filters(self, register):
+            class F:
+                def __init__(self):
+                    built.append("built")
+
+                async def start(self):
+                    built.append("started")
+
+                async def check(self, text, message):
+                    return Verdict()
+
+            register("counted", lambda s, r: F())
+
+    runtime = make_runtime(
+        {"filters": {"input": ["counted"], "output": ["counted"]}}, plugins=[("c", Counted())]
+    )
+    async with runtime.build_engine() as engine:
+        assert engine.input_filters[0].component is engine.output_filters[0].component
+    assert built == ["built", "started"]
