@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from chatcore.batching import MicroBatcher
 from chatcore.registry import Settings
 from chatcore.types import Message, Reply
 
@@ -31,6 +32,12 @@ class QASettings(Settings):
     )
     top_k: int = Field(5, ge=1, description="sample among at most this many answers")
     seed: int | None = Field(None, description="seed for choosing among several answers")
+    max_batch: int = Field(
+        64, ge=1, description="concurrent questions answered together in one model call"
+    )
+    batch_window_ms: float = Field(
+        0.0, ge=0, le=50, description="extra wait to grow batches (0: a lone question never waits)"
+    )
 
 
 def default_model_dir(runtime: Any) -> Path:
@@ -46,6 +53,7 @@ class QAResponder:
         self._rng = random.Random(settings.seed)
         self._executor: ThreadPoolExecutor | None = None
         self._loading: asyncio.Future | None = None
+        self._batcher: MicroBatcher | None = None
 
     async def start(self) -> None:
         """Begin loading the model in the background; the first answer waits for it."""
@@ -63,10 +71,21 @@ class QAResponder:
 
         return Predictor.load(self.model_dir, threshold=self.settings.threshold)
 
-    async def respond(self, message: Message, context: list) -> Reply:
+    async def _ready_batcher(self) -> MicroBatcher:
+        """Questions from concurrent chats share model calls (see chatcore.batching)."""
         predictor = await self._ensure_loading()
-        loop = asyncio.get_running_loop()
-        prediction = await loop.run_in_executor(self._executor, predictor.predict, message.text)
+        if self._batcher is None:
+            self._batcher = MicroBatcher(
+                predictor.predict_many,
+                max_batch=self.settings.max_batch,
+                window_ms=self.settings.batch_window_ms,
+                executor=self._executor,
+            )
+        return self._batcher
+
+    async def respond(self, message: Message, context: list) -> Reply:
+        batcher = await self._ready_batcher()
+        prediction = await batcher.submit(message.text)
         if prediction.fallback:
             return Reply("", prediction.confidence, fallback=True, source="qa")
         answers = prediction.answers[: self.settings.top_k]
@@ -74,6 +93,9 @@ class QAResponder:
         return Reply(text, prediction.confidence, fallback=False, source="qa")
 
     async def close(self) -> None:
+        if self._batcher is not None:
+            await self._batcher.close()
+            self._batcher = None
         if self._loading is not None and not self._loading.done():
             try:
                 await self._loading  # a load in progress cannot be interrupted; let it end

@@ -65,19 +65,38 @@ async def test_inference_runs_off_the_event_loop(tiny_model_dir):
     await responder.start()
     predictor = await responder._ensure_loading()
     threads = []
-    original = predictor.predict
+    original = predictor.predict_many
 
-    def spy(text):
+    def spy(texts):
         threads.append(threading.current_thread().name)
-        return original(text)
+        return original(texts)
 
-    predictor.predict = spy
+    predictor.predict_many = spy
     from chatcore.types import Message
 
     await responder.respond(Message("t", "c", "u", "who wrote hamlet"), [])
     await responder.close()
     assert threads and threads[0].startswith("chatcore-qa")
     assert threads[0] != threading.main_thread().name
+
+
+async def test_concurrent_questions_share_model_calls_and_keep_their_answers(tiny_model_dir):
+    import asyncio
+
+    from chatcore.types import Message
+
+    responder = qa_runtime(tiny_model_dir).build("responder", "qa")
+    await responder.start()
+    predictor = await responder._ensure_loading()
+    questions = ["who wrote hamlet", "what is your name", "zzqx vvbn", "hello"] * 10
+    expected = [p.confidence for p in predictor.predict_many(questions)]
+    replies = await asyncio.gather(
+        *(responder.respond(Message("t", f"c{i}", "u", q), []) for i, q in enumerate(questions))
+    )
+    sizes = responder._batcher.batch_sizes
+    await responder.close()
+    assert [r.confidence for r in replies] == pytest.approx(expected, abs=1e-5)
+    assert max(sizes) > 1 and sum(sizes) == len(questions)
 
 
 def test_explicit_qa_without_a_model_names_the_train_command(tmp_path):
