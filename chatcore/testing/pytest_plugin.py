@@ -5,6 +5,8 @@
   from ``config`` (a mapping, as the YAML would be) with every installed plugin loaded, plus
   ``plugins`` given as (name, module-or-object) pairs; closed after the test.
 - ``chat``: ``make_chat()`` with the defaults and the memory store.
+- ``telegram_server`` (async, needs pytest-asyncio): a started ``FakeTelegramServer`` on
+  127.0.0.1; point ``telegram.api_base_url`` at ``telegram_server.api_base_url``.
 """
 
 from __future__ import annotations
@@ -44,3 +46,18 @@ def make_chat(chatcore_home: Path) -> Iterator[Callable[..., BotTester]]:
 @pytest.fixture
 def chat(make_chat: Callable[..., BotTester]) -> BotTester:
     return make_chat()
+
+
+try:  # the async fixture is offered where pytest-asyncio is installed
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - plugin authors without pytest-asyncio
+    pytest_asyncio = None
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def telegram_server():
+        from chatcore.testing.telegram_server import FakeTelegramServer
+
+        async with FakeTelegramServer() as server:
+            yield server
