@@ -81,17 +81,18 @@ def engine_latency(model_dir: Path, texts: list[str]) -> Stats:
 
 
 def serving_rss_mb(model_dir: Path) -> float:
-    """Peak RSS of a fresh process that loads the model and answers questions (what a bot
-    process costs), in MB."""
+    """Peak RSS (VmHWM) of a fresh process that loads the model and answers questions (what a
+    bot process costs), in MB. Not ru_maxrss: Linux carries it over fork and exec."""
     import subprocess
     import sys
 
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from chatcore.qa.predictor import Predictor\n"
         "p = Predictor.load(sys.argv[1])\n"
         "[p.predict(q) for q in ['what is ai', '你好吗', 'tell me a joke'] * 50]\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]\n"
+        "print(int(hwm.split()[1]) / 1024)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(model_dir)],
