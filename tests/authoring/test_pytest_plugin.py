@@ -29,3 +29,8 @@ async def test_telegram_server_fixture_speaks_the_bot_api(telegram_server):
         body = await response.json()
     assert body["ok"] is True and body["result"]["is_bot"] is True
     assert [call.method for call in telegram_server.calls] == ["getMe"]
+
+
+async def test_repl_driver_types_at_the_prompt(repl_driver):
+    screen = await repl_driver("/help\r/quit\r", {"store": "memory"})
+    assert "/reset" in screen.text and "/quit" in screen.text
