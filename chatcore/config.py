@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from chatcore.errors import ConfigError
-from chatcore.registry import Registry
+from chatcore.registry import ComponentSpec, Registry
 from chatcore.settings import CoreSettings
 
 KeyPath = tuple[str | int, ...]
@@ -162,7 +162,7 @@ def validate_config(config: Config, registry: Registry) -> Config:
             problems.append(config.error((name,), f"{spec.kind} {name!r} takes no settings"))
             continue
         try:
-            config.sections[name] = _validate_model(config, spec.settings, (name,), value)
+            config.sections[name] = _validate_section(config, spec, value)
         except ConfigError as exc:
             problems.extend(exc.problems)
     _drop_absent_default_filters(config, registry)
@@ -229,8 +229,18 @@ def section(config: Config, registry: Registry, name: str) -> BaseModel | None:
     spec = registry.get_any(name)
     if spec is None or spec.settings is None:
         return None
-    config.sections[name] = _validate_model(config, spec.settings, (name,), {})
+    config.sections[name] = _validate_section(config, spec, {})
     return config.sections[name]
+
+
+def _validate_section(config: Config, spec: ComponentSpec, value: Any) -> BaseModel:
+    """A component's section; each problem also names the component and its plugin, so the
+    reader knows whose documentation to open."""
+    try:
+        return _validate_model(config, spec.settings, (spec.name,), value)
+    except ConfigError as exc:
+        owner = f" [{spec.kind} {spec.name!r} from plugin {spec.plugin!r}]"
+        raise ConfigError([problem + owner for problem in exc.problems]) from None
 
 
 def _validate_model(config: Config, model: type[BaseModel], path: KeyPath, value: Any):

@@ -25,6 +25,9 @@ class TokenFrontend:
         register("telegramish", lambda s, r: None, settings=TokenSettings)
 
 
+OWNER = " [frontend 'telegramish' from plugin 'tokenish']"
+
+
 def load(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> Runtime:
     path = tmp_path / "bot.yaml"
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
@@ -45,8 +48,8 @@ def test_unknown_component_key_names_file_line_and_suggests(tmp_path):
       tokn: abc
     """
     assert problems(tmp_path, text) == [
-        f"{tmp_path}/bot.yaml:3: telegramish.token: required key is missing",
-        f"{tmp_path}/bot.yaml:4: telegramish.tokn: unknown key (did you mean token?)",
+        f"{tmp_path}/bot.yaml:3: telegramish.token: required key is missing" + OWNER,
+        f"{tmp_path}/bot.yaml:4: telegramish.tokn: unknown key (did you mean token?)" + OWNER,
     ]
 
 
@@ -82,7 +85,8 @@ def test_wrong_types_say_what_was_expected(tmp_path):
       retries: [1, 2]
     """
     assert problems(tmp_path, text) == [
-        f"{tmp_path}/bot.yaml:3: telegramish.retries: expected an integer, got a list [1, 2]",
+        f"{tmp_path}/bot.yaml:3: telegramish.retries: expected an integer, got a list [1, 2]"
+        + OWNER,
     ]
 
 
