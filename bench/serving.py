@@ -1,0 +1,259 @@
+"""Serving: what a user of the default bot feels, with the baselines measured in the same run.
+
+- single-reply latency through the full engine (default moderation filters on input and
+  output, memory store) vs the predictor alone vs the naive ``model.predict`` per call;
+- throughput with 1/10/100 concurrent chats, micro-batched (max_batch 64) vs unbatched (1);
+- startup of ``chatcore --help`` and ``chatcore ask "hi"`` (subprocesses, TensorFlow included);
+- peak RSS of a fresh serving process after answering;
+- ChatterBot's ``get_response`` when it is installed.
+
+python -m bench serving   (QA_BENCH_MODEL=DIR picks the model; default: the trained default
+                           model, else one is trained into a temporary directory first)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Stats, table, time_runs
+
+RUNS = 300
+NAIVE_RUNS = 60
+STARTUP_RUNS = 5
+REPLIES_PER_LEVEL = 600
+CHATCORE = str(Path(sys.executable).with_name("chatcore"))
+
+
+def _config(model_dir: Path, max_batch: int = 64) -> dict:
+    """The default pipeline (lexicon + pii filters both ways, qa responder) on the memory
+    store; the rate limit is lifted so a benchmark chat is never told to slow down."""
+    return {
+        "responders": ["qa"],
+        "qa": {"model_dir": str(model_dir), "max_batch": max_batch},
+        "engine": {"rate_limit": {"messages": 10**9}},
+    }
+
+
+async def _engine_replies(model_dir: Path, texts: list[str], chats: int, max_batch: int):
+    """``chats`` chats talking at once, each sending its messages one after another.
+    Returns (seconds, per-reply ms, mean batch size)."""
+    from chatcore.testing import ChatHarness, make_runtime
+
+    per_chat = max(3, REPLIES_PER_LEVEL // chats)
+    runtime = make_runtime(_config(model_dir, max_batch))
+    async with runtime.build_engine() as engine:
+        warm = ChatHarness(engine, chat_id="warm", user_id="warm")
+        for text in texts[:5]:
+            await warm.say(text)
+        samples: list[float] = []
+
+        async def chat(n: int) -> None:
+            harness = ChatHarness(engine, chat_id=f"c{n}", user_id=f"u{n}")
+            for i in range(per_chat):
+                started = time.perf_counter()
+                await harness.say(texts[(n * per_chat + i) % len(texts)])
+                samples.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(chat(n) for n in range(chats)))
+        seconds = time.perf_counter() - started
+        sizes = _batch_sizes(engine)
+    mean_batch = sum(sizes) / len(sizes) if sizes else float("nan")
+    return seconds, Stats(tuple(samples)), mean_batch
+
+
+def _batch_sizes(engine) -> list[int]:
+    """Sizes of the model calls the qa responder's MicroBatcher made."""
+    for named in engine.responders:
+        batcher = getattr(named.component, "_batcher", None)
+        if batcher is not None:
+            return list(batcher.batch_sizes)
+    return []
+
+
+def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, int]]:
+    from bench.qa import cycle
+    from chatcore.qa.predictor import Predictor
+
+    predictor = Predictor.load(model_dir)
+    pick = cycle(texts)
+    rows = [
+        (
+            "predictor alone (Predictor.predict)",
+            time_runs(lambda: predictor.predict(pick()), RUNS),
+            RUNS,
+        )
+    ]
+    compiled = getattr(predictor, "predict_compiled", None)
+    if compiled is not None:
+        rows.append(
+            ("predictor, tf.function graph", time_runs(lambda: compiled(pick()), RUNS), RUNS)
+        )
+    featurizer, model = predictor.featurizer, predictor.model
+
+    def naive():
+        words, grams = featurizer.encode(pick())
+        return model.predict([words[None, :], grams[None, :]], verbose=0)
+
+    rows.append(("baseline: model.predict per call", time_runs(naive, NAIVE_RUNS), NAIVE_RUNS))
+    _, engine, _ = asyncio.run(_engine_replies(model_dir, texts, 1, 64))
+    rows.insert(
+        0, ("full engine, lexicon+pii in and out, memory store", engine, len(engine.samples))
+    )
+    return rows
+
+
+def throughput_rows(model_dir: Path, texts: list[str]) -> list[list[str]]:
+    rows = []
+    for chats in (1, 10, 100):
+        for max_batch in (64, 1):
+            seconds, stats, mean_batch = asyncio.run(
+                _engine_replies(model_dir, texts, chats, max_batch)
+            )
+            n = len(stats.samples)
+            rows.append(
+                [
+                    str(chats),
+                    str(max_batch),
+                    str(n),
+                    f"{n / seconds:.0f}",
+                    f"{stats.median:.2f}",
+                    f"{stats.p95:.2f}",
+                    f"{mean_batch:.1f}",
+                ]
+            )
+    return rows
+
+
+def _startup(home: Path) -> list[list[str]]:
+    env = dict(os.environ, CHATCORE_HOME=str(home), TF_CPP_MIN_LOG_LEVEL="2")
+
+    def run(*args: str) -> None:
+        subprocess.run([CHATCORE, *args], check=True, capture_output=True, env=env)
+
+    helps = time_runs(lambda: run("--help"), STARTUP_RUNS * 2, warmup=1)
+    asks = time_runs(lambda: run("ask", "hi"), STARTUP_RUNS, warmup=1)
+    return [
+        ["chatcore --help", f"{helps.median:.0f}", f"{helps.p95:.0f}", str(len(helps.samples))],
+        [
+            'chatcore ask "hi" (default config)',
+            f"{asks.median:.0f}",
+            f"{asks.p95:.0f}",
+            str(len(asks.samples)),
+        ],
+    ]
+
+
+RSS_CODE = """\
+import asyncio, json, resource, sys
+from chatcore.testing import ChatHarness, make_runtime
+
+async def main():
+    runtime = make_runtime(json.loads(sys.argv[1]))
+    async with runtime.build_engine() as engine:
+        chat = ChatHarness(engine)
+        for text in ["what is ai", "你好吗", "tell me a joke", "my email is a@b.co"] * 50:
+            await chat.say(text)
+
+asyncio.run(main())
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def serving_rss_mb(model_dir: Path) -> float:
+    """Peak RSS of a fresh process that builds the default engine and answers 200 messages."""
+    out = subprocess.run(
+        [sys.executable, "-c", RSS_CODE, json.dumps(_config(model_dir))],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _training_row(model_dir: Path) -> list[str]:
+    """Not re-measured here (a full training takes minutes): the trained model's own record."""
+    meta = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
+    metrics = meta.get("metrics", {})
+    seconds, epochs = metrics.get("train_seconds"), metrics.get("epochs")
+    if not seconds or not epochs:
+        return ["training, s per epoch", "unknown (no train_seconds in metadata.json)"]
+    return [
+        "training, s per epoch (from metadata.json: whole training incl. data prep / epochs; "
+        "`python -m bench qa` times a full training)",
+        f"{seconds / epochs:.1f} ({seconds:.0f} s / {epochs} epochs, en+zh default data)",
+    ]
+
+
+def chatterbot_row() -> list[str]:
+    try:
+        import chatterbot  # noqa: F401
+    except ImportError as exc:
+        return [
+            "ChatterBot get_response",
+            f"skipped: not installed ({exc.name}); not installed "
+            "on purpose (needs a spaCy English model, a download)",
+        ]
+    return ["ChatterBot get_response", "installed but not benchmarked (needs a trained corpus)"]
+
+
+def _model_dir(tmp: Path) -> Path:
+    existing = os.environ.get("QA_BENCH_MODEL")
+    if existing:
+        return Path(existing)
+    from bench.startup import _default_model
+
+    found = _default_model()
+    if found is not None:
+        return found
+    from bench.qa import train_default
+
+    train_default(tmp / "default")
+    return tmp / "default"
+
+
+def main() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from bench.qa import questions
+
+    texts = questions()
+    with tempfile.TemporaryDirectory(prefix="chatcore-bench-") as tmp:
+        home = Path(tmp)
+        model_dir = _model_dir(home)
+        latency = latency_rows(model_dir, texts)
+        throughput = throughput_rows(model_dir, texts)
+        (home / "models").mkdir(exist_ok=True)
+        if not (home / "models" / "default").exists():
+            (home / "models" / "default").symlink_to(model_dir.resolve())
+        startup = _startup(home)
+        rss = serving_rss_mb(model_dir)
+    print(f"model: {model_dir}; {len(texts)} dev-set questions (en+zh), cycled")
+    print("machine shared with other engineers running tests: expect noise in p95\n")
+    print(
+        table(
+            "Single-reply latency (ms, median / p95)",
+            ("path", "ms", "runs"),
+            [(name, str(stats), runs) for name, stats, runs in latency],
+        )
+    )
+    headers = ("chats", "max_batch", "replies", "replies/s", "p50 ms", "p95 ms", "mean batch")
+    print(table("Throughput through the full engine", headers, throughput))
+    print(table("Startup (ms, subprocess)", ("command", "median", "p95", "runs"), startup))
+    other = [
+        ["peak RSS of a serving process (engine + 200 replies), MB", f"{rss:.0f}"],
+        _training_row(model_dir),
+        chatterbot_row(),
+    ]
+    print(table("Memory, training, other baselines", ("measure", "value"), other))
+
+
+if __name__ == "__main__":
+    main()

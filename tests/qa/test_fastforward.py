@@ -1,0 +1,110 @@
+"""The NumPy forward pass used for small inference batches gives the graph's answers: same
+classes, same fallbacks, confidences equal to float precision; unknown networks keep the graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chatcore.qa import fastforward
+from chatcore.qa.predictor import FAST_BATCH, Predictor
+
+TEXTS = [
+    "What is your name?",
+    "whats the capitol of france",
+    "你叫什么名字？",
+    "hamlet, who wrote it",
+    "xq zvvk plomf",
+    "",
+    "?!",
+    "🙂🙂🙂",
+    "tell me a joke " * 20,  # longer than max_words: truncated the same way
+    "how old are you, and what is the largest planet, and do you like music at all",
+    "鬱龘齉 mixed 中文 and english",
+]
+
+
+@pytest.fixture(scope="module")
+def graph_predictor(tiny_model_dir):
+    return Predictor.load(tiny_model_dir, fast=False)
+
+
+def test_the_tiny_model_uses_the_numpy_path(tiny_predictor, graph_predictor):
+    assert tiny_predictor.fast
+    assert not graph_predictor.fast
+
+
+def test_numpy_and_graph_give_the_same_answers(tiny_predictor, graph_predictor):
+    for text in TEXTS:
+        fast, graph = tiny_predictor.predict(text), graph_predictor.predict(text)
+        assert (fast.index, fast.fallback, fast.answers) == (
+            graph.index,
+            graph.fallback,
+            graph.answers,
+        ), text
+        assert fast.confidence == pytest.approx(graph.confidence, abs=1e-5), text
+
+
+def test_batches_of_mixed_lengths_match_the_graph(tiny_predictor, graph_predictor):
+    texts = TEXTS * 3
+    assert len(texts) <= FAST_BATCH
+    fast = tiny_predictor.probabilities(texts)
+    graph = graph_predictor.probabilities(texts)
+    np.testing.assert_allclose(fast, graph, atol=1e-5)
+    np.testing.assert_array_equal(fast.argmax(1), graph.argmax(1))
+    one_by_one = np.concatenate([tiny_predictor.probabilities([t]) for t in texts])
+    np.testing.assert_allclose(fast, one_by_one, atol=1e-6)
+
+
+@pytest.mark.parametrize("switches", [{"use_lstm": False}, {"use_grams": False}, {}])
+def test_random_weights_and_ids_match_keras(switches):
+    """Untrained networks of every shape the model config allows, on random id arrays with
+    every length from empty to full, including subword buckets never seen (idf 0)."""
+    from chatcore.qa.model import ModelConfig, build_model
+
+    config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16, **switches)
+    model = build_model(config, vocab_size=50, buckets=97, max_words=12, max_grams=30, classes=7)
+    rng = np.random.default_rng(0)
+    if config.use_grams:
+        idf = rng.uniform(0.5, 3, 97).astype(np.float32) * (rng.random(97) > 0.3)
+        model.get_layer("subwords").set_idf(idf)
+    words, grams = _random_ids(rng, rows=13, width=12, high=50), _random_ids(rng, 13, 30, 97)
+    forward = fastforward.build(model)
+    assert forward is not None
+    want = model([words, grams], training=False).numpy()
+    np.testing.assert_allclose(forward(words, grams), want, atol=1e-4)
+    np.testing.assert_allclose(forward(words[:1], grams[:1]), want[:1], atol=1e-4)
+
+
+def _random_ids(rng, rows: int, width: int, high: int) -> np.ndarray:
+    """Rows of ids with a zero-padded tail, lengths 0..width."""
+    ids = rng.integers(1, high, (rows, width)).astype(np.int32)
+    lengths = np.linspace(0, width, rows).astype(int)
+    ids[np.arange(width)[None, :] >= lengths[:, None]] = 0
+    return ids
+
+
+def test_unknown_layers_keep_the_graph():
+    import keras
+
+    words = keras.Input((4,), dtype="int32", name="words")
+    x = keras.layers.Embedding(10, 4)(words)
+    x = keras.layers.GRU(4)(x)
+    model = keras.Model(words, keras.layers.Dense(3, name="answer_logits")(x))
+    assert fastforward.build(model) is None
+
+
+def test_a_forward_pass_that_disagrees_is_dropped(tiny_model_dir, graph_predictor, monkeypatch):
+    """If the network changes in a way the NumPy pass misses, answers still come from the
+    graph (checked on probe questions at load)."""
+    real_build = fastforward.build
+
+    def off_by_a_bit(model):
+        forward = real_build(model)
+        return lambda words, grams: forward(words, grams) + np.eye(forward.head.shape[1])[1]
+
+    monkeypatch.setattr(fastforward, "build", off_by_a_bit)
+    predictor = Predictor.load(tiny_model_dir)
+    assert not predictor.fast
+    for text in TEXTS[:4]:
+        assert predictor.predict(text).index == graph_predictor.predict(text).index
