@@ -83,19 +83,13 @@ def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, in
     from chatcore.qa.predictor import Predictor
 
     predictor = Predictor.load(model_dir)
+    graph = Predictor.load(model_dir, fast=False)
     pick = cycle(texts)
+    path = "NumPy forward" if predictor.fast else "tf.function graph (NumPy pass refused)"
     rows = [
-        (
-            "predictor alone (Predictor.predict)",
-            time_runs(lambda: predictor.predict(pick()), RUNS),
-            RUNS,
-        )
+        (f"predictor alone, {path}", time_runs(lambda: predictor.predict(pick()), RUNS), RUNS),
+        ("predictor, tf.function graph only", time_runs(lambda: graph.predict(pick()), RUNS), RUNS),
     ]
-    compiled = getattr(predictor, "predict_compiled", None)
-    if compiled is not None:
-        rows.append(
-            ("predictor, tf.function graph", time_runs(lambda: compiled(pick()), RUNS), RUNS)
-        )
     featurizer, model = predictor.featurizer, predictor.model
 
     def naive():

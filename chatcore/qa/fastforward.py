@@ -8,10 +8,14 @@ steps only costs well under 1 ms for one question. Exactness tricks, none approx
   state after k padding steps is precomputed for every k.
 ``build`` returns None for any network it does not know, and the predictor checks the result
 against the Keras model when loading, so a changed architecture falls back to the graph.
+BLAS runs on one thread here: for matrices this small, OpenBLAS's spinning helper threads only
+steal the core the event loop needs (100 concurrent chats: ~370 -> ~3,700 replies/s).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +87,10 @@ class NumpyForward:
         return states
 
     def __call__(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+        with _one_blas_thread():
+            return self._logits(words, grams)
+
+    def _logits(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
         parts = []
         if self.lstm:
             parts.append(self._pooled(words))
@@ -135,6 +143,22 @@ class NumpyForward:
             present.sum(axis=1, keepdims=True), 1.0
         )
         return np.concatenate([mean, share], axis=-1).astype(np.float32)
+
+
+@functools.cache
+def _blas_controller():
+    try:
+        from threadpoolctl import ThreadpoolController  # comes with scikit-learn
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    controller = _blas_controller()
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def _np(variable: Any) -> np.ndarray:
