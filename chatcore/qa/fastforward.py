@@ -42,40 +42,24 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class NumpyForward:
-    """Logits of the chatcore_qa network for ``(words, grams)`` id arrays."""
+    """Logits of the chatcore_qa network for ``(words, grams)`` id arrays, from the plain
+    arrays ``weights`` returns (so they can be cached and loaded without Keras)."""
 
-    def __init__(self, model: Any):
-        layers = {layer.name: layer for layer in model.layers}
-        self.max_words = int(model.inputs[0].shape[1])
-        self.lstm = "encoder" in layers
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+        self.max_words = int(arrays["max_words"])
+        self.lstm = "fwd_table" in arrays
         if self.lstm:
-            self._init_lstm(layers)
-        self.grams = "subwords" in layers
+            self.fwd = _LSTM(arrays["fwd_table"], arrays["fwd_recurrent"])
+            self.bwd = _LSTM(arrays["bwd_table"], arrays["bwd_recurrent"])
+            self.units = self.fwd.recurrent.shape[0]
+            self.att_w, self.att_b, self.att_v = (arrays[k] for k in ("att_w", "att_b", "att_v"))
+            self.pad_states = self._padding_states()
+        self.grams = "bag_embedding" in arrays
         if self.grams:
-            bag = layers["subwords"]
-            self.bag_embedding = _np(bag.embedding.embeddings)
-            self.idf = _np(bag.idf)
-        hidden = layers["hidden"]
-        self.hidden_w, self.hidden_b = _np(hidden.kernel), _np(hidden.bias)
-        head = layers["answer_logits"]
-        kernel = _np(head.kernel)
-        self.head = kernel / np.maximum(np.linalg.norm(kernel, axis=0, keepdims=True), 1e-6)
-        self.scale = np.float32(head.scale)
-
-    def _init_lstm(self, layers: dict[str, Any]) -> None:
-        embedding = _np(layers["word_embedding"].embeddings)
-        encoder = layers["encoder"]
-        fwd, bwd = encoder.forward_layer.cell, encoder.backward_layer.cell
-        self.fwd, self.bwd = (
-            _LSTM(embedding @ _np(c.kernel) + _np(c.bias), _np(c.recurrent_kernel))
-            for c in (fwd, bwd)
-        )
-        self.units = fwd.units
-        attention = layers["attention"]
-        self.att_w = _np(attention.score_hidden.kernel)
-        self.att_b = _np(attention.score_hidden.bias)
-        self.att_v = _np(attention.score.kernel)[:, 0]
-        self.pad_states = self._padding_states()
+            self.bag_embedding, self.idf = arrays["bag_embedding"], arrays["idf"]
+        self.hidden_w, self.hidden_b = arrays["hidden_w"], arrays["hidden_b"]
+        self.head, self.scale = arrays["head"], np.float32(arrays["scale"])
 
     def _padding_states(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The backward LSTM's (h, c) after reading k padding words, k = 0..max_words."""
@@ -165,6 +149,34 @@ def _np(variable: Any) -> np.ndarray:
     return np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable, np.float32)
 
 
+def weights(model: Any) -> dict[str, np.ndarray]:
+    """The arrays the NumPy pass needs, precomputed (projections, normalized head)."""
+    layers = {layer.name: layer for layer in model.layers}
+    out = {"max_words": np.int64(model.inputs[0].shape[1])}
+    if "encoder" in layers:
+        embedding = _np(layers["word_embedding"].embeddings)
+        encoder = layers["encoder"]
+        for key, cell in (
+            ("fwd", encoder.forward_layer.cell),
+            ("bwd", encoder.backward_layer.cell),
+        ):
+            out[f"{key}_table"] = embedding @ _np(cell.kernel) + _np(cell.bias)
+            out[f"{key}_recurrent"] = _np(cell.recurrent_kernel)
+        attention = layers["attention"]
+        out["att_w"] = _np(attention.score_hidden.kernel)
+        out["att_b"] = _np(attention.score_hidden.bias)
+        out["att_v"] = _np(attention.score.kernel)[:, 0]
+    if "subwords" in layers:
+        out["bag_embedding"] = _np(layers["subwords"].embedding.embeddings)
+        out["idf"] = _np(layers["subwords"].idf)
+    out["hidden_w"], out["hidden_b"] = _np(layers["hidden"].kernel), _np(layers["hidden"].bias)
+    head = layers["answer_logits"]
+    kernel = _np(head.kernel)
+    out["head"] = kernel / np.maximum(np.linalg.norm(kernel, axis=0, keepdims=True), 1e-6)
+    out["scale"] = np.float32(head.scale)
+    return out
+
+
 def build(model: Any) -> NumpyForward | None:
     """The NumPy forward pass of ``model``, or None when its layers are not the known ones."""
     kinds = {type(layer).__name__ for layer in model.layers}
@@ -172,6 +184,6 @@ def build(model: Any) -> NumpyForward | None:
     if not kinds <= KNOWN or not {"hidden", "answer_logits"} <= names:
         return None
     try:
-        return NumpyForward(model)
-    except (AttributeError, KeyError, ValueError):
+        return NumpyForward(weights(model))
+    except (AttributeError, KeyError, ValueError, IndexError):
         return None

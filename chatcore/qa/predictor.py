@@ -3,7 +3,9 @@
 The function has a fixed input signature, so it is traced once (never ``model.predict`` per
 question). Batches up to ``FAST_BATCH`` (what serving sees) take the NumPy forward pass of the
 same weights instead (chatcore.qa.fastforward: ~10x less per call than a graph call); it is
-checked against the graph when loading and dropped if they disagree.
+checked against the graph when loading and dropped if they disagree. A checked pass is cached
+(chatcore.qa.fastload), so later loads of the same model skip Keras and TensorFlow entirely;
+the Keras model is then loaded only if something asks for it (``model``, big batches).
 """
 
 from __future__ import annotations
@@ -52,18 +54,32 @@ class Predictor:
     def __init__(
         self,
         files: modeldir.ModelFiles,
-        model: Any,
+        model: Any | None,
         threshold: float | None = None,
         fast: bool = True,
+        forward: Any | None = None,
     ):
         self.files = files
-        self.model = model
+        self._model = model
+        self._graph = None
         self.featurizer = Featurizer.from_dict(files.vocab)
         self.bank = AnswerBank.from_list(files.answers)
         self.temperature = float(files.settings["temperature"])
         self.threshold = float(files.settings["threshold"] if threshold is None else threshold)
-        self._fn = _compile(model, self.featurizer, self.temperature)
-        self._forward = self._checked_forward() if fast else None
+        self._forward = forward or (self._checked_forward() if fast else None)
+
+    @property
+    def model(self) -> Any:
+        """The Keras model (loaded on first use when the cached NumPy pass served so far)."""
+        if self._model is None:
+            self._model = modeldir.load_keras(self.files)
+        return self._model
+
+    @property
+    def _fn(self):
+        if self._graph is None:
+            self._graph = _compile(self.model, self.featurizer, self.temperature)
+        return self._graph
 
     @property
     def fast(self) -> bool:
@@ -94,8 +110,16 @@ class Predictor:
     @classmethod
     def load(cls, path: Path, threshold: float | None = None, fast: bool = True) -> Predictor:
         """Verify and load a model directory, and warm up the compiled function."""
+        from chatcore.qa import fastload
+
         files = modeldir.load_files(Path(path))
-        predictor = cls(files, modeldir.load_keras(files), threshold, fast)
+        forward = fastload.load(files) if fast else None
+        if forward is not None:
+            predictor = cls(files, None, threshold, forward=forward)
+        else:
+            predictor = cls(files, modeldir.load_keras(files), threshold, fast)
+            if predictor.fast:
+                fastload.store(files, predictor._forward)
         predictor.predict("hello")  # trace once now, not on the first user's message
         return predictor
 

@@ -8,6 +8,7 @@ import pytest
 
 from chatcore.qa import fastforward
 from chatcore.qa.predictor import FAST_BATCH, Predictor
+from tests.qa.test_fastload import cold_copy
 
 TEXTS = [
     "What is your name?",
@@ -94,7 +95,9 @@ def test_unknown_layers_keep_the_graph():
     assert fastforward.build(model) is None
 
 
-def test_a_forward_pass_that_disagrees_is_dropped(tiny_model_dir, graph_predictor, monkeypatch):
+def test_a_forward_pass_that_disagrees_is_dropped(
+    tiny_model_dir, graph_predictor, monkeypatch, tmp_path
+):
     """If the network changes in a way the NumPy pass misses, answers still come from the
     graph (checked on probe questions at load)."""
     real_build = fastforward.build
@@ -104,7 +107,7 @@ def test_a_forward_pass_that_disagrees_is_dropped(tiny_model_dir, graph_predicto
         return lambda words, grams: forward(words, grams) + np.eye(forward.head.shape[1])[1]
 
     monkeypatch.setattr(fastforward, "build", off_by_a_bit)
-    predictor = Predictor.load(tiny_model_dir)
+    predictor = Predictor.load(cold_copy(tiny_model_dir, tmp_path / "tiny"))
     assert not predictor.fast
     for text in TEXTS[:4]:
         assert predictor.predict(text).index == graph_predictor.predict(text).index

@@ -1,0 +1,111 @@
+"""The fast-path cache: a second load of a model serves from the cached NumPy pass without
+Keras (or TensorFlow) and gives the graph's answers; any doubt sends it back through Keras."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from chatcore.qa import fastload, modeldir
+from chatcore.qa.predictor import FAST_BATCH, Predictor
+
+TEXTS = ["What is your name?", "你叫什么名字？", "who wrote it, hamlet", "xq zvvk plomf", ""]
+
+
+@pytest.fixture
+def cold(tiny_model_dir, tmp_path):
+    """A copy of the tiny model directory without a cache entry."""
+    return cold_copy(tiny_model_dir, tmp_path / "tiny")
+
+
+def cold_copy(model_dir, to):
+    shutil.copytree(model_dir, to, ignore=shutil.ignore_patterns(f"{fastload.PREFIX}*"))
+    return to
+
+
+@pytest.fixture(scope="module")
+def graph(tiny_model_dir):
+    return Predictor.load(tiny_model_dir, fast=False)
+
+
+def _entries(model_dir):
+    return sorted(model_dir.glob(f"{fastload.PREFIX}*"))
+
+
+def test_second_load_serves_from_the_cache_with_the_graphs_answers(cold, graph):
+    first = Predictor.load(cold)
+    assert first.fast and len(_entries(cold)) == 1
+    second = Predictor.load(cold)
+    assert second._model is None  # Keras was never loaded
+    np.testing.assert_allclose(second.probabilities(TEXTS), graph.probabilities(TEXTS), atol=1e-5)
+    for text in TEXTS:
+        assert second.predict(text).index == graph.predict(text).index
+
+
+def test_big_batches_and_the_model_load_keras_on_demand(cold, graph):
+    Predictor.load(cold)
+    cached = Predictor.load(cold)
+    texts = TEXTS * (FAST_BATCH // len(TEXTS) + 1)  # more than the NumPy pass takes
+    np.testing.assert_allclose(cached.probabilities(texts), graph.probabilities(texts), atol=1e-5)
+    assert cached._model is not None
+    assert cached.model.name == "chatcore_qa"
+
+
+def test_a_changed_model_misses_the_cache(cold):
+    files = modeldir.load_files(cold)
+    Predictor.load(cold)
+    files.metadata["files"] = {**files.metadata["files"], "model.keras": "0" * 64}
+    assert fastload.load(files) is None
+
+
+def test_an_unreadable_entry_is_ignored_and_replaced(cold, graph, caplog):
+    Predictor.load(cold)
+    [entry] = _entries(cold)
+    entry.write_bytes(b"not an npz")
+    predictor = Predictor.load(cold)
+    assert predictor._model is not None  # went through Keras again
+    assert "unreadable fast-path cache" in caplog.text
+    assert predictor.predict(TEXTS[0]).index == graph.predict(TEXTS[0]).index
+    assert Predictor.load(cold)._model is None  # the entry was rewritten
+
+
+def test_entries_of_older_code_are_removed(cold):
+    stale = cold / f"{fastload.PREFIX}{'0' * 32}.npz"
+    stale.write_bytes(b"x")
+    Predictor.load(cold)
+    assert [p.name for p in _entries(cold)] == [fastload.cache_path(modeldir.load_files(cold)).name]
+
+
+def test_a_read_only_model_directory_still_loads(cold, graph):
+    os.chmod(cold, 0o555)
+    try:
+        predictor = Predictor.load(cold)
+    finally:
+        os.chmod(cold, 0o755)
+    if os.geteuid() != 0:  # root writes anyway
+        assert _entries(cold) == []
+    assert predictor.fast
+    assert predictor.predict(TEXTS[0]).index == graph.predict(TEXTS[0]).index
+
+
+def test_a_serving_process_with_a_warm_cache_never_imports_tensorflow(cold):
+    Predictor.load(cold)
+    code = (
+        "import sys\n"
+        "from chatcore.qa.predictor import Predictor\n"
+        "p = Predictor.load(sys.argv[1])\n"
+        "print(p.predict('What is your name?').answers, 'tensorflow' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(cold)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    assert out.stdout.strip() == "('My name is Tiny Bot.',) False"
