@@ -80,6 +80,9 @@ def train_command(data_files, out, epochs, seed, if_missing, config_path) -> Non
     trained = train(pairs, settings, verbose=1 if sys.stdout.isatty() else 2)
     modeldir.save(trained, target)
     _write_curve(target, trained.history)
+    from chatcore.qa.predictor import Predictor
+
+    Predictor.load(target)  # checks and caches the NumPy pass: serving then skips TensorFlow
     metrics = ", ".join(f"{k}={v}" for k, v in trained.metrics.items())
     click.echo(
         f"saved model to {target}\nthreshold={trained.threshold:.3f} "

@@ -109,3 +109,18 @@ def test_a_serving_process_with_a_warm_cache_never_imports_tensorflow(cold):
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     assert out.stdout.strip() == "('My name is Tiny Bot.',) False"
+
+
+def test_training_leaves_the_cache_ready(tmp_path):
+    """The first chat after ``chatcore train`` already starts without TensorFlow."""
+    from click.testing import CliRunner
+
+    from chatcore.qa.cli import train_command
+    from tests.qa.conftest import TINY
+
+    out = tmp_path / "bot"
+    args = ["--data", str(TINY), "--out", str(out), "--epochs", "1"]
+    result = CliRunner().invoke(train_command, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert _entries(out) == [fastload.cache_path(modeldir.load_files(out))]
+    assert Predictor.load(out)._model is None
