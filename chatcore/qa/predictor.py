@@ -109,7 +109,8 @@ class Predictor:
 
     @classmethod
     def load(cls, path: Path, threshold: float | None = None, fast: bool = True) -> Predictor:
-        """Verify and load a model directory, and warm up the compiled function."""
+        """Verify and load a model directory (through Keras only when the checked NumPy pass
+        is not cached yet, or ``fast`` is off), and warm up the inference path."""
         from chatcore.qa import fastload
 
         files = modeldir.load_files(Path(path))
@@ -120,7 +121,7 @@ class Predictor:
             predictor = cls(files, modeldir.load_keras(files), threshold, fast)
             if predictor.fast:
                 fastload.store(files, predictor._forward)
-        predictor.predict("hello")  # trace once now, not on the first user's message
+        predictor.predict("hello")  # warm up now, not on the first user's message
         return predictor
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
