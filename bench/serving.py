@@ -6,6 +6,7 @@
 - startup of ``chatcore --help`` and ``chatcore ask "hi"`` (subprocesses), with the model's
   NumPy pass cached (no TensorFlow import) and on a first load (TensorFlow imported);
 - peak RSS of a fresh serving process after answering, both ways;
+- one training epoch on the English corpus (through the training API);
 - ChatterBot's ``get_response`` when it is installed.
 
 python -m bench serving   (QA_BENCH_MODEL=DIR picks the model; default: the trained default
@@ -114,17 +115,8 @@ def throughput_rows(model_dir: Path, texts: list[str]) -> list[list[str]]:
                 _engine_replies(model_dir, texts, chats, max_batch)
             )
             n = len(stats.samples)
-            rows.append(
-                [
-                    str(chats),
-                    str(max_batch),
-                    str(n),
-                    f"{n / seconds:.0f}",
-                    f"{stats.median:.2f}",
-                    f"{stats.p95:.2f}",
-                    f"{mean_batch:.1f}",
-                ]
-            )
+            rate, p50, p95 = f"{n / seconds:.0f}", f"{stats.median:.2f}", f"{stats.p95:.2f}"
+            rows.append([*map(str, (chats, max_batch, n)), rate, p50, p95, f"{mean_batch:.1f}"])
     return rows
 
 
