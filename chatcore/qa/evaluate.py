@@ -45,11 +45,37 @@ def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> 
         "tfidf": score(_tfidf_scorer(predictor), cases, exact),
     }
     report["lstm"]["latency_ms"] = latency(predictor.predict, [c.question for c in cases])
+    report.update(_mode_rows(predictor, cases, exact, report["lstm"]))
     if ablation:
         from chatcore.qa.ablation import run_ablation
 
         report["ablation"] = run_ablation(predictor.files.settings["train"], cases)
     return report
+
+
+def _mode_rows(predictor, cases: list[Case], exact: list[Case], select: dict) -> dict[str, Any]:
+    """Rows ``generate`` and ``hybrid`` (when the model has a generation head) and
+    ``best_mode``: the mode with the best mean of accuracy, exact accuracy, fallback recall
+    and fallback precision (``lstm`` is the ``select`` mode)."""
+    from chatcore.qa.generate import Generator
+    from chatcore.qa.modes import ModeAnswerer
+
+    rows: dict[str, Any] = {}
+    generator = Generator.load(predictor.files)
+    if generator is not None:
+        for mode in ("generate", "hybrid"):
+            answerer = ModeAnswerer(predictor, generator, mode)
+            rows[mode] = score(_model_scorer(answerer), cases, exact)
+            rows[mode]["latency_ms"] = latency(answerer.predict, [c.question for c in cases])
+    scored = {"select": select, **rows}
+    rows["best_mode"] = max(scored, key=lambda mode: mode_score(scored[mode]))
+    return rows
+
+
+def mode_score(row: dict[str, Any]) -> float:
+    """One figure to rank modes: the mean of the four headline ratios (missing counts 0)."""
+    keys = ("accuracy", "exact_accuracy", "fallback_recall", "fallback_precision")
+    return sum(row.get(k) or 0.0 for k in keys) / len(keys)
 
 
 def _answers_lookup(bank) -> Callable[[str], list[str] | None]:

@@ -2,7 +2,9 @@
 
 Files: ``model.keras`` (native Keras format, loaded with ``safe_mode=True``), ``vocab.json``,
 ``answers.json``, ``settings.json``, ``history.json`` and ``metadata.json`` (format version,
-data hash, training date, metrics and a SHA-256 of every other file).
+data hash, training date, metrics and a SHA-256 of every other file). Format 2 adds the
+optional generation head: ``generator.keras`` and ``generator.json`` (its vocabulary and
+confidence threshold); a format-1 (select-only) directory still loads.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chatcore.errors import ModelNotFoundError
 from chatcore.qa.errors import ModelFormatError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 METADATA = "metadata.json"
 FILES = ("model.keras", "vocab.json", "answers.json", "settings.json", "history.json")
+GENERATOR_FILES = ("generator.keras", "generator.json")
 
 
 @dataclass
@@ -35,6 +39,7 @@ class ModelFiles:
     answers: list[dict[str, Any]]
     settings: dict[str, Any]
     history: dict[str, list[float]]
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def keras_path(self) -> Path:
@@ -76,13 +81,19 @@ def _write_all(trained: Any, tmp: Path) -> None:
     }
     _write_json(tmp / "settings.json", settings)
     _write_json(tmp / "history.json", trained.history)
+    names = FILES
+    generator = getattr(trained, "generator", None)
+    if generator is not None:
+        _without_optimizer(generator.model).save(tmp / "generator.keras")
+        _write_json(tmp / "generator.json", generator.to_dict())
+        names = FILES + GENERATOR_FILES
     metadata = {
         "format_version": FORMAT_VERSION,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "data_hash": trained.data_hash,
         "classes": len(trained.bank),
         "metrics": trained.metrics,
-        "files": {name: _sha256(tmp / name) for name in FILES},
+        "files": {name: _sha256(tmp / name) for name in names},
     }
     _write_json(tmp / METADATA, metadata)
 
@@ -119,12 +130,15 @@ def load_files(path: Path) -> ModelFiles:
         )
     metadata = _read_json(path / METADATA)
     version = metadata.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ModelFormatError(
             f"{path / METADATA}: model format version {version!r}, this chatcore reads version "
             f"{FORMAT_VERSION}; retrain with: {train_command(path)}"
         )
-    _verify(path, metadata.get("files", {}))
+    hashes = metadata.get("files", {})
+    names = FILES + tuple(n for n in GENERATOR_FILES if n in hashes)
+    _verify(path, hashes, names)
+    extra = {n: _read_json(path / n) for n in names if n.endswith(".json") and n not in FILES}
     return ModelFiles(
         path,
         metadata,
@@ -132,11 +146,12 @@ def load_files(path: Path) -> ModelFiles:
         _read_json(path / "answers.json"),
         _read_json(path / "settings.json"),
         _read_json(path / "history.json"),
+        extra,
     )
 
 
-def _verify(path: Path, hashes: dict[str, str]) -> None:
-    for name in FILES:
+def _verify(path: Path, hashes: dict[str, str], names: tuple[str, ...] = FILES) -> None:
+    for name in names:
         file = path / name
         if not file.is_file():
             raise ModelFormatError(
@@ -148,16 +163,19 @@ def _verify(path: Path, hashes: dict[str, str]) -> None:
             )
 
 
-def load_keras(files: ModelFiles) -> Any:
-    """The Keras model, loaded with ``safe_mode=True`` (no arbitrary code from the file)."""
+def load_keras(files: ModelFiles, name: str = "model.keras") -> Any:
+    """A Keras model of the directory, loaded with ``safe_mode=True`` (no arbitrary code from
+    the file)."""
     import keras
 
-    import chatcore.qa.layers  # noqa: F401  (registers the custom layers)
+    import chatcore.qa.gen_layers
+    import chatcore.qa.layers  # noqa: F401  (both register their custom layers)
 
+    path = files.path / name
     try:
-        return keras.saving.load_model(files.keras_path, safe_mode=True, compile=False)
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:
-        raise ModelFormatError(f"{files.keras_path}: cannot load the Keras model: {exc}") from exc
+        raise ModelFormatError(f"{path}: cannot load the Keras model: {exc}") from exc
 
 
 def _write_json(path: Path, data: Any) -> None:

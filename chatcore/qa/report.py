@@ -39,8 +39,11 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [f"model: {report['model']}", ""]
     header = f"{'system':<36}{'accuracy':>10}{'exact':>9}{'fb recall':>11}{'fb precision':>14}"
     lines.append(header)
-    for name in ("lstm", "tfidf"):
-        lines.append(_row(name, report[name]))
+    for name in ("lstm", "generate", "hybrid", "tfidf"):
+        if name in report:
+            label = "lstm (mode select)" if name == "lstm" else name
+            label = f"lstm (mode {name})" if name in ("generate", "hybrid") else label
+            lines.append(_row(label, report[name]))
     for name, row in report.get("ablation", {}).items():
         lines.append(_row(f"ablation: {name}", row))
     lines.append("")
@@ -52,8 +55,15 @@ def format_report(report: dict[str, Any]) -> str:
             f"{row['questions']} questions; fallback recall {_pct(row['fallback_recall'])} / "
             f"{_pct(base['fallback_recall'])} on {row['out_of_domain']} out-of-domain"
         )
-    lat = report["lstm"]["latency_ms"]
-    lines.append(f"latency (single question): p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms")
+    for name in ("lstm", "generate", "hybrid"):
+        if name in report:
+            lat = report[name]["latency_ms"]
+            lines.append(
+                f"latency {name} (single question): p50 {lat['p50']:.2f} ms, "
+                f"p95 {lat['p95']:.2f} ms"
+            )
+    if "best_mode" in report:
+        lines.append(f"best mode on this dev set: {report['best_mode']}")
     return "\n".join(lines)
 
 

@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 
 class QASettings(Settings):
     model_dir: Path | None = Field(None, description="default: <data_dir>/models/default")
-    mode: Literal["select"] = Field(
-        "select", description="answer selection (the generation head is not built yet)"
+    mode: Literal["select", "generate", "hybrid"] = Field(
+        "select",
+        description="select from the answer bank; generate with the decoder; hybrid: select "
+        "when confident, else generate (a low-confidence generation still falls back)",
     )
     threshold: float | None = Field(
         None, ge=0, le=1, description="fallback below this confidence (default: the model's)"
@@ -67,9 +69,9 @@ class QAResponder:
         return self._loading
 
     def _load(self):
-        from chatcore.qa.predictor import Predictor
+        from chatcore.qa.modes import load_answerer
 
-        return Predictor.load(self.model_dir, threshold=self.settings.threshold)
+        return load_answerer(self.model_dir, self.settings.mode, self.settings.threshold)
 
     async def _ready_batcher(self) -> MicroBatcher:
         """Questions from concurrent chats share model calls (see chatcore.batching)."""

@@ -15,6 +15,7 @@ from chatcore.qa import augment
 from chatcore.qa.bank import REJECT, AnswerBank, data_hash
 from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, softmax
 from chatcore.qa.data import Pair
+from chatcore.qa.decoder import DecoderConfig
 from chatcore.qa.features import Featurizer
 from chatcore.qa.model import ModelConfig, build_model
 from chatcore.qa.text import tokenize
@@ -37,6 +38,7 @@ class TrainSettings(BaseModel):
         0.85, ge=0, le=1, description="threshold: share of validation negatives sent to fallback"
     )
     model: ModelConfig = Field(default_factory=ModelConfig)
+    decoder: DecoderConfig = Field(default_factory=DecoderConfig)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Trained:
     data_hash: str
     history: dict[str, list[float]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    generator: Any = None  # chatcore.qa.gen_train.TrainedGenerator, when trained
 
 
 def build_split(bank: AnswerBank, settings: TrainSettings, copies: int, seed: int, rounds: int = 1):
@@ -89,8 +92,11 @@ def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Train
     probs = softmax(v_logits, temperature)
     threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
     metrics = _metrics(model.history.history, probs, v_y, threshold)
+    generator = _generator(model, featurizer, bank, settings, (x_tokens, y), (v_tokens, v_y))
+    if generator is not None:
+        metrics.update({f"generator_{k}": v for k, v in generator.metrics.items()})
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
-    return Trained(
+    trained = Trained(
         model,
         featurizer,
         bank,
@@ -101,6 +107,22 @@ def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Train
         _history(model.history.history),
         metrics,
     )
+    trained.generator = generator
+    return trained
+
+
+def _generator(model, featurizer, bank, settings, train_split, val_split):
+    """The second stage (the generation head), unless switched off or there is no LSTM
+    encoder to share."""
+    if not (settings.decoder.enabled and settings.model.use_lstm):
+        return None
+    from chatcore.qa.gen_train import train_generator
+
+    decoder = settings.decoder
+    x_tokens, y = train_split
+    if decoder.copies < settings.augment_copies:  # fewer noisy copies: the decoder is slower
+        x_tokens, y = build_split(bank, settings, decoder.copies, settings.seed + 2)
+    return train_generator(model, featurizer, bank, ((x_tokens, y), val_split), decoder)
 
 
 def _fit(featurizer, classes, settings, idf, train_xy, val_xy, verbose):

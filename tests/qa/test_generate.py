@@ -1,0 +1,131 @@
+"""The generation head (issue #3): a tiny model with the decoder, trained once per module,
+through save/load, the generate and hybrid modes, old select-only directories and mode errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from chatcore.errors import ConfigError
+from chatcore.qa import modeldir
+from chatcore.qa.errors import ModelFormatError
+from chatcore.qa.generate import Generator
+from chatcore.qa.modes import load_answerer
+from chatcore.testing import ChatHarness, make_runtime
+
+from .conftest import tiny_pairs, tiny_settings
+
+DECODER = {"units": 32, "embed_dim": 16, "epochs": 60, "patience": 60, "batch_size": 16}
+QUESTIONS = ["What is your name?", "What is the capital of France?", "你叫什么名字"]
+GIBBERISH = ["zxqv blorp wug", "qqqq pppp kkkk", "黑洞 螺丝 蛋糕 雪"]
+
+
+@pytest.fixture(scope="module")
+def gen_trained():
+    from chatcore.qa.train import train
+
+    decoder = {**DECODER, "learning_rate": 1e-2}
+    return train(tiny_pairs(), tiny_settings(decoder=decoder))
+
+
+@pytest.fixture(scope="module")
+def gen_dir(gen_trained, tmp_path_factory):
+    return modeldir.save(gen_trained, tmp_path_factory.mktemp("gen") / "model")
+
+
+@pytest.fixture(scope="module")
+def generator(gen_dir):
+    return Generator.load(modeldir.load_files(gen_dir))
+
+
+def qa_runtime(model_dir, **qa):
+    return make_runtime({"responders": ["qa"], "qa": {"model_dir": str(model_dir), **qa}})
+
+
+def test_directory_holds_the_generator_and_a_validation_threshold(gen_dir):
+    meta = json.loads((gen_dir / "metadata.json").read_text())
+    assert meta["format_version"] == 2
+    assert {"generator.keras", "generator.json"} <= set(meta["files"])
+    stored = json.loads((gen_dir / "generator.json").read_text())
+    assert stored["threshold"] < 0 and stored["history"]["loss"][-1] < stored["history"]["loss"][0]
+
+
+def test_generation_round_trips_through_save_and_load(gen_trained, generator):
+    from chatcore.qa.generate import Generator as Fresh
+
+    texts = [*QUESTIONS, *GIBBERISH, "tell me a joke"]
+    featurizer, vocab = gen_trained.featurizer, gen_trained.generator.vocab
+    before = Fresh(gen_trained.generator.model, featurizer, vocab, gen_trained.generator.threshold)
+    ids_before, logps_before = before.decode(texts)
+    ids_after, logps_after = generator.decode(texts)
+    assert ids_after == ids_before
+    np.testing.assert_allclose(logps_after, logps_before, rtol=1e-5, atol=1e-6)
+
+
+def test_generate_reproduces_training_answers(gen_trained, generator):
+    for question in QUESTIONS:
+        label = next(i for q, i in gen_trained.bank.labelled_questions() if q == question)
+        generated = generator.generate(question)
+        assert generated.text in gen_trained.bank.answers(label), question
+        assert not generated.fallback
+
+
+async def test_generate_mode_answers_through_the_engine(gen_dir):
+    engine = qa_runtime(gen_dir, mode="generate").build_engine()
+    async with engine:
+        reply = await ChatHarness(engine).say("what is the capital of france")
+    assert (reply.text, reply.fallback, reply.source) == ("Paris.", False, "qa")
+
+
+async def test_hybrid_falls_back_on_gibberish(gen_dir):
+    engine = qa_runtime(gen_dir, mode="hybrid").build_engine()
+    async with engine:
+        replies = [await ChatHarness(engine).say(text) for text in GIBBERISH]
+        known = await ChatHarness(engine).say("what is the capital of france")
+    fallback_texts = set(engine.settings.fallback.values())
+    assert all(r.fallback and r.text in fallback_texts for r in replies)
+    assert (known.text, known.fallback) == ("Paris.", False)
+
+
+def test_hybrid_generates_when_selection_is_unsure(gen_dir):
+    strict = load_answerer(gen_dir, "hybrid")
+    strict.predictor.threshold = 1.01  # selection is never confident enough
+    prediction = strict.predict("what is the capital of france")
+    assert prediction.answers == ("Paris.",) and not prediction.fallback
+    assert strict.predictor.predict("what is the capital of france").fallback
+
+
+def test_low_confidence_generation_falls_back(gen_dir, generator):
+    question = "what is the capital of france"
+    answerer = load_answerer(gen_dir, "hybrid")
+    answerer.predictor.threshold = 1.01
+    answerer.generator.threshold = generator.generate(question).logprob + 1e-3
+    assert answerer.predict(question).fallback
+
+
+def test_select_only_directory_from_format_1_still_loads(tiny_trained, tmp_path):
+    path = modeldir.save(tiny_trained, tmp_path / "old")  # tiny_trained has no decoder
+    meta = json.loads((path / "metadata.json").read_text())
+    assert set(meta["files"]) == set(modeldir.FILES)
+    meta["format_version"] = 1  # exactly what the select-only release wrote
+    (path / "metadata.json").write_text(json.dumps(meta))
+    answerer = load_answerer(path, "select")
+    assert answerer.predict("What is the capital of France?").answers == ("Paris.",)
+    with pytest.raises(ModelFormatError, match=r"metadata\.json.*generation head.*chatcore train"):
+        load_answerer(path, "hybrid")
+
+
+def test_missing_generator_file_is_named(gen_trained, tmp_path):
+    path = modeldir.save(gen_trained, tmp_path / "broken")
+    (path / "generator.keras").unlink()
+    with pytest.raises(ModelFormatError, match=r"generator\.keras"):
+        modeldir.load_files(path)
+
+
+def test_unknown_mode_is_a_config_error(gen_dir):
+    with pytest.raises(ConfigError, match="mode"):
+        qa_runtime(gen_dir, mode="creative").build_engine()
+    with pytest.raises(ValueError, match="select, generate, hybrid"):
+        load_answerer(gen_dir, "creative")
