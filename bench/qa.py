@@ -80,6 +80,20 @@ def engine_latency(model_dir: Path, texts: list[str]) -> Stats:
     return Stats(tuple(asyncio.run(run())))
 
 
+def mode_latency(predictor, pick) -> tuple[Stats, Stats]:
+    """Single-question latency of the generate and hybrid modes (chatcore.qa.modes)."""
+    from chatcore.qa.generate import Generator
+    from chatcore.qa.modes import ModeAnswerer
+
+    generator = Generator.load(predictor.files)
+    if generator is None:
+        raise SystemExit("the model has no generation head (select-only): retrain it")
+    hybrid = ModeAnswerer(predictor, generator, "hybrid")
+    return time_runs(lambda: generator.generate(pick()), RUNS), time_runs(
+        lambda: hybrid.predict(pick()), RUNS
+    )
+
+
 def serving_rss_mb(model_dir: Path) -> float:
     """Peak RSS (VmHWM) of a fresh process that loads the model and answers questions (what a
     bot process costs), in MB. Not ru_maxrss: Linux carries it over fork and exec."""
@@ -124,6 +138,7 @@ def main() -> None:
             return model.predict([words[None, :], grams[None, :]], verbose=0)
 
         naive_stats = time_runs(naive, NAIVE_RUNS)
+        generate, hybrid = mode_latency(predictor, pick)
         baseline = TfidfBaseline(predictor.bank)
         tfidf = time_runs(lambda: baseline.predict_many([pick()]), RUNS)
         engine = engine_latency(model_dir, texts)
@@ -132,6 +147,8 @@ def main() -> None:
     rows = [
         ("select, compiled tf.function (Predictor.predict)", compiled, RUNS),
         ("select, through the engine (qa responder, no filters)", engine, RUNS),
+        ("generate, greedy decoding in one tf.function", generate, RUNS),
+        ("hybrid (select, else generate)", hybrid, RUNS),
         ("baseline: model.predict per call", naive_stats, NAIVE_RUNS),
         ("TF-IDF nearest question", tfidf, RUNS),
     ]
@@ -153,7 +170,6 @@ def main() -> None:
                 ),
                 ("peak RSS, process that loads the model and answers, MB", f"{serving_mb:.0f}"),
                 ("peak RSS, this benchmark process (training included), MB", f"{rss_mb:.0f}"),
-                ("generate / hybrid modes", "not built (select only)"),
             ],
         )
     )

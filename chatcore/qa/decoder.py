@@ -34,11 +34,11 @@ class DecoderConfig(BaseModel):
     embed_dim: int = Field(64, ge=4)
     max_len: int = Field(32, ge=2, description="answer tokens generated at most (END included)")
     max_vocab: int = Field(8000, ge=8)
-    copies: int = Field(2, ge=0, description="noisy copies of each question for the decoder")
+    copies: int = Field(0, ge=0, description="noisy copies of each question for the decoder")
     epochs: int = Field(25, ge=1)
-    patience: int = Field(3, ge=1)
-    batch_size: int = Field(128, ge=1)
-    learning_rate: float = Field(3e-3, gt=0)
+    patience: int = Field(2, ge=1)
+    batch_size: int = Field(32, ge=1)
+    learning_rate: float = Field(1e-2, gt=0)
 
 
 def answer_tokens(text: str) -> list[str]:

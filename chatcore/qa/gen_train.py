@@ -13,6 +13,7 @@ from chatcore.qa.bank import REJECT, AnswerBank
 from chatcore.qa.decoder import DecoderConfig, TargetVocab, build_generator
 from chatcore.qa.features import Featurizer
 
+VAL_ROWS = 1000  # validation rows for the decoder's early stopping
 MAX_ANSWERS = 3  # answers per question taught to the decoder (greedy decoding picks one)
 
 
@@ -47,7 +48,12 @@ def teacher_pairs(bank: AnswerBank, tokens: list, labels: np.ndarray) -> tuple[l
 
 
 def train_generator(
-    selection: Any, featurizer: Featurizer, bank: AnswerBank, splits: tuple, config: DecoderConfig
+    selection: Any,
+    featurizer: Featurizer,
+    bank: AnswerBank,
+    splits: tuple,
+    config: DecoderConfig,
+    verbose: int = 0,
 ) -> TrainedGenerator:
     """Fit the decoder on ``splits`` = ((tokens, labels) train, (tokens, labels) validation)."""
     import keras
@@ -62,7 +68,8 @@ def train_generator(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     train_xy = _arrays(featurizer, vocab, x_q, x_a)
-    val_xy = _arrays(featurizer, vocab, v_q, v_a)
+    keep = np.random.default_rng(0).permutation(len(v_q))[:VAL_ROWS]  # a cheaper val pass
+    val_xy = _arrays(featurizer, vocab, [v_q[i] for i in keep], [v_a[i] for i in keep])
     stop = keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True)
     fit = model.fit(
         train_xy[0],
@@ -73,7 +80,7 @@ def train_generator(
         batch_size=config.batch_size,
         shuffle=True,
         callbacks=[stop],
-        verbose=0,
+        verbose=verbose,
     )
     history = {k: [round(float(x), 5) for x in v] for k, v in fit.history.items()}
     threshold, metrics = choose_threshold(model, featurizer, vocab, bank, v_tokens, v_y)

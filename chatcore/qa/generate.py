@@ -1,8 +1,9 @@
 """Inference for the generation head: greedy decoding compiled into one graph.
 
 A ``tf.function`` with a fixed signature (a batch of word-id rows) runs the encoder once and
-then ``max_len`` decoder steps, carrying the LSTM state from step to step inside the graph
-(never ``model.predict`` per token). Per step it keeps the chosen token and its log-prob; the
+then decoder steps in a ``tf.while_loop`` (until every row said END, at most ``max_len``),
+carrying the LSTM state from step to step inside the graph (never ``model.predict`` per
+token). Per step it keeps the chosen token and its log-prob; the
 mean log-prob up to END is the generation's confidence, compared with the threshold chosen on
 validation data (chatcore.qa.gen_train) and stored in ``generator.json``.
 """
@@ -92,8 +93,8 @@ class Generator:
 
 
 def compile_decoder(model: Any, max_words: int, max_len: int):
-    """Encoder + ``max_len`` greedy decoder steps in one traced graph (keras-io lstm_seq2seq's
-    separate encoder/decoder, rebuilt from the named layers)."""
+    """Encoder + at most ``max_len`` greedy decoder steps in one traced graph (keras-io
+    lstm_seq2seq's separate encoder/decoder, rebuilt from the named layers)."""
     import tensorflow as tf
 
     layer = model.get_layer
@@ -106,18 +107,24 @@ def compile_decoder(model: Any, max_words: int, max_len: int):
     def greedy(words):
         encoded = encoder(embedding(words))
         pooled = pooling([encoded, words])
-        state = [init_h(pooled), init_c(pooled)]
         keys = attention.project(encoded)
-        token = tf.fill([tf.shape(words)[0]], START)
-        tokens, logps = [], []
-        for _ in range(max_len):
-            h, state = cell(gen_embedding(token), state, training=False)
-            context = attention.attend(h[:, None, :], keys, encoded, words)[:, 0, :]
-            logits = project(combine(tf.concat([h, context], axis=-1)))
+
+        def step(i, token, h, c, done, ids, logps):
+            out, (h, c) = cell(gen_embedding(token), [h, c], training=False)
+            context = attention.attend(out[:, None, :], keys, encoded, words)[:, 0, :]
+            logits = project(combine(tf.concat([out, context], axis=-1)))
             logp = tf.nn.log_softmax(logits, axis=-1)
             token = tf.argmax(logp, axis=-1, output_type=tf.int32)
-            tokens.append(token)
-            logps.append(tf.reduce_max(logp, axis=-1))
-        return tf.stack(tokens, axis=1), tf.stack(logps, axis=1)
+            ids, logps = ids.write(i, token), logps.write(i, tf.reduce_max(logp, axis=-1))
+            return i + 1, token, h, c, done | tf.equal(token, END), ids, logps
+
+        def more(i, token, h, c, done, ids, logps):  # stop when every row has said END
+            return tf.logical_and(i < max_len, tf.logical_not(tf.reduce_all(done)))
+
+        start = tf.fill([tf.shape(words)[0]], START)
+        state = (init_h(pooled), init_c(pooled), tf.zeros_like(start, tf.bool))
+        arrays = (tf.TensorArray(tf.int32, 0, True), tf.TensorArray(tf.float32, 0, True))
+        *_, ids, logps = tf.while_loop(more, step, (tf.constant(0), start, *state, *arrays))
+        return tf.transpose(ids.stack()), tf.transpose(logps.stack())
 
     return greedy

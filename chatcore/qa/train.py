@@ -92,7 +92,8 @@ def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Train
     probs = softmax(v_logits, temperature)
     threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
     metrics = _metrics(model.history.history, probs, v_y, threshold)
-    generator = _generator(model, featurizer, bank, settings, (x_tokens, y), (v_tokens, v_y))
+    splits = (x_tokens, y), (v_tokens, v_y)
+    generator = _generator(model, featurizer, bank, settings, splits, verbose)
     if generator is not None:
         metrics.update({f"generator_{k}": v for k, v in generator.metrics.items()})
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
@@ -111,7 +112,7 @@ def train(pairs: list[Pair], settings: TrainSettings, verbose: int = 0) -> Train
     return trained
 
 
-def _generator(model, featurizer, bank, settings, train_split, val_split):
+def _generator(model, featurizer, bank, settings, splits, verbose):
     """The second stage (the generation head), unless switched off or there is no LSTM
     encoder to share."""
     if not (settings.decoder.enabled and settings.model.use_lstm):
@@ -119,10 +120,11 @@ def _generator(model, featurizer, bank, settings, train_split, val_split):
     from chatcore.qa.gen_train import train_generator
 
     decoder = settings.decoder
-    x_tokens, y = train_split
+    (x_tokens, y), val_split = splits
     if decoder.copies < settings.augment_copies:  # fewer noisy copies: the decoder is slower
         x_tokens, y = build_split(bank, settings, decoder.copies, settings.seed + 2)
-    return train_generator(model, featurizer, bank, ((x_tokens, y), val_split), decoder)
+    splits = ((x_tokens, y), val_split)
+    return train_generator(model, featurizer, bank, splits, decoder, verbose)
 
 
 def _fit(featurizer, classes, settings, idf, train_xy, val_xy, verbose):

@@ -17,7 +17,14 @@ from chatcore.testing import ChatHarness, make_runtime
 
 from .conftest import tiny_pairs, tiny_settings
 
-DECODER = {"units": 32, "embed_dim": 16, "epochs": 60, "patience": 60, "batch_size": 16}
+DECODER = {
+    "units": 32,
+    "embed_dim": 16,
+    "epochs": 60,
+    "patience": 60,
+    "batch_size": 16,
+    "copies": 2,
+}
 QUESTIONS = ["What is your name?", "What is the capital of France?", "你叫什么名字"]
 GIBBERISH = ["zxqv blorp wug", "qqqq pppp kkkk", "黑洞 螺丝 蛋糕 雪"]
 
