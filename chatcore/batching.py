@@ -59,10 +59,11 @@ class MicroBatcher(Generic[T, R]):
                 results = await loop.run_in_executor(
                     self._executor, self.batch_fn, [item for item, _ in batch]
                 )
-            except Exception as exc:  # every caller of the batch learns why
-                _settle(batch, exc=exc)
-            else:
                 _settle(batch, results=results)
+            except BaseException as exc:  # every caller of the batch learns why, never hangs
+                _settle(batch, exc=exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
 
     async def close(self) -> None:
         """Finish queued work, then release the worker thread."""
@@ -72,9 +73,11 @@ class MicroBatcher(Generic[T, R]):
             self._executor.shutdown(wait=True)
 
 
-def _settle(batch, *, results: Sequence | None = None, exc: Exception | None = None) -> None:
-    if results is not None and len(results) != len(batch):
-        exc = RuntimeError(f"batch function returned {len(results)} results for {len(batch)}")
+def _settle(batch, *, results: Sequence | None = None, exc: BaseException | None = None) -> None:
+    sized = hasattr(results, "__len__") and hasattr(results, "__getitem__")
+    if exc is None and (not sized or len(results) != len(batch)):
+        count = len(results) if sized else type(results).__name__
+        exc = RuntimeError(f"batch function returned {count} results for {len(batch)}")
     for index, (_, future) in enumerate(batch):
         if future.done():
             continue

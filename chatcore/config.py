@@ -249,9 +249,18 @@ def _validate_model(config: Config, model: type[BaseModel], path: KeyPath, value
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        raise ConfigError(
-            [config.error((*path, *err["loc"]), _describe(err, model)) for err in exc.errors()]
-        ) from None
+        problems = []
+        for err in exc.errors():
+            where = (*path, *err["loc"])
+            if _is_secret(config, where):  # never echo a value that came from the environment
+                err = {**err, "input": MASK}
+            problems.append(config.error(where, _describe(err, model)))
+        raise ConfigError(problems) from None
+
+
+def _is_secret(config: Config, path: KeyPath) -> bool:
+    """A value substituted from ${ENV}, or a mapping/list containing one."""
+    return any(path[: len(s)] == s or s[: len(path)] == path for s in config.secret_paths)
 
 
 def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:

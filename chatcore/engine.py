@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from chatcore.commands import Command, CommandContext, parse_command
@@ -59,6 +60,7 @@ class Engine:
         self._rate_limiter = RateLimiter(limit.messages, limit.per_seconds)
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._chat_waiters: dict[str, int] = {}
+        self._observers: set[asyncio.Task] = set()  # async observer hooks still running
         self._started = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -68,9 +70,15 @@ class Engine:
         if self._started:
             return
         await self.store.open()
-        for named in self._components():
-            await _maybe_call(named.component, "start")
-        await self._lifecycle("chatcore_startup")
+        started: list[Named] = []
+        try:
+            for named in self._components():
+                await _maybe_call(named.component, "start")
+                started.append(named)
+            await self._lifecycle("chatcore_startup")
+        except BaseException:  # a failed start leaves nothing open
+            await self._close(started)
+            raise
         self._started = True
 
     async def stop(self) -> None:
@@ -79,7 +87,12 @@ class Engine:
             return
         self._started = False
         await self._lifecycle("chatcore_shutdown")
-        for named in self._components():
+        if self._observers:
+            await asyncio.gather(*self._observers, return_exceptions=True)
+        await self._close(self._components())
+
+    async def _close(self, components: list[Named]) -> None:
+        for named in components:
             try:
                 await _maybe_call(named.component, "close")
             except Exception:
@@ -181,7 +194,8 @@ class Engine:
         if muted_until > self.clock():
             return Reply("", kind="muted", source="limits")
         if not self._rate_limiter.allow(f"{message.channel}:{message.user_id}"):
-            text = localized(self.settings.rate_limited, detect_language(message.text))
+            default = message.language or self.settings.default_language
+            text = localized(self.settings.rate_limited, detect_language(message.text, default))
             return Reply(text, kind="limited", source="limits")
         return None
 
@@ -299,8 +313,14 @@ class Engine:
     # --- helpers ---------------------------------------------------------------------------
 
     def _observe(self, hook: str, **kwargs: Any) -> None:
-        if self.plugin_manager is not None:
-            call_each(self.plugin_manager, hook, engine=self, **kwargs)
+        """Observers never delay the reply: an async one runs as a task, its errors logged."""
+        if self.plugin_manager is None:
+            return
+        for result in call_each(self.plugin_manager, hook, engine=self, **kwargs):
+            if inspect.isawaitable(result):
+                task = asyncio.ensure_future(result)
+                self._observers.add(task)
+                task.add_done_callback(partial(_observer_done, self._observers, hook))
 
     @asynccontextmanager
     async def _chat_lock(self, chat_key: str) -> AsyncIterator[None]:
@@ -315,6 +335,12 @@ class Engine:
             if self._chat_waiters[chat_key] == 0:
                 del self._chat_waiters[chat_key]
                 del self._chat_locks[chat_key]
+
+
+def _observer_done(running: set[asyncio.Task], hook: str, task: asyncio.Task) -> None:
+    running.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("an async %s observer failed", hook, exc_info=task.exception())
 
 
 async def _maybe_call(component: Any, method: str) -> None:

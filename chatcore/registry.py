@@ -77,6 +77,11 @@ class Registry:
                 f"plugin {spec.plugin!r}: settings of {spec.kind} {spec.name!r} must be a "
                 "chatcore.Settings (pydantic) subclass"
             )
+        if spec.kind != "command" and spec.name in _reserved_sections():
+            raise PluginError(
+                f"plugin {spec.plugin!r} registered a {spec.kind} named {spec.name!r}, which is "
+                "a core config section; choose another name"
+            )
         key = (spec.kind == "command", spec.name)
         old = self._specs.get(key)
         if old is not None:
@@ -103,3 +108,9 @@ class Registry:
 
     def __iter__(self) -> Iterator[ComponentSpec]:
         return iter(self._specs.values())
+
+
+def _reserved_sections() -> set[str]:
+    from chatcore.settings import CoreSettings
+
+    return set(CoreSettings.model_fields)

@@ -28,8 +28,12 @@ class BotTester:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self.engine = runtime.build_engine()
-        self.run(self.engine.start())
+        try:
+            self.engine = runtime.build_engine()
+            self.run(self.engine.start())
+        except BaseException:
+            self._stop_loop()
+            raise
         self.chat = ChatHarness(self.engine, **who)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -48,8 +52,12 @@ class BotTester:
         try:
             self.run(self.engine.stop())
         finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(self.timeout)
+            self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(self.timeout)
+        if not self._thread.is_alive():  # a loop still running cannot be closed
             self._loop.close()
 
     def __enter__(self) -> BotTester:

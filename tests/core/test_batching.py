@@ -86,3 +86,10 @@ async def test_wrong_result_count_is_an_error():
     with pytest.raises(RuntimeError, match="returned 0 results for 1"):
         await batcher.submit(1)
     await batcher.close()
+
+
+async def test_a_batch_function_returning_nonsense_fails_callers_instead_of_hanging():
+    batcher = MicroBatcher(lambda items: None)
+    with pytest.raises(RuntimeError, match="returned NoneType results for 1"):
+        await asyncio.wait_for(batcher.submit(1), 5)
+    await batcher.close()

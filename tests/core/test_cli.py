@@ -124,3 +124,10 @@ def test_missing_env_var_is_a_config_error(tmp_path):
     result = run("config", "check", str(path), cwd=tmp_path)
     assert result.returncode == 2
     assert "data_dir: environment variable NOT_SET_ANYWHERE is not set" in result.stderr
+
+
+def test_ask_stdin_is_not_rate_limited(tmp_path, memory_config):
+    questions = "".join(f"question {i}\n" for i in range(30))
+    result = run("ask", "-", "--config", str(memory_config), stdin=questions, cwd=tmp_path)
+    kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
+    assert kinds == ["answer"] * 30, result.stderr

@@ -166,3 +166,15 @@ def test_shipped_configs_are_valid():
     assert "default.yaml" in [path.name for path in configs]
     for path in configs:
         Runtime.load(path, environ={"CHATCORE_TELEGRAM_TOKEN": "1:x", "REDIS_URL": "redis://x"})
+
+
+def test_a_value_from_the_environment_is_never_echoed_in_an_error(tmp_path):
+    text = """
+    telegramish:
+      token: abc
+      retries: ${RETRIES}
+    """
+    found = problems(tmp_path, text, environ={"RETRIES": "123456:SUPERSECRET"})
+    assert found == [
+        f"{tmp_path}/bot.yaml:3: telegramish.retries: expected an integer, got text '***'" + OWNER
+    ]

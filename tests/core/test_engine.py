@@ -280,3 +280,55 @@ async def test_filter_on_both_stages_is_built_and_started_once():
     async with runtime.build_engine() as engine:
         assert engine.input_filters[0].component is engine.output_filters[0].component
     assert built == ["built", "started"]
+
+
+async def test_a_failed_start_closes_what_was_opened():
+    closed: list[str] = []
+
+    class Failing:
+        @hookimpl
+        def chatcore_register_filters(self, register):
+            class Good:
+                async def check(self, text, message):
+                    raise AssertionError("never called")
+
+                async def close(self):
+                    closed.append("good")
+
+            class Bad(Good):
+                async def start(self):
+                    raise OSError("cannot start")
+
+            register("good", lambda s, r: Good())
+            register("bad", lambda s, r: Bad())
+
+    runtime = make_runtime(
+        {"filters": {"input": ["good", "bad"], "output": []}}, plugins=[("f", Failing())]
+    )
+    engine = runtime.build_engine()
+    original_close = engine.store.close
+
+    async def store_close():
+        closed.append("store")
+        await original_close()
+
+    engine.store.close = store_close
+    with pytest.raises(OSError, match="cannot start"):
+        await engine.start()
+    assert closed == ["good", "store"]
+
+
+async def test_async_observers_run_without_delaying_the_reply():
+    seen: list[str] = []
+
+    class AsyncAudit:
+        @hookimpl
+        async def chatcore_on_reply(self, reply):
+            await asyncio.sleep(0.01)
+            seen.append(reply.text)
+
+    runtime = make_runtime(plugins=[("audit", AsyncAudit())])
+    async with runtime.build_engine() as engine:
+        reply = await ChatHarness(engine).say("/help")
+        assert seen == []  # still running
+    assert seen == [reply.text]  # stop() waited for it

@@ -156,3 +156,14 @@ def test_plugin_module_from_config(tmp_path, monkeypatch):
     assert "ping" in runtime.commands()
     with pytest.raises(PluginError, match="plugin module 'no_such_mod' failed to import"):
         make_runtime({"plugins": {"modules": ["no_such_mod"]}})
+
+
+def test_a_component_may_not_take_a_core_section_name():
+    class Greedy:
+        @hookimpl
+        def chatcore_register_responders(self, register):
+            register("logging", lambda s, r: None)
+
+    pm = build_plugin_manager(plugins=[("greedy", Greedy())], load_entrypoints=False)
+    with pytest.raises(PluginError, match="named 'logging', which is a core config section"):
+        collect_components(pm)
