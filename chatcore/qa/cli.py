@@ -43,6 +43,14 @@ def model_dir_for(config_path: str | None, out: str | None) -> Path:
     return default_model_dir(runtime)
 
 
+def configured_mode(config_path: str | None) -> str:
+    """The config's qa.mode: the generation head is trained only when it will be used."""
+    from chatcore.cli import load_runtime
+
+    settings = load_runtime(config_path).settings_for("qa")
+    return settings.mode if settings is not None else "select"
+
+
 def load_training_pairs(data_files: tuple[str, ...], echo=click.echo):
     """Pairs after hygiene; says what was dropped."""
     from chatcore.qa import data, hygiene
@@ -59,8 +67,14 @@ def load_training_pairs(data_files: tuple[str, ...], echo=click.echo):
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Maximum epochs.")
 @click.option("--seed", type=int, default=None, help="Random seed (same seed, same model).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model already exists.")
+@click.option(
+    "--generator/--no-generator",
+    default=None,
+    help="Also train the generation head (default: only when the config's qa.mode is "
+    "generate or hybrid; it adds about two minutes).",
+)
 @config_option
-def train_command(data_files, out, epochs, seed, if_missing, config_path) -> None:
+def train_command(data_files, out, epochs, seed, if_missing, generator, config_path) -> None:
     """Train the QA model and write its model directory (atomically)."""
     from chatcore.qa import modeldir
 
@@ -73,6 +87,9 @@ def train_command(data_files, out, epochs, seed, if_missing, config_path) -> Non
 
     overrides = {k: v for k, v in (("epochs", epochs), ("seed", seed)) if v is not None}
     settings = TrainSettings(**overrides)
+    if generator is None:
+        generator = configured_mode(config_path) != "select"
+    settings.decoder.enabled = generator
     click.echo(
         f"training on {len(pairs)} pairs (seed {settings.seed}, up to "
         f"{settings.epochs} epochs, early stopping on validation accuracy)"

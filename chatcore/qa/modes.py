@@ -31,7 +31,7 @@ def load_answerer(path: Path, mode: str = "select", threshold: float | None = No
         raise ModelFormatError(
             f"{Path(path) / 'metadata.json'}: qa.mode {mode!r} needs the generation head, and "
             f"this model directory has none (select-only); use qa.mode: select or retrain with: "
-            f"{train_command(Path(path))}"
+            f"{train_command(Path(path))} --generator"
         )
     return ModeAnswerer(predictor, generator, mode)
 

@@ -39,6 +39,7 @@ def test_train_then_ask_then_eval(tmp_path):
     assert "12 pairs read, 12 kept" in trained.stdout
     assert f"saved model to {out}" in trained.stdout
     assert (out / "model.keras").is_file() and (out / "training_curve.png").is_file()
+    assert not (out / "generator.keras").exists()  # qa.mode select: no generation head
 
     again = run("train", "--if-missing", "--out", str(out), home=tmp_path)
     assert again.returncode == 0 and "already trained" in again.stdout
