@@ -6,7 +6,7 @@
 - startup of ``chatcore --help`` and ``chatcore ask "hi"`` (subprocesses), with the model's
   NumPy pass cached (no TensorFlow import) and on a first load (TensorFlow imported);
 - peak RSS of a fresh serving process after answering, both ways;
-- one training epoch on the English corpus (through the training API);
+- seconds per training epoch on the English corpus, bucketed by length vs not;
 - ChatterBot's ``get_response`` when it is installed.
 
 python -m bench serving   (QA_BENCH_MODEL=DIR picks the model; default: the trained default
@@ -31,6 +31,7 @@ RUNS = 300
 NAIVE_RUNS = 60
 STARTUP_RUNS = 5
 REPLIES_PER_LEVEL = 600
+EPOCHS = 8
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
 
 
@@ -183,29 +184,36 @@ def serving_rss_mb(model_dir: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1]) / 1024
 
 
-def _train_seconds(pairs, epochs: int) -> float:
-    from chatcore.qa.train import TrainSettings, train
-
-    started = time.perf_counter()
-    train(pairs, TrainSettings(epochs=epochs, patience=epochs))
-    return time.perf_counter() - started
+def _epoch_seconds(epochs: int, *flags: str) -> list[float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.epochs", str(epochs), *flags],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def training_rows(model_dir: Path) -> list[list[str]]:
-    """One epoch on the English corpus, through the training API: a 2-epoch training minus a
-    1-epoch one (data preparation and calibration cancel out). Plus the full default training
-    the model directory records (``python -m bench qa`` re-times a full training)."""
-    from chatcore.qa import data, hygiene
+    """Seconds per epoch on the English corpus, bucketed by length vs one bucket (the
+    baseline: mixed lengths, mostly padding), each in a fresh process; the first epoch
+    (graph tracing) apart. Plus the full default training the model directory records
+    (``python -m bench qa`` re-times a full training)."""
+    from bench.epochs import english_pairs
 
-    english = [f for f in data.default_data_files() if f.parent.name == "english"]
-    pairs = hygiene.check(data.load_files(english)).kept
-    one, two = _train_seconds(pairs, 1), _train_seconds(pairs, 2)
-    rows = [
-        [
-            f"training, one epoch on the English corpus ({len(pairs)} pairs), s",
-            f"{two - one:.1f} (2-epoch run {two:.1f} s - 1-epoch run {one:.1f} s)",
-        ]
-    ]
+    pairs = len(english_pairs())
+    rows = []
+    for label, flags in (("bucketed by length", ()), ("baseline: one bucket", ("--no-buckets",))):
+        seconds = _epoch_seconds(EPOCHS, *flags)
+        stats = Stats(tuple(s * 1000 for s in seconds[1:]))
+        rows.append(
+            [
+                f"training epoch, English corpus ({pairs} pairs), {label}, s (median / p95)",
+                f"{stats.median / 1000:.2f} / {stats.p95 / 1000:.2f} over epochs 2-{EPOCHS}; "
+                f"first epoch {seconds[0]:.1f}",
+            ]
+        )
     metrics = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))["metrics"]
     if metrics.get("train_seconds") and metrics.get("epochs"):
         rows.append(

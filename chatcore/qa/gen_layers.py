@@ -16,6 +16,7 @@ class DecoderAttention(keras.layers.Layer):
 
     def __init__(self, units: int, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # the word ids mask the encoder's padding
         self.units = units
         self.key_proj = keras.layers.Dense(units, use_bias=False, name="key_proj")
 
@@ -36,6 +37,9 @@ class DecoderAttention(keras.layers.Layer):
     def call(self, inputs):
         query, encoded, ids = inputs
         return self.attend(query, self.project(encoded), encoded, ids)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[0][:-1], input_shape[1][-1])

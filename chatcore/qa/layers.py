@@ -16,6 +16,7 @@ class AttentionPooling(keras.layers.Layer):
 
     def __init__(self, units: int = 64, **kwargs):
         super().__init__(**kwargs)
+        self.supports_masking = True  # the ids mask padding; the pooled output needs none
         self.units = units
         self.score_hidden = keras.layers.Dense(units, activation="tanh", name="score_hidden")
         self.score = keras.layers.Dense(1, use_bias=False, name="score")
@@ -34,6 +35,9 @@ class AttentionPooling(keras.layers.Layer):
         weights = ops.softmax(logits, axis=-1)
         weights = weights * ops.cast(mask, weights.dtype)  # an empty text pools to zeros
         return ops.sum(sequence * ops.expand_dims(weights, -1), axis=1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def compute_output_shape(self, input_shape):
         seq_shape = input_shape[0]

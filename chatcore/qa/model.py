@@ -1,5 +1,10 @@
 """The answer-selection network: Embedding -> BiLSTM -> attention pooling, beside a bag of
-character n-grams, -> Dense softmax over the answer bank (logits out; softmax at inference)."""
+character n-grams, -> Dense softmax over the answer bank (logits out; softmax at inference).
+
+Inputs have no fixed length and padding (id 0) is masked, so training can feed batches
+bucketed by length (a third of the LSTM steps on the default data) and padding never changes
+an answer. Models saved before masking (fixed length, the backward LSTM reading the padding
+first) still load; ``masked=False`` builds one."""
 
 from __future__ import annotations
 
@@ -24,20 +29,26 @@ class ModelConfig(BaseModel):
 
 
 def build_model(
-    config: ModelConfig, vocab_size: int, buckets: int, max_words: int, max_grams: int, classes: int
+    config: ModelConfig,
+    vocab_size: int,
+    buckets: int,
+    max_words: int,
+    max_grams: int,
+    classes: int,
+    masked: bool = True,
 ) -> Any:
     """A compiled-ready Keras model with inputs ``words`` and ``grams`` and logits out."""
     import keras
 
     from chatcore.qa.layers import AttentionPooling, BagEmbedding, CosineClassifier
 
-    words = keras.Input((max_words,), dtype="int32", name="words")
-    grams = keras.Input((max_grams,), dtype="int32", name="grams")
+    words = keras.Input((None if masked else max_words,), dtype="int32", name="words")
+    grams = keras.Input((None if masked else max_grams,), dtype="int32", name="grams")
     parts = []
     if config.use_lstm:
-        embedded = keras.layers.Embedding(vocab_size, config.embed_dim, name="word_embedding")(
-            words
-        )
+        embedded = keras.layers.Embedding(
+            vocab_size, config.embed_dim, mask_zero=masked, name="word_embedding"
+        )(words)
         lstm = keras.layers.LSTM(config.lstm_units, return_sequences=True)
         encoded = keras.layers.Bidirectional(lstm, name="encoder")(embedded)
         parts.append(AttentionPooling(64, name="attention")([encoded, words]))

@@ -57,14 +57,17 @@ def test_batches_of_mixed_lengths_match_the_graph(tiny_predictor, graph_predicto
     np.testing.assert_allclose(fast, one_by_one, atol=1e-6)
 
 
+@pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked (older models)"])
 @pytest.mark.parametrize("switches", [{"use_lstm": False}, {"use_grams": False}, {}])
-def test_random_weights_and_ids_match_keras(switches):
+def test_random_weights_and_ids_match_keras(switches, masked):
     """Untrained networks of every shape the model config allows, on random id arrays with
-    every length from empty to full, including subword buckets never seen (idf 0)."""
+    every length from empty to full, including subword buckets never seen (idf 0); masked
+    padding and, as models saved before masking have it, padding the backward LSTM reads."""
     from chatcore.qa.model import ModelConfig, build_model
 
     config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16, **switches)
-    model = build_model(config, vocab_size=50, buckets=97, max_words=12, max_grams=30, classes=7)
+    sizes = {"vocab_size": 50, "buckets": 97, "max_words": 12, "max_grams": 30, "classes": 7}
+    model = build_model(config, **sizes, masked=masked)
     rng = np.random.default_rng(0)
     if config.use_grams:
         idf = rng.uniform(0.5, 3, 97).astype(np.float32) * (rng.random(97) > 0.3)
