@@ -86,15 +86,19 @@ async def run_frontend(runtime, name: str) -> None:
     if getattr(frontend, "accepts_pending_engine", False):
         await _run_before_engine(runtime, frontend)
         return
+    serving = asyncio.ensure_future(_serve(runtime, frontend))
+    with _cancel_on_signals(serving):  # from the engine's start on: a cancelled start closes it
+        try:
+            await serving
+        except asyncio.CancelledError:
+            if not serving.cancelled():
+                raise
+
+
+async def _serve(runtime, frontend) -> None:
     engine = runtime.build_engine()
     async with engine:
-        serving = asyncio.ensure_future(frontend.run(engine))
-        with _cancel_on_signals(serving):
-            try:
-                await serving
-            except asyncio.CancelledError:
-                if not serving.cancelled():
-                    raise
+        await frontend.run(engine)
 
 
 async def _run_before_engine(runtime, frontend) -> None:

@@ -73,8 +73,8 @@ class Engine:
         started: list[Named] = []
         try:
             for named in self._components():
+                started.append(named)  # closed even if its own start fails half-way
                 await _maybe_call(named.component, "start")
-                started.append(named)
             await self._lifecycle("chatcore_startup")
         except BaseException:  # a failed start leaves nothing open
             await self._close(started)

@@ -57,12 +57,15 @@ class QAResponder:
         self._executor: ThreadPoolExecutor | None = None
         self._loading: asyncio.Future | None = None
         self._batcher: MicroBatcher | None = None
+        self._closed = False
 
     async def start(self) -> None:
         """Begin loading the model in the background; the first answer waits for it."""
         self._ensure_loading()
 
     def _ensure_loading(self) -> asyncio.Future:
+        if self._closed:  # never load the model again behind a closed engine's back
+            raise RuntimeError("the qa responder is closed")
         if self._loading is None:
             loop = asyncio.get_running_loop()
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="chatcore-qa")
@@ -96,6 +99,7 @@ class QAResponder:
         return Reply(text, prediction.confidence, fallback=False, source="qa")
 
     async def close(self) -> None:
+        self._closed = True
         if self._batcher is not None:
             await self._batcher.close()
             self._batcher = None

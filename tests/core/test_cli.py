@@ -131,3 +131,49 @@ def test_ask_stdin_is_not_rate_limited(tmp_path, memory_config):
     result = run("ask", "-", "--config", str(memory_config), stdin=questions, cwd=tmp_path)
     kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
     assert kinds == ["answer"] * 30, result.stderr
+
+
+async def test_sigterm_while_the_engine_starts_closes_what_it_opened():
+    """`chatcore serve` takes SIGTERM from the first moment: a component still starting is
+    cancelled and everything already opened is closed (no frontend ever runs)."""
+    import asyncio
+    import signal
+
+    from chatcore import hookimpl
+    from chatcore.cli import run_frontend
+    from chatcore.testing import make_runtime
+
+    events: list[str] = []
+    starting = asyncio.Event()
+
+    class SlowStart:
+        async def start(self) -> None:
+            events.append("start")
+            starting.set()
+            await asyncio.sleep(60)
+
+        async def close(self) -> None:
+            events.append("close")
+
+        async def respond(self, message, context):
+            return None
+
+    class Frontend:
+        async def run(self, engine) -> None:
+            events.append("frontend ran")
+
+    class Plugin:
+        @hookimpl
+        def chatcore_register_responders(self, register):
+            register("slow", lambda s, r: SlowStart())
+
+        @hookimpl
+        def chatcore_register_frontends(self, register):
+            register("probe", lambda s, r: Frontend())
+
+    runtime = make_runtime({"responders": ["slow"]}, plugins=[("probe", Plugin())])
+    serving = asyncio.ensure_future(run_frontend(runtime, "probe"))
+    await asyncio.wait_for(starting.wait(), 10)
+    os.kill(os.getpid(), signal.SIGTERM)
+    await asyncio.wait_for(serving, 10)
+    assert events == ["start", "close"]

@@ -299,6 +299,9 @@ async def test_a_failed_start_closes_what_was_opened():
                 async def start(self):
                     raise OSError("cannot start")
 
+                async def close(self):  # a start that failed half-way may hold something
+                    closed.append("bad")
+
             register("good", lambda s, r: Good())
             register("bad", lambda s, r: Bad())
 
@@ -315,7 +318,7 @@ async def test_a_failed_start_closes_what_was_opened():
     engine.store.close = store_close
     with pytest.raises(OSError, match="cannot start"):
         await engine.start()
-    assert closed == ["good", "store"]
+    assert closed == ["good", "bad", "store"]
 
 
 async def test_async_observers_run_without_delaying_the_reply():

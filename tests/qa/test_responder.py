@@ -80,6 +80,18 @@ async def test_inference_runs_off_the_event_loop(tiny_model_dir):
     assert threads[0] != threading.main_thread().name
 
 
+async def test_a_closed_responder_refuses_instead_of_loading_again(tiny_model_dir):
+    from chatcore.types import Message
+
+    responder = qa_runtime(tiny_model_dir).build("responder", "qa")
+    await responder.start()
+    await responder.respond(Message("t", "c", "u", "hello"), [])
+    await responder.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await responder.respond(Message("t", "c", "u", "hello"), [])
+    assert responder._executor is None and responder._loading is None
+
+
 async def test_concurrent_questions_share_model_calls_and_keep_their_answers(tiny_model_dir):
     import asyncio
 
