@@ -16,14 +16,18 @@ import click
 
 from chatcore.errors import ChatcoreError
 
-config_option = click.option(
-    "--config",
-    "-c",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="YAML config (default: $CHATCORE_CONFIG, ./chatcore.yaml, else built-in defaults).",
-)
+
+def config_option_for(
+    purpose: str = "YAML config (default: $CHATCORE_CONFIG, ./chatcore.yaml, else built-in "
+    "defaults).",
+):
+    """The ``--config/-c`` option every command shares; ``purpose`` is its help text."""
+    return click.option(
+        "--config", "-c", "config_path", type=click.Path(dir_okay=False), default=None, help=purpose
+    )
+
+
+config_option = config_option_for()
 
 
 class ChatcoreGroup(click.Group):

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import click
 
-config_option = click.option(
-    "--config",
-    "-c",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="YAML config (its qa section and data_dir decide the model directory).",
+from chatcore.cli import config_option_for
+
+config_option = config_option_for(
+    "YAML config (its qa section and data_dir decide the model directory)."
 )
 data_option = click.option(
     "--data",
