@@ -10,6 +10,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "LSTM alone (no subwords)": {"model": {"use_grams": False}},
     "subwords alone (no LSTM)": {"model": {"use_lstm": False}},
     "no augmentation": {"augment_copies": 0},
+    "made-up words only in negatives": {"real_word_negatives": False},
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from chatcore.language import is_cjk
+from chatcore.qa.lexicon import UnknownWords
 
 # Small general-English equivalences (not taken from any evaluation set).
 SYNONYMS = [
@@ -165,18 +166,27 @@ def function_words(questions: list[list[str]], count: int = 60) -> set[str]:
     return set(sorted(df, key=lambda t: (-df[t], t))[:count])
 
 
-def negatives(questions: list[list[str]], rng: random.Random, count: int) -> list[list[str]]:
+def negatives(
+    questions: list[list[str]],
+    rng: random.Random,
+    count: int,
+    words: UnknownWords | None = None,
+) -> list[list[str]]:
     """Synthetic out-of-domain texts: gibberish, and known question frames whose content words
     are replaced by unknown ones ("how do i <unknown> <unknown>"), the shape of most real
-    out-of-domain questions."""
+    out-of-domain questions. With ``words``, half of those unknowns are real words."""
     frame = function_words(questions)
     out = []
     for i in range(count):
         if i % 4 == 0:
             out.append([_pseudo_word(rng) for _ in range(rng.randint(1, 6))])
             continue
+        real = words if words and i % 2 else None
         tokens = rng.choice(questions)
-        swapped = [t if t in frame or rng.random() < 0.2 else _unknown_like(t, rng) for t in tokens]
+        swapped = []
+        for t in tokens:
+            keep = t in frame or rng.random() < 0.2
+            swapped += [t] if keep else _unknown_like(t, rng, real)
         if swapped == tokens:  # nothing but frame words: a known question, not a negative
             swapped = [_pseudo_word(rng) for _ in range(rng.randint(1, 6))]
         out.append(swapped)
@@ -187,7 +197,13 @@ def _pseudo_word(rng: random.Random) -> str:
     return "".join(rng.choices(_LETTERS, k=rng.randint(3, 9)))
 
 
-def _unknown_like(token: str, rng: random.Random) -> str:
+def _unknown_like(token: str, rng: random.Random, words: UnknownWords | None) -> list[str]:
+    """Tokens standing in for one content word: a real unknown word when ``words`` has one
+    of the same script, else a made-up one."""
     if is_cjk(token[0]):
-        return chr(rng.randint(0x4E00, 0x9FA5))  # a random common-range Chinese character
-    return _pseudo_word(rng)
+        if words and words.cjk:
+            return list(rng.choice(words.cjk))  # the tokenizer reads Chinese by character
+        return [chr(rng.randint(0x4E00, 0x9FA5))]  # a random common-range Chinese character
+    if words and words.latin:
+        return [rng.choice(words.latin)]
+    return [_pseudo_word(rng)]

@@ -20,6 +20,7 @@ from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, sof
 from chatcore.qa.data import Pair
 from chatcore.qa.decoder import DecoderConfig
 from chatcore.qa.features import Featurizer
+from chatcore.qa.lexicon import unknown_words
 from chatcore.qa.model import ModelConfig, build_model
 from chatcore.qa.text import tokenize
 
@@ -37,9 +38,12 @@ class TrainSettings(BaseModel):
     learning_rate: float = Field(3e-3, gt=0)
     patience: int = Field(3, ge=1)
     bucket_by_length: bool = Field(True, description="batches of similar lengths (faster)")
-    augment_copies: int = Field(12, ge=0, description="noisy copies of each question per class")
+    augment_copies: int = Field(20, ge=0, description="noisy copies of each question per class")
     val_copies: int = Field(2, ge=1)
     negatives_ratio: float = Field(0.15, ge=0)
+    real_word_negatives: bool = Field(
+        True, description="out-of-domain examples also use real words the data never uses"
+    )
     min_fallback_recall: float = Field(
         0.85, ge=0, le=1, description="threshold: share of validation negatives sent to fallback"
     )
@@ -75,7 +79,9 @@ def build_split(bank: AnswerBank, settings: TrainSettings, copies: int, seed: in
             tokens.append(variant)
             labels.append(label)
     count = int(len(tokens) * settings.negatives_ratio)
-    tokens += augment.negatives([tokenize(q) for q, _ in bank.labelled_questions()], rng, count)
+    questions = [tokenize(q) for q, _ in bank.labelled_questions()]
+    words = unknown_words(t for q in questions for t in q) if settings.real_word_negatives else None
+    tokens += augment.negatives(questions, rng, count, words)
     labels += [REJECT] * count
     return tokens, np.array(labels, dtype=np.int32)
 

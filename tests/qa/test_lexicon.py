@@ -1,0 +1,52 @@
+"""Synthetic out-of-domain questions use real words the data never uses (wordfreq's lists),
+keep the question's frame, and come out the same for the same seed."""
+
+from __future__ import annotations
+
+import random
+
+from chatcore.language import is_cjk
+from chatcore.qa import augment
+from chatcore.qa.lexicon import unknown_words
+from chatcore.qa.text import tokenize
+
+SYLLABLES = ["ba", "ko", "ri", "mu", "te", "zo"]
+CONTENT = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES]  # 216 words
+FRAMES = ["what is the {} of {}", "who likes {} and {}", "can you tell me about {} {}"]
+QUESTIONS = [
+    tokenize(FRAMES[i % 3].format(CONTENT[2 * i], CONTENT[2 * i + 1])) for i in range(100)
+] + [tokenize(q) for q in ["你叫什么名字", "你喜欢音乐吗", "今天天气怎么样"]]
+
+
+def test_unknown_words_are_real_and_never_known():
+    known = {"name", "capital", "france", "bicycle"}
+    words = unknown_words(known)
+    assert len(words.latin) > 10000 and len(words.cjk) > 1000
+    assert not known & set(words.latin)
+    assert all(w.isalpha() and len(w) >= 3 for w in words.latin)
+    assert {"music", "weather", "garden"} <= set(words.latin)
+    assert all(len(w) >= 2 and all(is_cjk(c) for c in w) for w in words.cjk)
+
+
+def test_negatives_keep_the_frame_and_swap_content_for_real_words():
+    known = {t for q in QUESTIONS for t in q}
+    words = unknown_words(known)
+    negatives = augment.negatives(QUESTIONS, random.Random(4), 400, words)
+    real = set(words.latin)
+    frame = {"what", "is", "the", "of", "who", "likes", "and", "can", "you", "tell", "me"}
+    shaped = frame | real | set(CONTENT)
+    with_real = [n for n in negatives if set(n) <= shaped and set(n) & (real - frame)]
+    assert len(with_real) > 80  # about half of the frame-based negatives
+    assert sum(t in CONTENT for n in with_real for t in n) < 0.3 * len(with_real)
+    assert all(n not in QUESTIONS for n in negatives)
+    assert negatives == augment.negatives(QUESTIONS, random.Random(4), 400, words)
+
+
+def test_without_word_lists_negatives_use_made_up_words():
+    known = {t for q in QUESTIONS for t in q}
+    negatives = augment.negatives(QUESTIONS, random.Random(4), 200)
+    real = set(unknown_words(known).latin)
+    made_up = [t for n in negatives for t in n if t not in known]
+    assert len(made_up) > 200
+    assert sum(t in real for t in made_up) < 0.05 * len(made_up)  # chance hits only
+    assert all(n not in QUESTIONS for n in negatives)
