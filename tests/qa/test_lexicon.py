@@ -37,7 +37,8 @@ def test_negatives_keep_the_frame_and_swap_content_for_real_words():
     shaped = frame | real | set(CONTENT)
     with_real = [n for n in negatives if set(n) <= shaped and set(n) & (real - frame)]
     assert len(with_real) > 80  # about half of the frame-based negatives
-    assert sum(t in CONTENT for n in with_real for t in n) < 0.3 * len(with_real)
+    kept = sum(t in CONTENT for n in with_real for t in n)
+    assert kept < 0.4 * 2 * len(with_real)  # most of the two content words are replaced
     assert all(n not in QUESTIONS for n in negatives)
     assert negatives == augment.negatives(QUESTIONS, random.Random(4), 400, words)
 
