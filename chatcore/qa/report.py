@@ -37,7 +37,7 @@ def _pct(value: float | None) -> str:
 def format_report(report: dict[str, Any]) -> str:
     """A table per system, then per language, then the ablation if it ran."""
     lines = [f"model: {report['model']}", ""]
-    header = f"{'system':<36}{'accuracy':>10}{'exact':>9}{'fb recall':>11}{'fb precision':>14}"
+    header = f"{'system':<42}{'accuracy':>10}{'exact':>9}{'fb recall':>11}{'fb precision':>14}"
     lines.append(header)
     for name in ("lstm", "generate", "hybrid", "tfidf"):
         if name in report:
@@ -69,6 +69,6 @@ def format_report(report: dict[str, Any]) -> str:
 
 def _row(name: str, row: dict[str, Any]) -> str:
     return (
-        f"{name:<36}{_pct(row['accuracy']):>10}{_pct(row.get('exact_accuracy')):>9}"
+        f"{name:<42}{_pct(row['accuracy']):>10}{_pct(row.get('exact_accuracy')):>9}"
         f"{_pct(row['fallback_recall']):>11}{_pct(row['fallback_precision']):>14}"
     )

@@ -38,7 +38,7 @@ class TrainSettings(BaseModel):
     learning_rate: float = Field(3e-3, gt=0)
     patience: int = Field(3, ge=1)
     bucket_by_length: bool = Field(True, description="batches of similar lengths (faster)")
-    augment_copies: int = Field(20, ge=0, description="noisy copies of each question per class")
+    augment_copies: int = Field(12, ge=0, description="noisy copies of each question per class")
     val_copies: int = Field(2, ge=1)
     negatives_ratio: float = Field(0.15, ge=0)
     real_word_negatives: bool = Field(
