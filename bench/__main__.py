@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SKIP = {"__init__", "__main__", "common"}
+SKIP = {"__init__", "__main__", "common", "epochs"}  # epochs: a helper serving runs
 
 
 def machine() -> str:

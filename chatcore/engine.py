@@ -69,9 +69,9 @@ class Engine:
         """Open the store and components, then run the startup hooks."""
         if self._started:
             return
-        await self.store.open()
         started: list[Named] = []
         try:
+            await self.store.open()
             for named in self._components():
                 started.append(named)  # closed even if its own start fails half-way
                 await _maybe_call(named.component, "start")

@@ -21,7 +21,7 @@ def variant_settings(stored: dict[str, Any], change: dict[str, Any]):
     values = {**stored, **{k: v for k, v in change.items() if k != "model"}}
     values["model"] = {**stored.get("model", {}), **change.get("model", {})}
     values["decoder"] = {**stored.get("decoder", {}), "enabled": False}  # scores select only
-    return TrainSettings.model_validate(values)
+    return TrainSettings.from_stored(values)
 
 
 def run_ablation(stored: dict[str, Any], cases: list) -> dict[str, dict[str, Any]]:

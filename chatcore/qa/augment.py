@@ -174,7 +174,7 @@ def negatives(
 ) -> list[list[str]]:
     """Synthetic out-of-domain texts: gibberish, and known question frames whose content words
     are replaced by unknown ones ("how do i <unknown> <unknown>"), the shape of most real
-    out-of-domain questions. With ``words``, half of those unknowns are real words."""
+    out-of-domain questions. With ``words``, two in three of those use real unknown words."""
     frame = function_words(questions)
     out = []
     for i in range(count):
@@ -198,11 +198,11 @@ def _pseudo_word(rng: random.Random) -> str:
 
 
 def _unknown_like(token: str, rng: random.Random, words: UnknownWords | None) -> list[str]:
-    """Tokens standing in for one content word: a real unknown word when ``words`` has one
-    of the same script, else a made-up one."""
+    """The token standing in for one content token: a real unknown word (or Chinese
+    character) when ``words`` has one of the same script, else a made-up one."""
     if is_cjk(token[0]):
         if words and words.cjk:
-            return list(rng.choice(words.cjk))  # the tokenizer reads Chinese by character
+            return [rng.choice(words.cjk)]  # one character for one: lengths stay the same
         return [chr(rng.randint(0x4E00, 0x9FA5))]  # a random common-range Chinese character
     if words and words.latin:
         return [rng.choice(words.latin)]

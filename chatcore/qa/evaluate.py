@@ -97,7 +97,7 @@ def _tfidf_scorer(predictor) -> Scorer:
     from chatcore.qa.train import TrainSettings, build_split
 
     baseline = TfidfBaseline(predictor.bank)
-    settings = TrainSettings.model_validate(predictor.files.settings["train"])
+    settings = TrainSettings.from_stored(predictor.files.settings["train"])
     tokens, labels = build_split(
         predictor.bank, settings, settings.val_copies, settings.seed + 1, 2
     )

@@ -80,6 +80,8 @@ class QAResponder:
     async def _ready_batcher(self) -> MicroBatcher:
         """Questions from concurrent chats share model calls (see chatcore.batching)."""
         predictor = await self._ensure_loading()
+        if self._closed:  # closed while this question waited for the model
+            raise RuntimeError("the qa responder is closed")
         if self._batcher is None:
             self._batcher = MicroBatcher(
                 predictor.predict_many,

@@ -25,6 +25,8 @@ from chatcore.qa.model import ModelConfig, build_model
 from chatcore.qa.text import tokenize
 
 VAL_BATCH = 512
+# What models trained before these settings existed did.
+STORED_BEFORE_SWITCHES = {"bucket_by_length": False, "real_word_negatives": False}
 
 
 class TrainSettings(BaseModel):
@@ -49,6 +51,12 @@ class TrainSettings(BaseModel):
     )
     model: ModelConfig = Field(default_factory=ModelConfig)
     decoder: DecoderConfig = Field(default_factory=DecoderConfig)
+
+    @classmethod
+    def from_stored(cls, values: dict[str, Any]) -> TrainSettings:
+        """Settings read back from a model directory: switches added later take the
+        behaviour the model was trained with, not today's default."""
+        return cls.model_validate({**STORED_BEFORE_SWITCHES, **values})
 
 
 @dataclass

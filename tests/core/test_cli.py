@@ -172,8 +172,14 @@ async def test_sigterm_while_the_engine_starts_closes_what_it_opened():
             register("probe", lambda s, r: Frontend())
 
     runtime = make_runtime({"responders": ["slow"]}, plugins=[("probe", Plugin())])
-    serving = asyncio.ensure_future(run_frontend(runtime, "probe"))
-    await asyncio.wait_for(starting.wait(), 10)
-    os.kill(os.getpid(), signal.SIGTERM)
-    await asyncio.wait_for(serving, 10)
+    # If run_frontend did not take SIGTERM, this handler would (not the default: it would
+    # kill the whole test session), and the serving task would time out below.
+    previous = signal.signal(signal.SIGTERM, lambda *_: events.append("unhandled SIGTERM"))
+    try:
+        serving = asyncio.ensure_future(run_frontend(runtime, "probe"))
+        await asyncio.wait_for(starting.wait(), 10)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(serving, 10)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert events == ["start", "close"]

@@ -15,3 +15,14 @@ def test_each_variant_switches_off_one_part():
     assert (grams_only.model.use_grams, grams_only.model.use_lstm) == (True, False)
     assert plain.augment_copies == 0 and plain.model.use_grams and plain.model.use_lstm
     assert all(s.seed == 9 and s.epochs == 7 for s in (lstm_only, grams_only, plain))
+    made_up = variant_settings(stored, VARIANTS["made-up words only in negatives"])
+    assert not made_up.real_word_negatives and made_up.augment_copies == stored["augment_copies"]
+    assert plain.real_word_negatives and plain.bucket_by_length
+
+
+def test_settings_stored_before_a_switch_existed_keep_their_behaviour():
+    old = TrainSettings(seed=9).model_dump(exclude={"bucket_by_length", "real_word_negatives"})
+    restored = TrainSettings.from_stored(old)
+    assert restored.seed == 9
+    assert not restored.bucket_by_length and not restored.real_word_negatives
+    assert TrainSettings.from_stored(TrainSettings().model_dump()).real_word_negatives

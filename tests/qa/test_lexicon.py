@@ -25,7 +25,9 @@ def test_unknown_words_are_real_and_never_known():
     assert not known & set(words.latin)
     assert all(w.isalpha() and len(w) >= 3 for w in words.latin)
     assert {"music", "weather", "garden"} <= set(words.latin)
-    assert all(len(w) >= 2 and all(is_cjk(c) for c in w) for w in words.cjk)
+    assert all(len(c) == 1 and is_cjk(c) for c in words.cjk)
+    chinese_known = {"你", "好", "的"}
+    assert not chinese_known & set(unknown_words(chinese_known).cjk)
 
 
 def test_negatives_keep_the_frame_and_swap_content_for_real_words():
@@ -33,12 +35,15 @@ def test_negatives_keep_the_frame_and_swap_content_for_real_words():
     words = unknown_words(known)
     negatives = augment.negatives(QUESTIONS, random.Random(4), 400, words)
     real = set(words.latin)
-    frame = {"what", "is", "the", "of", "who", "likes", "and", "can", "you", "tell", "me"}
-    shaped = frame | real | set(CONTENT)
-    with_real = [n for n in negatives if set(n) <= shaped and set(n) & (real - frame)]
-    assert len(with_real) > 80  # about half of the frame-based negatives
-    kept = sum(t in CONTENT for n in with_real for t in n)
-    assert kept < 0.4 * 2 * len(with_real)  # most of the two content words are replaced
+    frame = augment.function_words(QUESTIONS)
+    content = set(CONTENT) - frame  # the content words negatives replace
+    with_real = [n for n in negatives if set(n) <= frame | real | content and set(n) & real]
+    assert len(with_real) > 100  # two in three of the 300 frame-based negatives, minus Chinese
+    kept = sum(t in content for n in with_real for t in n)
+    slots = sum(t in content or t in real for n in with_real for t in n)
+    assert kept < 0.3 * slots  # a content word survives with probability 0.2
+    chinese = [n for n in negatives if any(is_cjk(t[0]) for t in n)]
+    assert chinese and all(len(n) == len(q) for n in chinese for q in [_source(n)])
     assert all(n not in QUESTIONS for n in negatives)
     assert negatives == augment.negatives(QUESTIONS, random.Random(4), 400, words)
 
@@ -51,3 +56,8 @@ def test_without_word_lists_negatives_use_made_up_words():
     assert len(made_up) > 200
     assert sum(t in real for t in made_up) < 0.05 * len(made_up)  # chance hits only
     assert all(n not in QUESTIONS for n in negatives)
+
+
+def _source(negative: list[str]) -> list[str]:
+    """The Chinese question a negative was made from: same length, one character for one."""
+    return next(q for q in QUESTIONS if len(q) == len(negative) and is_cjk(q[0][0]))
