@@ -49,3 +49,20 @@ def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) 
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([f"### {title}", "", line(headers), rule, *map(line, cells), ""])
+
+
+def fresh_python(*args: str) -> str:
+    """The last line a fresh Python process (``python ARGS...``) prints: measurements that
+    must not inherit this process's imports, threads or peak memory."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    return out.stdout.strip().splitlines()[-1]

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Stats, table, time_runs
+from bench.common import Stats, fresh_python, table, time_runs
 
 RUNS = 300
 NAIVE_RUNS = 60
@@ -97,9 +97,6 @@ def mode_latency(predictor, pick) -> tuple[Stats, Stats]:
 def serving_rss_mb(model_dir: Path) -> float:
     """Peak RSS (VmHWM) of a fresh process that loads the model and answers questions (what a
     bot process costs), in MB. Not ru_maxrss: Linux carries it over fork and exec."""
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from chatcore.qa.predictor import Predictor\n"
@@ -108,14 +105,7 @@ def serving_rss_mb(model_dir: Path) -> float:
         "hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]\n"
         "print(int(hwm.split()[1]) / 1024)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(model_dir)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(fresh_python("-c", code, str(model_dir)))
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Stats, table, time_runs
+from bench.common import Stats, fresh_python, table, time_runs
 
 RUNS = 300
 NAIVE_RUNS = 60
@@ -174,25 +174,11 @@ def serving_rss_mb(model_dir: Path) -> float:
     """Peak RSS of a fresh process that builds the default engine and answers 200 messages.
     VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec, so a child of this (large)
     benchmark process would report at least the parent's size."""
-    out = subprocess.run(
-        [sys.executable, "-c", RSS_CODE, json.dumps(_config(model_dir))],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-    return float(out.stdout.strip().splitlines()[-1]) / 1024
+    return float(fresh_python("-c", RSS_CODE, json.dumps(_config(model_dir)))) / 1024
 
 
 def _epoch_seconds(epochs: int, *flags: str) -> list[float]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.epochs", str(epochs), *flags],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(fresh_python("-m", "bench.epochs", str(epochs), *flags))
 
 
 def training_rows(model_dir: Path) -> list[list[str]]:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench.common import Stats, table, time_runs
+from chatcore.testing.terminal import pty_env
 
 RUNS = 10
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,14 +32,7 @@ filters: {input: [], output: []}
 
 
 def _env(home: Path) -> dict[str, str]:
-    helpers = ROOT / "tests" / "repl" / "helpers"
-    return dict(
-        os.environ,
-        CHATCORE_HOME=str(home),
-        PYTHONPATH=str(helpers),
-        PROMPT_TOOLKIT_NO_CPR="1",
-        TERM="xterm-256color",
-    )
+    return pty_env(home, ROOT / "tests" / "repl" / "helpers")
 
 
 def _help() -> None:

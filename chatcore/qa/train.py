@@ -20,7 +20,7 @@ from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, sof
 from chatcore.qa.data import Pair
 from chatcore.qa.decoder import DecoderConfig
 from chatcore.qa.features import Featurizer
-from chatcore.qa.lexicon import unknown_words
+from chatcore.qa.lexicon import UnknownWords, unknown_words
 from chatcore.qa.model import ModelConfig, build_model
 from chatcore.qa.text import tokenize
 
@@ -75,21 +75,41 @@ class Trained:
     generator: Any = None  # chatcore.qa.gen_train.TrainedGenerator, when trained
 
 
-def build_split(bank: AnswerBank, settings: TrainSettings, copies: int, seed: int, rounds: int = 1):
+@dataclass
+class KnownQuestions:
+    """The bank's questions, tokenized, and the real words they never use: computed once per
+    training and shared by its splits."""
+
+    questions: list[list[str]]
+    unknown: UnknownWords | None
+
+    @classmethod
+    def of(cls, bank: AnswerBank, settings: TrainSettings) -> KnownQuestions:
+        questions = [tokenize(q) for q, _ in bank.labelled_questions()]
+        known = {t for q in questions for t in q}
+        return cls(questions, unknown_words(known) if settings.real_word_negatives else None)
+
+
+def build_split(
+    bank: AnswerBank,
+    settings: TrainSettings,
+    copies: int,
+    seed: int,
+    rounds: int = 1,
+    known: KnownQuestions | None = None,
+):
     """Tokenized questions (originals plus noisy copies) and labels, plus negatives. The
     validation split is noised twice (``rounds=2``): real users stray further from the known
     wording than one round of noise, and the fallback threshold is chosen on this split."""
+    known = known or KnownQuestions.of(bank, settings)
     rng = random.Random(seed)
     tokens, labels = [], []
-    for question, label in bank.labelled_questions():
-        base = tokenize(question)
+    for base, (_, label) in zip(known.questions, bank.labelled_questions(), strict=True):
         for variant in [base, *augment.variants(base, rng, copies, rounds)]:
             tokens.append(variant)
             labels.append(label)
     count = int(len(tokens) * settings.negatives_ratio)
-    questions = [tokenize(q) for q, _ in bank.labelled_questions()]
-    words = unknown_words(t for q in questions for t in q) if settings.real_word_negatives else None
-    tokens += augment.negatives(questions, rng, count, words)
+    tokens += augment.negatives(known.questions, rng, count, known.unknown)
     labels += [REJECT] * count
     return tokens, np.array(labels, dtype=np.int32)
 
@@ -106,10 +126,11 @@ def train(
     started = time.perf_counter()
     bank = AnswerBank.from_pairs(pairs)
     featurizer = Featurizer.fit(q for q, _ in bank.labelled_questions())
-    x_tokens, y = build_split(bank, settings, settings.augment_copies, settings.seed)
-    v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1, 2)
+    known = KnownQuestions.of(bank, settings)
+    x_tokens, y = build_split(bank, settings, settings.augment_copies, settings.seed, 1, known)
+    v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1, 2, known)
     x, v = featurizer.encode_many(x_tokens), featurizer.encode_many(v_tokens)
-    idf = featurizer.idf([tokenize(q) for q, _ in bank.labelled_questions()])
+    idf = featurizer.idf(known.questions)
     model = _fit(featurizer, len(bank), settings, idf, (x, y), (v, v_y), verbose, callbacks)
     v_logits = model.predict(list(v), batch_size=VAL_BATCH, verbose=0)
     temperature = fit_temperature(v_logits, v_y)
@@ -117,7 +138,7 @@ def train(
     threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
     metrics = _metrics(model.history.history, probs, v_y, threshold)
     splits = (x_tokens, y), (v_tokens, v_y)
-    generator = _generator(model, featurizer, bank, settings, splits, verbose)
+    generator = _generator(model, featurizer, bank, settings, splits, known, verbose)
     if generator is not None:
         metrics.update({f"generator_{k}": v for k, v in generator.metrics.items()})
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
@@ -136,7 +157,7 @@ def train(
     return trained
 
 
-def _generator(model, featurizer, bank, settings, splits, verbose):
+def _generator(model, featurizer, bank, settings, splits, known, verbose):
     """The second stage (the generation head), unless switched off or there is no LSTM
     encoder to share."""
     if not (settings.decoder.enabled and settings.model.use_lstm):
@@ -146,7 +167,7 @@ def _generator(model, featurizer, bank, settings, splits, verbose):
     decoder = settings.decoder
     (x_tokens, y), val_split = splits
     if decoder.copies < settings.augment_copies:  # fewer noisy copies: the decoder is slower
-        x_tokens, y = build_split(bank, settings, decoder.copies, settings.seed + 2)
+        x_tokens, y = build_split(bank, settings, decoder.copies, settings.seed + 2, 1, known)
     splits = ((x_tokens, y), val_split)
     return train_generator(model, featurizer, bank, splits, decoder, verbose)
 

@@ -4,9 +4,9 @@ fast replies never flicker)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
+
+from chatcore.background import running_beside
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 LABEL = "thinking…"
@@ -29,13 +29,6 @@ async def _spin(output: Any, delay: float, interval: float) -> None:
         output.flush()
 
 
-@contextlib.asynccontextmanager
-async def spinner(output: Any, delay: float = 0.15, interval: float = 0.1) -> AsyncIterator[None]:
+def spinner(output: Any, delay: float = 0.15, interval: float = 0.1):
     """Spin on ``output`` (a prompt_toolkit Output) while the body runs; erase it after."""
-    task = asyncio.ensure_future(_spin(output, delay, interval))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running_beside(_spin(output, delay, interval))

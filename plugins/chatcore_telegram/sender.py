@@ -4,16 +4,16 @@ timeouts, 5xx and dropped connections, with a typing indicator while the engine 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import LinkPreviewOptions, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 
+from chatcore.background import running_beside
 from chatcore_telegram.ratelimit import retry_after_seconds
 from chatcore_telegram.settings import RetrySettings
 from chatcore_telegram.split import split_message
@@ -82,17 +82,10 @@ async def send_text(
     return len(chunks)
 
 
-@contextlib.asynccontextmanager
-async def typing(bot: Any, chat_id: int, delay: float, every: float = 4.5) -> AsyncIterator[None]:
+def typing(bot: Any, chat_id: int, delay: float, every: float = 4.5):
     """Show 'typing…' in the chat while the body runs longer than ``delay`` seconds
     (Telegram clears it after ~5 s, so it is repeated)."""
-    task = asyncio.create_task(_keep_typing(bot, chat_id, delay, every))
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running_beside(_keep_typing(bot, chat_id, delay, every))
 
 
 async def _keep_typing(bot: Any, chat_id: int, delay: float, every: float) -> None:

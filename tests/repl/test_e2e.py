@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import stat
 import subprocess
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import pexpect
 import pytest
+
+from chatcore.testing.terminal import pty_env
 
 HELPERS = Path(__file__).parent / "helpers"
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
@@ -29,14 +30,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def env_for(home: Path) -> dict[str, str]:
-    # a pty answers no cursor-position requests; without this prompt_toolkit waits and warns
-    return dict(
-        os.environ,
-        CHATCORE_HOME=str(home),
-        PYTHONPATH=str(HELPERS),
-        PROMPT_TOOLKIT_NO_CPR="1",
-        TERM="xterm-256color",
-    )
+    return pty_env(home, HELPERS)
 
 
 def spawn(home: Path, *args: str, config: str = "chatcore.yaml") -> pexpect.spawn:

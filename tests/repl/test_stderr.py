@@ -10,6 +10,8 @@ from pathlib import Path
 import pexpect
 from chatcore_repl.stderr import stderr_above_prompt
 
+from chatcore.testing.terminal import pty_env
+
 HELPERS = Path(__file__).parent / "helpers"
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
 
@@ -39,14 +41,7 @@ def test_a_failing_writer_loses_the_text_but_not_the_terminal():
 def test_noise_on_descriptor_2_is_printed_above_the_prompt(tmp_path):
     config = tmp_path / "noisy.yaml"
     config.write_text("plugins: {modules: [noisy_plugin]}\nresponders: [noisy]\n", "utf-8")
-    env = dict(
-        os.environ,
-        CHATCORE_HOME=str(tmp_path),
-        PYTHONPATH=str(HELPERS),
-        PROMPT_TOOLKIT_NO_CPR="1",
-        TERM="xterm-256color",
-        NOISY_DELAY="0.8",
-    )
+    env = pty_env(tmp_path, HELPERS, NOISY_DELAY="0.8")
     child = pexpect.spawn(
         CHATCORE, ["chat", "-c", str(config)], env=env, encoding="utf-8", timeout=15
     )
