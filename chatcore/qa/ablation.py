@@ -11,6 +11,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "subwords alone (no LSTM)": {"model": {"use_lstm": False}},
     "no augmentation": {"augment_copies": 0},
     "made-up words only in negatives": {"real_word_negatives": False},
+    "one network (no ensemble)": {"ensemble": 1},
 }
 
 

@@ -15,18 +15,38 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Temperature scaling: the temperature with the lowest validation log-loss."""
+    """Temperature scaling: the temperature of the grid with the lowest validation log-loss.
+    The log-loss is convex in 1/temperature, so along the grid it falls then rises: a
+    ternary search finds the lowest point with ~20 evaluations instead of all 66."""
     grid = np.concatenate([np.linspace(0.25, 1.0, 16), np.linspace(1.1, 6.0, 50)])
-    rows = np.arange(len(labels))
-    losses = [-np.log(softmax(logits, t)[rows, labels] + 1e-12).mean() for t in grid]
-    return float(grid[int(np.argmin(losses))])
+    logits = np.asarray(logits, np.float32)
+    chosen = logits[np.arange(len(labels)), labels]
+    top = logits.max(axis=-1)
+    losses: dict[int, float] = {}
+
+    def loss(i: int) -> float:  # mean of logsumexp(z / t) - z_label / t, in float32
+        if i not in losses:
+            inverse = np.float32(1.0 / grid[i])
+            spread = np.exp((logits - top[:, None]) * inverse).sum(axis=-1)
+            losses[i] = float(np.mean(np.log(spread) + (top - chosen) * inverse))
+        return losses[i]
+
+    lo, hi = 0, len(grid) - 1
+    while hi - lo > 2:
+        third = (hi - lo) // 3
+        if loss(lo + third) <= loss(hi - third):
+            hi = hi - third
+        else:
+            lo = lo + third
+    return float(grid[min(range(lo, hi + 1), key=loss)])
 
 
 def decide(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(best answer class, confidence) per row; the reject class never wins an answer, it only
-    lowers the confidence of the others."""
+    lowers the confidence of the others. Works on log-probabilities too (then the confidence
+    is a log-probability)."""
     answer_probs = probs.copy()
-    answer_probs[:, REJECT] = -1.0
+    answer_probs[:, REJECT] = -np.inf
     best = answer_probs.argmax(axis=-1)
     return best, answer_probs[np.arange(len(best)), best]
 

@@ -91,7 +91,8 @@ def train_command(data_files, out, epochs, seed, if_missing, generator, config_p
         f"training on {len(pairs)} pairs (seed {settings.seed}, up to "
         f"{settings.epochs} epochs, early stopping on validation accuracy)"
     )
-    trained = train(pairs, settings, verbose=1 if sys.stdout.isatty() else 2)
+    verbose = 1 if sys.stdout.isatty() else 2
+    trained = train(pairs, settings, verbose=verbose, announce=click.echo)
     modeldir.save(trained, target)
     _write_curve(target, trained.history)
     from chatcore.qa.predictor import Predictor

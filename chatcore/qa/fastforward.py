@@ -24,6 +24,7 @@ import numpy as np
 
 KNOWN = {"InputLayer", "Embedding", "Bidirectional", "AttentionPooling", "BagEmbedding"}
 KNOWN |= {"Concatenate", "Dropout", "Dense", "CosineClassifier"}
+MEMBER = "member_"  # array-name prefix of an ensemble member: "member_0/fwd_table"
 
 
 @dataclass
@@ -191,8 +192,55 @@ def weights(model: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def build(model: Any) -> NumpyForward | None:
-    """The NumPy forward pass of ``model``, or None when its layers are not the known ones."""
+class NumpyEnsemble:
+    """The ensemble's output (log of the mean calibrated probability of its members)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+        self.temperatures = arrays["temperatures"].astype(np.float32)
+        self.members = [
+            NumpyForward(_unprefixed(arrays, f"{MEMBER}{index}/"))
+            for index in range(len(self.temperatures))
+        ]
+        self.head = self.members[0].head
+
+    def __call__(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+        with _one_blas_thread():
+            return self._log_mean(words, grams)
+
+    def _log_mean(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+        log_probs = []
+        for member, temperature in zip(self.members, self.temperatures, strict=True):
+            z = member._logits(words, grams) / temperature
+            log_probs.append(z - _logsumexp(z, axis=-1, keepdims=True))
+        mean = _logsumexp(np.stack(log_probs), axis=0) - np.log(len(log_probs))
+        return mean.astype(np.float32)
+
+
+def _logsumexp(x: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
+    top = x.max(axis=axis, keepdims=True)
+    out = top + np.log(np.exp(x - top).sum(axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _unprefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+
+def from_arrays(arrays: dict[str, np.ndarray]) -> NumpyForward | NumpyEnsemble:
+    """The forward pass of cached arrays: an ensemble's when they hold temperatures."""
+    return NumpyEnsemble(arrays) if "temperatures" in arrays else NumpyForward(arrays)
+
+
+def build(model: Any) -> NumpyForward | NumpyEnsemble | None:
+    """The NumPy forward pass of ``model`` (one network or an ensemble of them), or None
+    when its layers are not the known ones."""
+    if "ensemble" in {layer.name for layer in model.layers}:
+        return _build_ensemble(model)
+    return _build_network(model)
+
+
+def _build_network(model: Any) -> NumpyForward | None:
     kinds = {type(layer).__name__ for layer in model.layers}
     names = {layer.name for layer in model.layers}
     if not kinds <= KNOWN or not {"hidden", "answer_logits"} <= names:
@@ -201,3 +249,15 @@ def build(model: Any) -> NumpyForward | None:
         return NumpyForward(weights(model))
     except (AttributeError, KeyError, ValueError, IndexError):
         return None
+
+
+def _build_ensemble(model: Any) -> NumpyEnsemble | None:
+    members = [layer for layer in model.layers if layer.name.startswith(MEMBER)]
+    temperatures = model.get_layer("ensemble").temperatures
+    arrays: dict[str, np.ndarray] = {"temperatures": np.asarray(temperatures, np.float32)}
+    for index, member in enumerate(members):
+        forward = _build_network(member)
+        if forward is None or member.name != f"{MEMBER}{index}":
+            return None
+        arrays.update({f"{MEMBER}{index}/{k}": v for k, v in forward.arrays.items()})
+    return NumpyEnsemble(arrays) if len(members) == len(temperatures) else None

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from chatcore.qa import modeldir
-from chatcore.qa.fastforward import NumpyForward
+from chatcore.qa.fastforward import NumpyEnsemble, NumpyForward, from_arrays
 
 log = logging.getLogger(__name__)
 VERSION = "1"
@@ -47,21 +47,21 @@ def key(files: modeldir.ModelFiles) -> str:
     return digest.hexdigest()[:32]
 
 
-def load(files: modeldir.ModelFiles) -> NumpyForward | None:
+def load(files: modeldir.ModelFiles) -> NumpyForward | NumpyEnsemble | None:
     """The checked NumPy pass of this model, if cached."""
     path = cache_path(files)
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            forward = NumpyForward({name: data[name] for name in data.files})
+            forward = from_arrays({name: data[name] for name in data.files})
         return forward
     except (OSError, ValueError, KeyError) as exc:
         log.warning("ignoring unreadable fast-path cache %s: %s", path, exc)
         return None
 
 
-def store(files: modeldir.ModelFiles, forward: NumpyForward) -> None:
+def store(files: modeldir.ModelFiles, forward: NumpyForward | NumpyEnsemble) -> None:
     """Cache a checked NumPy pass; a failure only costs the next load its speed."""
     path, tmp = cache_path(files), None
     try:

@@ -5,6 +5,8 @@ Import this module only where TensorFlow is wanted: it imports Keras.
 
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import ops
 
@@ -115,3 +117,28 @@ class CosineClassifier(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "classes": self.classes, "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="chatcore")
+class EnsembleMean(keras.layers.Layer):
+    """The log of the mean of the members' calibrated probabilities (each member's logits
+    divided by its own temperature, then softmax). Out come log-probabilities, which the
+    predictor's softmax turns back into exactly that mean: an ensemble reads like one model."""
+
+    def __init__(self, temperatures: list[float], **kwargs):
+        super().__init__(**kwargs)
+        self.temperatures = [float(t) for t in temperatures]
+
+    def call(self, member_logits):
+        log_probs = [
+            ops.log_softmax(logits / t, axis=-1)
+            for logits, t in zip(member_logits, self.temperatures, strict=True)
+        ]  # in log space: tiny probabilities keep their order instead of rounding to 0
+        stacked = ops.stack(log_probs, axis=0)
+        return ops.logsumexp(stacked, axis=0) - math.log(len(log_probs))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "temperatures": self.temperatures}

@@ -1,6 +1,9 @@
 """The answer-selection network: Embedding -> BiLSTM -> attention pooling, beside a bag of
 character n-grams, -> Dense softmax over the answer bank (logits out; softmax at inference).
 
+Several such networks, trained apart from different seeds, make an ensemble
+(``combine``): one model whose output is the mean of their calibrated probabilities.
+
 Inputs have no fixed length and padding (id 0) is masked, so training can feed batches
 bucketed by length (a third of the LSTM steps on the default data) and padding never changes
 an answer. Models saved before masking (fixed length, the backward LSTM reading the padding
@@ -60,3 +63,21 @@ def build_model(
     x = keras.layers.Dropout(config.dropout)(x)
     logits = CosineClassifier(classes, config.cosine_scale, name="answer_logits")(x)
     return keras.Model([words, grams], logits, name="chatcore_qa")
+
+
+def combine(members: list[Any], temperatures: list[float]) -> Any:
+    """One Keras model answering with the mean of the members' calibrated probabilities (as
+    log-probabilities); a single member is returned as it is."""
+    if len(members) == 1:
+        return members[0]
+    import keras
+
+    from chatcore.qa.layers import EnsembleMean
+
+    words = keras.Input((None,), dtype="int32", name="words")
+    grams = keras.Input((None,), dtype="int32", name="grams")
+    for index, member in enumerate(members):
+        member.name = f"member_{index}"
+    logits = [member([words, grams]) for member in members]
+    mean = EnsembleMean(temperatures, name="ensemble")(logits)
+    return keras.Model([words, grams], mean, name="chatcore_qa_ensemble")

@@ -95,21 +95,23 @@ class Predictor:
         if forward is None:
             return None
         words, grams = self.featurizer.encode_many([tokenize(t) for t in PROBES])
-        want = self._fn(words, grams).numpy()
-        got = _softmax(forward(words, grams), self.temperature)
+        want = np.exp(self._fn(words, grams).numpy())
+        got = np.exp(_log_softmax(forward(words, grams), self.temperature))
         if not np.allclose(got, want, atol=1e-4) or (got.argmax(1) != want.argmax(1)).any():
             log.warning("numpy forward pass disagrees with the model; using the graph only")
             return None
         return forward
 
-    def _probs(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    def _log_probs(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+        """Calibrated log-probabilities: in log space, the order of even the most unlikely
+        answers survives (probabilities of an ensemble's confident rows round to 0)."""
         if self._forward is None:
             return self._fn(words, grams).numpy()
         chunks = range(0, len(words), FAST_BATCH)  # small batches keep the arrays in cache
         logits = [
             self._forward(words[i : i + FAST_BATCH], grams[i : i + FAST_BATCH]) for i in chunks
         ]
-        return _softmax(np.concatenate(logits), self.temperature)
+        return _log_softmax(np.concatenate(logits), self.temperature)
 
     @classmethod
     def load(cls, path: Path, threshold: float | None = None, fast: bool = True) -> Predictor:
@@ -130,13 +132,16 @@ class Predictor:
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Calibrated class probabilities, one row per text."""
+        return np.exp(self._log_probabilities(texts))
+
+    def _log_probabilities(self, texts: list[str]) -> np.ndarray:
         from chatcore.qa.text import tokenize
 
         rows = []
         for start in range(0, len(texts), BATCH):
             chunk = [tokenize(t) for t in texts[start : start + BATCH]]
             words, grams = self.featurizer.encode_many(chunk)
-            rows.append(self._probs(words, grams))
+            rows.append(self._log_probs(words, grams))
         if not rows:
             return np.zeros((0, len(self.bank)), np.float32)
         return np.concatenate(rows)
@@ -148,28 +153,27 @@ class Predictor:
         if not tokens:  # nothing but punctuation or spaces: nothing to answer
             return NOTHING
         words, grams = self.featurizer.encode_tokens(tokens)
-        probs = self._probs(words[None, :], grams[None, :])
-        return self._prediction(probs)[0]
+        return self._prediction(self._log_probs(words[None, :], grams[None, :]))[0]
 
     def predict_many(self, texts: list[str]) -> list[Prediction]:
         from chatcore.qa.text import tokenize
 
-        predictions = self._prediction(self.probabilities(texts))
+        predictions = self._prediction(self._log_probabilities(texts))
         return [p if tokenize(t) else NOTHING for p, t in zip(predictions, texts, strict=True)]
 
-    def _prediction(self, probs: np.ndarray) -> list[Prediction]:
-        best, conf = decide(probs)
+    def _prediction(self, log_probs: np.ndarray) -> list[Prediction]:
+        best, log_conf = decide(log_probs)
         out = []
-        for index, confidence in zip(best.tolist(), conf.tolist(), strict=True):
+        for index, confidence in zip(best.tolist(), np.exp(log_conf).tolist(), strict=True):
             fallback = confidence < self.threshold or index == REJECT
             out.append(Prediction(index, confidence, fallback, tuple(self.bank.answers(index))))
         return out
 
 
-def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+def _log_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     z = logits / np.float32(temperature)
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
 def _compile(model: Any, featurizer: Featurizer, temperature: float):
@@ -181,8 +185,8 @@ def _compile(model: Any, featurizer: Featurizer, temperature: float):
     ]
 
     @tf.function(input_signature=signature)
-    def probabilities(words, grams):
+    def log_probabilities(words, grams):
         logits = model([words, grams], training=False)
-        return tf.nn.softmax(logits / temperature, axis=-1)
+        return tf.nn.log_softmax(logits / temperature, axis=-1)
 
-    return probabilities
+    return log_probabilities

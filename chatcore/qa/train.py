@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +21,13 @@ from chatcore.qa.data import Pair
 from chatcore.qa.decoder import DecoderConfig
 from chatcore.qa.features import Featurizer
 from chatcore.qa.lexicon import UnknownWords, unknown_words
-from chatcore.qa.model import ModelConfig, build_model
+from chatcore.qa.model import ModelConfig, build_model, combine
 from chatcore.qa.text import tokenize
 
 VAL_BATCH = 512
 # What models trained before these settings existed did.
-STORED_BEFORE_SWITCHES = {"bucket_by_length": False, "real_word_negatives": False}
+STORED_BEFORE_SWITCHES = {"bucket_by_length": False, "real_word_negatives": False, "ensemble": 1}
+MEMBER_SEED_STEP = 100  # member k trains on noise drawn from seed + 100 k (not the val seed)
 
 
 class TrainSettings(BaseModel):
@@ -40,11 +41,14 @@ class TrainSettings(BaseModel):
     learning_rate: float = Field(3e-3, gt=0)
     patience: int = Field(3, ge=1)
     bucket_by_length: bool = Field(True, description="batches of similar lengths (faster)")
-    augment_copies: int = Field(12, ge=0, description="noisy copies of each question per class")
+    augment_copies: int = Field(8, ge=0, description="noisy copies of each question per class")
     val_copies: int = Field(2, ge=1)
     negatives_ratio: float = Field(0.15, ge=0)
     real_word_negatives: bool = Field(
         True, description="out-of-domain examples also use real words the data never uses"
+    )
+    ensemble: int = Field(
+        3, ge=1, le=8, description="networks trained apart whose probabilities are averaged"
     )
     min_fallback_recall: float = Field(
         0.85, ge=0, le=1, description="threshold: share of validation negatives sent to fallback"
@@ -115,30 +119,46 @@ def build_split(
 
 
 def train(
-    pairs: list[Pair], settings: TrainSettings, verbose: int = 0, callbacks: Sequence[Any] = ()
+    pairs: list[Pair],
+    settings: TrainSettings,
+    verbose: int = 0,
+    callbacks: Sequence[Any] = (),
+    announce: Callable[[str], None] | None = None,
 ) -> Trained:
     """Train on cleaned pairs; deterministic for the same pairs, settings and seed.
-    ``callbacks`` are extra Keras callbacks for the answer-selection fit (timing, logging)."""
+    ``callbacks`` are extra Keras callbacks for each network's fit (timing, logging);
+    ``announce`` hears which network of the ensemble starts."""
     _training_threads()
-    import keras
-
-    keras.utils.set_random_seed(settings.seed)
     started = time.perf_counter()
     bank = AnswerBank.from_pairs(pairs)
     featurizer = Featurizer.fit(q for q, _ in bank.labelled_questions())
     known = KnownQuestions.of(bank, settings)
-    x_tokens, y = build_split(bank, settings, settings.augment_copies, settings.seed, 1, known)
     v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1, 2, known)
-    x, v = featurizer.encode_many(x_tokens), featurizer.encode_many(v_tokens)
+    v = featurizer.encode_many(v_tokens)
     idf = featurizer.idf(known.questions)
-    model = _fit(featurizer, len(bank), settings, idf, (x, y), (v, v_y), verbose, callbacks)
-    v_logits = model.predict(list(v), batch_size=VAL_BATCH, verbose=0)
+    members, histories, temperatures = [], [], []
+    for index in range(settings.ensemble):
+        if announce and settings.ensemble > 1:
+            announce(f"network {index + 1} of {settings.ensemble}")
+        seed = settings.seed + MEMBER_SEED_STEP * index
+        x_tokens, y = build_split(bank, settings, settings.augment_copies, seed, 1, known)
+        if index == 0:
+            first_split = (x_tokens, y)
+        x = featurizer.encode_many(x_tokens)
+        member = _fit(
+            featurizer, len(bank), settings, idf, (x, y), (v, v_y), seed, verbose, callbacks
+        )
+        members.append(member)
+        histories.append(member.history.history)
+        temperatures.append(fit_temperature(_predict(member, v), v_y))
+    model = combine(members, temperatures)
+    v_logits = _predict(model, v)
     temperature = fit_temperature(v_logits, v_y)
     probs = softmax(v_logits, temperature)
     threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
-    metrics = _metrics(model.history.history, probs, v_y, threshold)
-    splits = (x_tokens, y), (v_tokens, v_y)
-    generator = _generator(model, featurizer, bank, settings, splits, known, verbose)
+    metrics = _metrics(histories, probs, v_y, threshold)
+    splits = first_split, (v_tokens, v_y)
+    generator = _generator(members[0], featurizer, bank, settings, splits, known, verbose)
     if generator is not None:
         metrics.update({f"generator_{k}": v for k, v in generator.metrics.items()})
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
@@ -150,11 +170,15 @@ def train(
         temperature,
         threshold,
         data_hash(pairs),
-        _history(model.history.history),
+        _history(histories[0]),
         metrics,
     )
     trained.generator = generator
     return trained
+
+
+def _predict(model: Any, arrays: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return model.predict(list(arrays), batch_size=VAL_BATCH, verbose=0)
 
 
 def _generator(model, featurizer, bank, settings, splits, known, verbose):
@@ -182,9 +206,11 @@ def _training_threads() -> None:
         tf.config.threading.set_intra_op_parallelism_threads(1)
 
 
-def _fit(featurizer, classes, settings, idf, train_xy, val_xy, verbose, callbacks=()):
+def _fit(featurizer, classes, settings, idf, train_xy, val_xy, seed, verbose, callbacks=()):
+    """One network, from ``seed`` (its initial weights, dropout and batch order)."""
     import keras
 
+    keras.utils.set_random_seed(seed)
     config = settings.model
     model = build_model(
         config,
@@ -210,7 +236,7 @@ def _fit(featurizer, classes, settings, idf, train_xy, val_xy, verbose, callback
     (x, y), (v, v_y) = train_xy, val_xy
     bounds = BOUNDS if settings.bucket_by_length else ()
     model.fit(
-        bucketed(x, y, settings.batch_size, settings.seed, bounds),
+        bucketed(x, y, settings.batch_size, seed, bounds),
         validation_data=bucketed(v, v_y, VAL_BATCH, None, bounds),
         epochs=settings.epochs,
         shuffle=False,  # the bucketed dataset shuffles itself, per epoch
@@ -224,11 +250,18 @@ def _history(history: dict[str, list]) -> dict[str, list[float]]:
     return {k: [round(float(x), 5) for x in vals] for k, vals in history.items()}
 
 
-def _metrics(history, probs, labels, threshold) -> dict[str, float]:
+def _metrics(histories, probs, labels, threshold) -> dict[str, float]:
+    """Validation figures of the whole model; epochs and best accuracy of its first network
+    (the others' epochs listed when there are several)."""
+    history = histories[0]
     best, conf = decide(probs)
     inside = labels != REJECT
     answered = conf >= threshold
+    extra = {}
+    if len(histories) > 1:
+        extra["ensemble_epochs"] = "+".join(str(len(h.get("loss", []))) for h in histories)
     return {
+        **extra,
         "epochs": len(history.get("loss", [])),
         "best_val_accuracy": round(max(history.get("val_accuracy", [0.0])), 4),
         "val_answer_accuracy": round(float((best == labels)[inside].mean()), 4),

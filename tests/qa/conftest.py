@@ -26,6 +26,7 @@ def tiny_settings(**overrides):
         "learning_rate": 1e-2,
         "model": model,
         "seed": 3,
+        "ensemble": 2,  # the tests load, serve and cache an ensemble, as the default is
         "decoder": {"enabled": False},  # tests/qa/test_generate.py trains the decoder
     }
     return TrainSettings(**{**values, **overrides})

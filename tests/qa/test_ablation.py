@@ -18,11 +18,14 @@ def test_each_variant_switches_off_one_part():
     made_up = variant_settings(stored, VARIANTS["made-up words only in negatives"])
     assert not made_up.real_word_negatives and made_up.augment_copies == stored["augment_copies"]
     assert plain.real_word_negatives and plain.bucket_by_length
+    one = variant_settings(stored, VARIANTS["one network (no ensemble)"])
+    assert one.ensemble == 1 and plain.ensemble == stored["ensemble"] > 1
 
 
 def test_settings_stored_before_a_switch_existed_keep_their_behaviour():
-    old = TrainSettings(seed=9).model_dump(exclude={"bucket_by_length", "real_word_negatives"})
+    switches = {"bucket_by_length", "real_word_negatives", "ensemble"}
+    old = TrainSettings(seed=9).model_dump(exclude=switches)
     restored = TrainSettings.from_stored(old)
-    assert restored.seed == 9
+    assert restored.seed == 9 and restored.ensemble == 1
     assert not restored.bucket_by_length and not restored.real_word_negatives
     assert TrainSettings.from_stored(TrainSettings().model_dump()).real_word_negatives

@@ -80,6 +80,26 @@ def test_random_weights_and_ids_match_keras(switches, masked):
     np.testing.assert_allclose(forward(words[:1], grams[:1]), want[:1], atol=1e-4)
 
 
+def test_an_ensemble_of_random_networks_matches_keras():
+    """The NumPy pass of an ensemble: each network's logits over its own temperature, the
+    mean of the probabilities; cached arrays rebuild the same pass."""
+    from chatcore.qa.model import ModelConfig, build_model, combine
+
+    config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16)
+    sizes = {"vocab_size": 50, "buckets": 97, "max_words": 12, "max_grams": 30, "classes": 7}
+    members = [build_model(config, **sizes) for _ in range(3)]
+    assert combine(members[:1], [1.0]) is members[0]
+    model = combine(members, [0.5, 1.0, 2.5])
+    rng = np.random.default_rng(1)
+    words, grams = _random_ids(rng, rows=13, width=12, high=50), _random_ids(rng, 13, 30, 97)
+    forward = fastforward.build(model)
+    assert isinstance(forward, fastforward.NumpyEnsemble)
+    want = model([words, grams], training=False).numpy()
+    np.testing.assert_allclose(forward(words, grams), want, atol=1e-4)
+    again = fastforward.from_arrays(dict(forward.arrays))
+    np.testing.assert_allclose(again(words, grams), want, atol=1e-4)
+
+
 def _random_ids(rng, rows: int, width: int, high: int) -> np.ndarray:
     """Rows of ids with a zero-padded tail, lengths 0..width."""
     ids = rng.integers(1, high, (rows, width)).astype(np.int32)

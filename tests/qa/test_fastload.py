@@ -53,7 +53,7 @@ def test_big_batches_stay_on_numpy_and_keras_loads_on_demand(cold, graph):
     texts = TEXTS * (FAST_BATCH // len(TEXTS) + 1)  # more than one NumPy chunk
     np.testing.assert_allclose(cached.probabilities(texts), graph.probabilities(texts), atol=1e-5)
     assert cached._model is None
-    assert cached.model.name == "chatcore_qa"
+    assert cached.model.name == "chatcore_qa_ensemble"  # loaded now, on first use
 
 
 def test_a_changed_model_misses_the_cache(cold):

@@ -49,6 +49,31 @@ def test_several_answers_are_sampled_reproducibly(tiny_predictor):
     assert picks == [prediction.answer(random.Random(seed)) for seed in range(20)]
 
 
+def test_an_ensemble_answers_with_the_mean_of_its_networks(tiny_trained, tiny_predictor):
+    """Networks trained apart (they disagree), combined as the mean of their calibrated
+    probabilities; the saved model and the served answers are that mean."""
+    model, texts = tiny_trained.model, [*KNOWN, "tell me a joke", "zzqx vlorp"]
+    words, grams = tiny_predictor.featurizer.encode_many([tiny_predictor_tokens(t) for t in texts])
+    temperatures = model.get_layer("ensemble").temperatures
+    members = [model.get_layer(f"member_{i}") for i in range(len(temperatures))]
+    assert len(members) == tiny_trained.settings.ensemble == 2
+    logits = [m([words, grams]).numpy() for m in members]
+    assert np.abs(logits[0] - logits[1]).max() > 0.1  # two networks, not one twice
+    probs = [_softmax(z / t) for z, t in zip(logits, temperatures, strict=True)]
+    mean = np.exp(model([words, grams]).numpy())
+    np.testing.assert_allclose(mean, (probs[0] + probs[1]) / 2, atol=1e-5)
+    served = tiny_predictor.probabilities(texts)
+    np.testing.assert_allclose(
+        served, _softmax(np.log(mean) / tiny_predictor.temperature), atol=1e-5
+    )
+    assert len(tiny_trained.metrics["ensemble_epochs"].split("+")) == 2
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def test_metadata_records_version_hash_date_and_metrics(tiny_model_dir, tiny_trained):
     meta = json.loads((tiny_model_dir / "metadata.json").read_text())
     assert meta["format_version"] == modeldir.FORMAT_VERSION
