@@ -4,7 +4,9 @@ Files: ``model.keras`` (native Keras format, loaded with ``safe_mode=True``), ``
 ``answers.json``, ``settings.json``, ``history.json`` and ``metadata.json`` (format version,
 data hash, training date, metrics and a SHA-256 of every other file). Format 2 adds the
 optional generation head: ``generator.keras`` and ``generator.json`` (its vocabulary and
-confidence threshold); a format-1 (select-only) directory still loads.
+confidence threshold); a format-1 (select-only) directory still loads. Format 3: ``model.keras``
+may hold an ensemble of networks (``chatcore.qa.model.combine``); older chatcore versions
+refuse it by its version instead of failing inside Keras.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import Any
 from chatcore.errors import ModelNotFoundError
 from chatcore.qa.errors import ModelFormatError
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 METADATA = "metadata.json"
 FILES = ("model.keras", "vocab.json", "answers.json", "settings.json", "history.json")
 GENERATOR_FILES = ("generator.keras", "generator.json")

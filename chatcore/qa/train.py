@@ -4,6 +4,7 @@ temperature and fallback threshold chosen on the validation data."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -136,29 +137,22 @@ def train(
     v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1, 2, known)
     v = featurizer.encode_many(v_tokens)
     idf = featurizer.idf(known.questions)
-    members, histories, temperatures = [], [], []
+    fit = functools.partial(_fit, featurizer, len(bank), settings, idf, verbose, callbacks)
+    networks = []
     for index in range(settings.ensemble):
         if announce and settings.ensemble > 1:
             announce(f"network {index + 1} of {settings.ensemble}")
         seed = settings.seed + MEMBER_SEED_STEP * index
-        x_tokens, y = build_split(bank, settings, settings.augment_copies, seed, 1, known)
-        if index == 0:
-            first_split = (x_tokens, y)
-        x = featurizer.encode_many(x_tokens)
-        member = _fit(
-            featurizer, len(bank), settings, idf, (x, y), (v, v_y), seed, verbose, callbacks
-        )
-        members.append(member)
-        histories.append(member.history.history)
-        temperatures.append(fit_temperature(_predict(member, v), v_y))
-    model = combine(members, temperatures)
+        split = build_split(bank, settings, settings.augment_copies, seed, 1, known)
+        networks.append(_Network.trained(fit, split, (v, v_y), seed))
+    model = combine([n.model for n in networks], [n.temperature for n in networks])
     v_logits = _predict(model, v)
     temperature = fit_temperature(v_logits, v_y)
     probs = softmax(v_logits, temperature)
     threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
-    metrics = _metrics(histories, probs, v_y, threshold)
-    splits = first_split, (v_tokens, v_y)
-    generator = _generator(members[0], featurizer, bank, settings, splits, known, verbose)
+    metrics = _metrics([n.history for n in networks], probs, v_y, threshold)
+    splits = networks[0].split, (v_tokens, v_y)
+    generator = _generator(networks[0].model, featurizer, bank, settings, splits, known, verbose)
     if generator is not None:
         metrics.update({f"generator_{k}": v for k, v in generator.metrics.items()})
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
@@ -170,11 +164,29 @@ def train(
         temperature,
         threshold,
         data_hash(pairs),
-        _history(histories[0]),
+        _history(networks[0].history),
         metrics,
     )
     trained.generator = generator
     return trained
+
+
+@dataclass
+class _Network:
+    """One network of the ensemble, with its training split (the generator reuses the
+    first's) and the temperature that calibrates it on the validation split."""
+
+    model: Any
+    split: tuple[list[list[str]], np.ndarray]
+    history: dict[str, list]
+    temperature: float
+
+    @classmethod
+    def trained(cls, fit: Callable[..., Any], split, val, seed: int) -> _Network:
+        (tokens, labels), (v, v_y) = split, val
+        model = fit(tokens, labels, val, seed)
+        temperature = fit_temperature(_predict(model, v), v_y)
+        return cls(model, split, model.history.history, temperature)
 
 
 def _predict(model: Any, arrays: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
@@ -206,8 +218,9 @@ def _training_threads() -> None:
         tf.config.threading.set_intra_op_parallelism_threads(1)
 
 
-def _fit(featurizer, classes, settings, idf, train_xy, val_xy, seed, verbose, callbacks=()):
-    """One network, from ``seed`` (its initial weights, dropout and batch order)."""
+def _fit(featurizer, classes, settings, idf, verbose, callbacks, tokens, labels, val_xy, seed):
+    """One network trained on ``tokens``/``labels``, from ``seed`` (its initial weights,
+    dropout and batch order)."""
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -233,7 +246,7 @@ def _fit(featurizer, classes, settings, idf, train_xy, val_xy, seed, verbose, ca
         restore_best_weights=True,
         mode="max",
     )
-    (x, y), (v, v_y) = train_xy, val_xy
+    x, y, (v, v_y) = featurizer.encode_many(tokens), labels, val_xy
     bounds = BOUNDS if settings.bucket_by_length else ()
     model.fit(
         bucketed(x, y, settings.batch_size, seed, bounds),

@@ -119,8 +119,10 @@ def test_training_leaves_the_cache_ready(tmp_path):
     from tests.qa.conftest import TINY
 
     out = tmp_path / "bot"
-    args = ["--data", str(TINY), "--out", str(out), "--epochs", "1"]
+    args = ["--data", str(TINY), "--out", str(out), "--epochs", "1", "--networks", "1"]
     result = CliRunner().invoke(train_command, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert "training 1 network(s)" in result.output and "network 1 of" not in result.output
+    assert modeldir.load_files(out).settings["train"]["ensemble"] == 1
     assert _entries(out) == [fastload.cache_path(modeldir.load_files(out))]
     assert Predictor.load(out)._model is None

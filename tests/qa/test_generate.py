@@ -53,7 +53,7 @@ def qa_runtime(model_dir, **qa):
 
 def test_directory_holds_the_generator_and_a_validation_threshold(gen_dir):
     meta = json.loads((gen_dir / "metadata.json").read_text())
-    assert meta["format_version"] == 2
+    assert meta["format_version"] == modeldir.FORMAT_VERSION
     assert {"generator.keras", "generator.json"} <= set(meta["files"])
     stored = json.loads((gen_dir / "generator.json").read_text())
     assert stored["threshold"] < 0 and stored["history"]["loss"][-1] < stored["history"]["loss"][0]
