@@ -76,8 +76,19 @@ def combine(members: list[Any], temperatures: list[float]) -> Any:
 
     words = keras.Input((None,), dtype="int32", name="words")
     grams = keras.Input((None,), dtype="int32", name="grams")
-    for index, member in enumerate(members):
-        member.name = f"member_{index}"
-    logits = [member([words, grams]) for member in members]
+    copies = [inference_copy(member, f"member_{i}") for i, member in enumerate(members)]
+    logits = [copy([words, grams]) for copy in copies]
     mean = EnsembleMean(temperatures, name="ensemble")(logits)
     return keras.Model([words, grams], mean, name="chatcore_qa_ensemble")
+
+
+def inference_copy(model: Any, name: str | None = None) -> Any:
+    """A model with the same weights and no training state: the optimizer's would triple
+    the file's size (``clone_model`` compiles its copy again, so it is not used)."""
+    import keras
+
+    copy = keras.Model.from_config(model.get_config())
+    copy.set_weights(model.get_weights())
+    if name:
+        copy.name = name
+    return copy

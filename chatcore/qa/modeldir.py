@@ -101,15 +101,12 @@ def _write_all(trained: Any, tmp: Path) -> None:
 
 
 def _without_optimizer(model: Any) -> Any:
-    """An uncompiled copy with the same weights: the file holds what inference needs (the
-    optimizer state would triple its size)."""
+    """The model as inference needs it (the optimizer state would triple the file's size)."""
     if getattr(model, "optimizer", None) is None:
         return model
-    import keras
+    from chatcore.qa.model import inference_copy
 
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    return copy
+    return inference_copy(model)
 
 
 def _replace_dir(tmp: Path, out: Path) -> None:

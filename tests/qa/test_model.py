@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
@@ -72,6 +73,15 @@ def test_an_ensemble_answers_with_the_mean_of_its_networks(tiny_trained, tiny_pr
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_the_model_file_holds_no_training_state(tiny_model_dir):
+    """No optimizer in the file (it would triple the size), for the networks inside either."""
+    with zipfile.ZipFile(tiny_model_dir / "model.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+        weights = archive.read("model.weights.h5")
+    assert not config.get("compile_config")
+    assert b"optimizer" not in weights and b"member_1" in weights
 
 
 def test_metadata_records_version_hash_date_and_metrics(tiny_model_dir, tiny_trained):
