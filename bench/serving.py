@@ -205,7 +205,8 @@ def training_rows(model_dir: Path) -> list[list[str]]:
         rows.append(
             [
                 "training, the default model's full run (metadata.json, en+zh), s",
-                f"{metrics['train_seconds']:.0f} for {metrics['epochs']} epochs",
+                f"{metrics['train_seconds']:.0f} for "
+                f"{metrics.get('ensemble_epochs', metrics['epochs'])} epochs",
             ]
         )
     return rows
