@@ -155,7 +155,7 @@ def main() -> None:
             ("measure", "value"),
             [
                 (
-                    "train default data (2,945 pairs read), seconds",
+                    "train default data (2,945 pairs read), with the generation head, seconds",
                     "skipped (QA_BENCH_MODEL)" if train_seconds is None else f"{train_seconds:.1f}",
                 ),
                 ("peak RSS, process that loads the model and answers, MB", f"{serving_mb:.0f}"),
