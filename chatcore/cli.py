@@ -92,11 +92,16 @@ async def run_frontend(runtime, name: str) -> None:
         return
     serving = asyncio.ensure_future(_serve(runtime, frontend))
     with _cancel_on_signals(serving):  # from the engine's start on: a cancelled start closes it
-        try:
-            await serving
-        except asyncio.CancelledError:
-            if not serving.cancelled():
-                raise
+        await _unless_cancelled(serving)
+
+
+async def _unless_cancelled(task: asyncio.Future) -> None:
+    """Await ``task``; its own cancellation (by a signal) is a normal end, any other is not."""
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise
 
 
 async def _serve(runtime, frontend) -> None:
@@ -112,11 +117,7 @@ async def _run_before_engine(runtime, frontend) -> None:
     serving = asyncio.ensure_future(frontend.run(pending))
     try:  # the frontend may take Ctrl-C itself (the REPL drops the reply being awaited)
         with _cancel_on_signals(serving, getattr(frontend, "interrupt", None)):
-            try:
-                await serving
-            except asyncio.CancelledError:
-                if not serving.cancelled():
-                    raise
+            await _unless_cancelled(serving)
     finally:
         await _finish_engine(pending, serving)
 

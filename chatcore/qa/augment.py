@@ -183,10 +183,9 @@ def negatives(
             continue
         real = words if words and i % 2 else None
         tokens = rng.choice(questions)
-        swapped = []
-        for t in tokens:
-            keep = t in frame or rng.random() < 0.2
-            swapped += [t] if keep else _unknown_like(t, rng, real)
+        swapped = [
+            t if t in frame or rng.random() < 0.2 else _unknown_like(t, rng, real) for t in tokens
+        ]
         if swapped == tokens:  # nothing but frame words: a known question, not a negative
             swapped = [_pseudo_word(rng) for _ in range(rng.randint(1, 6))]
         out.append(swapped)
@@ -197,13 +196,13 @@ def _pseudo_word(rng: random.Random) -> str:
     return "".join(rng.choices(_LETTERS, k=rng.randint(3, 9)))
 
 
-def _unknown_like(token: str, rng: random.Random, words: UnknownWords | None) -> list[str]:
+def _unknown_like(token: str, rng: random.Random, words: UnknownWords | None) -> str:
     """The token standing in for one content token: a real unknown word (or Chinese
     character) when ``words`` has one of the same script, else a made-up one."""
     if is_cjk(token[0]):
         if words and words.cjk:
-            return [rng.choice(words.cjk)]  # one character for one: lengths stay the same
-        return [chr(rng.randint(0x4E00, 0x9FA5))]  # a random common-range Chinese character
+            return rng.choice(words.cjk)  # one character for one: lengths stay the same
+        return chr(rng.randint(0x4E00, 0x9FA5))  # a random common-range Chinese character
     if words and words.latin:
-        return [rng.choice(words.latin)]
-    return [_pseudo_word(rng)]
+        return rng.choice(words.latin)
+    return _pseudo_word(rng)

@@ -42,11 +42,11 @@ def bucket_batches(
     return batches
 
 
-def trimmed(array: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``array[rows]`` without the columns that are padding (0) in every row."""
-    part = array[rows]
-    width = int((part != 0).sum(axis=1).max(initial=0))  # padding is always the tail
-    return part[:, : max(width, 1)]
+def trimmed(array: np.ndarray, widths: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``array[rows]`` without the columns that are padding (0) in every row; ``widths`` are
+    the rows' non-zero counts (padding is always the tail)."""
+    width = int(widths[rows].max(initial=0))
+    return array[rows, : max(width, 1)]
 
 
 def bucketed(
@@ -57,27 +57,36 @@ def bucketed(
     bounds: Sequence[int] = BOUNDS,
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(tuple(inputs), labels)`` batches; ``seed`` None for a fixed
-    order (validation), else reshuffled each epoch. The first input's non-zero count is the
-    length that buckets a row; ``bounds=()`` mixes all lengths (the baseline)."""
+    order (validation: batched once, replayed every epoch), else reshuffled each epoch. The
+    first input's non-zero count is the length that buckets a row; ``bounds=()`` mixes all
+    lengths (the baseline)."""
     import tensorflow as tf
 
-    lengths = (inputs[0] != 0).sum(axis=1)
+    widths = [(a != 0).sum(axis=1) for a in inputs]
     epochs = iter(range(1 << 30))
 
+    def batch(rows: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        return tuple(trimmed(a, w, rows) for a, w in zip(inputs, widths, strict=True)), labels[rows]
+
+    in_order = bucket_batches(widths[0], batch_size, None, bounds)
+    fixed = [batch(rows) for rows in in_order] if seed is None else []
+
     def batches() -> Iterator[tuple[tuple[np.ndarray, ...], np.ndarray]]:
-        rng = None if seed is None else np.random.default_rng([seed, next(epochs)])
-        for rows in bucket_batches(lengths, batch_size, rng, bounds):
-            yield tuple(trimmed(a, rows) for a in inputs), labels[rows]
+        if seed is None:
+            yield from fixed
+            return
+        rng = np.random.default_rng([seed, next(epochs)])
+        for rows in bucket_batches(widths[0], batch_size, rng, bounds):
+            yield batch(rows)
 
     spec = (
         tuple(tf.TensorSpec((None, None), tf.as_dtype(a.dtype)) for a in inputs),
         tf.TensorSpec((None,), tf.as_dtype(labels.dtype)),
     )
-    count = len(bucket_batches(lengths, batch_size, None, bounds))
     dataset = tf.data.Dataset.from_generator(batches, output_signature=spec)
     options = tf.data.Options()  # one pipeline thread, no autotuning: see the module docstring
     options.threading.private_threadpool_size = 1
     options.threading.max_intra_op_parallelism = 1
     options.autotune.enabled = False
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(in_order))).prefetch(2)
     return dataset.with_options(options)

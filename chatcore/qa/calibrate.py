@@ -14,6 +14,14 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def log_softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Log-probabilities, in the logits' precision: unlike ``softmax``, tiny probabilities
+    keep their order instead of rounding to 0."""
+    z = logits / np.float32(temperature)
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """Temperature scaling: the temperature of the grid with the lowest validation log-loss.
     The log-loss is convex in 1/temperature, so along the grid it falls then rises: a

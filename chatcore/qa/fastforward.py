@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from chatcore.qa.calibrate import log_softmax
+
 KNOWN = {"InputLayer", "Embedding", "Bidirectional", "AttentionPooling", "BagEmbedding"}
 KNOWN |= {"Concatenate", "Dropout", "Dense", "CosineClassifier"}
 MEMBER = "member_"  # array-name prefix of an ensemble member: "member_0/fwd_table"
@@ -209,18 +211,12 @@ class NumpyEnsemble:
             return self._log_mean(words, grams)
 
     def _log_mean(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
-        log_probs = []
-        for member, temperature in zip(self.members, self.temperatures, strict=True):
-            z = member._logits(words, grams) / temperature
-            log_probs.append(z - _logsumexp(z, axis=-1, keepdims=True))
-        mean = _logsumexp(np.stack(log_probs), axis=0) - np.log(len(log_probs))
+        log_probs = [
+            log_softmax(member._logits(words, grams), temperature)
+            for member, temperature in zip(self.members, self.temperatures, strict=True)
+        ]
+        mean = np.logaddexp.reduce(log_probs, axis=0) - np.log(len(log_probs))
         return mean.astype(np.float32)
-
-
-def _logsumexp(x: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
-    top = x.max(axis=axis, keepdims=True)
-    out = top + np.log(np.exp(x - top).sum(axis=axis, keepdims=True))
-    return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def _unprefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

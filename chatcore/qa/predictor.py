@@ -20,7 +20,7 @@ import numpy as np
 
 from chatcore.qa import modeldir
 from chatcore.qa.bank import REJECT, AnswerBank
-from chatcore.qa.calibrate import decide
+from chatcore.qa.calibrate import decide, log_softmax
 from chatcore.qa.features import Featurizer
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class Predictor:
             return None
         words, grams = self.featurizer.encode_many([tokenize(t) for t in PROBES])
         want = np.exp(self._fn(words, grams).numpy())
-        got = np.exp(_log_softmax(forward(words, grams), self.temperature))
+        got = np.exp(log_softmax(forward(words, grams), self.temperature))
         if not np.allclose(got, want, atol=1e-4) or (got.argmax(1) != want.argmax(1)).any():
             log.warning("numpy forward pass disagrees with the model; using the graph only")
             return None
@@ -111,7 +111,7 @@ class Predictor:
         logits = [
             self._forward(words[i : i + FAST_BATCH], grams[i : i + FAST_BATCH]) for i in chunks
         ]
-        return _log_softmax(np.concatenate(logits), self.temperature)
+        return log_softmax(np.concatenate(logits), self.temperature)
 
     @classmethod
     def load(cls, path: Path, threshold: float | None = None, fast: bool = True) -> Predictor:
@@ -168,12 +168,6 @@ class Predictor:
             fallback = confidence < self.threshold or index == REJECT
             out.append(Prediction(index, confidence, fallback, tuple(self.bank.answers(index))))
         return out
-
-
-def _log_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
-    z = logits / np.float32(temperature)
-    z = z - z.max(axis=-1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
 def _compile(model: Any, featurizer: Featurizer, temperature: float):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+NAME_WIDTH = 42  # the system column of the eval table (fits the longest ablation name)
+
 
 def plot_history(history: dict[str, list[float]], path: Path) -> Path | None:
     """Loss and accuracy per epoch (training and validation) as a PNG."""
@@ -37,7 +39,9 @@ def _pct(value: float | None) -> str:
 def format_report(report: dict[str, Any]) -> str:
     """A table per system, then per language, then the ablation if it ran."""
     lines = [f"model: {report['model']}", ""]
-    header = f"{'system':<42}{'accuracy':>10}{'exact':>9}{'fb recall':>11}{'fb precision':>14}"
+    header = (
+        f"{'system':<NAME_WIDTH}{'accuracy':>10}{'exact':>9}{'fb recall':>11}{'fb precision':>14}"
+    )
     lines.append(header)
     for name in ("lstm", "generate", "hybrid", "tfidf"):
         if name in report:
@@ -69,6 +73,6 @@ def format_report(report: dict[str, Any]) -> str:
 
 def _row(name: str, row: dict[str, Any]) -> str:
     return (
-        f"{name:<42}{_pct(row['accuracy']):>10}{_pct(row.get('exact_accuracy')):>9}"
+        f"{name:<NAME_WIDTH}{_pct(row['accuracy']):>10}{_pct(row.get('exact_accuracy')):>9}"
         f"{_pct(row['fallback_recall']):>11}{_pct(row['fallback_precision']):>14}"
     )

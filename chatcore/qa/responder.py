@@ -63,9 +63,13 @@ class QAResponder:
         """Begin loading the model in the background; the first answer waits for it."""
         self._ensure_loading()
 
-    def _ensure_loading(self) -> asyncio.Future:
-        if self._closed:  # never load the model again behind a closed engine's back
+    def _check_open(self) -> None:
+        """Never load or use the model behind a closed engine's back."""
+        if self._closed:
             raise RuntimeError("the qa responder is closed")
+
+    def _ensure_loading(self) -> asyncio.Future:
+        self._check_open()
         if self._loading is None:
             loop = asyncio.get_running_loop()
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="chatcore-qa")
@@ -80,8 +84,7 @@ class QAResponder:
     async def _ready_batcher(self) -> MicroBatcher:
         """Questions from concurrent chats share model calls (see chatcore.batching)."""
         predictor = await self._ensure_loading()
-        if self._closed:  # closed while this question waited for the model
-            raise RuntimeError("the qa responder is closed")
+        self._check_open()  # it may have closed while this question waited for the model
         if self._batcher is None:
             self._batcher = MicroBatcher(
                 predictor.predict_many,

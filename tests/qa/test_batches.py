@@ -38,9 +38,10 @@ def test_no_bounds_is_one_bucket_in_data_order_without_rng():
 
 def test_trimmed_cuts_the_padding_every_row_shares():
     ids = _ids([2, 5, 0])
-    assert trimmed(ids, np.array([0, 2])).shape == (2, 2)
-    assert trimmed(ids, np.array([0, 1])).shape == (2, 5)
-    assert trimmed(ids, np.array([2])).shape == (1, 1)  # never zero columns
+    widths = (ids != 0).sum(axis=1)
+    assert trimmed(ids, widths, np.array([0, 2])).shape == (2, 2)
+    assert trimmed(ids, widths, np.array([0, 1])).shape == (2, 5)
+    assert trimmed(ids, widths, np.array([2])).shape == (1, 1)  # never zero columns
 
 
 def test_dataset_reshuffles_each_epoch_reproducibly():
