@@ -1,12 +1,41 @@
 """Every test gets its own data directory: nothing reads or writes the user's real models,
-conversations or REPL history (a test may still point CHATCORE_HOME elsewhere)."""
+conversations or REPL history (a test may still point CHATCORE_HOME elsewhere). The tiny QA
+model is trained once per session, for every test module that needs one."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+
+from tests.tiny import tiny_pairs, tiny_settings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 @pytest.fixture(autouse=True)
 def _isolated_chatcore_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     monkeypatch.setenv("CHATCORE_HOME", str(tmp_path_factory.mktemp("chatcore-home")))
     monkeypatch.delenv("CHATCORE_CONFIG", raising=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_trained():
+    from chatcore.qa.train import train
+
+    return train(tiny_pairs(), tiny_settings())
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny_trained, tmp_path_factory) -> Path:
+    from chatcore.qa import modeldir
+
+    return modeldir.save(tiny_trained, tmp_path_factory.mktemp("models") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_predictor(tiny_model_dir):
+    from chatcore.qa.predictor import Predictor
+
+    return Predictor.load(tiny_model_dir)

@@ -54,6 +54,31 @@ async def find_chat(store: ConversationStore, chat: str) -> tuple[str, list[Turn
     return chat, []
 
 
+async def chat_summaries(store: ConversationStore) -> list[dict[str, Any]]:
+    """Each stored chat's key, turn count and last turn time, most recent first."""
+    summaries = []
+    for key in await store.chat_keys():
+        turns = await store.all_turns(key)
+        if turns:
+            summaries.append({"chat": key, "turns": len(turns), "last": turns[-1].created_at})
+    return sorted(summaries, key=lambda s: s["last"], reverse=True)
+
+
+def list_chats(config_path: str | None, as_json: bool) -> None:
+    """What ``chatcore history`` prints without --chat: the keys to pass to --chat."""
+    summaries = open_store_and_run(config_path, chat_summaries)
+    if as_json:
+        click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
+        return
+    if not summaries:
+        click.echo("no stored chats", err=True)
+        return
+    for row in summaries:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["last"]))
+        click.echo(f"{row['chat']}  {row['turns']} turn(s), last {when} UTC")
+    click.echo("show one with: chatcore history --chat KEY", err=True)
+
+
 def show_history(config_path: str | None, chat: str, as_json: bool, limit: int | None) -> None:
     key, turns = open_store_and_run(config_path, lambda store: find_chat(store, chat))
     if limit is not None:

@@ -67,12 +67,15 @@ def chatcore_register_cli(cli) -> None:
     @config_option
     @click.pass_context
     def history(ctx, chat, as_json, limit, config_path) -> None:
-        """Show a chat's stored turns (all conversations); or export / prune them."""
+        """List the stored chats; with --chat, show one chat's turns; or export / prune them."""
         ctx.obj = {"config_path": config_path}  # `history -c X export` works too
         if ctx.invoked_subcommand is not None:
             return
         if not chat:
-            raise click.UsageError("give --chat KEY, or a subcommand (export, prune)")
+            from chatcore.conversation.cli import list_chats
+
+            list_chats(config_path, as_json)
+            return
         from chatcore.conversation.cli import show_history
 
         show_history(config_path, chat, as_json, limit)

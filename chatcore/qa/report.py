@@ -40,7 +40,7 @@ def format_report(report: dict[str, Any]) -> str:
     """A table per system, then per language, then the ablation if it ran."""
     lines = [f"model: {report['model']}", ""]
     header = (
-        f"{'system':<NAME_WIDTH}{'accuracy':>10}{'exact':>9}{'fb recall':>11}{'fb precision':>14}"
+        f"{'system':<{NAME_WIDTH}}{'accuracy':>10}{'exact':>9}{'fb recall':>11}{'fb precision':>14}"
     )
     lines.append(header)
     for name in ("lstm", "generate", "hybrid", "tfidf"):
@@ -73,6 +73,6 @@ def format_report(report: dict[str, Any]) -> str:
 
 def _row(name: str, row: dict[str, Any]) -> str:
     return (
-        f"{name:<NAME_WIDTH}{_pct(row['accuracy']):>10}{_pct(row.get('exact_accuracy')):>9}"
+        f"{name:<{NAME_WIDTH}}{_pct(row['accuracy']):>10}{_pct(row.get('exact_accuracy')):>9}"
         f"{_pct(row['fallback_recall']):>11}{_pct(row['fallback_precision']):>14}"
     )

@@ -106,10 +106,16 @@ def test_prune_deletes_old_turns_and_rejects_bad_ages(tmp_path):
     assert [t["user_text"] for t in shown] == ["recent"]
 
 
-def test_history_needs_a_chat_and_names_unknown_ones(tmp_path):
+def test_history_lists_the_chats_and_names_unknown_ones(tmp_path):
     config = str(sqlite_config(tmp_path))
-    missing = invoke("history", "--config", config)
-    assert missing.exit_code == 2 and "give --chat KEY" in missing.output
+    empty = invoke("history", "--config", config)
+    assert empty.exit_code == 0 and "no stored chats" in empty.output
+    store = SqliteStore(tmp_path / "conversations.db")
+    asyncio.run(_fill_and_close(store))
+    listed = invoke("history", "--config", config)
+    assert listed.exit_code == 0 and "repl:local  2 turn(s), last " in listed.output
+    rows = json.loads(invoke("history", "--json", "--config", config).stdout)
+    assert [(r["chat"], r["turns"]) for r in rows] == [("telegram:42", 1), ("repl:local", 2)]
     unknown = invoke("history", "--chat", "nobody", "--config", config)
     assert unknown.exit_code == 0 and "no stored turns for chat 'nobody'" in unknown.output
 
