@@ -124,8 +124,7 @@ def main() -> None:
         featurizer, model = predictor.featurizer, predictor.model
 
         def naive():
-            words, grams = featurizer.encode(pick())
-            return model.predict([words[None, :], grams[None, :]], verbose=0)
+            return model.predict([a[None] for a in featurizer.encode(pick())], verbose=0)
 
         naive_stats = time_runs(naive, NAIVE_RUNS)
         generate, hybrid = mode_latency(predictor, pick)

@@ -97,8 +97,7 @@ def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, in
     featurizer, model = predictor.featurizer, predictor.model
 
     def naive():
-        words, grams = featurizer.encode(pick())
-        return model.predict([words[None, :], grams[None, :]], verbose=0)
+        return model.predict([a[None] for a in featurizer.encode(pick())], verbose=0)
 
     rows.append(("baseline: model.predict per call", time_runs(naive, NAIVE_RUNS), NAIVE_RUNS))
     _, engine, _ = asyncio.run(_engine_replies(model_dir, texts, 1, 64))

@@ -7,11 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    "LSTM alone (no subwords)": {"model": {"use_grams": False}},
-    "subwords alone (no LSTM)": {"model": {"use_lstm": False}},
+    "no pretrained encoder (LSTM + subwords)": {
+        "model": {"use_sentence": False, "retrieval": False}
+    },
+    "encoder vector as a feature, no retrieval head": {"model": {"retrieval": False}},
+    "retrieval head, no encoder vector as a feature": {"model": {"use_sentence": False}},
+    "no LSTM (subwords + encoder)": {"model": {"use_lstm": False}},
+    "no subwords (LSTM + encoder)": {"model": {"use_grams": False}},
+    "encoder only (no LSTM, no subwords)": {"model": {"use_lstm": False, "use_grams": False}},
     "no augmentation": {"augment_copies": 0},
-    "made-up words only in negatives": {"real_word_negatives": False},
-    "one network (no ensemble)": {"ensemble": 1},
+    "three networks (ensemble)": {"ensemble": 3},
 }
 
 

@@ -1,8 +1,10 @@
-"""The TF-IDF nearest-question baseline (scikit-learn) the LSTM model must beat.
+"""Nearest-question baselines the trained model must beat, each calibrated like the model.
 
-Character 1-4-gram TF-IDF of the normalized questions; the answer is the nearest known
-question's; the confidence is the cosine similarity, with the threshold chosen on the same
-validation data as the model's.
+- TF-IDF: character 1-4-gram TF-IDF (scikit-learn) of the normalised questions.
+- encoder: the pretrained sentence encoder's vectors (``chatcore.qa.encoder``), cosine.
+
+The answer is the nearest known question's; the confidence is the cosine similarity, with the
+threshold chosen on the same validation data as the model's.
 """
 
 from __future__ import annotations
@@ -14,21 +16,26 @@ from chatcore.qa.calibrate import choose_threshold
 from chatcore.qa.text import question_key
 
 
-class TfidfBaseline:
-    def __init__(self, bank: AnswerBank):
-        from sklearn.feature_extraction.text import TfidfVectorizer
+class NearestQuestion:
+    """Retrieval over the bank's known questions; subclasses say how a text becomes a vector
+    (rows of ``similarities`` are cosines against every known question)."""
 
+    def __init__(self, bank: AnswerBank):
         self.bank = bank
         questions = bank.labelled_questions()
         self.labels = np.array([label for _, label in questions])
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
-        self.matrix = self.vectorizer.fit_transform([question_key(q) for q, _ in questions])
+        self.fit([q for q, _ in questions])
         self.threshold = 0.5
+
+    def fit(self, questions: list[str]) -> None:
+        raise NotImplementedError
+
+    def similarities(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
 
     def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(best class, cosine similarity) per text."""
-        query = self.vectorizer.transform([question_key(t) for t in texts])
-        sims = (query @ self.matrix.T).toarray()
+        sims = self.similarities(texts)
         nearest = sims.argmax(axis=1)
         return self.labels[nearest], sims[np.arange(len(texts)), nearest]
 
@@ -40,9 +47,39 @@ class TfidfBaseline:
         self.threshold = choose_threshold(probs, labels, min_recall)
         return self.threshold
 
+    def calibrate_on_known(self, texts: list[str], labels: np.ndarray, share: float) -> float:
+        """The model's similarity gate: the ``share`` quantile of the best cosine of the
+        validation texts of known classes."""
+        _, conf = self.scores([t for t, y in zip(texts, labels, strict=True) if y != REJECT])
+        self.threshold = float(np.quantile(conf, share)) if len(conf) else 0.0
+        return self.threshold
+
     def predict_many(self, texts: list[str]) -> list[tuple[tuple[str, ...], bool]]:
         best, conf = self.scores(texts)
         return [
             (tuple(self.bank.answers(int(b))), bool(c < self.threshold or b == REJECT))
             for b, c in zip(best, conf, strict=True)
         ]
+
+
+class TfidfBaseline(NearestQuestion):
+    def fit(self, questions: list[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)
+        self.matrix = self.vectorizer.fit_transform([question_key(q) for q in questions])
+
+    def similarities(self, texts: list[str]) -> np.ndarray:
+        query = self.vectorizer.transform([question_key(t) for t in texts])
+        return (query @ self.matrix.T).toarray()
+
+
+class EncoderBaseline(NearestQuestion):
+    def fit(self, questions: list[str]) -> None:
+        from chatcore.qa.encoder import shared_encoder
+
+        self.encoder = shared_encoder()
+        self.matrix = self.encoder.encode(questions)
+
+    def similarities(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts) @ self.matrix.T

@@ -67,8 +67,8 @@ def load_training_pairs(data_files: tuple[str, ...], echo=click.echo):
     "--networks",
     type=click.IntRange(1, 8),
     default=None,
-    help="Networks in the ensemble (default 3; 1 trains three times faster, answers a little "
-    "worse).",
+    help="Networks trained apart and averaged (default 1: with the pretrained sentence "
+    "encoder, more networks cost time and gave nothing on data/dev).",
 )
 @click.option("--if-missing", is_flag=True, help="Do nothing when the model already exists.")
 @click.option(

@@ -7,7 +7,7 @@ A dev file is YAML with ``paraphrases:`` (a list of ``[paraphrase, known questio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chatcore.qa.errors import DataError
@@ -21,6 +21,7 @@ class Case:
     expected: frozenset[str]
     where: str
     kind: str  # paraphrase | pair | ood
+    split: str = ""  # the folder of its file: data/dev -> dev, data/test -> test
 
 
 def load_cases(paths: list[Path], answers_of) -> list[Case]:
@@ -28,7 +29,8 @@ def load_cases(paths: list[Path], answers_of) -> list[Case]:
     question (None when the model does not know it, which is an error naming the line)."""
     cases: list[Case] = []
     for path in paths:
-        cases.extend(_load(Path(path), answers_of))
+        split = Path(path).resolve().parent.name
+        cases.extend(replace(c, split=split) for c in _load(Path(path), answers_of))
     if not cases:
         raise DataError("the evaluation data has no questions")
     return cases

@@ -12,15 +12,17 @@ from typing import Any
 from chatcore.language import detect_language
 from chatcore.qa.devset import Case, load_cases
 from chatcore.qa.errors import DataError
-from chatcore.qa.text import question_key
+from chatcore.qa.text import detokenize, question_key
 
+SPLITS = ("dev", "test")
 Scorer = Callable[[list[str]], list[tuple[tuple[str, ...], bool]]]
 
 
 def default_dev_paths() -> list[Path]:
-    """data/dev/*.yml of the working directory, else of the source checkout."""
+    """data/dev/*.yml and data/test/*.yml of the working directory, else of the source
+    checkout (each split is reported apart)."""
     for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        files = sorted((root / "data" / "dev").glob("*.yml"))
+        files = [f for split in SPLITS for f in sorted((root / "data" / split).glob("*.yml"))]
         if files:
             return files
     raise DataError("no evaluation data: pass --data FILE (no data/dev/*.yml found)")
@@ -42,7 +44,8 @@ def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> 
         "model": str(model_dir),
         "trained": predictor.files.metadata.get("metrics", {}),
         "lstm": score(_model_scorer(predictor), cases, exact),
-        "tfidf": score(_tfidf_scorer(predictor), cases, exact),
+        "encoder": score(_nearest_scorer(predictor, "encoder"), cases, exact),
+        "tfidf": score(_nearest_scorer(predictor, "tfidf"), cases, exact),
     }
     report["lstm"]["latency_ms"] = latency(predictor.predict, [c.question for c in cases])
     report.update(_mode_rows(predictor, cases, exact, report["lstm"]))
@@ -92,16 +95,22 @@ def _model_scorer(predictor) -> Scorer:
     return run
 
 
-def _tfidf_scorer(predictor) -> Scorer:
-    from chatcore.qa.baseline import TfidfBaseline
+def _nearest_scorer(predictor, kind: str) -> Scorer:
+    """A nearest-question baseline (``tfidf`` or ``encoder``) over the model's own questions,
+    its threshold chosen on the model's validation split."""
+    from chatcore.qa.baseline import EncoderBaseline, TfidfBaseline
     from chatcore.qa.train import TrainSettings, build_split
 
-    baseline = TfidfBaseline(predictor.bank)
+    baseline = (TfidfBaseline if kind == "tfidf" else EncoderBaseline)(predictor.bank)
     settings = TrainSettings.from_stored(predictor.files.settings["train"])
     tokens, labels = build_split(
         predictor.bank, settings, settings.val_copies, settings.seed + 1, 2
     )
-    baseline.calibrate([" ".join(t) for t in tokens], labels, settings.min_fallback_recall)
+    texts = [detokenize(t) for t in tokens]
+    if kind == "encoder":  # the same gate as the model's retrieval head
+        baseline.calibrate_on_known(texts, labels, settings.similarity_quantile)
+    else:
+        baseline.calibrate(texts, labels, settings.min_fallback_recall)
     return baseline.predict_many
 
 
@@ -117,7 +126,25 @@ def score(scorer: Scorer, cases: list[Case], exact: list[Case]) -> dict[str, Any
     out["per_language"] = {
         lang: _summary(group, results) for lang, group in _by_language(cases).items()
     }
+    splits = _by_split(cases)
+    if len(splits) > 1 or "test" in splits:
+        out["per_split"] = {name: _split_summary(group, results) for name, group in splits.items()}
     return out
+
+
+def _split_summary(cases: list[Case], results: dict) -> dict[str, Any]:
+    out = _summary(cases, results)
+    out["per_language"] = {
+        lang: _summary(group, results) for lang, group in _by_language(cases).items()
+    }
+    return out
+
+
+def _by_split(cases: list[Case]) -> dict[str, list[Case]]:
+    groups: dict[str, list[Case]] = {}
+    for case in cases:
+        groups.setdefault(case.split or "data", []).append(case)
+    return groups
 
 
 def _summary(cases: list[Case], results: dict) -> dict[str, Any]:
@@ -129,6 +156,7 @@ def _summary(cases: list[Case], results: dict) -> dict[str, Any]:
         "questions": len(inside),
         "out_of_domain": len(ood),
         "accuracy": _ratio(sum(_correct(c, results[id(c)]) for c in inside), len(inside)),
+        "top1": _ratio(sum(bool(c.expected & set(results[id(c)][0])) for c in inside), len(inside)),
         "fallback_recall": _ratio(len(ood_fallbacks), len(ood)),
         "fallback_precision": _ratio(len(ood_fallbacks), len(fallbacks)),
     }

@@ -25,7 +25,7 @@ import numpy as np
 from chatcore.qa.calibrate import log_softmax
 
 KNOWN = {"InputLayer", "Embedding", "Bidirectional", "AttentionPooling", "BagEmbedding"}
-KNOWN |= {"Concatenate", "Dropout", "Dense", "CosineClassifier"}
+KNOWN |= {"Concatenate", "Dropout", "Dense", "CosineClassifier", "NearestKnown", "Add"}
 MEMBER = "member_"  # array-name prefix of an ensemble member: "member_0/fwd_table"
 
 
@@ -46,8 +46,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class NumpyForward:
-    """Logits of the chatcore_qa network for ``(words, grams)`` id arrays, from the plain
-    arrays ``weights`` returns (so they can be cached and loaded without Keras)."""
+    """Logits of the chatcore_qa network for its inputs (``words``, ``grams`` id arrays and,
+    in models with the pretrained branch, ``sentence`` vectors), from the plain arrays
+    ``weights`` returns (so they can be cached and loaded without Keras)."""
 
     def __init__(self, arrays: dict[str, np.ndarray]):
         self.arrays = arrays
@@ -61,10 +62,30 @@ class NumpyForward:
             self.att_w, self.att_b, self.att_v = (arrays[k] for k in ("att_w", "att_b", "att_v"))
             self.pad_states = self._padding_states()
         self.grams = "bag_embedding" in arrays
+        self.sentence = bool(arrays.get("sentence", False))
         if self.grams:
             self.bag_embedding, self.idf = arrays["bag_embedding"], arrays["idf"]
         self.hidden_w, self.hidden_b = arrays["hidden_w"], arrays["hidden_b"]
         self.head, self.scale = arrays["head"], np.float32(arrays["scale"])
+        self.retrieval = "key_vectors" in arrays
+        if self.retrieval:
+            self._set_keys(arrays)
+
+    def _set_keys(self, arrays: dict[str, np.ndarray]) -> None:
+        """Keys sorted by class, so a class's best cosine is one ``maximum.reduceat``."""
+        labels = arrays["key_labels"]
+        order = np.argsort(labels, kind="stable")
+        self.key_vectors_t = np.ascontiguousarray(arrays["key_vectors"][order].T)
+        self.key_classes, self.key_starts = np.unique(labels[order], return_index=True)
+        self.key_scale, self.key_floor = np.float32(arrays["key_scale"]), arrays["key_floor"]
+        self.classes = self.head.shape[1]
+
+    def _nearest(self, sentence: np.ndarray) -> np.ndarray:
+        """``NearestKnown``: scale x the best cosine per class (the floor for keyless ones)."""
+        sims = sentence @ self.key_vectors_t
+        best = np.full((len(sentence), self.classes), self.key_floor, np.float32)
+        best[:, self.key_classes] = np.maximum.reduceat(sims, self.key_starts, axis=1)
+        return self.key_scale * best
 
     def _padding_states(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """The backward LSTM's (h, c) after reading k padding words, k = 0..max_words (none
@@ -76,20 +97,23 @@ class NumpyForward:
             states.append((h, c))
         return states
 
-    def __call__(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         with _one_blas_thread():
-            return self._logits(words, grams)
+            return self._logits(*inputs)
 
-    def _logits(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    def _logits(self, words: np.ndarray, grams: np.ndarray, sentence=None) -> np.ndarray:
         parts = []
         if self.lstm:
             parts.append(self._pooled(words))
         if self.grams:
             parts.append(self._bag(grams))
+        if self.sentence:
+            parts.append(sentence)
         x = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
         x = np.maximum(x @ self.hidden_w + self.hidden_b, 0.0)
         x = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-6)
-        return self.scale * (x @ self.head)
+        logits = self.scale * (x @ self.head)
+        return logits + self._nearest(sentence) if self.retrieval else logits
 
     def _pooled(self, words: np.ndarray) -> np.ndarray:
         """BiLSTM over the real words, then attention pooling (padding weighs nothing)."""
@@ -187,11 +211,25 @@ def weights(model: Any) -> dict[str, np.ndarray]:
         out["bag_embedding"] = _np(layers["subwords"].embedding.embeddings)
         out["idf"] = _np(layers["subwords"].idf)
     out["hidden_w"], out["hidden_b"] = _np(layers["hidden"].kernel), _np(layers["hidden"].bias)
+    out["sentence"] = np.int64(_sentence_is_a_feature(out))
     head = layers["answer_logits"]
     kernel = _np(head.kernel)
     out["head"] = kernel / np.maximum(np.linalg.norm(kernel, axis=0, keepdims=True), 1e-6)
     out["scale"] = np.float32(head.scale)
+    if "nearest_known" in layers:
+        nearest = layers["nearest_known"]
+        out["key_vectors"] = _np(nearest.key_vectors)
+        out["key_labels"] = np.asarray(nearest.key_labels.numpy(), np.int64)
+        out["key_scale"], out["key_floor"] = _np(nearest.scale), _np(nearest.floor)
     return out
+
+
+def _sentence_is_a_feature(arrays: dict[str, np.ndarray]) -> bool:
+    """Whether the hidden layer reads the sentence vector beside the LSTM and the subwords
+    (the vector may also feed only the retrieval head): its input is wider than those two."""
+    width = 2 * arrays["fwd_recurrent"].shape[0] if "fwd_recurrent" in arrays else 0
+    width += arrays["bag_embedding"].shape[1] + 1 if "bag_embedding" in arrays else 0
+    return arrays["hidden_w"].shape[0] > width
 
 
 class NumpyEnsemble:
@@ -206,13 +244,13 @@ class NumpyEnsemble:
         ]
         self.head = self.members[0].head
 
-    def __call__(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         with _one_blas_thread():
-            return self._log_mean(words, grams)
+            return self._log_mean(*inputs)
 
-    def _log_mean(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    def _log_mean(self, *inputs: np.ndarray) -> np.ndarray:
         log_probs = [
-            log_softmax(member._logits(words, grams), temperature)
+            log_softmax(member._logits(*inputs), temperature)
             for member, temperature in zip(self.members, self.temperatures, strict=True)
         ]
         mean = np.logaddexp.reduce(log_probs, axis=0) - np.log(len(log_probs))

@@ -1,4 +1,9 @@
-"""Texts -> fixed-size integer arrays the model reads: word ids and hashed subword ids."""
+"""Texts -> the arrays the model reads: word ids, hashed subword ids and, when the model has
+the pretrained branch, the sentence encoder's vector of the text (``chatcore.qa.encoder``).
+
+The sentence vector is computed from the tokens joined back into text (``detokenize``), in
+training (where the noisy copies exist only as tokens) and in serving alike, so both see the
+same kind of input."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from chatcore.qa.text import hash_feature, subword_features, tokenize
+from chatcore.qa.text import detokenize, hash_feature, subword_features, tokenize
 
 PAD, OOV = 0, 1
 
@@ -22,6 +27,7 @@ class Featurizer:
     max_words: int = 24
     max_grams: int = 160
     buckets: int = 32768
+    sentence: bool = False  # a third input: the pretrained encoder's sentence vector
 
     def __post_init__(self) -> None:
         self._index = {w: i + 2 for i, w in enumerate(self.words)}
@@ -48,11 +54,23 @@ class Featurizer:
         grams[: len(hashed)] = hashed
         return words, grams
 
-    def encode(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        return self.encode_tokens(tokenize(text))
+    def encode(self, text: str) -> tuple[np.ndarray, ...]:
+        """The model's inputs for one text, each without the batch axis."""
+        return tuple(array[0] for array in self.encode_many([tokenize(text)]))
 
-    def encode_many(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Batched ``encode_tokens``: two arrays of shape (n, max_words) and (n, max_grams)."""
+    def encode_many(self, token_lists: list[list[str]]) -> tuple[np.ndarray, ...]:
+        """The model's inputs for tokenized texts: word ids (n, max_words), subword ids
+        (n, max_grams) and, with ``sentence``, vectors (n, encoder.DIM)."""
+        words, grams = self.encode_many_ids(token_lists)
+        if not self.sentence:
+            return words, grams
+        return words, grams, sentence_vectors([detokenize(t) for t in token_lists])
+
+    def word_ids(self, token_lists: list[list[str]]) -> np.ndarray:
+        """Only the word ids (n, max_words): what the generation head reads."""
+        return self.encode_many_ids(token_lists)[0]
+
+    def encode_many_ids(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         pairs = [self.encode_tokens(tokens) for tokens in token_lists]
         if not pairs:
             empty = np.zeros((0, self.max_words), np.int32)
@@ -75,3 +93,14 @@ class Featurizer:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Featurizer:
         return cls(**data)
+
+
+def sentence_vectors(texts: list[str]) -> np.ndarray:
+    """The shared encoder's vectors, each distinct text encoded once (noisy copies and short
+    questions repeat a lot in training)."""
+    from chatcore.qa.encoder import shared_encoder
+
+    distinct = list(dict.fromkeys(texts))
+    vectors = shared_encoder().encode(distinct)
+    row = {text: i for i, text in enumerate(distinct)}
+    return vectors[[row[t] for t in texts]] if texts else vectors

@@ -89,7 +89,7 @@ def train_generator(
 
 
 def _arrays(featurizer, vocab, questions, answers):
-    words, _ = featurizer.encode_many(questions)
+    words = featurizer.word_ids(questions)
     dec_in, targets = vocab.teacher_arrays(answers)
     weights = (targets != 0).astype(np.float32)
     return [words, dec_in], targets, weights

@@ -66,7 +66,7 @@ class Generator:
         """Generated ids (cut after END) and mean token log-probs, one per text."""
         from chatcore.qa.text import tokenize
 
-        words, _ = self.featurizer.encode_many([tokenize(t) for t in texts])
+        words = self.featurizer.word_ids([tokenize(t) for t in texts])
         if not len(words):
             return [], np.zeros(0, np.float32)
         ids, logps = (a.numpy() for a in self._fn(words))

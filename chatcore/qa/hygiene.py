@@ -1,8 +1,10 @@
 """Data hygiene: the checks ``chatcore data check`` reports and training applies.
 
-Texts are cleaned (full-width forms, curly quotes, non-breaking and repeated spaces), exact
-duplicates and records split into single characters are dropped, and prompts that several
-files answer differently are reported (their answers are kept and merged).
+Questions are cleaned (full-width forms, curly quotes, non-breaking and repeated spaces);
+answers only lose surrounding whitespace, so the bot replies exactly as the owner wrote them
+(full-width Chinese punctuation included). Exact duplicates and records split into single
+characters are dropped, and prompts that several files answer differently are reported (their
+answers are kept and merged).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def check(pairs: list[Pair]) -> Report:
     report = Report(total=len(pairs))
     seen: set[tuple[str, str]] = set()
     for pair in pairs:
-        tidy = Pair(clean(pair.question), clean(pair.answer), pair.source, pair.line)
+        tidy = Pair(clean(pair.question), pair.answer.strip(), pair.source, pair.line)
         report.cleaned += (tidy.question != pair.question) + (tidy.answer != pair.answer)
         if _split_into_characters(tidy):
             report.split_chars.append(pair)

@@ -142,3 +142,54 @@ class EnsembleMean(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "temperatures": self.temperatures}
+
+
+@keras.saving.register_keras_serializable(package="chatcore")
+class NearestKnown(keras.layers.Layer):
+    """The pretrained encoder's nearest-neighbour retrieval as logits: per class, ``scale`` x
+    the highest cosine between the text's sentence vector and the class's known texts (its
+    questions, optionally its answers). The key vectors are fixed (set with ``set_keys``); a
+    class without keys (the reject class) scores the learned ``floor`` instead, so "nothing
+    known is this close" is a reason to fall back. Input: L2-normalised sentence vectors."""
+
+    def __init__(self, keys: int, classes: int, dim: int, scale: float = 16.0, **kwargs):
+        super().__init__(**kwargs)
+        self.keys, self.classes, self.dim, self.initial_scale = keys, classes, dim, scale
+
+    def build(self, input_shape):
+        self.key_vectors = self.add_weight(
+            shape=(self.keys, self.dim), initializer="zeros", trainable=False, name="key_vectors"
+        )
+        self.key_labels = self.add_weight(
+            shape=(self.keys,), initializer="zeros", dtype="int32", trainable=False, name="labels"
+        )
+        self.scale = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(self.initial_scale), name="scale"
+        )
+        self.floor = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(0.5), name="floor"
+        )
+        self.built = True
+
+    def set_keys(self, vectors, labels) -> None:
+        self.key_vectors.assign(vectors)
+        self.key_labels.assign(labels)
+
+    def call(self, sentence):
+        sims = ops.matmul(sentence, ops.transpose(self.key_vectors))  # (batch, keys)
+        best = ops.segment_max(ops.transpose(sims), self.key_labels, num_segments=self.classes)
+        best = ops.transpose(best)  # (batch, classes); classes without keys: the lowest float
+        best = ops.where(best < -2.0, ops.zeros_like(best) + self.floor, best)
+        return self.scale * best
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.classes)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "keys": self.keys,
+            "classes": self.classes,
+            "dim": self.dim,
+            "scale": self.initial_scale,
+        }

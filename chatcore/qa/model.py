@@ -1,5 +1,10 @@
 """The answer-selection network: Embedding -> BiLSTM -> attention pooling, beside a bag of
-character n-grams, -> Dense softmax over the answer bank (logits out; softmax at inference).
+character n-grams and the pretrained sentence encoder's vector of the text, -> Dense -> cosine
+softmax over the answer bank (logits out; softmax at inference).
+
+The LSTM and the subwords learn the owner's wording (typos, the data's own words); the sentence
+vector brings what the data cannot teach (synonyms, abbreviations, other phrasings, the other
+language), learned from far more text than any FAQ.
 
 Several such networks, trained apart from different seeds, make an ensemble
 (``combine``): one model whose output is the mean of their calibrated probabilities.
@@ -29,6 +34,13 @@ class ModelConfig(BaseModel):
     cosine_scale: float = Field(16.0, gt=0, description="0 < scale; logits = scale x cosine")
     use_lstm: bool = True
     use_grams: bool = True
+    use_sentence: bool = Field(True, description="the pretrained sentence encoder's vector")
+    retrieval: bool = Field(
+        True, description="logits from the encoder's nearest known texts, added to the network's"
+    )
+    retrieval_answers: bool = Field(
+        False, description="answers count as known texts of their class for the retrieval"
+    )
 
 
 def build_model(
@@ -39,11 +51,14 @@ def build_model(
     max_grams: int,
     classes: int,
     masked: bool = True,
+    sentence_dim: int = 0,
+    retrieval_keys: int = 0,
 ) -> Any:
-    """A compiled-ready Keras model with inputs ``words`` and ``grams`` and logits out."""
+    """A compiled-ready Keras model with inputs ``words``, ``grams`` (and ``sentence`` when
+    ``sentence_dim``) and logits out."""
     import keras
 
-    from chatcore.qa.layers import AttentionPooling, BagEmbedding, CosineClassifier
+    from chatcore.qa.layers import AttentionPooling, BagEmbedding, CosineClassifier, NearestKnown
 
     words = keras.Input((None if masked else max_words,), dtype="int32", name="words")
     grams = keras.Input((None if masked else max_grams,), dtype="int32", name="grams")
@@ -57,12 +72,22 @@ def build_model(
         parts.append(AttentionPooling(64, name="attention")([encoded, words]))
     if config.use_grams:
         parts.append(BagEmbedding(buckets, config.gram_dim, name="subwords")(grams))
+    inputs = [words, grams]
+    if sentence_dim:
+        inputs.append(keras.Input((sentence_dim,), dtype="float32", name="sentence"))
+        if config.use_sentence:
+            parts.append(inputs[-1])
     x = parts[0] if len(parts) == 1 else keras.layers.Concatenate(name="features")(parts)
     x = keras.layers.Dropout(config.dropout)(x)
     x = keras.layers.Dense(config.hidden, activation="relu", name="hidden")(x)
     x = keras.layers.Dropout(config.dropout)(x)
     logits = CosineClassifier(classes, config.cosine_scale, name="answer_logits")(x)
-    return keras.Model([words, grams], logits, name="chatcore_qa")
+    if retrieval_keys:
+        nearest = NearestKnown(
+            retrieval_keys, classes, sentence_dim, config.cosine_scale, name="nearest_known"
+        )
+        logits = keras.layers.Add(name="with_retrieval")([logits, nearest(inputs[-1])])
+    return keras.Model(inputs, logits, name="chatcore_qa")
 
 
 def combine(members: list[Any], temperatures: list[float]) -> Any:
@@ -74,12 +99,14 @@ def combine(members: list[Any], temperatures: list[float]) -> Any:
 
     from chatcore.qa.layers import EnsembleMean
 
-    words = keras.Input((None,), dtype="int32", name="words")
-    grams = keras.Input((None,), dtype="int32", name="grams")
+    inputs = [
+        keras.Input(tensor.shape[1:], dtype=tensor.dtype, name=tensor.name.split(":")[0])
+        for tensor in members[0].inputs
+    ]
     copies = [inference_copy(member, f"member_{i}") for i, member in enumerate(members)]
-    logits = [copy([words, grams]) for copy in copies]
+    logits = [copy(inputs) for copy in copies]
     mean = EnsembleMean(temperatures, name="ensemble")(logits)
-    return keras.Model([words, grams], mean, name="chatcore_qa_ensemble")
+    return keras.Model(inputs, mean, name="chatcore_qa_ensemble")
 
 
 def inference_copy(model: Any, name: str | None = None) -> Any:

@@ -80,6 +80,7 @@ def _write_all(trained: Any, tmp: Path) -> None:
         "train": trained.settings.model_dump(),
         "temperature": trained.temperature,
         "threshold": trained.threshold,
+        "min_similarity": getattr(trained, "min_similarity", 0.0),
     }
     _write_json(tmp / "settings.json", settings)
     _write_json(tmp / "history.json", trained.history)

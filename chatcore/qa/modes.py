@@ -14,7 +14,12 @@ from chatcore.qa.errors import ModelFormatError
 MODES = ("select", "generate", "hybrid")
 
 
-def load_answerer(path: Path, mode: str = "select", threshold: float | None = None) -> Any:
+def load_answerer(
+    path: Path,
+    mode: str = "select",
+    threshold: float | None = None,
+    min_similarity: float | None = None,
+) -> Any:
     """What answers in ``mode``: the Predictor itself for ``select`` (no decoder loaded),
     else a ModeAnswerer. A directory without a generation head is refused by name."""
     from chatcore.qa.generate import Generator
@@ -23,7 +28,7 @@ def load_answerer(path: Path, mode: str = "select", threshold: float | None = No
 
     if mode not in MODES:
         raise ValueError(f"qa.mode must be one of {', '.join(MODES)}, not {mode!r}")
-    predictor = Predictor.load(path, threshold=threshold)
+    predictor = Predictor.load(path, threshold=threshold, min_similarity=min_similarity)
     if mode == "select":
         return predictor
     generator = Generator.load(predictor.files)

@@ -37,6 +37,7 @@ class Prediction:
     confidence: float
     fallback: bool
     answers: tuple[str, ...]
+    similarity: float = 1.0  # the nearest known text's cosine (models with the encoder)
 
     def answer(self, rng: random.Random) -> str:
         """One of the class's answers: seeded sampling when the data gave several."""
@@ -58,6 +59,7 @@ class Predictor:
         threshold: float | None = None,
         fast: bool = True,
         forward: Any | None = None,
+        min_similarity: float | None = None,
     ):
         self.files = files
         self._model = model
@@ -66,6 +68,9 @@ class Predictor:
         self.bank = AnswerBank.from_list(files.answers)
         self.temperature = float(files.settings["temperature"])
         self.threshold = float(files.settings["threshold"] if threshold is None else threshold)
+        stored = files.settings.get("min_similarity", 0.0)
+        self.min_similarity = float(stored if min_similarity is None else min_similarity)
+        self._keys_t: np.ndarray | None = None
         self._forward = forward or (self._checked_forward() if fast else None)
 
     @property
@@ -94,27 +99,31 @@ class Predictor:
         forward = fastforward.build(self.model)
         if forward is None:
             return None
-        words, grams = self.featurizer.encode_many([tokenize(t) for t in PROBES])
-        want = np.exp(self._fn(words, grams).numpy())
-        got = np.exp(log_softmax(forward(words, grams), self.temperature))
+        inputs = self.featurizer.encode_many([tokenize(t) for t in PROBES])
+        want = np.exp(self._fn(*inputs).numpy())
+        got = np.exp(log_softmax(forward(*inputs), self.temperature))
         if not np.allclose(got, want, atol=1e-4) or (got.argmax(1) != want.argmax(1)).any():
             log.warning("numpy forward pass disagrees with the model; using the graph only")
             return None
         return forward
 
-    def _log_probs(self, words: np.ndarray, grams: np.ndarray) -> np.ndarray:
+    def _log_probs(self, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
         """Calibrated log-probabilities: in log space, the order of even the most unlikely
         answers survives (probabilities of an ensemble's confident rows round to 0)."""
         if self._forward is None:
-            return self._fn(words, grams).numpy()
-        chunks = range(0, len(words), FAST_BATCH)  # small batches keep the arrays in cache
-        logits = [
-            self._forward(words[i : i + FAST_BATCH], grams[i : i + FAST_BATCH]) for i in chunks
-        ]
+            return self._fn(*inputs).numpy()
+        chunks = range(0, len(inputs[0]), FAST_BATCH)  # small batches keep arrays in cache
+        logits = [self._forward(*(a[i : i + FAST_BATCH] for a in inputs)) for i in chunks]
         return log_softmax(np.concatenate(logits), self.temperature)
 
     @classmethod
-    def load(cls, path: Path, threshold: float | None = None, fast: bool = True) -> Predictor:
+    def load(
+        cls,
+        path: Path,
+        threshold: float | None = None,
+        fast: bool = True,
+        min_similarity: float | None = None,
+    ) -> Predictor:
         """Verify and load a model directory (through Keras only when the checked NumPy pass
         is not cached yet, or ``fast`` is off), and warm up the inference path."""
         from chatcore.qa import fastload
@@ -122,9 +131,10 @@ class Predictor:
         files = modeldir.load_files(Path(path))
         forward = fastload.load(files) if fast else None
         if forward is not None:
-            predictor = cls(files, None, threshold, forward=forward)
+            predictor = cls(files, None, threshold, forward=forward, min_similarity=min_similarity)
         else:
-            predictor = cls(files, modeldir.load_keras(files), threshold, fast)
+            model = modeldir.load_keras(files)
+            predictor = cls(files, model, threshold, fast, min_similarity=min_similarity)
             if predictor.fast:
                 fastload.store(files, predictor._forward)
         predictor.predict("hello")  # warm up now, not on the first user's message
@@ -135,16 +145,38 @@ class Predictor:
         return np.exp(self._log_probabilities(texts))
 
     def _log_probabilities(self, texts: list[str]) -> np.ndarray:
+        return self._scored(texts)[0]
+
+    def _scored(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Log-probabilities and nearest-known similarities, in batches."""
         from chatcore.qa.text import tokenize
 
-        rows = []
+        rows, similarities = [], []
         for start in range(0, len(texts), BATCH):
             chunk = [tokenize(t) for t in texts[start : start + BATCH]]
-            words, grams = self.featurizer.encode_many(chunk)
-            rows.append(self._log_probs(words, grams))
+            inputs = self.featurizer.encode_many(chunk)
+            rows.append(self._log_probs(inputs))
+            similarities.append(self._similarity(inputs))
         if not rows:
-            return np.zeros((0, len(self.bank)), np.float32)
-        return np.concatenate(rows)
+            return np.zeros((0, len(self.bank)), np.float32), np.zeros(0, np.float32)
+        return np.concatenate(rows), np.concatenate(similarities)
+
+    def _similarity(self, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+        """Per text, the best cosine between its sentence vector and any known text's (1.0
+        for models without the encoder's retrieval head: no gate)."""
+        keys = self._retrieval_keys()
+        if keys is None:
+            return np.ones(len(inputs[0]), np.float32)
+        return (inputs[2] @ keys).max(axis=1)
+
+    def _retrieval_keys(self) -> np.ndarray | None:
+        if self._keys_t is None and self.featurizer.sentence:
+            from chatcore.qa import fastforward
+
+            forward = self._forward or fastforward.build(self.model)
+            network = getattr(forward, "members", [forward])[0]
+            self._keys_t = getattr(network, "key_vectors_t", None)
+        return self._keys_t
 
     def predict(self, text: str) -> Prediction:
         from chatcore.qa.text import tokenize
@@ -152,35 +184,43 @@ class Predictor:
         tokens = tokenize(text)
         if not tokens:  # nothing but punctuation or spaces: nothing to answer
             return NOTHING
-        words, grams = self.featurizer.encode_tokens(tokens)
-        return self._prediction(self._log_probs(words[None, :], grams[None, :]))[0]
+        inputs = self.featurizer.encode_many([tokens])
+        return self._prediction(self._log_probs(inputs), self._similarity(inputs))[0]
 
     def predict_many(self, texts: list[str]) -> list[Prediction]:
         from chatcore.qa.text import tokenize
 
-        predictions = self._prediction(self._log_probabilities(texts))
+        predictions = self._prediction(*self._scored(texts))
         return [p if tokenize(t) else NOTHING for p, t in zip(predictions, texts, strict=True)]
 
-    def _prediction(self, log_probs: np.ndarray) -> list[Prediction]:
+    def _prediction(self, log_probs: np.ndarray, similarity: np.ndarray) -> list[Prediction]:
+        """The best class per row; it falls back when it is the reject class, when the model
+        is unsure (``threshold``) or when nothing known is as close as ``min_similarity``."""
         best, log_conf = decide(log_probs)
+        rows = zip(best.tolist(), np.exp(log_conf).tolist(), similarity.tolist(), strict=True)
         out = []
-        for index, confidence in zip(best.tolist(), np.exp(log_conf).tolist(), strict=True):
-            fallback = confidence < self.threshold or index == REJECT
-            out.append(Prediction(index, confidence, fallback, tuple(self.bank.answers(index))))
+        for index, confidence, near in rows:
+            fallback = confidence < self.threshold or index == REJECT or near < self.min_similarity
+            answers = tuple(self.bank.answers(index))
+            out.append(Prediction(index, confidence, fallback, answers, round(near, 4)))
         return out
 
 
 def _compile(model: Any, featurizer: Featurizer, temperature: float):
     import tensorflow as tf
 
+    from chatcore.qa.encoder import DIM
+
     signature = [
         tf.TensorSpec((None, featurizer.max_words), tf.int32, name="words"),
         tf.TensorSpec((None, featurizer.max_grams), tf.int32, name="grams"),
     ]
+    if featurizer.sentence:
+        signature.append(tf.TensorSpec((None, DIM), tf.float32, name="sentence"))
 
     @tf.function(input_signature=signature)
-    def log_probabilities(words, grams):
-        logits = model([words, grams], training=False)
+    def log_probabilities(*inputs):
+        logits = model(list(inputs), training=False)
         return tf.nn.log_softmax(logits / temperature, axis=-1)
 
     return log_probabilities

@@ -33,6 +33,14 @@ class QASettings(Settings):
     threshold: float | None = Field(
         None, ge=0, le=1, description="fallback below this confidence (default: the model's)"
     )
+    min_similarity: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="fall back when no known question is this close (the encoder's cosine; "
+        "default: the model's). Lower it when right answers fall back, raise it when "
+        "unrelated questions get answers",
+    )
     top_k: int = Field(5, ge=1, description="sample among at most this many answers")
     seed: int | None = Field(None, description="seed for choosing among several answers")
     max_batch: int = Field(
@@ -79,7 +87,10 @@ class QAResponder:
     def _load(self):
         from chatcore.qa.modes import load_answerer
 
-        return load_answerer(self.model_dir, self.settings.mode, self.settings.threshold)
+        settings = self.settings
+        return load_answerer(
+            self.model_dir, settings.mode, settings.threshold, settings.min_similarity
+        )
 
     async def _ready_batcher(self) -> MicroBatcher:
         """Questions from concurrent chats share model calls (see chatcore.batching)."""

@@ -65,6 +65,16 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def detokenize(tokens: list[str]) -> str:
+    """Tokens back into text: CJK characters side by side, everything else spaced."""
+    out: list[str] = []
+    for token in tokens:
+        if out and not (is_cjk(token[0]) and is_cjk(out[-1][-1])):
+            out.append(" ")
+        out.append(token)
+    return "".join(out)
+
+
 def _flush(word: list[str], tokens: list[str]) -> None:
     if word:
         tokens.append("".join(word))

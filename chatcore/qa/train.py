@@ -20,10 +20,11 @@ from chatcore.qa.batches import BOUNDS, bucketed
 from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, softmax
 from chatcore.qa.data import Pair
 from chatcore.qa.decoder import DecoderConfig
-from chatcore.qa.features import Featurizer
+from chatcore.qa.encoder import DIM as SENTENCE_DIM
+from chatcore.qa.features import Featurizer, sentence_vectors
 from chatcore.qa.lexicon import UnknownWords, unknown_words
 from chatcore.qa.model import ModelConfig, build_model, combine
-from chatcore.qa.text import tokenize
+from chatcore.qa.text import detokenize, tokenize
 
 VAL_BATCH = 512
 # What models trained before these settings existed did.
@@ -49,10 +50,17 @@ class TrainSettings(BaseModel):
         True, description="out-of-domain examples also use real words the data never uses"
     )
     ensemble: int = Field(
-        3, ge=1, le=8, description="networks trained apart whose probabilities are averaged"
+        1, ge=1, le=8, description="networks trained apart whose probabilities are averaged"
     )
     min_fallback_recall: float = Field(
-        0.85, ge=0, le=1, description="threshold: share of validation negatives sent to fallback"
+        0.9, ge=0, le=1, description="threshold: share of validation negatives sent to fallback"
+    )
+    similarity_quantile: float = Field(
+        0.1,
+        ge=0,
+        lt=1,
+        description="with the retrieval head, the fallback is the similarity gate instead: "
+        "min_similarity leaves this share of validation questions below it",
     )
     model: ModelConfig = Field(default_factory=ModelConfig)
     decoder: DecoderConfig = Field(default_factory=DecoderConfig)
@@ -78,6 +86,7 @@ class Trained:
     history: dict[str, list[float]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     generator: Any = None  # chatcore.qa.gen_train.TrainedGenerator, when trained
+    min_similarity: float = 0.0  # the retrieval head's fallback gate (0: none)
 
 
 @dataclass
@@ -132,12 +141,16 @@ def train(
     _training_threads()
     started = time.perf_counter()
     bank = AnswerBank.from_pairs(pairs)
-    featurizer = Featurizer.fit(q for q, _ in bank.labelled_questions())
+    config = settings.model
+    featurizer = Featurizer.fit(
+        (q for q, _ in bank.labelled_questions()), sentence=config.use_sentence or config.retrieval
+    )
     known = KnownQuestions.of(bank, settings)
+    keys = retrieval_keys(bank, known, config.retrieval_answers) if config.retrieval else None
     v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1, 2, known)
     v = featurizer.encode_many(v_tokens)
     idf = featurizer.idf(known.questions)
-    fit = functools.partial(_fit, featurizer, len(bank), settings, idf, verbose, callbacks)
+    fit = functools.partial(_fit, featurizer, len(bank), settings, (idf, keys), verbose, callbacks)
     networks = []
     for index in range(settings.ensemble):
         if announce and settings.ensemble > 1:
@@ -150,7 +163,12 @@ def train(
     temperature = fit_temperature(v_logits, v_y)
     probs = softmax(v_logits, temperature)
     threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
+    min_similarity = 0.0
+    if keys is not None:  # the encoder's similarity separates known from unknown far better
+        min_similarity = similarity_gate(v[2], v_y, keys[0], settings.similarity_quantile)
+        threshold = 0.0
     metrics = _metrics([n.history for n in networks], probs, v_y, threshold)
+    metrics["min_similarity"] = round(min_similarity, 4)
     splits = networks[0].split, (v_tokens, v_y)
     generator = _generator(networks[0].model, featurizer, bank, settings, splits, known, verbose)
     if generator is not None:
@@ -168,7 +186,18 @@ def train(
         metrics,
     )
     trained.generator = generator
+    trained.min_similarity = min_similarity
     return trained
+
+
+def similarity_gate(sentences: np.ndarray, labels: np.ndarray, keys: np.ndarray, share: float):
+    """The nearest-known cosine below which a question falls back: the ``share`` quantile of
+    the validation questions' (noisy copies of known ones). The synthetic out-of-domain
+    questions are no guide here: they keep a known question's frame, so the encoder finds them
+    as close as real rewordings; real unrelated questions are far (see docs/model.md)."""
+    known = labels != REJECT
+    nearest = (sentences[known] @ keys.T).max(axis=1)
+    return float(np.quantile(nearest, share)) if len(nearest) else 0.0
 
 
 @dataclass
@@ -189,7 +218,7 @@ class _Network:
         return cls(model, split, model.history.history, temperature)
 
 
-def _predict(model: Any, arrays: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _predict(model: Any, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
     return model.predict(list(arrays), batch_size=VAL_BATCH, verbose=0)
 
 
@@ -218,13 +247,26 @@ def _training_threads() -> None:
         tf.config.threading.set_intra_op_parallelism_threads(1)
 
 
-def _fit(featurizer, classes, settings, idf, verbose, callbacks, tokens, labels, val_xy, seed):
+def retrieval_keys(bank: AnswerBank, known: KnownQuestions, answers: bool):
+    """The texts the retrieval head compares with (every known question, and each class's
+    answers when ``answers``) as sentence vectors, with their classes."""
+    texts = [detokenize(tokens) for tokens in known.questions]
+    labels = [label for _, label in bank.labelled_questions()]
+    if answers:
+        for label, answer_class in enumerate(bank.classes):
+            texts += [detokenize(tokenize(a)) for a in answer_class.answers]
+            labels += [label] * len(answer_class.answers)
+    return sentence_vectors(texts), np.array(labels, dtype=np.int32)
+
+
+def _fit(featurizer, classes, settings, fixed, verbose, callbacks, tokens, labels, val_xy, seed):
     """One network trained on ``tokens``/``labels``, from ``seed`` (its initial weights,
-    dropout and batch order)."""
+    dropout and batch order); ``fixed`` holds the weights that are not learned (the subwords'
+    IDF, the retrieval head's key vectors and their classes)."""
     import keras
 
     keras.utils.set_random_seed(seed)
-    config = settings.model
+    config, (idf, keys) = settings.model, fixed
     model = build_model(
         config,
         featurizer.vocab_size,
@@ -232,9 +274,13 @@ def _fit(featurizer, classes, settings, idf, verbose, callbacks, tokens, labels,
         featurizer.max_words,
         featurizer.max_grams,
         classes,
+        sentence_dim=SENTENCE_DIM if featurizer.sentence else 0,
+        retrieval_keys=0 if keys is None else len(keys[1]),
     )
     if config.use_grams:
         model.get_layer("subwords").set_idf(idf)
+    if keys is not None:
+        model.get_layer("nearest_known").set_keys(*keys)
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),

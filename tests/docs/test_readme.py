@@ -238,7 +238,7 @@ def data_report(result: subprocess.CompletedProcess, where: Path) -> None:
 
 
 def eval_table(result: subprocess.CompletedProcess, where: Path) -> None:
-    for column in ("accuracy", "fb recall", "fb precision", "tfidf", "per language", "latency"):
+    for column in ("top1", "answered", "fb recall", "fb precision", "encoder", "tfidf", "latency"):
         assert column in result.stdout, result.stdout
 
 

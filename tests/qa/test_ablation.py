@@ -8,18 +8,19 @@ from chatcore.qa.train import TrainSettings
 
 def test_each_variant_switches_off_one_part():
     stored = TrainSettings(seed=9, epochs=7).model_dump()
-    lstm_only = variant_settings(stored, VARIANTS["LSTM alone (no subwords)"])
-    grams_only = variant_settings(stored, VARIANTS["subwords alone (no LSTM)"])
     plain = variant_settings(stored, VARIANTS["no augmentation"])
-    assert (lstm_only.model.use_grams, lstm_only.model.use_lstm) == (False, True)
-    assert (grams_only.model.use_grams, grams_only.model.use_lstm) == (True, False)
-    assert plain.augment_copies == 0 and plain.model.use_grams and plain.model.use_lstm
-    assert all(s.seed == 9 and s.epochs == 7 for s in (lstm_only, grams_only, plain))
-    made_up = variant_settings(stored, VARIANTS["made-up words only in negatives"])
-    assert not made_up.real_word_negatives and made_up.augment_copies == stored["augment_copies"]
-    assert plain.real_word_negatives and plain.bucket_by_length
-    one = variant_settings(stored, VARIANTS["one network (no ensemble)"])
-    assert one.ensemble == 1 and plain.ensemble == stored["ensemble"] > 1
+    assert plain.augment_copies == 0 and plain.model == TrainSettings().model
+    no_encoder = variant_settings(stored, VARIANTS["no pretrained encoder (LSTM + subwords)"])
+    assert not (no_encoder.model.use_sentence or no_encoder.model.retrieval)
+    assert no_encoder.model.use_lstm and no_encoder.model.use_grams
+    encoder_only = variant_settings(stored, VARIANTS["encoder only (no LSTM, no subwords)"])
+    assert not (encoder_only.model.use_lstm or encoder_only.model.use_grams)
+    assert encoder_only.model.use_sentence and encoder_only.model.retrieval
+    three = variant_settings(stored, VARIANTS["three networks (ensemble)"])
+    assert three.ensemble == 3 and plain.ensemble == stored["ensemble"] == 1
+    variants = [variant_settings(stored, change) for change in VARIANTS.values()]
+    assert all(s.seed == 9 and s.epochs == 7 and not s.decoder.enabled for s in variants)
+    assert len({s.model_dump_json() for s in variants}) == len(VARIANTS)
 
 
 def test_settings_stored_before_a_switch_existed_keep_their_behaviour():

@@ -37,7 +37,7 @@ def test_train_then_ask_then_eval(tmp_path):
     )
     assert trained.returncode == 0, trained.stderr
     assert "12 pairs read, 12 kept" in trained.stdout
-    assert "network 3 of 3" in trained.stdout  # the default model is an ensemble
+    assert "training 1 network(s) on 12 pairs" in trained.stdout
     assert f"saved model to {out}" in trained.stdout
     assert (out / "model.keras").is_file() and (out / "training_curve.png").is_file()
     assert not (out / "generator.keras").exists()  # qa.mode select: no generation head

@@ -128,6 +128,22 @@ def test_hygiene_cleans_dedupes_and_drops_split_records(tmp_path):
     assert "1 duplicates" in report.dropped_summary()
 
 
+def test_answers_are_kept_as_the_owner_wrote_them(tmp_path):
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "question,answer\n"
+        "周日营业吗？, 营业，时间是上午十点到下午四点。\n"
+        "Do you fix ﬂat tyres?,“Yes” — about 20 minutes.\n",
+        encoding="utf-8",
+    )
+    report = hygiene.check(load_file(path))
+    assert [p.answer for p in report.kept] == [
+        "营业，时间是上午十点到下午四点。",
+        "“Yes” — about 20 minutes.",
+    ]
+    assert [p.question for p in report.kept] == ["周日营业吗?", "Do you fix flat tyres?"]
+
+
 def test_conflicting_prompts_across_files_are_reported_and_merged(tmp_path):
     a = write(tmp_path, "a.yml", "conversations:\n- - Hello\n  - Hi\n")
     b = write(tmp_path, "b.yml", "conversations:\n- - hello!\n  - Greetings\n")

@@ -54,14 +54,14 @@ def test_an_ensemble_answers_with_the_mean_of_its_networks(tiny_trained, tiny_pr
     """Networks trained apart (they disagree), combined as the mean of their calibrated
     probabilities; the saved model and the served answers are that mean."""
     model, texts = tiny_trained.model, [*KNOWN, "tell me a joke", "zzqx vlorp"]
-    words, grams = tiny_predictor.featurizer.encode_many([tiny_predictor_tokens(t) for t in texts])
+    inputs = list(tiny_predictor.featurizer.encode_many([tiny_predictor_tokens(t) for t in texts]))
     temperatures = model.get_layer("ensemble").temperatures
     members = [model.get_layer(f"member_{i}") for i in range(len(temperatures))]
     assert len(members) == tiny_trained.settings.ensemble == 2
-    logits = [m([words, grams]).numpy() for m in members]
+    logits = [m(inputs).numpy() for m in members]
     assert np.abs(logits[0] - logits[1]).max() > 0.1  # two networks, not one twice
     probs = [_softmax(z / t) for z, t in zip(logits, temperatures, strict=True)]
-    mean = np.exp(model([words, grams]).numpy())
+    mean = np.exp(model(inputs).numpy())
     np.testing.assert_allclose(mean, (probs[0] + probs[1]) / 2, atol=1e-5)
     served = tiny_predictor.probabilities(texts)
     np.testing.assert_allclose(
@@ -90,7 +90,10 @@ def test_metadata_records_version_hash_date_and_metrics(tiny_model_dir, tiny_tra
     assert meta["data_hash"] == tiny_trained.data_hash
     assert meta["created"] and meta["metrics"]["epochs"] >= 1
     settings = json.loads((tiny_model_dir / "settings.json").read_text())
-    assert 0 < settings["threshold"] < 1 and settings["temperature"] > 0
+    assert settings["temperature"] > 0
+    # the encoder's similarity gate decides the fallback, not a probability threshold
+    assert settings["threshold"] == 0.0 and 0 < settings["min_similarity"] < 1
+    assert meta["metrics"]["min_similarity"] == round(settings["min_similarity"], 4)
 
 
 def test_save_load_round_trip_gives_identical_answers(tiny_trained, tiny_predictor, tmp_path):
@@ -183,3 +186,15 @@ def test_training_is_reproducible_with_a_seed(tiny_trained):
     a = again.model.get_weights()
     b = twice.model.get_weights()
     assert all(np.allclose(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_odd_questions_get_a_clear_outcome(tiny_predictor):
+    """Empty, punctuation-only, emoji-only, mixed-language and 1 MB questions: an answer or a
+    fallback, never an error (the text is cut before the encoder sees it)."""
+    for text in ("", "   ", "?!?...", "，。！"):
+        prediction = tiny_predictor.predict(text)
+        assert prediction.fallback and prediction.answers == ()
+    for text in ("😀😀😀", "what is your 名字", "who wrote Hamlet? " * 60_000):
+        prediction = tiny_predictor.predict(text)
+        assert 0.0 <= prediction.confidence <= 1.0
+    assert len(tiny_predictor.predict_many(["", "😀", "x" * 1_000_000])) == 3

@@ -41,10 +41,24 @@ async def test_threshold_override_forces_fallback(tiny_model_dir, tiny_predictor
     )
     assert confidence < 1.0
     for threshold, fallback in (((confidence + 1.0) / 2, True), (0.0, False)):
-        engine = qa_runtime(tiny_model_dir, threshold=threshold).build_engine()
-        async with engine:
+        runtime = qa_runtime(tiny_model_dir, threshold=threshold, min_similarity=-1.0)
+        async with runtime.build_engine() as engine:
             reply = await ChatHarness(engine).say(question)
         assert reply.fallback is fallback
+
+
+async def test_min_similarity_override_moves_the_gate(tiny_model_dir, tiny_predictor):
+    """The encoder's gate: a question as close to a known one as ``similarity`` falls back
+    above it and is answered below it (the probability threshold is off)."""
+    question = "whats the capital city of france"
+    similarity = tiny_predictor.predict(question).similarity
+    assert 0.0 < similarity < 1.0
+    assert tiny_predictor.threshold == 0.0 and 0.0 < tiny_predictor.min_similarity < 1.0
+    for gate, fallback in (((similarity + 1.0) / 2, True), (similarity - 0.01, False)):
+        runtime = qa_runtime(tiny_model_dir, min_similarity=gate)
+        async with runtime.build_engine() as engine:
+            reply = await ChatHarness(engine).say(question)
+        assert reply.fallback is fallback, (gate, similarity)
 
 
 async def test_several_answers_vary_and_repeat_with_the_seed(tiny_model_dir):
