@@ -43,8 +43,12 @@ def run_ablation(stored: dict[str, Any], cases: list) -> dict[str, dict[str, Any
     pairs = hygiene.check(data.load_files(data.default_data_files())).kept
     results = {}
     for name, change in VARIANTS.items():
+        try:
+            settings = variant_settings(stored, change)
+        except ValueError:  # pydantic's ValidationError: nothing left for the network to read
+            continue
         with tempfile.TemporaryDirectory() as tmp:
-            path = modeldir.save(train(pairs, variant_settings(stored, change)), Path(tmp) / "m")
+            path = modeldir.save(train(pairs, settings), Path(tmp) / "m")
             predictor = Predictor.load(path)
             exact = [
                 type(cases[0])(q, frozenset(predictor.bank.answers(i)), "", "exact")

@@ -75,11 +75,18 @@ class TfidfBaseline(NearestQuestion):
 
 
 class EncoderBaseline(NearestQuestion):
-    def fit(self, questions: list[str]) -> None:
-        from chatcore.qa.encoder import shared_encoder
+    """Texts are encoded as the model encodes them (tokens joined back), so the baseline and
+    the model's retrieval head see the same vectors."""
 
-        self.encoder = shared_encoder()
-        self.matrix = self.encoder.encode(questions)
+    def fit(self, questions: list[str]) -> None:
+        self.matrix = _sentence_vectors(questions)
 
     def similarities(self, texts: list[str]) -> np.ndarray:
-        return self.encoder.encode(texts) @ self.matrix.T
+        return _sentence_vectors(texts) @ self.matrix.T
+
+
+def _sentence_vectors(texts: list[str]) -> np.ndarray:
+    from chatcore.qa.features import sentence_vectors
+    from chatcore.qa.text import detokenize, tokenize
+
+    return sentence_vectors([detokenize(tokenize(t)) for t in texts])

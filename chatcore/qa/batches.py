@@ -44,7 +44,10 @@ def bucket_batches(
 
 def trimmed(array: np.ndarray, widths: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``array[rows]`` without the columns that are padding (0) in every row; ``widths`` are
-    the rows' non-zero counts (padding is always the tail)."""
+    the rows' non-zero counts (padding is always the tail). Float arrays (sentence vectors)
+    are dense: never cut."""
+    if array.dtype.kind == "f":
+        return array[rows]
     width = int(widths[rows].max(initial=0))
     return array[rows, : max(width, 1)]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class ModelConfig(BaseModel):
@@ -41,6 +41,12 @@ class ModelConfig(BaseModel):
     retrieval_answers: bool = Field(
         False, description="answers count as known texts of their class for the retrieval"
     )
+
+    @model_validator(mode="after")
+    def _reads_something(self) -> ModelConfig:
+        if not (self.use_lstm or self.use_grams or self.use_sentence):
+            raise ValueError("the network needs use_lstm, use_grams or use_sentence")
+        return self
 
 
 def build_model(

@@ -6,7 +6,9 @@ data hash, training date, metrics and a SHA-256 of every other file). Format 2 a
 optional generation head: ``generator.keras`` and ``generator.json`` (its vocabulary and
 confidence threshold); a format-1 (select-only) directory still loads. Format 3: ``model.keras``
 may hold an ensemble of networks (``chatcore.qa.model.combine``); older chatcore versions
-refuse it by its version instead of failing inside Keras.
+refuse it by its version instead of failing inside Keras. Format 4: the network may read the
+pretrained sentence encoder's vector (``vocab.json`` says ``sentence``) and ``settings.json``
+holds the similarity gate (``min_similarity``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from typing import Any
 from chatcore.errors import ModelNotFoundError
 from chatcore.qa.errors import ModelFormatError
 
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 METADATA = "metadata.json"
 FILES = ("model.keras", "vocab.json", "answers.json", "settings.json", "history.json")
 GENERATOR_FILES = ("generator.keras", "generator.json")

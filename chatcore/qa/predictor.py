@@ -71,6 +71,7 @@ class Predictor:
         stored = files.settings.get("min_similarity", 0.0)
         self.min_similarity = float(stored if min_similarity is None else min_similarity)
         self._keys_t: np.ndarray | None = None
+        self._keys_read = False
         self._forward = forward or (self._checked_forward() if fast else None)
 
     @property
@@ -170,12 +171,16 @@ class Predictor:
         return (inputs[2] @ keys).max(axis=1)
 
     def _retrieval_keys(self) -> np.ndarray | None:
-        if self._keys_t is None and self.featurizer.sentence:
+        """The retrieval head's key vectors (transposed), read once; None without one."""
+        if not self._keys_read and self.featurizer.sentence:
             from chatcore.qa import fastforward
 
             forward = self._forward or fastforward.build(self.model)
             network = getattr(forward, "members", [forward])[0]
             self._keys_t = getattr(network, "key_vectors_t", None)
+            if self._keys_t is None and self.min_similarity > 0:
+                log.warning("model has a similarity gate but no readable keys; gate off")
+        self._keys_read = True
         return self._keys_t
 
     def predict(self, text: str) -> Prediction:

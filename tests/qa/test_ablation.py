@@ -30,3 +30,12 @@ def test_settings_stored_before_a_switch_existed_keep_their_behaviour():
     assert restored.seed == 9 and restored.ensemble == 1
     assert not restored.bucket_by_length and not restored.real_word_negatives
     assert TrainSettings.from_stored(TrainSettings().model_dump()).real_word_negatives
+
+
+def test_a_network_that_reads_nothing_is_refused():
+    import pytest
+    from pydantic import ValidationError
+
+    stored = TrainSettings(model={"use_sentence": False, "retrieval": False}).model_dump()
+    with pytest.raises(ValidationError, match="use_lstm, use_grams or use_sentence"):
+        variant_settings(stored, VARIANTS["encoder only (no LSTM, no subwords)"])

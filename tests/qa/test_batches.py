@@ -74,3 +74,11 @@ def test_padding_never_changes_the_logits():
     for row, n in enumerate((3, 6)):
         alone = model([words[row : row + 1, :n], grams[row : row + 1, : 3 * n]], training=False)
         np.testing.assert_allclose(alone.numpy()[0], padded[row], atol=1e-5)
+
+
+def test_sentence_vectors_are_never_cut():
+    """Dense float inputs keep every column, even where every row of a batch holds a 0.0."""
+    vectors = np.ones((3, 5), np.float32)
+    vectors[:, 3:] = 0.0
+    widths = (vectors != 0).sum(axis=1)
+    assert trimmed(vectors, widths, np.array([0, 2])).shape == (2, 5)
