@@ -80,18 +80,24 @@ def engine_latency(model_dir: Path, texts: list[str]) -> Stats:
     return Stats(tuple(asyncio.run(run())))
 
 
-def mode_latency(predictor, pick) -> tuple[Stats, Stats]:
-    """Single-question latency of the generate and hybrid modes (chatcore.qa.modes)."""
+def mode_latency(predictor, pick) -> list[tuple[str, Stats, int]]:
+    """Single-question latency of the generate and hybrid modes (chatcore.qa.modes); no rows
+    for a select-only model (the default trains no generation head)."""
     from chatcore.qa.generate import Generator
     from chatcore.qa.modes import ModeAnswerer
 
     generator = Generator.load(predictor.files)
     if generator is None:
-        raise SystemExit("the model has no generation head (select-only): retrain it")
+        return []
     hybrid = ModeAnswerer(predictor, generator, "hybrid")
-    return time_runs(lambda: generator.generate(pick()), RUNS), time_runs(
-        lambda: hybrid.predict(pick()), RUNS
-    )
+    return [
+        (
+            "generate, greedy decoding in one tf.function",
+            time_runs(lambda: generator.generate(pick()), RUNS),
+            RUNS,
+        ),
+        ("hybrid (select, else generate)", time_runs(lambda: hybrid.predict(pick()), RUNS), RUNS),
+    ]
 
 
 def serving_rss_mb(model_dir: Path) -> float:
@@ -110,7 +116,8 @@ def serving_rss_mb(model_dir: Path) -> float:
 
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from chatcore.qa.baseline import TfidfBaseline
+    from chatcore.qa.baseline import EncoderBaseline, TfidfBaseline
+    from chatcore.qa.encoder import shared_encoder
     from chatcore.qa.predictor import Predictor
 
     texts = questions()
@@ -127,19 +134,23 @@ def main() -> None:
             return model.predict([a[None] for a in featurizer.encode(pick())], verbose=0)
 
         naive_stats = time_runs(naive, NAIVE_RUNS)
-        generate, hybrid = mode_latency(predictor, pick)
+        modes = mode_latency(predictor, pick)
         baseline = TfidfBaseline(predictor.bank)
         tfidf = time_runs(lambda: baseline.predict_many([pick()]), RUNS)
+        nearest = EncoderBaseline(predictor.bank)
+        encoder_only = time_runs(lambda: nearest.predict_many([pick()]), RUNS)
+        encode = time_runs(lambda: shared_encoder().encode([pick()]), RUNS)
         engine = engine_latency(model_dir, texts)
         serving_mb = serving_rss_mb(model_dir)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [
-        ("select, compiled tf.function (Predictor.predict)", compiled, RUNS),
+        ("select, Predictor.predict (NumPy pass, encoder included)", compiled, RUNS),
         ("select, through the engine (qa responder, no filters)", engine, RUNS),
-        ("generate, greedy decoding in one tf.function", generate, RUNS),
-        ("hybrid (select, else generate)", hybrid, RUNS),
+        *modes,
+        ("the sentence encoder alone (one text)", encode, RUNS),
+        ("baseline: encoder nearest question", encoder_only, RUNS),
         ("baseline: model.predict per call", naive_stats, NAIVE_RUNS),
-        ("TF-IDF nearest question", tfidf, RUNS),
+        ("baseline: TF-IDF nearest question", tfidf, RUNS),
     ]
     print(
         table(
@@ -154,7 +165,7 @@ def main() -> None:
             ("measure", "value"),
             [
                 (
-                    "train default data (2,945 pairs read), with the generation head, seconds",
+                    "train the bundled corpus with the generation head (train --generator), s",
                     "skipped (QA_BENCH_MODEL)" if train_seconds is None else f"{train_seconds:.1f}",
                 ),
                 ("peak RSS, process that loads the model and answers, MB", f"{serving_mb:.0f}"),
