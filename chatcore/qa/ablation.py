@@ -8,7 +8,7 @@ from typing import Any
 
 VARIANTS: dict[str, dict[str, Any]] = {
     "no pretrained encoder (LSTM + subwords)": {
-        "model": {"use_sentence": False, "retrieval": False}
+        "model": {"use_sentence": False, "retrieval": False, "cosine_scale": 16.0}
     },
     "encoder vector as a feature, no retrieval head": {"model": {"retrieval": False}},
     "retrieval head, no encoder vector as a feature": {"model": {"use_sentence": False}},

@@ -31,12 +31,21 @@ class ModelConfig(BaseModel):
     gram_dim: int = Field(96, ge=4)
     hidden: int = Field(256, ge=4)
     dropout: float = Field(0.3, ge=0, lt=1)
-    cosine_scale: float = Field(16.0, gt=0, description="0 < scale; logits = scale x cosine")
+    cosine_scale: float = Field(
+        4.0,
+        gt=0,
+        description="logits = scale x cosine. Small beside the retrieval head (scale 16), so "
+        "the network corrects the encoder's choice rather than overrules it (data/dev: 4 beat "
+        "16 and 2); 16 suits a network without the head",
+    )
     use_lstm: bool = True
     use_grams: bool = True
     use_sentence: bool = Field(True, description="the pretrained sentence encoder's vector")
     retrieval: bool = Field(
         True, description="logits from the encoder's nearest known texts, added to the network's"
+    )
+    retrieval_scale: float = Field(
+        16.0, gt=0, description="the retrieval head's initial scale (it is learned)"
     )
     retrieval_answers: bool = Field(
         False, description="answers count as known texts of their class for the retrieval"
@@ -90,7 +99,7 @@ def build_model(
     logits = CosineClassifier(classes, config.cosine_scale, name="answer_logits")(x)
     if retrieval_keys:
         nearest = NearestKnown(
-            retrieval_keys, classes, sentence_dim, config.cosine_scale, name="nearest_known"
+            retrieval_keys, classes, sentence_dim, config.retrieval_scale, name="nearest_known"
         )
         logits = keras.layers.Add(name="with_retrieval")([logits, nearest(inputs[-1])])
     return keras.Model(inputs, logits, name="chatcore_qa")

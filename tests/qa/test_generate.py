@@ -31,10 +31,16 @@ GIBBERISH = ["zxqv blorp wug", "qqqq pppp kkkk", "黑洞 螺丝 蛋糕 雪"]
 
 @pytest.fixture(scope="module")
 def gen_trained():
+    from chatcore.qa.model import ModelConfig
     from chatcore.qa.train import train
 
     decoder = {**DECODER, "learning_rate": 1e-2}
-    return train(tiny_pairs(), tiny_settings(decoder=decoder))
+    # the decoder reads the network's LSTM encoder, which learns more when the network's own
+    # logits weigh as much as the retrieval head's (scale 16, not the default 4)
+    model = ModelConfig(
+        embed_dim=16, lstm_units=16, gram_dim=32, hidden=64, dropout=0.1, cosine_scale=16.0
+    )
+    return train(tiny_pairs(), tiny_settings(decoder=decoder, model=model))
 
 
 @pytest.fixture(scope="module")
