@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from chatcore.qa.bank import REJECT, AnswerBank
-from chatcore.qa.calibrate import choose_threshold
+from chatcore.qa.calibrate import choose_threshold, similarity_floor
 from chatcore.qa.text import question_key
 
 
@@ -51,7 +51,7 @@ class NearestQuestion:
         """The model's similarity gate: the ``share`` quantile of the best cosine of the
         validation texts of known classes."""
         _, conf = self.scores([t for t, y in zip(texts, labels, strict=True) if y != REJECT])
-        self.threshold = float(np.quantile(conf, share)) if len(conf) else 0.0
+        self.threshold = similarity_floor(conf, share)
         return self.threshold
 
     def predict_many(self, texts: list[str]) -> list[tuple[tuple[str, ...], bool]]:

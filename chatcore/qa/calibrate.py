@@ -85,3 +85,9 @@ def _rates(candidates, conf, correct, inside) -> tuple[np.ndarray, np.ndarray]:
     pos = (answered & correct[None, :]).sum(axis=1) / max(inside.sum(), 1)
     neg = (~answered & ~inside[None, :]).sum(axis=1) / max((~inside).sum(), 1)
     return pos, neg
+
+
+def similarity_floor(nearest: np.ndarray, share: float) -> float:
+    """The similarity gate: the ``share`` quantile of known questions' best cosines (0 with
+    none), so that share of them would fall back."""
+    return float(np.quantile(nearest, share)) if len(nearest) else 0.0

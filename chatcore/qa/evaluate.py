@@ -119,20 +119,20 @@ def score(scorer: Scorer, cases: list[Case], exact: list[Case]) -> dict[str, Any
     out-of-domain questions, and the same per language."""
     results = dict(zip([id(c) for c in cases], scorer([c.question for c in cases]), strict=True))
     exact_results = scorer([c.question for c in exact]) if exact else []
-    out = _summary(cases, results)
+    out = _summary_by_language(cases, results)
     out["exact_accuracy"] = _ratio(
         sum(_correct(c, r) for c, r in zip(exact, exact_results, strict=True)), len(exact)
     )
-    out["per_language"] = {
-        lang: _summary(group, results) for lang, group in _by_language(cases).items()
-    }
     splits = _by_split(cases)
     if len(splits) > 1 or "test" in splits:
-        out["per_split"] = {name: _split_summary(group, results) for name, group in splits.items()}
+        out["per_split"] = {
+            name: _summary_by_language(group, results) for name, group in splits.items()
+        }
     return out
 
 
-def _split_summary(cases: list[Case], results: dict) -> dict[str, Any]:
+def _summary_by_language(cases: list[Case], results: dict) -> dict[str, Any]:
+    """``_summary`` of the cases, with the same per language."""
     out = _summary(cases, results)
     out["per_language"] = {
         lang: _summary(group, results) for lang, group in _by_language(cases).items()

@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from chatcore.qa import augment
 from chatcore.qa.bank import REJECT, AnswerBank, data_hash
 from chatcore.qa.batches import BOUNDS, bucketed
-from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, softmax
+from chatcore.qa.calibrate import (
+    choose_threshold,
+    decide,
+    fit_temperature,
+    similarity_floor,
+    softmax,
+)
 from chatcore.qa.data import Pair
 from chatcore.qa.decoder import DecoderConfig
 from chatcore.qa.encoder import DIM as SENTENCE_DIM
@@ -196,8 +202,7 @@ def similarity_gate(sentences: np.ndarray, labels: np.ndarray, keys: np.ndarray,
     questions are no guide here: they keep a known question's frame, so the encoder finds them
     as close as real rewordings; real unrelated questions are far (see docs/model.md)."""
     known = labels != REJECT
-    nearest = (sentences[known] @ keys.T).max(axis=1)
-    return float(np.quantile(nearest, share)) if len(nearest) else 0.0
+    return similarity_floor((sentences[known] @ keys.T).max(axis=1), share)
 
 
 @dataclass
