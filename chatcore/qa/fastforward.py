@@ -9,14 +9,12 @@ steps only costs well under 1 ms for one question. Exactness tricks, none approx
   after k padding steps is precomputed for every k.
 ``build`` returns None for any network it does not know, and the predictor checks the result
 against the Keras model when loading, so a changed architecture falls back to the graph.
-BLAS runs on one thread here: for matrices this small, OpenBLAS's spinning helper threads only
-steal the core the event loop needs (100 concurrent chats: ~370 -> ~3,700 replies/s).
+BLAS runs on one thread (chatcore.blas): for matrices this small, OpenBLAS's spinning helper
+threads only steal the core the event loop needs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +49,9 @@ class NumpyForward:
     ``weights`` returns (so they can be cached and loaded without Keras)."""
 
     def __init__(self, arrays: dict[str, np.ndarray]):
+        from chatcore.blas import use_one_thread
+
+        use_one_thread()
         self.arrays = arrays
         self.max_words = int(arrays["max_words"])
         self.masked = bool(arrays.get("masked", False))
@@ -98,8 +99,7 @@ class NumpyForward:
         return states
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
-        with _one_blas_thread():
-            return self._logits(*inputs)
+        return self._logits(*inputs)
 
     def _logits(self, words: np.ndarray, grams: np.ndarray, sentence=None) -> np.ndarray:
         parts = []
@@ -167,22 +167,6 @@ class NumpyForward:
         return np.concatenate([mean, share], axis=-1).astype(np.float32)
 
 
-@functools.cache
-def _blas_controller():
-    try:
-        from threadpoolctl import ThreadpoolController  # comes with scikit-learn
-    except ImportError:
-        return None
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    controller = _blas_controller()
-    if controller is None:
-        return contextlib.nullcontext()
-    return controller.limit(limits=1, user_api="blas")
-
-
 def _np(variable: Any) -> np.ndarray:
     return np.asarray(variable.numpy() if hasattr(variable, "numpy") else variable, np.float32)
 
@@ -245,8 +229,7 @@ class NumpyEnsemble:
         self.head = self.members[0].head
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
-        with _one_blas_thread():
-            return self._log_mean(*inputs)
+        return self._log_mean(*inputs)
 
     def _log_mean(self, *inputs: np.ndarray) -> np.ndarray:
         log_probs = [
