@@ -4,7 +4,8 @@
 - encoder: the pretrained sentence encoder's vectors (``chatcore.qa.encoder``), cosine.
 
 The answer is the nearest known question's; the confidence is the cosine similarity, with the
-threshold chosen on the same validation data as the model's.
+threshold chosen as the model's is: TF-IDF's on the validation split, the encoder's on the
+background questions.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from chatcore.qa.bank import REJECT, AnswerBank
-from chatcore.qa.calibrate import choose_threshold, similarity_floor
+from chatcore.qa.calibrate import background_gate, choose_threshold
 from chatcore.qa.text import question_key
 
 
@@ -47,11 +48,10 @@ class NearestQuestion:
         self.threshold = choose_threshold(probs, labels, min_recall)
         return self.threshold
 
-    def calibrate_on_known(self, texts: list[str], labels: np.ndarray, share: float) -> float:
-        """The model's similarity gate: the ``share`` quantile of the best cosine of the
-        validation texts of known classes."""
-        _, conf = self.scores([t for t, y in zip(texts, labels, strict=True) if y != REJECT])
-        self.threshold = similarity_floor(conf, share)
+    def calibrate_on_background(self, recall: float) -> float:
+        """The model's similarity gate (encoder baselines only): ``recall`` of the background
+        questions fall back."""
+        self.threshold = background_gate(self.matrix, recall)
         return self.threshold
 
     def predict_many(self, texts: list[str]) -> list[tuple[tuple[str, ...], bool]]:

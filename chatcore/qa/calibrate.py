@@ -87,7 +87,17 @@ def _rates(candidates, conf, correct, inside) -> tuple[np.ndarray, np.ndarray]:
     return pos, neg
 
 
-def similarity_floor(nearest: np.ndarray, share: float) -> float:
-    """The similarity gate: the ``share`` quantile of known questions' best cosines (0 with
-    none), so that share of them would fall back."""
-    return float(np.quantile(nearest, share)) if len(nearest) else 0.0
+NEAR_KNOWN = 0.9  # a background question this close to a known one is probably answered by it
+
+
+def background_gate(keys: np.ndarray, recall: float) -> float:
+    """The similarity gate: the nearest-known cosine below which a question falls back, chosen
+    so that ``recall`` of the background questions (chatcore.qa.background) fall back. ``keys``
+    are the known texts' unit vectors (n, dim); 0 (no gate) when no background question is
+    left after dropping those as close as ``NEAR_KNOWN`` to a known text."""
+    from chatcore.qa import background
+    from chatcore.qa.features import sentence_vectors
+
+    nearest = (sentence_vectors(list(background.questions())) @ keys.T).max(axis=1)
+    unknown = nearest[nearest < NEAR_KNOWN]
+    return float(np.quantile(unknown, recall)) if len(unknown) else 0.0

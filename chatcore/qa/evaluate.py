@@ -97,21 +97,22 @@ def _model_scorer(predictor) -> Scorer:
 
 def _nearest_scorer(predictor, kind: str) -> Scorer:
     """A nearest-question baseline (``tfidf`` or ``encoder``) over the model's own questions,
-    its threshold chosen on the model's validation split."""
+    its fallback calibrated as the model's is (the encoder's gate on the background questions,
+    TF-IDF's threshold on the model's validation split)."""
     from chatcore.qa.baseline import EncoderBaseline, TfidfBaseline
     from chatcore.qa.train import TrainSettings, build_split
 
-    baseline = (TfidfBaseline if kind == "tfidf" else EncoderBaseline)(predictor.bank)
     settings = TrainSettings.from_stored(predictor.files.settings["train"])
+    if kind == "encoder":
+        encoder = EncoderBaseline(predictor.bank)
+        encoder.calibrate_on_background(settings.min_fallback_recall)
+        return encoder.predict_many
+    tfidf = TfidfBaseline(predictor.bank)
     tokens, labels = build_split(
         predictor.bank, settings, settings.val_copies, settings.seed + 1, 2
     )
-    texts = [detokenize(t) for t in tokens]
-    if kind == "encoder":  # the same gate as the model's retrieval head
-        baseline.calibrate_on_known(texts, labels, settings.similarity_quantile)
-    else:
-        baseline.calibrate(texts, labels, settings.min_fallback_recall)
-    return baseline.predict_many
+    tfidf.calibrate([detokenize(t) for t in tokens], labels, settings.min_fallback_recall)
+    return tfidf.predict_many
 
 
 def score(scorer: Scorer, cases: list[Case], exact: list[Case]) -> dict[str, Any]:

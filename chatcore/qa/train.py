@@ -18,10 +18,10 @@ from chatcore.qa import augment
 from chatcore.qa.bank import REJECT, AnswerBank, data_hash
 from chatcore.qa.batches import BOUNDS, bucketed
 from chatcore.qa.calibrate import (
+    background_gate,
     choose_threshold,
     decide,
     fit_temperature,
-    similarity_floor,
     softmax,
 )
 from chatcore.qa.data import Pair
@@ -35,6 +35,7 @@ from chatcore.qa.text import detokenize, tokenize
 VAL_BATCH = 512
 # What models trained before these settings existed did.
 STORED_BEFORE_SWITCHES = {"bucket_by_length": False, "real_word_negatives": False, "ensemble": 1}
+REMOVED_SETTINGS = ("similarity_quantile",)  # read back from older models, then ignored
 MEMBER_SEED_STEP = 100  # member k trains on noise drawn from seed + 100 k (not the val seed)
 
 
@@ -59,14 +60,12 @@ class TrainSettings(BaseModel):
         1, ge=1, le=8, description="networks trained apart whose probabilities are averaged"
     )
     min_fallback_recall: float = Field(
-        0.9, ge=0, le=1, description="threshold: share of validation negatives sent to fallback"
-    )
-    similarity_quantile: float = Field(
-        0.1,
+        0.9,
         ge=0,
-        lt=1,
-        description="with the retrieval head, the fallback is the similarity gate instead: "
-        "min_similarity leaves this share of validation questions below it",
+        le=1,
+        description="share of out-of-domain questions sent to fallback: of the background "
+        "questions by the similarity gate (models with the retrieval head), else of the "
+        "validation negatives by the threshold",
     )
     model: ModelConfig = Field(default_factory=ModelConfig)
     decoder: DecoderConfig = Field(default_factory=DecoderConfig)
@@ -75,7 +74,8 @@ class TrainSettings(BaseModel):
     def from_stored(cls, values: dict[str, Any]) -> TrainSettings:
         """Settings read back from a model directory: switches added later take the
         behaviour the model was trained with, not today's default."""
-        return cls.model_validate({**STORED_BEFORE_SWITCHES, **values})
+        kept = {k: v for k, v in values.items() if k not in REMOVED_SETTINGS}
+        return cls.model_validate({**STORED_BEFORE_SWITCHES, **kept})
 
 
 @dataclass
@@ -171,7 +171,7 @@ def train(
     threshold = choose_threshold(probs, v_y, settings.min_fallback_recall)
     min_similarity = 0.0
     if keys is not None:  # the encoder's similarity separates known from unknown far better
-        min_similarity = similarity_gate(v[2], v_y, keys[0], settings.similarity_quantile)
+        min_similarity = background_gate(keys[0], settings.min_fallback_recall)
         threshold = 0.0
     metrics = _metrics([n.history for n in networks], probs, v_y, threshold)
     metrics["min_similarity"] = round(min_similarity, 4)
@@ -194,15 +194,6 @@ def train(
     trained.generator = generator
     trained.min_similarity = min_similarity
     return trained
-
-
-def similarity_gate(sentences: np.ndarray, labels: np.ndarray, keys: np.ndarray, share: float):
-    """The nearest-known cosine below which a question falls back: the ``share`` quantile of
-    the validation questions' (noisy copies of known ones). The synthetic out-of-domain
-    questions are no guide here: they keep a known question's frame, so the encoder finds them
-    as close as real rewordings; real unrelated questions are far (see docs/model.md)."""
-    known = labels != REJECT
-    return similarity_floor((sentences[known] @ keys.T).max(axis=1), share)
 
 
 @dataclass

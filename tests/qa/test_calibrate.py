@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from chatcore.qa.calibrate import choose_threshold, decide, fit_temperature, softmax
 
@@ -43,3 +44,44 @@ def test_reject_class_never_wins_and_temperature_softens_overconfidence():
     labels = np.array([0, 0, 0, 1])  # right 3 times in 4: 0.9997 is overconfident
     t = fit_temperature(logits, labels)
     assert t > 1 and abs(softmax(logits, t)[0, 0] - 0.75) < 0.1
+
+
+def test_the_background_questions_cover_both_languages_without_repeats():
+    from chatcore.qa import background
+
+    questions = background.questions()
+    assert len(set(questions)) == len(questions) >= 1000
+    chinese = [q for q in questions if any("\u4e00" <= c <= "\u9fff" for c in q)]
+    assert 300 <= len(chinese) <= len(questions) - 500
+    assert not any(q.startswith("#") or not q.strip() for q in questions)
+
+
+def test_the_background_gate_sends_the_chosen_share_of_background_questions_to_fallback():
+    from chatcore.qa import background
+    from chatcore.qa.calibrate import NEAR_KNOWN, background_gate
+    from chatcore.qa.features import sentence_vectors
+
+    known = ["what are your opening hours", "how much is a bike repair", "你们几点开门"]
+    keys = sentence_vectors(known)
+    nearest = (sentence_vectors(list(background.questions())) @ keys.T).max(axis=1)
+    unknown = nearest[nearest < NEAR_KNOWN]
+    for recall in (0.5, 0.9):
+        gate = background_gate(keys, recall)
+        assert (unknown < gate).mean() == pytest.approx(recall, abs=0.01)
+    assert background_gate(keys, 0.9) > background_gate(keys, 0.5)
+    # the known questions themselves, and close rewordings, stay above the gate
+    near = sentence_vectors(["when do you open", "what does fixing a bike cost"]) @ keys.T
+    assert (near.max(axis=1) > background_gate(keys, 0.9)).all()
+
+
+def test_background_questions_close_to_a_known_one_are_not_counted():
+    from chatcore.qa import background
+    from chatcore.qa.calibrate import background_gate
+    from chatcore.qa.features import sentence_vectors
+
+    some = list(background.questions()[:40])
+    keys = sentence_vectors(["what are your opening hours"])
+    with_copies = sentence_vectors(["what are your opening hours", *some])
+    assert background_gate(with_copies, 0.9) > background_gate(keys, 0.9)
+    # every background question known: none left to calibrate on, no gate
+    assert background_gate(sentence_vectors(list(background.questions())), 0.9) == 0.0
