@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 BATCH = 256
 FAST_BATCH = 64
 PROBES = ("hello", "what is your name", "你好吗", "tell me a joke about computers", "?")
+# In a bank with answers in several languages, an answer in another language than the
+# question's must be this much likelier (in log-probability: e^3 = 20x) to be chosen, so a
+# Chinese question gets the Chinese answer of a question the corpus asks in both languages.
+LANGUAGE_PRIOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Predictor:
         self.min_similarity = float(stored if min_similarity is None else min_similarity)
         self._keys_t: np.ndarray | None = None
         self._keys_read = False
+        self._class_languages = _class_languages(self.bank)
         self._forward = forward or (self._checked_forward() if fast else None)
 
     @property
@@ -190,18 +195,22 @@ class Predictor:
         if not tokens:  # nothing but punctuation or spaces: nothing to answer
             return NOTHING
         inputs = self.featurizer.encode_many([tokens])
-        return self._prediction(self._log_probs(inputs), self._similarity(inputs))[0]
+        log_probs, similarity = self._log_probs(inputs), self._similarity(inputs)
+        return self._prediction(log_probs, similarity, [text])[0]
 
     def predict_many(self, texts: list[str]) -> list[Prediction]:
         from chatcore.qa.text import tokenize
 
-        predictions = self._prediction(*self._scored(texts))
+        predictions = self._prediction(*self._scored(texts), texts)
         return [p if tokenize(t) else NOTHING for p, t in zip(predictions, texts, strict=True)]
 
-    def _prediction(self, log_probs: np.ndarray, similarity: np.ndarray) -> list[Prediction]:
-        """The best class per row; it falls back when it is the reject class, when the model
-        is unsure (``threshold``) or when nothing known is as close as ``min_similarity``."""
-        best, log_conf = decide(log_probs)
+    def _prediction(
+        self, log_probs: np.ndarray, similarity: np.ndarray, texts: list[str]
+    ) -> list[Prediction]:
+        """The best class per row, preferring answers in the text's language; it falls back
+        when it is the reject class, when the model is unsure (``threshold``) or when nothing
+        known is as close as ``min_similarity``."""
+        best, log_conf = decide(self._in_their_language(log_probs, texts))
         rows = zip(best.tolist(), np.exp(log_conf).tolist(), similarity.tolist(), strict=True)
         out = []
         for index, confidence, near in rows:
@@ -209,6 +218,27 @@ class Predictor:
             answers = tuple(self.bank.answers(index))
             out.append(Prediction(index, confidence, fallback, answers, round(near, 4)))
         return out
+
+    def _in_their_language(self, log_probs: np.ndarray, texts: list[str]) -> np.ndarray:
+        """Log-probabilities with ``LANGUAGE_PRIOR`` taken off the answers in another language
+        than each text's, renormalised (unchanged for a bank in one language)."""
+        classes = self._class_languages
+        if len(set(classes) - {""}) < 2:
+            return log_probs
+        from chatcore.language import detect_language
+
+        asked = np.array([detect_language(t) for t in texts])
+        other = (classes[None, :] != asked[:, None]) & (classes != "")[None, :]
+        return log_softmax(log_probs - LANGUAGE_PRIOR * other)
+
+
+def _class_languages(bank: AnswerBank) -> np.ndarray:
+    """Each class's language, from its answers ("" for the reject class)."""
+    from chatcore.language import detect_language
+
+    languages = [detect_language(" ".join(bank.answers(i))) for i in range(len(bank))]
+    languages[REJECT] = ""
+    return np.array(languages)
 
 
 def _compile(model: Any, featurizer: Featurizer, temperature: float):

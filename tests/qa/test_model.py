@@ -198,3 +198,25 @@ def test_odd_questions_get_a_clear_outcome(tiny_predictor):
         prediction = tiny_predictor.predict(text)
         assert 0.0 <= prediction.confidence <= 1.0
     assert len(tiny_predictor.predict_many(["", "😀", "x" * 1_000_000])) == 3
+
+
+def _class_of(predictor: Predictor, answer: str) -> int:
+    return next(i for i in range(len(predictor.bank)) if answer in predictor.bank.answers(i))
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "want"),
+    [
+        ("你的名字是什么", 1.0, "我叫小机器人。"),  # a little likelier in English: Chinese wins
+        ("你的名字是什么", 5.0, "My name is Tiny Bot."),  # far likelier: it still wins
+        ("what do they call you", 1.0, "My name is Tiny Bot."),
+    ],
+)
+def test_an_answer_in_the_questions_language_is_preferred(tiny_predictor, question, lead, want):
+    english = _class_of(tiny_predictor, "My name is Tiny Bot.")
+    chinese = _class_of(tiny_predictor, "我叫小机器人。")
+    log_probs = np.full((1, len(tiny_predictor.bank)), -20.0, np.float32)
+    log_probs[0, chinese], log_probs[0, english] = -2.0, -2.0 + lead
+    (prediction,) = tiny_predictor._prediction(log_probs, np.ones(1, np.float32), [question])
+    assert prediction.answers == (want,)
+    assert 0 < prediction.confidence <= 1
