@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SKIP = {"__init__", "__main__", "common", "epochs"}  # epochs: a helper serving runs
+SKIP = {"__init__", "__main__", "common", "epochs", "synthetic"}  # helpers, not benchmarks
 
 
 def machine() -> str:
@@ -53,9 +53,16 @@ def _previous_sections(exclude: list[str]) -> list[str]:
     return [f"## {p}" for p in parts if p.split("\n", 1)[0].strip() not in exclude]
 
 
+def available() -> list[str]:
+    return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in SKIP)
+
+
 def main(argv: list[str]) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    names = argv or sorted(p.stem for p in HERE.glob("*.py") if p.stem not in SKIP)
+    if any(a.startswith("-") for a in argv) or set(argv) - set(available()):
+        print(f"{__doc__}\nbenchmarks: {' '.join(available())}")
+        sys.exit(0 if {"-h", "--help"} & set(argv) else 2)
+    names = argv or available()
     sections = []
     for name in names:
         print(f"## {name}\n", flush=True)

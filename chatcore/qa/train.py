@@ -33,6 +33,7 @@ from chatcore.qa.model import ModelConfig, build_model, combine
 from chatcore.qa.text import detokenize, tokenize
 
 VAL_BATCH = 512
+VAL_LIMIT = 8000  # validation rows kept (at random) for large banks: scoring them is x classes
 # What models trained before these settings existed did.
 STORED_BEFORE_SWITCHES = {"bucket_by_length": False, "real_word_negatives": False, "ensemble": 1}
 REMOVED_SETTINGS = ("similarity_quantile",)  # read back from older models, then ignored
@@ -51,6 +52,12 @@ class TrainSettings(BaseModel):
     patience: int = Field(3, ge=1)
     bucket_by_length: bool = Field(True, description="batches of similar lengths (faster)")
     augment_copies: int = Field(8, ge=0, description="noisy copies of each question per class")
+    max_train_rows: int = Field(
+        60000,
+        ge=1,
+        description="fewer noisy copies (down to 2) for banks whose questions and copies "
+        "would exceed this many rows, so an epoch grows linearly with the pairs",
+    )
     val_copies: int = Field(2, ge=1)
     negatives_ratio: float = Field(0.15, ge=0)
     real_word_negatives: bool = Field(
@@ -67,6 +74,13 @@ class TrainSettings(BaseModel):
         "questions by the similarity gate (models with the retrieval head), else of the "
         "validation negatives by the threshold",
     )
+    sampled_softmax_above: int = Field(
+        2048,
+        ge=1,
+        description="answer classes above which training scores each batch against a sample "
+        "of them (chatcore.qa.sampled): an epoch then grows with the pairs, not their square",
+    )
+    sampled_negatives: int = Field(1024, ge=1, description="random classes per sampled batch")
     model: ModelConfig = Field(default_factory=ModelConfig)
     decoder: DecoderConfig = Field(default_factory=DecoderConfig)
 
@@ -154,15 +168,16 @@ def train(
     known = KnownQuestions.of(bank, settings)
     keys = retrieval_keys(bank, known, config.retrieval_answers) if config.retrieval else None
     v_tokens, v_y = build_split(bank, settings, settings.val_copies, settings.seed + 1, 2, known)
+    v_tokens, v_y = _at_most(VAL_LIMIT, v_tokens, v_y, settings.seed + 1)
     v = featurizer.encode_many(v_tokens)
     idf = featurizer.idf(known.questions)
     fit = functools.partial(_fit, featurizer, len(bank), settings, (idf, keys), verbose, callbacks)
-    networks = []
+    networks, copies = [], copies_for(settings, len(known.questions))
     for index in range(settings.ensemble):
         if announce and settings.ensemble > 1:
             announce(f"network {index + 1} of {settings.ensemble}")
         seed = settings.seed + MEMBER_SEED_STEP * index
-        split = build_split(bank, settings, settings.augment_copies, seed, 1, known)
+        split = build_split(bank, settings, copies, seed, 1, known)
         networks.append(_Network.trained(fit, split, (v, v_y), seed))
     model = combine([n.model for n in networks], [n.temperature for n in networks])
     v_logits = _predict(model, v)
@@ -212,6 +227,21 @@ class _Network:
         model = fit(tokens, labels, val, seed)
         temperature = fit_temperature(_predict(model, v), v_y)
         return cls(model, split, model.history.history, temperature)
+
+
+def copies_for(settings: TrainSettings, questions: int) -> int:
+    """Noisy copies per question: ``augment_copies``, fewer (not below 2) when the rows would
+    pass ``max_train_rows``."""
+    fitting = settings.max_train_rows // max(questions, 1) - 1
+    return min(settings.augment_copies, max(fitting, 2))
+
+
+def _at_most(limit: int, tokens: list[list[str]], labels: np.ndarray, seed: int):
+    """At most ``limit`` rows, drawn at random (in their order) when there are more."""
+    if len(labels) <= limit:
+        return tokens, labels
+    rows = np.sort(np.random.default_rng(seed).choice(len(labels), limit, replace=False))
+    return [tokens[i] for i in rows], labels[rows]
 
 
 def _predict(model: Any, arrays: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -277,7 +307,12 @@ def _fit(featurizer, classes, settings, fixed, verbose, callbacks, tokens, label
         model.get_layer("subwords").set_idf(idf)
     if keys is not None:
         model.get_layer("nearest_known").set_keys(*keys)
-    model.compile(
+    trainer = model
+    if classes > settings.sampled_softmax_above:
+        from chatcore.qa.sampled import SampledSoftmaxTrainer
+
+        trainer = SampledSoftmaxTrainer(model, classes, settings.sampled_negatives, keys)
+    trainer.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
@@ -290,7 +325,7 @@ def _fit(featurizer, classes, settings, fixed, verbose, callbacks, tokens, label
     )
     x, y, (v, v_y) = featurizer.encode_many(tokens), labels, val_xy
     bounds = BOUNDS if settings.bucket_by_length else ()
-    model.fit(
+    model.history = trainer.fit(
         bucketed(x, y, settings.batch_size, seed, bounds),
         validation_data=bucketed(v, v_y, VAL_BATCH, None, bounds),
         epochs=settings.epochs,
