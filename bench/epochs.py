@@ -13,16 +13,16 @@ import time
 
 
 def english_pairs():
-    from chatcore.qa import data, hygiene
+    from chatcore.qa.data import hygiene, sources
 
-    english = [f for f in data.default_data_files() if f.parent.name == "english"]
-    return hygiene.check(data.load_files(english)).kept
+    english = [f for f in sources.default_data_files() if f.parent.name == "english"]
+    return hygiene.check(sources.load_files(english)).kept
 
 
 def epoch_seconds(epochs: int, bucket_by_length: bool) -> list[float]:
     import keras
 
-    from chatcore.qa.train import TrainSettings, train
+    from chatcore.qa.train.training import TrainSettings, train
 
     class EpochTimer(keras.callbacks.Callback):
         def __init__(self) -> None:

@@ -22,20 +22,20 @@ def _isolated_chatcore_home(tmp_path_factory: pytest.TempPathFactory, monkeypatc
 
 @pytest.fixture(scope="session")
 def tiny_trained():
-    from chatcore.qa.train import train
+    from chatcore.qa.train.training import train
 
     return train(tiny_pairs(), tiny_settings())
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_trained, tmp_path_factory) -> Path:
-    from chatcore.qa import modeldir
+    from chatcore.qa.model import modeldir
 
     return modeldir.save(tiny_trained, tmp_path_factory.mktemp("models") / "tiny")
 
 
 @pytest.fixture(scope="session")
 def tiny_predictor(tiny_model_dir):
-    from chatcore.qa.predictor import Predictor
+    from chatcore.qa.serve.predictor import Predictor
 
     return Predictor.load(tiny_model_dir)

@@ -1,4 +1,6 @@
-"""The LSTM question-answering model: data, tokenizer, model, training, inference, evaluation.
+"""The LSTM question-answering model, one package per stage: ``data`` (pair files, hygiene,
+tokens, the answer bank, noisy copies), ``model`` (features, the sentence encoder, the network,
+the model directory), ``train``, ``serve`` (the predictor and the responder) and ``eval``.
 
 TensorFlow is imported lazily by the modules that need it; its logging is quieted here, before
 any of them can import it (TensorFlow reads these variables once, at import).

@@ -31,7 +31,7 @@ def model_dir_for(config_path: str | None, out: str | None) -> Path:
     if out:
         return Path(out).expanduser()
     from chatcore.cli import load_runtime
-    from chatcore.qa.responder import default_model_dir
+    from chatcore.qa.serve.responder import default_model_dir
 
     runtime = load_runtime(config_path)
     settings = runtime.settings_for("qa")
@@ -50,10 +50,10 @@ def configured_mode(config_path: str | None) -> str:
 
 def load_training_pairs(data_files: tuple[str, ...], echo=click.echo):
     """Pairs after hygiene; says what was dropped."""
-    from chatcore.qa import data, hygiene
+    from chatcore.qa.data import hygiene, sources
 
-    paths = [Path(p) for p in data_files] or data.default_data_files()
-    report = hygiene.check(data.load_files(paths))
+    paths = [Path(p) for p in data_files] or sources.default_data_files()
+    report = hygiene.check(sources.load_files(paths))
     echo(report.dropped_summary())
     return report.kept
 
@@ -70,7 +70,11 @@ def load_training_pairs(data_files: tuple[str, ...], echo=click.echo):
     help="Networks trained apart and averaged (default 1: with the pretrained sentence "
     "encoder, more networks cost time and gave nothing on data/dev).",
 )
-@click.option("--if-missing", is_flag=True, help="Do nothing when the model already exists.")
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Do nothing when the model already exists (a model of an older format is retrained).",
+)
 @click.option(
     "--generator/--no-generator",
     default=None,
@@ -82,14 +86,17 @@ def train_command(
     data_files, out, epochs, seed, networks, if_missing, generator, config_path
 ) -> None:
     """Train the QA model and write its model directory (atomically)."""
-    from chatcore.qa import modeldir
+    from chatcore.qa.model import modeldir
 
     target = model_dir_for(config_path, out)
     if if_missing and modeldir.exists(target):
-        click.echo(f"model already trained: {target}")
-        return
+        version = modeldir.format_version(target)
+        if version == modeldir.FORMAT_VERSION:
+            click.echo(f"model already trained: {target}")
+            return
+        click.echo(f"model in {target} has format {version}; training the current format")
     pairs = load_training_pairs(data_files)
-    from chatcore.qa.train import TrainSettings, train
+    from chatcore.qa.train.training import TrainSettings, train
 
     options = (("epochs", epochs), ("seed", seed), ("ensemble", networks))
     overrides = {k: v for k, v in options if v is not None}
@@ -105,7 +112,7 @@ def train_command(
     trained = train(pairs, settings, verbose=verbose, announce=click.echo)
     modeldir.save(trained, target)
     _write_curve(target, trained.history)
-    from chatcore.qa.predictor import Predictor
+    from chatcore.qa.serve.predictor import Predictor
 
     Predictor.load(target)  # checks and caches the NumPy pass: serving then skips TensorFlow
     metrics = ", ".join(f"{k}={v}" for k, v in trained.metrics.items())
@@ -116,7 +123,7 @@ def train_command(
 
 
 def _write_curve(target: Path, history: dict) -> None:
-    from chatcore.qa.report import plot_history
+    from chatcore.qa.eval.report import plot_history
 
     plot_history(history, target / "training_curve.png")
 
@@ -146,14 +153,14 @@ def _write_curve(target: Path, history: dict) -> None:
 def eval_command(data_files, model, as_json, ablation, config_path) -> None:
     """Score the model on a dev set: accuracy, fallback precision/recall, latency, TF-IDF
     baseline, per language; writes the training-curve PNG next to the model."""
-    from chatcore.qa.evaluate import evaluate_cli
+    from chatcore.qa.eval.evaluate import evaluate_cli
 
     target = model_dir_for(config_path, model)
     report = evaluate_cli(target, [Path(p) for p in data_files], ablation=ablation)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        from chatcore.qa.report import format_report
+        from chatcore.qa.eval.report import format_report
 
         click.echo(format_report(report))
 
@@ -169,8 +176,8 @@ def data_check(files) -> None:
     """Report pairs, distinct questions, duplicates, prompts with many answers and suspicious
     records of FILES taken together (default: the bundled corpus): the hygiene training
     applies."""
-    from chatcore.qa import data, hygiene
+    from chatcore.qa.data import hygiene, sources
 
-    paths = [Path(f) for f in files] or data.default_data_files()
-    report = hygiene.check(data.load_files(paths))
+    paths = [Path(f) for f in files] or sources.default_data_files()
+    report = hygiene.check(sources.load_files(paths))
     click.echo(report.format())

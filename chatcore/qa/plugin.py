@@ -12,8 +12,8 @@ def build_responder(settings: Any, runtime: Any) -> Any:
     """The ``qa`` responder. A missing model is an error naming the train command when ``qa``
     was configured explicitly; as a mere built-in default it passes messages on instead."""
     from chatcore.errors import ModelNotFoundError
-    from chatcore.qa import modeldir
-    from chatcore.qa.responder import NoModelResponder, QAResponder, default_model_dir
+    from chatcore.qa.model import modeldir
+    from chatcore.qa.serve.responder import NoModelResponder, QAResponder, default_model_dir
 
     model_dir = settings.model_dir.expanduser() if settings.model_dir else None
     path = model_dir or default_model_dir(runtime)
@@ -30,7 +30,7 @@ def build_responder(settings: Any, runtime: Any) -> Any:
 
 @hookimpl
 def chatcore_register_responders(register) -> None:
-    from chatcore.qa.responder import QASettings
+    from chatcore.qa.serve.responder import QASettings
 
     register(
         "qa",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chatcore.qa.ablation import VARIANTS, variant_settings
-from chatcore.qa.train import TrainSettings
+from chatcore.qa.eval.ablation import VARIANTS, variant_settings
+from chatcore.qa.train.training import TrainSettings
 
 
 def test_each_variant_switches_off_one_part():
@@ -21,15 +21,6 @@ def test_each_variant_switches_off_one_part():
     variants = [variant_settings(stored, change) for change in VARIANTS.values()]
     assert all(s.seed == 9 and s.epochs == 7 and not s.decoder.enabled for s in variants)
     assert len({s.model_dump_json() for s in variants}) == len(VARIANTS)
-
-
-def test_settings_stored_before_a_switch_existed_keep_their_behaviour():
-    switches = {"bucket_by_length", "real_word_negatives", "ensemble"}
-    old = TrainSettings(seed=9).model_dump(exclude=switches)
-    restored = TrainSettings.from_stored(old)
-    assert restored.seed == 9 and restored.ensemble == 1
-    assert not restored.bucket_by_length and not restored.real_word_negatives
-    assert TrainSettings.from_stored(TrainSettings().model_dump()).real_word_negatives
 
 
 def test_a_network_that_reads_nothing_is_refused():

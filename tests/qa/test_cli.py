@@ -44,6 +44,7 @@ def test_train_then_ask_then_eval(tmp_path):
 
     again = run("train", "--if-missing", "--out", str(out), home=tmp_path)
     assert again.returncode == 0 and "already trained" in again.stdout
+    _assert_an_older_format_is_retrained_by_if_missing(out, tmp_path)
 
     config = tmp_path / "bot.yaml"
     config.write_text(f"store: memory\nresponders: [qa]\nqa:\n  model_dir: {out}\n")
@@ -63,6 +64,20 @@ def test_train_then_ask_then_eval(tmp_path):
     assert report["lstm"]["exact_accuracy"] is not None
     assert report["lstm"]["latency_ms"]["runs"] == 2
     assert set(report) >= {"lstm", "tfidf", "model"}
+
+
+def _assert_an_older_format_is_retrained_by_if_missing(out: Path, home: Path) -> None:
+    """``make chat`` runs ``train --if-missing``: after an upgrade it must not keep a model the
+    new version refuses to load."""
+    metadata = out / "metadata.json"
+    meta = json.loads(metadata.read_text())
+    meta["format_version"] = 4
+    metadata.write_text(json.dumps(meta))
+    args = ("train", "--if-missing", "--data", str(TINY), "--out", str(out), "--epochs", "2")
+    retrained = run(*args, home=home)
+    assert retrained.returncode == 0, retrained.stderr
+    assert "has format 4; training the current format" in retrained.stdout
+    assert json.loads(metadata.read_text())["format_version"] != 4
 
 
 def test_chat_without_a_model_says_how_to_train(tmp_path):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chatcore.qa import data, hygiene
-from chatcore.qa.bank import AnswerBank
-from chatcore.qa.data import Pair, load_file
+from chatcore.qa.data import hygiene, sources
+from chatcore.qa.data.bank import AnswerBank
+from chatcore.qa.data.sources import Pair, load_file
 from chatcore.qa.errors import DataError
 
 
@@ -147,7 +147,7 @@ def test_answers_are_kept_as_the_owner_wrote_them(tmp_path):
 def test_conflicting_prompts_across_files_are_reported_and_merged(tmp_path):
     a = write(tmp_path, "a.yml", "conversations:\n- - Hello\n  - Hi\n")
     b = write(tmp_path, "b.yml", "conversations:\n- - hello!\n  - Greetings\n")
-    report = hygiene.check(data.load_files([a, b]))
+    report = hygiene.check(sources.load_files([a, b]))
     assert list(report.conflicts) == ["hello"]
     bank = AnswerBank.from_pairs([*report.kept, Pair("Bye", "Bye")])
     hello = next(c for c in bank.classes if "Hello" in c.questions)
@@ -155,7 +155,7 @@ def test_conflicting_prompts_across_files_are_reported_and_merged(tmp_path):
 
 
 def test_bundled_corpus_needs_and_gets_hygiene():
-    report = hygiene.check(data.load_files(data.default_data_files()))
+    report = hygiene.check(sources.load_files(sources.default_data_files()))
     assert len(report.split_records) == 1 and report.split_records[0].endswith("trivia.yml:35")
     assert report.duplicates > 1000  # tech_support.yml repeats 10 pairs 105 times
     assert len(report.conflicts) >= 3

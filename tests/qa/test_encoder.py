@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from chatcore.qa import encoder
-from chatcore.qa.text import detokenize, tokenize
+from chatcore.qa.data.text import detokenize, tokenize
+from chatcore.qa.model import encoder
 
 
 def test_the_installed_files_are_the_ones_measured():

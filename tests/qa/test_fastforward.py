@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chatcore.qa import fastforward
-from chatcore.qa.predictor import FAST_BATCH, Predictor
+from chatcore.qa.serve import fastforward
+from chatcore.qa.serve.predictor import FAST_BATCH, Predictor
 from tests.qa.test_fastload import cold_copy
 
 TEXTS = [
@@ -58,17 +58,16 @@ def test_batches_of_mixed_lengths_match_the_graph(tiny_predictor, graph_predicto
     np.testing.assert_allclose(fast, one_by_one, atol=1e-5)
 
 
-@pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked (older models)"])
 @pytest.mark.parametrize("switches", [{"use_lstm": False}, {"use_grams": False}, {}])
-def test_random_weights_and_ids_match_keras(switches, masked):
+def test_random_weights_and_ids_match_keras(switches):
     """Untrained networks of every shape the model config allows, on random id arrays with
-    every length from empty to full, including subword buckets never seen (idf 0); masked
-    padding and, as models saved before masking have it, padding the backward LSTM reads."""
-    from chatcore.qa.model import ModelConfig, build_model
+    every length from empty to full (padding masked), including subword buckets never seen
+    (idf 0)."""
+    from chatcore.qa.model.network import ModelConfig, build_model
 
     config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16, **switches)
-    sizes = {"vocab_size": 50, "buckets": 97, "max_words": 12, "max_grams": 30, "classes": 7}
-    model = build_model(config, **sizes, masked=masked)
+    sizes = {"vocab_size": 50, "buckets": 97, "classes": 7}
+    model = build_model(config, **sizes)
     rng = np.random.default_rng(0)
     if config.use_grams:
         idf = rng.uniform(0.5, 3, 97).astype(np.float32) * (rng.random(97) > 0.3)
@@ -86,12 +85,12 @@ def test_the_pretrained_branch_matches_keras(use_sentence):
     """Sentence vectors as features and the retrieval head: per class the best cosine over its
     keys (several per class, keys in no class order), the learned floor for a class without
     keys (class 0, the reject class, and class 5 here); ensemble and cached arrays too."""
-    from chatcore.qa.model import ModelConfig, build_model, combine
+    from chatcore.qa.model.network import ModelConfig, build_model, combine
 
     config = ModelConfig(
         embed_dim=8, lstm_units=8, gram_dim=8, hidden=16, use_sentence=use_sentence
     )
-    sizes = {"vocab_size": 50, "buckets": 97, "max_words": 12, "max_grams": 30, "classes": 7}
+    sizes = {"vocab_size": 50, "buckets": 97, "classes": 7}
     rng = np.random.default_rng(2)
     key_labels = np.array([3, 1, 2, 1, 4, 6, 3, 3], np.int32)
     keys = rng.normal(size=(len(key_labels), 16)).astype(np.float32)
@@ -120,10 +119,10 @@ def test_the_pretrained_branch_matches_keras(use_sentence):
 def test_an_ensemble_of_random_networks_matches_keras():
     """The NumPy pass of an ensemble: each network's logits over its own temperature, the
     mean of the probabilities; cached arrays rebuild the same pass."""
-    from chatcore.qa.model import ModelConfig, build_model, combine
+    from chatcore.qa.model.network import ModelConfig, build_model, combine
 
     config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16)
-    sizes = {"vocab_size": 50, "buckets": 97, "max_words": 12, "max_grams": 30, "classes": 7}
+    sizes = {"vocab_size": 50, "buckets": 97, "classes": 7}
     members = [build_model(config, **sizes) for _ in range(3)]
     assert combine(members[:1], [1.0]) is members[0]
     model = combine(members, [0.5, 1.0, 2.5])

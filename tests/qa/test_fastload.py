@@ -11,8 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from chatcore.qa import fastload, modeldir
-from chatcore.qa.predictor import FAST_BATCH, Predictor
+from chatcore.qa.model import modeldir
+from chatcore.qa.serve import fastload
+from chatcore.qa.serve.predictor import FAST_BATCH, Predictor
 
 TEXTS = ["What is your name?", "你叫什么名字？", "who wrote it, hamlet", "xq zvvk plomf", ""]
 
@@ -97,7 +98,7 @@ def test_a_serving_process_with_a_warm_cache_never_imports_tensorflow(cold):
     Predictor.load(cold)
     code = (
         "import sys\n"
-        "from chatcore.qa.predictor import Predictor\n"
+        "from chatcore.qa.serve.predictor import Predictor\n"
         "p = Predictor.load(sys.argv[1])\n"
         "print(p.predict('What is your name?').answers, 'tensorflow' in sys.modules)\n"
     )

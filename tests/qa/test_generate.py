@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from chatcore.errors import ConfigError
-from chatcore.qa import modeldir
 from chatcore.qa.errors import ModelFormatError
-from chatcore.qa.generate import Generator
-from chatcore.qa.modes import load_answerer
+from chatcore.qa.model import modeldir
+from chatcore.qa.serve.generate import Generator
+from chatcore.qa.serve.modes import load_answerer
 from chatcore.testing import ChatHarness, make_runtime
 
 from .conftest import tiny_pairs, tiny_settings
@@ -31,8 +31,8 @@ GIBBERISH = ["zxqv blorp wug", "qqqq pppp kkkk", "黑洞 螺丝 蛋糕 雪"]
 
 @pytest.fixture(scope="module")
 def gen_trained():
-    from chatcore.qa.model import ModelConfig
-    from chatcore.qa.train import train
+    from chatcore.qa.model.network import ModelConfig
+    from chatcore.qa.train.training import train
 
     decoder = {**DECODER, "learning_rate": 1e-2}
     # the decoder reads the network's LSTM encoder, which learns more when the network's own
@@ -66,7 +66,7 @@ def test_directory_holds_the_generator_and_a_validation_threshold(gen_dir):
 
 
 def test_generation_round_trips_through_save_and_load(gen_trained, generator):
-    from chatcore.qa.generate import Generator as Fresh
+    from chatcore.qa.serve.generate import Generator as Fresh
 
     texts = [*QUESTIONS, *GIBBERISH, "tell me a joke"]
     featurizer, vocab = gen_trained.featurizer, gen_trained.generator.vocab
@@ -118,16 +118,18 @@ def test_low_confidence_generation_falls_back(gen_dir, generator):
     assert answerer.predict(question).fallback
 
 
-def test_select_only_directory_from_format_1_still_loads(tiny_trained, tmp_path):
-    path = modeldir.save(tiny_trained, tmp_path / "old")  # tiny_trained has no decoder
+@pytest.mark.parametrize("version", [1, 4])
+def test_a_directory_of_an_earlier_format_is_refused_with_the_retrain_command(
+    tiny_trained, tmp_path, version
+):
+    path = modeldir.save(tiny_trained, tmp_path / "old")
     meta = json.loads((path / "metadata.json").read_text())
-    assert set(meta["files"]) == set(modeldir.FILES)
-    meta["format_version"] = 1  # exactly what the select-only release wrote
+    meta["format_version"] = version  # what earlier chatcore versions wrote
     (path / "metadata.json").write_text(json.dumps(meta))
-    answerer = load_answerer(path, "select")
-    assert answerer.predict("What is the capital of France?").answers == ("Paris.",)
-    with pytest.raises(ModelFormatError, match=r"metadata\.json.*generation head.*chatcore train"):
-        load_answerer(path, "hybrid")
+    with pytest.raises(
+        ModelFormatError, match=rf"metadata\.json.*version {version}.*chatcore train"
+    ):
+        load_answerer(path, "select")
 
 
 def test_missing_generator_file_is_named(gen_trained, tmp_path):

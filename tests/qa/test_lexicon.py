@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 
 from chatcore.language import is_cjk
-from chatcore.qa import augment
-from chatcore.qa.lexicon import unknown_words
-from chatcore.qa.text import tokenize
+from chatcore.qa.data import augment
+from chatcore.qa.data.lexicon import unknown_words
+from chatcore.qa.data.text import tokenize
 
 SYLLABLES = ["ba", "ko", "ri", "mu", "te", "zo"]
 CONTENT = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES]  # 216 words

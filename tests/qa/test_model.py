@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from chatcore.errors import ModelNotFoundError
-from chatcore.qa import modeldir
 from chatcore.qa.errors import ModelFormatError
-from chatcore.qa.predictor import Predictor
+from chatcore.qa.model import modeldir
+from chatcore.qa.serve.predictor import Predictor
 
 KNOWN = {
     "What is your name?": "My name is Tiny Bot.",
@@ -110,7 +110,7 @@ def test_save_load_round_trip_gives_identical_answers(tiny_trained, tiny_predict
 
 
 def tiny_predictor_tokens(text):
-    from chatcore.qa.text import tokenize
+    from chatcore.qa.data.text import tokenize
 
     return tokenize(text)
 
@@ -177,7 +177,7 @@ def test_failed_save_keeps_the_old_model_and_leaves_no_temp_dir(tiny_trained, tm
 
 
 def test_training_is_reproducible_with_a_seed(tiny_trained):
-    from chatcore.qa.train import train
+    from chatcore.qa.train.training import train
     from tests.qa.conftest import tiny_pairs, tiny_settings
 
     again = train(tiny_pairs(), tiny_settings(epochs=3))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatcore.qa.devset import load_cases
-from chatcore.qa.report import format_report
+from chatcore.qa.eval.devset import load_cases
+from chatcore.qa.eval.report import format_report
 
 
 def summary(top1: float, answered: float, recall: float, precision: float, **extra) -> dict:

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from chatcore.errors import ModelNotFoundError
-from chatcore.qa.responder import NoModelResponder, QAResponder
+from chatcore.qa.serve.responder import NoModelResponder, QAResponder
 from chatcore.testing import ChatHarness, make_runtime
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from chatcore.qa.features import Featurizer
-from chatcore.qa.text import clean, hash_feature, normalize, subword_features, tokenize
+from chatcore.qa.data.text import clean, hash_feature, normalize, subword_features, tokenize
+from chatcore.qa.model.features import Featurizer
 
 
 def test_english_words_ignore_case_punctuation_and_spaces():

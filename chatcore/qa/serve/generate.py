@@ -5,7 +5,7 @@ then decoder steps in a ``tf.while_loop`` (until every row said END, at most ``m
 carrying the LSTM state from step to step inside the graph (never ``model.predict`` per
 token). Per step it keeps the chosen token and its log-prob; the
 mean log-prob up to END is the generation's confidence, compared with the threshold chosen on
-validation data (chatcore.qa.gen_train) and stored in ``generator.json``.
+validation data (chatcore.qa.train.generator) and stored in ``generator.json``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from chatcore.qa.decoder import END, START, TargetVocab
-from chatcore.qa.features import Featurizer
+from chatcore.qa.model.decoder import END, START, TargetVocab
+from chatcore.qa.model.features import Featurizer
 
 GENERATOR = "generator.keras"
 GENERATOR_META = "generator.json"
@@ -49,7 +49,7 @@ class Generator:
     @classmethod
     def load(cls, files: Any, threshold: float | None = None) -> Generator | None:
         """The generator of a model directory, or None when it has none (select-only)."""
-        from chatcore.qa import modeldir
+        from chatcore.qa.model import modeldir
 
         meta = files.extra.get(GENERATOR_META)
         if meta is None:
@@ -64,7 +64,7 @@ class Generator:
 
     def decode(self, texts: list[str]) -> tuple[list[list[int]], np.ndarray]:
         """Generated ids (cut after END) and mean token log-probs, one per text."""
-        from chatcore.qa.text import tokenize
+        from chatcore.qa.data.text import tokenize
 
         words = self.featurizer.word_ids([tokenize(t) for t in texts])
         if not len(words):
@@ -78,7 +78,7 @@ class Generator:
         return out, np.array(means, np.float32)
 
     def generate_many(self, texts: list[str]) -> list[Generated]:
-        from chatcore.qa.text import tokenize
+        from chatcore.qa.data.text import tokenize
 
         ids, logps = self.decode(texts)
         out = []

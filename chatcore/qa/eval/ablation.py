@@ -22,12 +22,12 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 def variant_settings(stored: dict[str, Any], change: dict[str, Any]):
     """The stored training settings with one part switched off."""
-    from chatcore.qa.train import TrainSettings
+    from chatcore.qa.train.training import TrainSettings
 
     values = {**stored, **{k: v for k, v in change.items() if k != "model"}}
     values["model"] = {**stored.get("model", {}), **change.get("model", {})}
     values["decoder"] = {**stored.get("decoder", {}), "enabled": False}  # scores select only
-    return TrainSettings.from_stored(values)
+    return TrainSettings.model_validate(values)
 
 
 def run_ablation(stored: dict[str, Any], cases: list) -> dict[str, dict[str, Any]]:
@@ -35,12 +35,13 @@ def run_ablation(stored: dict[str, Any], cases: list) -> dict[str, dict[str, Any
     import tempfile
     from pathlib import Path
 
-    from chatcore.qa import data, hygiene, modeldir
-    from chatcore.qa.evaluate import _model_scorer, score
-    from chatcore.qa.predictor import Predictor
-    from chatcore.qa.train import train
+    from chatcore.qa.data import hygiene, sources
+    from chatcore.qa.eval.evaluate import _model_scorer, score
+    from chatcore.qa.model import modeldir
+    from chatcore.qa.serve.predictor import Predictor
+    from chatcore.qa.train.training import train
 
-    pairs = hygiene.check(data.load_files(data.default_data_files())).kept
+    pairs = hygiene.check(sources.load_files(sources.default_data_files())).kept
     results = {}
     for name, change in VARIANTS.items():
         try:

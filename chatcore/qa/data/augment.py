@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from chatcore.language import is_cjk
-from chatcore.qa.lexicon import UnknownWords
+from chatcore.qa.data.lexicon import UnknownWords
 
 # Small general-English equivalences (not taken from any evaluation set).
 SYNONYMS = [

@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from chatcore.language import is_cjk
-from chatcore.qa.data import Pair
-from chatcore.qa.text import clean, question_key, tokenize
+from chatcore.qa.data.sources import Pair
+from chatcore.qa.data.text import clean, question_key, tokenize
 
 MANY_ANSWERS = 3
 

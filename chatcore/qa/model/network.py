@@ -11,8 +11,7 @@ Several such networks, trained apart from different seeds, make an ensemble
 
 Inputs have no fixed length and padding (id 0) is masked, so training can feed batches
 bucketed by length (a third of the LSTM steps on the default data) and padding never changes
-an answer. Models saved before masking (fixed length, the backward LSTM reading the padding
-first) still load; ``masked=False`` builds one."""
+an answer."""
 
 from __future__ import annotations
 
@@ -62,10 +61,7 @@ def build_model(
     config: ModelConfig,
     vocab_size: int,
     buckets: int,
-    max_words: int,
-    max_grams: int,
     classes: int,
-    masked: bool = True,
     sentence_dim: int = 0,
     retrieval_keys: int = 0,
 ) -> Any:
@@ -73,14 +69,19 @@ def build_model(
     ``sentence_dim``) and logits out."""
     import keras
 
-    from chatcore.qa.layers import AttentionPooling, BagEmbedding, CosineClassifier, NearestKnown
+    from chatcore.qa.model.layers import (
+        AttentionPooling,
+        BagEmbedding,
+        CosineClassifier,
+        NearestKnown,
+    )
 
-    words = keras.Input((None if masked else max_words,), dtype="int32", name="words")
-    grams = keras.Input((None if masked else max_grams,), dtype="int32", name="grams")
+    words = keras.Input((None,), dtype="int32", name="words")
+    grams = keras.Input((None,), dtype="int32", name="grams")
     parts = []
     if config.use_lstm:
         embedded = keras.layers.Embedding(
-            vocab_size, config.embed_dim, mask_zero=masked, name="word_embedding"
+            vocab_size, config.embed_dim, mask_zero=True, name="word_embedding"
         )(words)
         lstm = keras.layers.LSTM(config.lstm_units, return_sequences=True)
         encoded = keras.layers.Bidirectional(lstm, name="encoder")(embedded)
@@ -112,7 +113,7 @@ def combine(members: list[Any], temperatures: list[float]) -> Any:
         return members[0]
     import keras
 
-    from chatcore.qa.layers import EnsembleMean
+    from chatcore.qa.model.layers import EnsembleMean
 
     inputs = [
         keras.Input(tensor.shape[1:], dtype=tensor.dtype, name=tensor.name.split(":")[0])

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from chatcore.language import detect_language
-from chatcore.qa.devset import Case, load_cases
+from chatcore.qa.data.text import detokenize, question_key
 from chatcore.qa.errors import DataError
-from chatcore.qa.text import detokenize, question_key
+from chatcore.qa.eval.devset import Case, load_cases
 
 SPLITS = ("dev", "test")
 Scorer = Callable[[list[str]], list[tuple[tuple[str, ...], bool]]]
@@ -30,8 +30,8 @@ def default_dev_paths() -> list[Path]:
 
 def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> dict[str, Any]:
     """The whole report of ``chatcore eval`` as a JSON-ready mapping."""
-    from chatcore.qa.predictor import Predictor
-    from chatcore.qa.report import plot_history
+    from chatcore.qa.eval.report import plot_history
+    from chatcore.qa.serve.predictor import Predictor
 
     predictor = Predictor.load(model_dir)
     plot_history(predictor.files.history, Path(model_dir) / "training_curve.png")
@@ -50,7 +50,7 @@ def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> 
     report["lstm"]["latency_ms"] = latency(predictor.predict, [c.question for c in cases])
     report.update(_mode_rows(predictor, cases, exact, report["lstm"]))
     if ablation:
-        from chatcore.qa.ablation import run_ablation
+        from chatcore.qa.eval.ablation import run_ablation
 
         report["ablation"] = run_ablation(predictor.files.settings["train"], cases)
     return report
@@ -60,8 +60,8 @@ def _mode_rows(predictor, cases: list[Case], exact: list[Case], select: dict) ->
     """Rows ``generate`` and ``hybrid`` (when the model has a generation head) and
     ``best_mode``: the mode with the best mean of accuracy, exact accuracy, fallback recall
     and fallback precision (``lstm`` is the ``select`` mode)."""
-    from chatcore.qa.generate import Generator
-    from chatcore.qa.modes import ModeAnswerer
+    from chatcore.qa.serve.generate import Generator
+    from chatcore.qa.serve.modes import ModeAnswerer
 
     rows: dict[str, Any] = {}
     generator = Generator.load(predictor.files)
@@ -99,10 +99,10 @@ def _nearest_scorer(predictor, kind: str) -> Scorer:
     """A nearest-question baseline (``tfidf`` or ``encoder``) over the model's own questions,
     its fallback calibrated as the model's is (the encoder's gate on the background questions,
     TF-IDF's threshold on the model's validation split)."""
-    from chatcore.qa.baseline import EncoderBaseline, TfidfBaseline
-    from chatcore.qa.train import TrainSettings, build_split
+    from chatcore.qa.eval.baseline import EncoderBaseline, TfidfBaseline
+    from chatcore.qa.train.training import TrainSettings, build_split
 
-    settings = TrainSettings.from_stored(predictor.files.settings["train"])
+    settings = TrainSettings.model_validate(predictor.files.settings["train"])
     if kind == "encoder":
         encoder = EncoderBaseline(predictor.bank)
         encoder.calibrate_on_background(settings.min_fallback_recall)

@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatcore.qa.data import Pair
+from chatcore.qa.data.sources import Pair
+from chatcore.qa.data.text import question_key
 from chatcore.qa.errors import DataError
-from chatcore.qa.text import question_key
 
 REJECT = 0
 

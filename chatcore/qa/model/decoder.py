@@ -3,7 +3,7 @@
 Trained as a second stage with teacher forcing on the same pairs: the word embedding, the
 BiLSTM encoder and the attention pooling are the selection model's own layers, frozen, so the
 two heads share one encoder (the generator's file holds a copy of those weights). Layers are
-named so inference (chatcore.qa.generate) rebuilds the encoder and a one-step decoder from
+named so inference (chatcore.qa.serve.generate) rebuilds the encoder and a one-step decoder from
 them, as in keras-io's lstm_seq2seq example.
 """
 
@@ -130,7 +130,7 @@ def build_generator(
     Reuses (and freezes) the selection model's encoder layers."""
     import keras
 
-    from chatcore.qa.gen_layers import DecoderAttention
+    from chatcore.qa.model.gen_layers import DecoderAttention
 
     shared = [selection.get_layer(n) for n in ("word_embedding", "encoder", "attention")]
     for layer in shared:

@@ -4,9 +4,7 @@ A graph call costs ~3 ms whatever the batch; the same arithmetic in NumPy on rea
 steps only costs well under 1 ms for one question. Exactness tricks, none approximate:
 - the input projection of every word (embedding @ kernel + bias) is one table lookup;
 - the forward LSTM stops at the last real word (padding after it is masked by attention);
-- the backward LSTM starts at the last real word (padding is masked); in models saved before
-  masking it reads the padding first, and that part does not depend on the text: its state
-  after k padding steps is precomputed for every k.
+- the backward LSTM starts at the last real word (padding is masked).
 ``build`` returns None for any network it does not know, and the predictor checks the result
 against the Keras model when loading, so a changed architecture falls back to the graph.
 BLAS runs on one thread (chatcore.blas): for matrices this small, OpenBLAS's spinning helper
@@ -20,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from chatcore.qa.calibrate import log_softmax
+from chatcore.qa.train.calibrate import log_softmax
 
 KNOWN = {"InputLayer", "Embedding", "Bidirectional", "AttentionPooling", "BagEmbedding"}
 KNOWN |= {"Concatenate", "Dropout", "Dense", "CosineClassifier", "NearestKnown", "Add"}
@@ -53,15 +51,12 @@ class NumpyForward:
 
         use_one_thread()
         self.arrays = arrays
-        self.max_words = int(arrays["max_words"])
-        self.masked = bool(arrays.get("masked", False))
         self.lstm = "fwd_table" in arrays
         if self.lstm:
             self.fwd = _LSTM(arrays["fwd_table"], arrays["fwd_recurrent"])
             self.bwd = _LSTM(arrays["bwd_table"], arrays["bwd_recurrent"])
             self.units = self.fwd.recurrent.shape[0]
             self.att_w, self.att_b, self.att_v = (arrays[k] for k in ("att_w", "att_b", "att_v"))
-            self.pad_states = self._padding_states()
         self.grams = "bag_embedding" in arrays
         self.sentence = bool(arrays.get("sentence", False))
         if self.grams:
@@ -87,16 +82,6 @@ class NumpyForward:
         best = np.full((len(sentence), self.classes), self.key_floor, np.float32)
         best[:, self.key_classes] = np.maximum.reduceat(sims, self.key_starts, axis=1)
         return self.key_scale * best
-
-    def _padding_states(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The backward LSTM's (h, c) after reading k padding words, k = 0..max_words (none
-        needed when padding is masked)."""
-        h = c = np.zeros((1, self.units), np.float32)
-        states = [(h, c)]
-        for _ in range(0 if self.masked else self.max_words):
-            h, c = self.bwd.step(self.bwd.table[0:1], h, c)
-            states.append((h, c))
-        return states
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         return self._logits(*inputs)
@@ -129,7 +114,7 @@ class NumpyForward:
         for t in range(steps):
             h, c = self.fwd.step(fwd_in[:, t], h, c)
             out[:, t, :units] = h
-        h, c = self._backward_start(lengths)
+        h = c = np.zeros((batch, units), np.float32)  # each text's last real word
         for t in range(steps - 1, -1, -1):
             nh, nc = self.bwd.step(bwd_in[:, t], h, c)
             real = (t < lengths)[:, None]
@@ -141,15 +126,6 @@ class NumpyForward:
         weights = np.exp(scores - scores.max(axis=1, keepdims=True)) * mask
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-30)
         return (out * weights[:, :, None]).sum(axis=1)
-
-    def _backward_start(self, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The backward LSTM's state at each text's last real word."""
-        if self.masked:
-            zeros = np.zeros((len(lengths), self.units), np.float32)
-            return zeros, zeros
-        h = np.concatenate([self.pad_states[self.max_words - n][0] for n in lengths])
-        c = np.concatenate([self.pad_states[self.max_words - n][1] for n in lengths])
-        return h, c
 
     def _bag(self, grams: np.ndarray) -> np.ndarray:
         """IDF-weighted mean of the subword embeddings, plus the share of unseen subwords."""
@@ -174,11 +150,8 @@ def _np(variable: Any) -> np.ndarray:
 def weights(model: Any) -> dict[str, np.ndarray]:
     """The arrays the NumPy pass needs, precomputed (projections, normalized head)."""
     layers = {layer.name: layer for layer in model.layers}
-    out = {"max_words": np.int64(model.inputs[0].shape[1] or 0), "masked": np.int64(0)}
+    out: dict[str, np.ndarray] = {}
     if "encoder" in layers:
-        out["masked"] = np.int64(bool(layers["word_embedding"].mask_zero))
-        if not out["masked"] and not out["max_words"]:
-            raise ValueError("unmasked padding needs a fixed input length")
         embedding = _np(layers["word_embedding"].embeddings)
         encoder = layers["encoder"]
         for key, cell in (

@@ -2,13 +2,16 @@
 
 Files: ``model.keras`` (native Keras format, loaded with ``safe_mode=True``), ``vocab.json``,
 ``answers.json``, ``settings.json``, ``history.json`` and ``metadata.json`` (format version,
-data hash, training date, metrics and a SHA-256 of every other file). Format 2 adds the
-optional generation head: ``generator.keras`` and ``generator.json`` (its vocabulary and
-confidence threshold); a format-1 (select-only) directory still loads. Format 3: ``model.keras``
-may hold an ensemble of networks (``chatcore.qa.model.combine``); older chatcore versions
-refuse it by its version instead of failing inside Keras. Format 4: the network may read the
-pretrained sentence encoder's vector (``vocab.json`` says ``sentence``) and ``settings.json``
-holds the similarity gate (``min_similarity``).
+data hash, training date, metrics and a SHA-256 of every other file), and with the optional
+generation head ``generator.keras`` and ``generator.json`` (its vocabulary and confidence
+threshold). ``model.keras`` may hold an ensemble of networks
+(``chatcore.qa.model.network.combine``); the network may read the pretrained sentence
+encoder's vector (``vocab.json`` says ``sentence``), and ``settings.json`` holds the similarity
+gate (``min_similarity``).
+
+One format is read: ``FORMAT_VERSION``. A directory of any other version is refused with the
+command that retrains it (models of earlier versions were made with another tokenizer for the
+sentence encoder and another fallback calibration, so they would answer differently).
 """
 
 from __future__ import annotations
@@ -26,8 +29,7 @@ from typing import Any
 from chatcore.errors import ModelNotFoundError
 from chatcore.qa.errors import ModelFormatError
 
-FORMAT_VERSION = 4
-READABLE_VERSIONS = (1, 2, 3, 4)
+FORMAT_VERSION = 5
 METADATA = "metadata.json"
 FILES = ("model.keras", "vocab.json", "answers.json", "settings.json", "history.json")
 GENERATOR_FILES = ("generator.keras", "generator.json")
@@ -56,6 +58,14 @@ def train_command(path: Path) -> str:
 
 def exists(path: Path) -> bool:
     return (Path(path) / METADATA).is_file()
+
+
+def format_version(path: Path) -> Any:
+    """The format version a model directory says it has (None when unreadable)."""
+    try:
+        return json.loads((Path(path) / METADATA).read_text(encoding="utf-8")).get("format_version")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def save(trained: Any, out: Path) -> Path:
@@ -107,7 +117,7 @@ def _without_optimizer(model: Any) -> Any:
     """The model as inference needs it (the optimizer state would triple the file's size)."""
     if getattr(model, "optimizer", None) is None:
         return model
-    from chatcore.qa.model import inference_copy
+    from chatcore.qa.model.network import inference_copy
 
     return inference_copy(model)
 
@@ -132,7 +142,7 @@ def load_files(path: Path) -> ModelFiles:
         )
     metadata = _read_json(path / METADATA)
     version = metadata.get("format_version")
-    if version not in READABLE_VERSIONS:
+    if version != FORMAT_VERSION:
         raise ModelFormatError(
             f"{path / METADATA}: model format version {version!r}, this chatcore reads version "
             f"{FORMAT_VERSION}; retrain with: {train_command(path)}"
@@ -170,8 +180,8 @@ def load_keras(files: ModelFiles, name: str = "model.keras") -> Any:
     the file)."""
     import keras
 
-    import chatcore.qa.gen_layers
-    import chatcore.qa.layers  # noqa: F401  (both register their custom layers)
+    import chatcore.qa.model.gen_layers
+    import chatcore.qa.model.layers  # noqa: F401  (both register their custom layers)
 
     path = files.path / name
     try:

@@ -16,12 +16,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from chatcore.qa.bank import REJECT
+from chatcore.qa.data.bank import REJECT
 
 
 class SampledSoftmaxTrainer(keras.Model):
-    """Trains ``network`` (chatcore.qa.model.build_model's) with a sampled softmax; calling it
-    is calling the network."""
+    """Trains ``network`` (chatcore.qa.model.network.build_model's) with a sampled softmax;
+    calling it is calling the network."""
 
     def __init__(self, network, classes: int, negatives: int, keys=None, **kwargs):
         super().__init__(**kwargs)

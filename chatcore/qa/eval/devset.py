@@ -51,7 +51,7 @@ def _load(path: Path, answers_of) -> list[Case]:
         keys = {k.value: v for k, v in root.value} if isinstance(root, yaml.MappingNode) else {}
         if "paraphrases" in keys or "out_of_domain" in keys:
             return _dev_cases(path, keys, answers_of)
-    from chatcore.qa.data import load_file
+    from chatcore.qa.data.sources import load_file
 
     return [
         Case(p.question, frozenset([p.answer]), f"{p.source}:{p.line}", "pair")

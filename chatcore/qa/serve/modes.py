@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from chatcore.qa.bank import REJECT
+from chatcore.qa.data.bank import REJECT
 from chatcore.qa.errors import ModelFormatError
 
 MODES = ("select", "generate", "hybrid")
@@ -22,9 +22,9 @@ def load_answerer(
 ) -> Any:
     """What answers in ``mode``: the Predictor itself for ``select`` (no decoder loaded),
     else a ModeAnswerer. A directory without a generation head is refused by name."""
-    from chatcore.qa.generate import Generator
-    from chatcore.qa.modeldir import train_command
-    from chatcore.qa.predictor import Predictor
+    from chatcore.qa.model.modeldir import train_command
+    from chatcore.qa.serve.generate import Generator
+    from chatcore.qa.serve.predictor import Predictor
 
     if mode not in MODES:
         raise ValueError(f"qa.mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -65,7 +65,7 @@ class ModeAnswerer:
 
 
 def _prediction(generated: Any) -> Any:
-    from chatcore.qa.predictor import Prediction
+    from chatcore.qa.serve.predictor import Prediction
 
     answers = (generated.text,) if generated.text else ()
     return Prediction(REJECT, generated.confidence, generated.fallback, answers)

@@ -1,5 +1,5 @@
 """Texts -> the arrays the model reads: word ids, hashed subword ids and, when the model has
-the pretrained branch, the sentence encoder's vector of the text (``chatcore.qa.encoder``).
+the pretrained branch, the sentence encoder's vector of the text (``chatcore.qa.model.encoder``).
 
 The sentence vector is computed from the tokens joined back into text (``detokenize``), in
 training (where the noisy copies exist only as tokens) and in serving alike, so both see the
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from chatcore.qa.text import detokenize, hash_feature, subword_features, tokenize
+from chatcore.qa.data.text import detokenize, hash_feature, subword_features, tokenize
 
 PAD, OOV = 0, 1
 
@@ -98,7 +98,7 @@ class Featurizer:
 def sentence_vectors(texts: list[str]) -> np.ndarray:
     """The shared encoder's vectors, each distinct text encoded once (noisy copies and short
     questions repeat a lot in training)."""
-    from chatcore.qa.encoder import shared_encoder
+    from chatcore.qa.model.encoder import shared_encoder
 
     distinct = list(dict.fromkeys(texts))
     vectors = shared_encoder().encode(distinct)

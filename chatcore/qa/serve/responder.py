@@ -85,7 +85,7 @@ class QAResponder:
         return self._loading
 
     def _load(self):
-        from chatcore.qa.modes import load_answerer
+        from chatcore.qa.serve.modes import load_answerer
 
         settings = self.settings
         return load_answerer(

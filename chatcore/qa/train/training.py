@@ -14,29 +14,26 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatcore.qa import augment
-from chatcore.qa.bank import REJECT, AnswerBank, data_hash
-from chatcore.qa.batches import BOUNDS, bucketed
-from chatcore.qa.calibrate import (
+from chatcore.qa.data import augment
+from chatcore.qa.data.bank import REJECT, AnswerBank, data_hash
+from chatcore.qa.data.lexicon import UnknownWords, unknown_words
+from chatcore.qa.data.sources import Pair
+from chatcore.qa.data.text import detokenize, tokenize
+from chatcore.qa.model.decoder import DecoderConfig
+from chatcore.qa.model.encoder import DIM as SENTENCE_DIM
+from chatcore.qa.model.features import Featurizer, sentence_vectors
+from chatcore.qa.model.network import ModelConfig, build_model, combine
+from chatcore.qa.train.batches import BOUNDS, bucketed
+from chatcore.qa.train.calibrate import (
     background_gate,
     choose_threshold,
     decide,
     fit_temperature,
     softmax,
 )
-from chatcore.qa.data import Pair
-from chatcore.qa.decoder import DecoderConfig
-from chatcore.qa.encoder import DIM as SENTENCE_DIM
-from chatcore.qa.features import Featurizer, sentence_vectors
-from chatcore.qa.lexicon import UnknownWords, unknown_words
-from chatcore.qa.model import ModelConfig, build_model, combine
-from chatcore.qa.text import detokenize, tokenize
 
 VAL_BATCH = 512
 VAL_LIMIT = 8000  # validation rows kept (at random) for large banks: scoring them is x classes
-# What models trained before these settings existed did.
-STORED_BEFORE_SWITCHES = {"bucket_by_length": False, "real_word_negatives": False, "ensemble": 1}
-REMOVED_SETTINGS = ("similarity_quantile",)  # read back from older models, then ignored
 MEMBER_SEED_STEP = 100  # member k trains on noise drawn from seed + 100 k (not the val seed)
 
 
@@ -78,18 +75,11 @@ class TrainSettings(BaseModel):
         2048,
         ge=1,
         description="answer classes above which training scores each batch against a sample "
-        "of them (chatcore.qa.sampled): an epoch then grows with the pairs, not their square",
+        "of them (chatcore.qa.train.sampled): an epoch then grows with the pairs, not their square",
     )
     sampled_negatives: int = Field(1024, ge=1, description="random classes per sampled batch")
     model: ModelConfig = Field(default_factory=ModelConfig)
     decoder: DecoderConfig = Field(default_factory=DecoderConfig)
-
-    @classmethod
-    def from_stored(cls, values: dict[str, Any]) -> TrainSettings:
-        """Settings read back from a model directory: switches added later take the
-        behaviour the model was trained with, not today's default."""
-        kept = {k: v for k, v in values.items() if k not in REMOVED_SETTINGS}
-        return cls.model_validate({**STORED_BEFORE_SWITCHES, **kept})
 
 
 @dataclass
@@ -105,7 +95,7 @@ class Trained:
     data_hash: str
     history: dict[str, list[float]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
-    generator: Any = None  # chatcore.qa.gen_train.TrainedGenerator, when trained
+    generator: Any = None  # chatcore.qa.train.generator.TrainedGenerator, when trained
     min_similarity: float = 0.0  # the retrieval head's fallback gate (0: none)
 
 
@@ -253,7 +243,7 @@ def _generator(model, featurizer, bank, settings, splits, known, verbose):
     encoder to share."""
     if not (settings.decoder.enabled and settings.model.use_lstm):
         return None
-    from chatcore.qa.gen_train import train_generator
+    from chatcore.qa.train.generator import train_generator
 
     decoder = settings.decoder
     (x_tokens, y), val_split = splits
@@ -297,8 +287,6 @@ def _fit(featurizer, classes, settings, fixed, verbose, callbacks, tokens, label
         config,
         featurizer.vocab_size,
         featurizer.buckets,
-        featurizer.max_words,
-        featurizer.max_grams,
         classes,
         sentence_dim=SENTENCE_DIM if featurizer.sentence else 0,
         retrieval_keys=0 if keys is None else len(keys[1]),
@@ -309,7 +297,7 @@ def _fit(featurizer, classes, settings, fixed, verbose, callbacks, tokens, label
         model.get_layer("nearest_known").set_keys(*keys)
     trainer = model
     if classes > settings.sampled_softmax_above:
-        from chatcore.qa.sampled import SampledSoftmaxTrainer
+        from chatcore.qa.train.sampled import SampledSoftmaxTrainer
 
         trainer = SampledSoftmaxTrainer(model, classes, settings.sampled_negatives, keys)
     trainer.compile(

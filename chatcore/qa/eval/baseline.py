@@ -1,7 +1,7 @@
 """Nearest-question baselines the trained model must beat, each calibrated like the model.
 
 - TF-IDF: character 1-4-gram TF-IDF (scikit-learn) of the normalised questions.
-- encoder: the pretrained sentence encoder's vectors (``chatcore.qa.encoder``), cosine.
+- encoder: the pretrained sentence encoder's vectors (``chatcore.qa.model.encoder``), cosine.
 
 The answer is the nearest known question's; the confidence is the cosine similarity, with the
 threshold chosen as the model's is: TF-IDF's on the validation split, the encoder's on the
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from chatcore.qa.bank import REJECT, AnswerBank
-from chatcore.qa.calibrate import background_gate, choose_threshold
-from chatcore.qa.text import question_key
+from chatcore.qa.data.bank import REJECT, AnswerBank
+from chatcore.qa.data.text import question_key
+from chatcore.qa.train.calibrate import background_gate, choose_threshold
 
 
 class NearestQuestion:
@@ -86,7 +86,7 @@ class EncoderBaseline(NearestQuestion):
 
 
 def _sentence_vectors(texts: list[str]) -> np.ndarray:
-    from chatcore.qa.features import sentence_vectors
-    from chatcore.qa.text import detokenize, tokenize
+    from chatcore.qa.data.text import detokenize, tokenize
+    from chatcore.qa.model.features import sentence_vectors
 
     return sentence_vectors([detokenize(tokenize(t)) for t in texts])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chatcore.qa.bank import REJECT
+from chatcore.qa.data.bank import REJECT
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -92,11 +92,11 @@ NEAR_KNOWN = 0.9  # a background question this close to a known one is probably 
 
 def background_gate(keys: np.ndarray, recall: float) -> float:
     """The similarity gate: the nearest-known cosine below which a question falls back, chosen
-    so that ``recall`` of the background questions (chatcore.qa.background) fall back. ``keys``
+    so that ``recall`` of the background questions (chatcore.qa.data.background) fall back. ``keys``
     are the known texts' unit vectors (n, dim); 0 (no gate) when no background question is
     left after dropping those as close as ``NEAR_KNOWN`` to a known text."""
-    from chatcore.qa import background
-    from chatcore.qa.features import sentence_vectors
+    from chatcore.qa.data import background
+    from chatcore.qa.model.features import sentence_vectors
 
     nearest = (sentence_vectors(list(background.questions())) @ keys.T).max(axis=1)
     unknown = nearest[nearest < NEAR_KNOWN]

@@ -1,19 +1,18 @@
-"""A cache of the NumPy forward pass's arrays, so serving needs no TensorFlow after the first
-load of a model (importing TensorFlow alone takes ~3 s and most of the process's memory).
+"""A cache of the NumPy forward pass's arrays, so serving needs no TensorFlow after the first load
+of a model (importing TensorFlow alone takes ~3 s and most of the process's memory).
 
-An entry is written only after the NumPy pass was checked against the Keras model, and its
-key covers everything that decides the arithmetic: the model file's hash, the source of the
-network code (model.py, layers.py, fastforward.py) and the Keras version. Any change misses
-the cache, and the next load goes through Keras and checks again. Writes are atomic; an
-unreadable entry is ignored. The entry lives in the model directory as a dot-file (the hashed
-file list does not include it), so it goes away with the model it belongs to; a read-only
-model directory only costs each load its speed.
+An entry is written only after the NumPy pass was checked against the Keras model. Its key is
+the model file's hash and ``VERSION``, which names the layout of the cached arrays: a change to
+what ``fastforward.weights`` extracts or how ``NumpyForward`` reads it must bump it. Any other
+model misses the cache, and its first load goes through Keras and checks again. Writes are
+atomic; an unreadable entry is ignored. The entry lives in the model directory as a dot-file
+(the hashed file list does not include it), so it goes away with the model it belongs to; a
+read-only model directory only costs each load its speed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import logging
 import os
 import tempfile
@@ -21,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from chatcore.qa import modeldir
-from chatcore.qa.fastforward import NumpyEnsemble, NumpyForward, from_arrays
+from chatcore.qa.model import modeldir
+from chatcore.qa.serve.fastforward import NumpyEnsemble, NumpyForward, from_arrays
 
 log = logging.getLogger(__name__)
-VERSION = "1"
+VERSION = "2"
 PREFIX = ".fastpath-"
-SOURCES = ("model.py", "layers.py", "fastforward.py")
 
 
 def cache_path(files: modeldir.ModelFiles) -> Path:
@@ -37,13 +35,6 @@ def cache_path(files: modeldir.ModelFiles) -> Path:
 def key(files: modeldir.ModelFiles) -> str:
     digest = hashlib.sha256(VERSION.encode())
     digest.update(str(files.metadata.get("files", {}).get("model.keras")).encode())
-    here = Path(__file__).parent
-    for name in SOURCES:
-        digest.update((here / name).read_bytes())
-    try:
-        digest.update(importlib.metadata.version("keras").encode())
-    except importlib.metadata.PackageNotFoundError:
-        digest.update(b"no keras")
     return digest.hexdigest()[:32]
 
 

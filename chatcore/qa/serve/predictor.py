@@ -2,9 +2,9 @@
 
 The function has a fixed input signature, so it is traced once (never ``model.predict`` per
 question). Normally the NumPy forward pass of the same weights answers instead, in chunks of
-``FAST_BATCH`` (chatcore.qa.fastforward: ~7x less per question than a graph call); it is
+``FAST_BATCH`` (chatcore.qa.serve.fastforward: ~7x less per question than a graph call); it is
 checked against the graph when loading and dropped if they disagree. A checked pass is cached
-(chatcore.qa.fastload), so later loads of the same model skip Keras and TensorFlow entirely;
+(chatcore.qa.serve.fastload), so later loads of the same model skip Keras and TensorFlow entirely;
 the Keras model is then loaded only if something asks for ``model``.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from chatcore.qa import modeldir
-from chatcore.qa.bank import REJECT, AnswerBank
-from chatcore.qa.calibrate import decide, log_softmax
-from chatcore.qa.features import Featurizer
+from chatcore.qa.data.bank import REJECT, AnswerBank
+from chatcore.qa.model import modeldir
+from chatcore.qa.model.features import Featurizer
+from chatcore.qa.train.calibrate import decide, log_softmax
 
 log = logging.getLogger(__name__)
 BATCH = 256
@@ -99,8 +99,8 @@ class Predictor:
 
     def _checked_forward(self):
         """The NumPy forward pass, if it matches the graph on probe questions."""
-        from chatcore.qa import fastforward
-        from chatcore.qa.text import tokenize
+        from chatcore.qa.data.text import tokenize
+        from chatcore.qa.serve import fastforward
 
         forward = fastforward.build(self.model)
         if forward is None:
@@ -132,7 +132,7 @@ class Predictor:
     ) -> Predictor:
         """Verify and load a model directory (through Keras only when the checked NumPy pass
         is not cached yet, or ``fast`` is off), and warm up the inference path."""
-        from chatcore.qa import fastload
+        from chatcore.qa.serve import fastload
 
         files = modeldir.load_files(Path(path))
         forward = fastload.load(files) if fast else None
@@ -155,7 +155,7 @@ class Predictor:
 
     def _scored(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Log-probabilities and nearest-known similarities, in batches."""
-        from chatcore.qa.text import tokenize
+        from chatcore.qa.data.text import tokenize
 
         rows, similarities = [], []
         for start in range(0, len(texts), BATCH):
@@ -178,7 +178,7 @@ class Predictor:
     def _retrieval_keys(self) -> np.ndarray | None:
         """The retrieval head's key vectors (transposed), read once; None without one."""
         if not self._keys_read and self.featurizer.sentence:
-            from chatcore.qa import fastforward
+            from chatcore.qa.serve import fastforward
 
             forward = self._forward or fastforward.build(self.model)
             network = getattr(forward, "members", [forward])[0]
@@ -189,7 +189,7 @@ class Predictor:
         return self._keys_t
 
     def predict(self, text: str) -> Prediction:
-        from chatcore.qa.text import tokenize
+        from chatcore.qa.data.text import tokenize
 
         tokens = tokenize(text)
         if not tokens:  # nothing but punctuation or spaces: nothing to answer
@@ -199,7 +199,7 @@ class Predictor:
         return self._prediction(log_probs, similarity, [text])[0]
 
     def predict_many(self, texts: list[str]) -> list[Prediction]:
-        from chatcore.qa.text import tokenize
+        from chatcore.qa.data.text import tokenize
 
         predictions = self._prediction(*self._scored(texts), texts)
         return [p if tokenize(t) else NOTHING for p, t in zip(predictions, texts, strict=True)]
@@ -244,7 +244,7 @@ def _class_languages(bank: AnswerBank) -> np.ndarray:
 def _compile(model: Any, featurizer: Featurizer, temperature: float):
     import tensorflow as tf
 
-    from chatcore.qa.encoder import DIM
+    from chatcore.qa.model.encoder import DIM
 
     signature = [
         tf.TensorSpec((None, featurizer.max_words), tf.int32, name="words"),

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from chatcore.qa.bank import REJECT, AnswerBank
-from chatcore.qa.decoder import DecoderConfig, TargetVocab, build_generator
-from chatcore.qa.features import Featurizer
+from chatcore.qa.data.bank import REJECT, AnswerBank
+from chatcore.qa.model.decoder import DecoderConfig, TargetVocab, build_generator
+from chatcore.qa.model.features import Featurizer
 
 VAL_ROWS = 1000  # validation rows for the decoder's early stopping
 MAX_ANSWERS = 3  # answers per question taught to the decoder (greedy decoding picks one)
@@ -98,7 +98,7 @@ def _arrays(featurizer, vocab, questions, answers):
 def choose_threshold(model, featurizer, vocab, bank, tokens, labels) -> tuple[float, dict]:
     """The mean-log-prob cut that maximizes correct answers minus wrong ones on validation
     questions (negatives included: any non-empty answer to them is wrong)."""
-    from chatcore.qa.generate import Generator
+    from chatcore.qa.serve.generate import Generator
 
     generator = Generator(model, featurizer, vocab, 0.0)
     texts = [" ".join(t) for t in tokens]

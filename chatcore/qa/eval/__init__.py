@@ -1,0 +1,2 @@
+"""Evaluation: dev and test sets, scoring, the nearest-question baselines, the ablation, and the
+report."""
