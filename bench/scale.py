@@ -89,7 +89,7 @@ def main() -> None:
                 fresh_python("-c", LATENCY_CODE, str(trained["dir"]), texts, root, str(RUNS))
             )
             rows.append(
-                (
+                row := (
                     f"{size:,}",
                     f"{trained['seconds']:.0f}",
                     str(trained["epochs"]),
@@ -101,9 +101,11 @@ def main() -> None:
                     "{:.2f} / {:.2f}".format(*measured["encoder"]),
                 )
             )
+            print(" | ".join(row), file=sys.stderr, flush=True)  # progress: a size takes minutes
     print(
         table(
-            "Scaling with the number of pairs (synthetic; default training, one network)",
+            "Scaling with the number of pairs (synthetic; default training, one network"
+            + (f", at most {epochs} epochs)" if epochs else ")"),
             (
                 "pairs",
                 "train s",
