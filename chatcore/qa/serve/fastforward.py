@@ -76,17 +76,27 @@ class NumpyForward:
         self.key_scale, self.key_floor = np.float32(arrays["key_scale"]), arrays["key_floor"]
         self.classes = self.head.shape[1]
 
-    def _nearest(self, sentence: np.ndarray) -> np.ndarray:
-        """``NearestKnown``: scale x the best cosine per class (the floor for keyless ones)."""
-        sims = sentence @ self.key_vectors_t
-        best = np.full((len(sentence), self.classes), self.key_floor, np.float32)
+    def _nearest(self, sims: np.ndarray) -> np.ndarray:
+        """``NearestKnown`` from the cosines with every key: scale x the best cosine per class
+        (the floor for keyless ones)."""
+        best = np.full((len(sims), self.classes), self.key_floor, np.float32)
         best[:, self.key_classes] = np.maximum.reduceat(sims, self.key_starts, axis=1)
         return self.key_scale * best
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         return self._logits(*inputs)
 
-    def _logits(self, words: np.ndarray, grams: np.ndarray, sentence=None) -> np.ndarray:
+    def scores(self, *inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Logits and each text's best cosine with any key (the similarity gate's input; 1.0
+        without a retrieval head), from one pass over the keys: with a large bank, reading
+        the keys is most of a question's cost."""
+        logits, sims = self._logits_and_sims(*inputs)
+        return logits, (sims.max(axis=1) if sims is not None else np.ones(len(logits)))
+
+    def _logits(self, *inputs: np.ndarray) -> np.ndarray:
+        return self._logits_and_sims(*inputs)[0]
+
+    def _logits_and_sims(self, words: np.ndarray, grams: np.ndarray, sentence=None):
         parts = []
         if self.lstm:
             parts.append(self._pooled(words))
@@ -98,7 +108,10 @@ class NumpyForward:
         x = np.maximum(x @ self.hidden_w + self.hidden_b, 0.0)
         x = x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-6)
         logits = self.scale * (x @ self.head)
-        return logits + self._nearest(sentence) if self.retrieval else logits
+        if not self.retrieval:
+            return logits, None
+        sims = sentence @ self.key_vectors_t
+        return logits + self._nearest(sims), sims
 
     def _pooled(self, words: np.ndarray) -> np.ndarray:
         """BiLSTM over the real words, then attention pooling (padding weighs nothing)."""
@@ -202,15 +215,17 @@ class NumpyEnsemble:
         self.head = self.members[0].head
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
-        return self._log_mean(*inputs)
+        return self.scores(*inputs)[0]
 
-    def _log_mean(self, *inputs: np.ndarray) -> np.ndarray:
+    def scores(self, *inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mean's log-probabilities and the best cosine (the members share their keys)."""
+        scored = [member.scores(*inputs) for member in self.members]
         log_probs = [
-            log_softmax(member._logits(*inputs), temperature)
-            for member, temperature in zip(self.members, self.temperatures, strict=True)
+            log_softmax(logits, temperature)
+            for (logits, _), temperature in zip(scored, self.temperatures, strict=True)
         ]
         mean = np.logaddexp.reduce(log_probs, axis=0) - np.log(len(log_probs))
-        return mean.astype(np.float32)
+        return mean.astype(np.float32), scored[0][1]
 
 
 def _unprefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

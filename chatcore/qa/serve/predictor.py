@@ -77,6 +77,7 @@ class Predictor:
         self._keys_t: np.ndarray | None = None
         self._keys_read = False
         self._class_languages = _class_languages(self.bank)
+        self._multilingual = len(set(self._class_languages.tolist()) - {""}) > 1
         self._forward = forward or (self._checked_forward() if fast else None)
 
     @property
@@ -113,14 +114,19 @@ class Predictor:
             return None
         return forward
 
-    def _log_probs(self, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
-        """Calibrated log-probabilities: in log space, the order of even the most unlikely
-        answers survives (probabilities of an ensemble's confident rows round to 0)."""
+    def _log_probs_and_similarity(
+        self, inputs: tuple[np.ndarray, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated log-probabilities (in log space, the order of even the most unlikely
+        answers survives: probabilities of an ensemble's confident rows round to 0) and each
+        text's nearest-known cosine, from one pass of the network."""
         if self._forward is None:
-            return self._fn(*inputs).numpy()
+            return self._fn(*inputs).numpy(), self._similarity(inputs)
         chunks = range(0, len(inputs[0]), FAST_BATCH)  # small batches keep arrays in cache
-        logits = [self._forward(*(a[i : i + FAST_BATCH] for a in inputs)) for i in chunks]
-        return log_softmax(np.concatenate(logits), self.temperature)
+        scored = [self._forward.scores(*(a[i : i + FAST_BATCH] for a in inputs)) for i in chunks]
+        logits = np.concatenate([logits for logits, _ in scored])
+        nearest = np.concatenate([nearest for _, nearest in scored]).astype(np.float32)
+        return log_softmax(logits, self.temperature), nearest
 
     @classmethod
     def load(
@@ -160,16 +166,18 @@ class Predictor:
         rows, similarities = [], []
         for start in range(0, len(texts), BATCH):
             chunk = [tokenize(t) for t in texts[start : start + BATCH]]
-            inputs = self.featurizer.encode_many(chunk)
-            rows.append(self._log_probs(inputs))
-            similarities.append(self._similarity(inputs))
+            log_probs, similarity = self._log_probs_and_similarity(
+                self.featurizer.encode_many(chunk)
+            )
+            rows.append(log_probs)
+            similarities.append(similarity)
         if not rows:
             return np.zeros((0, len(self.bank)), np.float32), np.zeros(0, np.float32)
         return np.concatenate(rows), np.concatenate(similarities)
 
     def _similarity(self, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
-        """Per text, the best cosine between its sentence vector and any known text's (1.0
-        for models without the encoder's retrieval head: no gate)."""
+        """The graph's path: per text, the best cosine between its sentence vector and any
+        known text's (1.0 for models without the encoder's retrieval head: no gate)."""
         keys = self._retrieval_keys()
         if keys is None:
             return np.ones(len(inputs[0]), np.float32)
@@ -195,8 +203,7 @@ class Predictor:
         if not tokens:  # nothing but punctuation or spaces: nothing to answer
             return NOTHING
         inputs = self.featurizer.encode_many([tokens])
-        log_probs, similarity = self._log_probs(inputs), self._similarity(inputs)
-        return self._prediction(log_probs, similarity, [text])[0]
+        return self._prediction(*self._log_probs_and_similarity(inputs), [text])[0]
 
     def predict_many(self, texts: list[str]) -> list[Prediction]:
         from chatcore.qa.data.text import tokenize
@@ -223,7 +230,7 @@ class Predictor:
         """Log-probabilities with ``LANGUAGE_PRIOR`` taken off the answers in another language
         than each text's, renormalised (unchanged for a bank in one language)."""
         classes = self._class_languages
-        if len(set(classes) - {""}) < 2:
+        if not self._multilingual:
             return log_probs
         from chatcore.language import detect_language
 
