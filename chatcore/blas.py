@@ -1,4 +1,5 @@
-"""One BLAS thread for the serving process.
+"""One BLAS thread for the process that serves (or trains, or evaluates: the limit is set when
+the encoder or the NumPy forward pass is first built, and holds for the whole process).
 
 Inference multiplies small matrices (one question at a time, or a few): there OpenBLAS's
 spinning helper threads only steal the core the event loop needs, so serving runs BLAS on one

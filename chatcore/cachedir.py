@@ -2,13 +2,17 @@
 term lists): anything in it can be deleted and is rebuilt on the next load.
 
 A write is atomic (a temporary file renamed into place), and a failure to write only costs
-the next load its speed, so a read-only home still works."""
+the next load its speed, so a read-only home still works. The folder is created private
+(0700) and files are written 0600; a file is read back only when it is ``trusted``: owned by
+this user, in a folder of this user, neither writable by anyone else (a cache pointed at a
+shared place must not let another user swap an entry in)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -30,11 +34,10 @@ def write_atomic(target: Path, write: Callable[[BinaryIO], None]) -> bool:
     """Write ``target`` through ``write(file)``; False (logged) when it cannot be written."""
     tmp = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(fd, "wb") as out:  # mkstemp: 0600
             write(out)
-        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
         return True
     except OSError as exc:
@@ -42,6 +45,18 @@ def write_atomic(target: Path, write: Callable[[BinaryIO], None]) -> bool:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         return False
+
+
+def trusted(path: Path) -> bool:
+    """Whether ``path`` and its folder belong to this user and only this user may write them."""
+    try:
+        for item in (path, path.parent):
+            info = item.stat()
+            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return False
+    except OSError:
+        return False
+    return True
 
 
 def sealed(payload: bytes) -> bytes:

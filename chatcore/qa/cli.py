@@ -91,8 +91,8 @@ def train_command(
     target = model_dir_for(config_path, out)
     if if_missing and modeldir.exists(target):
         version = modeldir.format_version(target)
-        if version == modeldir.FORMAT_VERSION:
-            click.echo(f"model already trained: {target}")
+        if not (isinstance(version, int) and version < modeldir.FORMAT_VERSION):
+            click.echo(f"model already trained: {target}")  # a newer or broken one: load says
             return
         click.echo(f"model in {target} has format {version}; training the current format")
     pairs = load_training_pairs(data_files)

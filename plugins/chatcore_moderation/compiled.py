@@ -14,6 +14,7 @@ import hashlib
 import importlib.metadata
 import logging
 import pickle
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -28,13 +29,15 @@ LIBRARIES = ("pyahocorasick", "pypinyin", "zhconv")
 
 def cached(settings: LexiconSettings, build: Callable[[], Lexicon]) -> Lexicon:
     """The compiled lexicon for ``settings``, from the cache when it holds a sound entry."""
-    from chatcore.cachedir import cache_dir, sealed, unsealed, write_atomic
+    from chatcore.cachedir import cache_dir, sealed, trusted, unsealed, write_atomic
 
     key = entry_key(settings)
     if key is None:  # a list cannot be read: building reports it with its path
         return build()
     path = cache_dir() / f"lexicon-{key}.pickle"
     try:
+        if path.exists() and not trusted(path):
+            raise OSError("not this user's own file in a private folder; compiling anew")
         payload = unsealed(path.read_bytes())
         if payload is not None:
             lexicon = pickle.loads(payload)
@@ -53,25 +56,34 @@ def cached(settings: LexiconSettings, build: Callable[[], Lexicon]) -> Lexicon:
 
 def entry_key(settings: LexiconSettings) -> str | None:
     """The hash naming the cache entry; None when a user's list cannot be read."""
-    digest = hashlib.sha256(VERSION.encode())
-    digest.update(settings.model_dump_json().encode())
+    digest = hashlib.sha256()
+
+    def part(data: bytes) -> None:  # each part behind its length: no two inputs run together
+        digest.update(len(data).to_bytes(8, "big") + data)
+
+    part(VERSION.encode())
+    part(sys.version.encode())  # unicodedata, which the normalisation folds with, comes with it
+    part(settings.model_dump_json().encode())
     package = resources.files("chatcore_moderation")
     for item in sorted(package.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".py"):
-            digest.update(item.name.encode() + item.read_bytes())
+            part(item.name.encode())
+            part(item.read_bytes())
     data = package / "data"
     for lang in settings.languages if settings.builtin else []:
         for kind in ("terms", "allow"):
             resource = data / f"{kind}_{lang}.txt"
-            digest.update(resource.read_bytes() if resource.is_file() else b"-")
-    for path in [*settings.lists, *settings.allow_lists]:
-        try:
-            digest.update(Path(path).expanduser().read_bytes())
-        except OSError:
-            return None
+            part(resource.read_bytes() if resource.is_file() else b"-")
+    for kind, paths in (("lists", settings.lists), ("allow_lists", settings.allow_lists)):
+        part(kind.encode())
+        for path in paths:
+            try:
+                part(Path(path).expanduser().read_bytes())
+            except OSError:
+                return None
     for library in LIBRARIES:
         try:
-            digest.update(importlib.metadata.version(library).encode())
+            part(importlib.metadata.version(library).encode())
         except importlib.metadata.PackageNotFoundError:
-            digest.update(b"-")
+            part(b"-")
     return digest.hexdigest()[:32]

@@ -62,3 +62,24 @@ def test_an_unwritable_cache_still_compiles(tmp_path, monkeypatch):
     monkeypatch.setenv("CHATCORE_CACHE_DIR", str(blocked / "cache"))
     lexicon = _fresh(LexiconSettings(builtin=False, terms={"insult": ["nincompoop"]}))
     assert [h.category for h in lexicon.scan("you nincompoop")[1]] == ["insult"]
+
+
+def test_an_entry_others_may_write_is_not_loaded(tmp_path, monkeypatch):
+    """A cache pointed at a shared folder: an entry there could have been swapped by another
+    user, so it is compiled anew instead of unpickled."""
+    monkeypatch.setenv("CHATCORE_CACHE_DIR", str(tmp_path))
+    settings = LexiconSettings(builtin=False, terms={"insult": ["nincompoop"]})
+    _fresh(settings)
+    (entry,) = _entries(tmp_path)
+    assert entry.stat().st_mode & 0o077 == 0 and tmp_path.stat().st_mode & 0o022 == 0
+    tmp_path.chmod(0o777)
+    calls = []
+    monkeypatch.setattr(filters, "_compile", lambda s: calls.append(s) or compiled_lexicon(s))
+    _fresh(settings)
+    assert calls == [settings]
+
+
+def compiled_lexicon(settings):
+    from chatcore_moderation.lexicon import Lexicon
+
+    return Lexicon(filters._entries(settings))

@@ -69,3 +69,14 @@ def test_cases_take_their_split_from_their_folder(tmp_path: Path):
         ("test", "paraphrase"),
         ("test", "ood"),
     ]
+
+
+def test_eval_finds_the_checkouts_data_from_any_folder(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from chatcore.qa.eval.evaluate import default_dev_paths
+
+    monkeypatch.chdir(tmp_path)
+    checkout = Path(__file__).resolve().parents[2]
+    paths = default_dev_paths()
+    assert {p.parent for p in paths} == {checkout / "data" / "dev", checkout / "data" / "test"}

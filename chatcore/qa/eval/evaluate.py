@@ -21,7 +21,7 @@ Scorer = Callable[[list[str]], list[tuple[tuple[str, ...], bool]]]
 def default_dev_paths() -> list[Path]:
     """data/dev/*.yml and data/test/*.yml of the working directory, else of the source
     checkout (each split is reported apart)."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+    for root in (Path.cwd(), Path(__file__).resolve().parents[3]):  # chatcore/qa/eval/
         files = [f for split in SPLITS for f in sorted((root / "data" / split).glob("*.yml"))]
         if files:
             return files

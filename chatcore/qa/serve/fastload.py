@@ -61,7 +61,7 @@ def store(files: modeldir.ModelFiles, forward: NumpyForward | NumpyEnsemble) -> 
             np.savez(fh, **forward.arrays)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-        for old in path.parent.glob(f"{PREFIX}*.npz"):  # from older code or Keras versions
+        for old in path.parent.glob(f"{PREFIX}*.npz"):  # other models or cache versions
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError as exc:

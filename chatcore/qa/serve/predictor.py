@@ -216,8 +216,10 @@ class Predictor:
     ) -> list[Prediction]:
         """The best class per row, preferring answers in the text's language; it falls back
         when it is the reject class, when the model is unsure (``threshold``) or when nothing
-        known is as close as ``min_similarity``."""
-        best, log_conf = decide(self._in_their_language(log_probs, texts))
+        known is as close as ``min_similarity``. The confidence is the model's own
+        probability of that class (the threshold was chosen on those), not the preference's."""
+        best, _ = decide(self._in_their_language(log_probs, texts))
+        log_conf = log_probs[np.arange(len(best)), best]
         rows = zip(best.tolist(), np.exp(log_conf).tolist(), similarity.tolist(), strict=True)
         out = []
         for index, confidence, near in rows:
@@ -228,7 +230,8 @@ class Predictor:
 
     def _in_their_language(self, log_probs: np.ndarray, texts: list[str]) -> np.ndarray:
         """Log-probabilities with ``LANGUAGE_PRIOR`` taken off the answers in another language
-        than each text's, renormalised (unchanged for a bank in one language)."""
+        than each text's (unchanged for a bank in one language): for choosing, not for the
+        confidence."""
         classes = self._class_languages
         if not self._multilingual:
             return log_probs
@@ -236,7 +239,7 @@ class Predictor:
 
         asked = np.array([detect_language(t) for t in texts])
         other = (classes[None, :] != asked[:, None]) & (classes != "")[None, :]
-        return log_softmax(log_probs - LANGUAGE_PRIOR * other)
+        return log_probs - LANGUAGE_PRIOR * other
 
 
 def _class_languages(bank: AnswerBank) -> np.ndarray:

@@ -96,8 +96,13 @@ def background_gate(keys: np.ndarray, recall: float) -> float:
     are the known texts' unit vectors (n, dim); 0 (no gate) when no background question is
     left after dropping those as close as ``NEAR_KNOWN`` to a known text."""
     from chatcore.qa.data import background
+    from chatcore.qa.data.text import detokenize, tokenize
     from chatcore.qa.model.features import sentence_vectors
 
-    nearest = (sentence_vectors(list(background.questions())) @ keys.T).max(axis=1)
+    texts = [detokenize(tokenize(q)) for q in background.questions()]  # as serving encodes
+    vectors = sentence_vectors(texts)
+    nearest = np.concatenate(
+        [(vectors[i : i + 256] @ keys.T).max(axis=1) for i in range(0, len(vectors), 256)]
+    )
     unknown = nearest[nearest < NEAR_KNOWN]
     return float(np.quantile(unknown, recall)) if len(unknown) else 0.0

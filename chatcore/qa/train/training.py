@@ -220,8 +220,8 @@ class _Network:
 
 
 def copies_for(settings: TrainSettings, questions: int) -> int:
-    """Noisy copies per question: ``augment_copies``, fewer (not below 2) when the rows would
-    pass ``max_train_rows``."""
+    """Noisy copies per question: ``augment_copies``, fewer (not below 2) when the questions
+    and their copies would pass ``max_train_rows`` (the synthetic negatives come on top)."""
     fitting = settings.max_train_rows // max(questions, 1) - 1
     return min(settings.augment_copies, max(fitting, 2))
 
