@@ -15,6 +15,7 @@ from chatcore.errors import ModelNotFoundError
 from chatcore.qa.errors import ModelFormatError
 from chatcore.qa.model import modeldir
 from chatcore.qa.serve.predictor import Predictor
+from chatcore.qa.train.calibrate import log_softmax
 
 KNOWN = {
     "What is your name?": "My name is Tiny Bot.",
@@ -217,6 +218,9 @@ def test_an_answer_in_the_questions_language_is_preferred(tiny_predictor, questi
     chinese = _class_of(tiny_predictor, "我叫小机器人。")
     log_probs = np.full((1, len(tiny_predictor.bank)), -20.0, np.float32)
     log_probs[0, chinese], log_probs[0, english] = -2.0, -2.0 + lead
+    log_probs = log_softmax(log_probs)  # a distribution, as the network's output is
     (prediction,) = tiny_predictor._prediction(log_probs, np.ones(1, np.float32), [question])
     assert prediction.answers == (want,)
-    assert 0 < prediction.confidence <= 1
+    # the confidence is the model's probability of the chosen answer, not the preference's
+    want_class = english if want == "My name is Tiny Bot." else chinese
+    assert prediction.confidence == pytest.approx(float(np.exp(log_probs[0, want_class])))
