@@ -76,8 +76,7 @@ class Predictor:
         self.min_similarity = float(stored if min_similarity is None else min_similarity)
         self._keys_t: np.ndarray | None = None
         self._keys_read = False
-        self._class_languages = _class_languages(self.bank)
-        self._multilingual = len(set(self._class_languages.tolist()) - {""}) > 1
+        self._language_penalty = _language_penalties(self.bank)
         self._forward = forward or (self._checked_forward() if fast else None)
 
     @property
@@ -232,23 +231,30 @@ class Predictor:
         """Log-probabilities with ``LANGUAGE_PRIOR`` taken off the answers in another language
         than each text's (unchanged for a bank in one language): for choosing, not for the
         confidence."""
-        classes = self._class_languages
-        if not self._multilingual:
+        if not self._language_penalty:
             return log_probs
         from chatcore.language import detect_language
 
-        asked = np.array([detect_language(t) for t in texts])
-        other = (classes[None, :] != asked[:, None]) & (classes != "")[None, :]
-        return log_probs - LANGUAGE_PRIOR * other
+        none = np.zeros(log_probs.shape[1], np.float32)
+        penalty = [self._language_penalty.get(detect_language(t), none) for t in texts]
+        return log_probs - np.stack(penalty)
 
 
-def _class_languages(bank: AnswerBank) -> np.ndarray:
-    """Each class's language, from its answers ("" for the reject class)."""
+def _language_penalties(bank: AnswerBank) -> dict[str, np.ndarray]:
+    """Per language of the bank's answers, ``LANGUAGE_PRIOR`` on the classes answered in
+    another (never on the reject class); empty for a bank in one language."""
     from chatcore.language import detect_language
 
-    languages = [detect_language(" ".join(bank.answers(i))) for i in range(len(bank))]
+    languages = np.array([detect_language(" ".join(bank.answers(i))) for i in range(len(bank))])
     languages[REJECT] = ""
-    return np.array(languages)
+    spoken = set(languages.tolist()) - {""}
+    if len(spoken) < 2:
+        return {}
+    answered = languages != ""
+    return {
+        lang: (LANGUAGE_PRIOR * (answered & (languages != lang))).astype(np.float32)
+        for lang in spoken
+    }
 
 
 def _compile(model: Any, featurizer: Featurizer, temperature: float):
