@@ -13,7 +13,6 @@ threads only steal the core the event loop needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,20 +24,31 @@ KNOWN |= {"Concatenate", "Dropout", "Dense", "CosineClassifier", "NearestKnown",
 MEMBER = "member_"  # array-name prefix of an ensemble member: "member_0/fwd_table"
 
 
-@dataclass
 class _LSTM:
-    table: np.ndarray  # (vocab, 4u): embedding @ kernel + bias
-    recurrent: np.ndarray  # (u, 4u)
+    """One direction of a Keras LSTM. Keras orders the gates i, f, g, o; the columns are
+    reordered once to i, f, o, g so a step takes one sigmoid over three gates and one tanh."""
+
+    def __init__(self, table: np.ndarray, recurrent: np.ndarray):
+        units = recurrent.shape[0]
+        order = np.r_[0 : 2 * units, 3 * units : 4 * units, 2 * units : 3 * units]
+        self.units = units
+        self.table = np.ascontiguousarray(table[:, order])  # (vocab, 4u): embedding @ kernel + bias
+        self.recurrent = np.ascontiguousarray(recurrent[:, order])  # (u, 4u)
 
     def step(self, z: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z = z + h @ self.recurrent
-        i, f, g, o = np.split(z, 4, axis=-1)
-        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-        return _sigmoid(o) * np.tanh(c), c
+        u = self.units
+        gates = _sigmoid(z[:, : 3 * u])
+        c = gates[:, u : 2 * u] * c + gates[:, :u] * np.tanh(z[:, 3 * u :])
+        return gates[:, 2 * u : 3 * u] * np.tanh(c), c
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    """The logistic function as one tanh (no overflow warning for large negative inputs)."""
+    y = np.tanh(x * np.float32(0.5))
+    y += 1.0
+    y *= 0.5
+    return y
 
 
 class NumpyForward:
