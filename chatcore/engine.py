@@ -161,8 +161,7 @@ class Engine:
             refusal = await self._refuse(message, admin, verdicts)
             return _Outcome(refusal, self._turn(message, refusal, truncated, redacted=True))
         message = replace(message, text=text)
-        context = await self.store.recent_turns(message.chat_key, self.settings.context_turns)
-        reply = await self._respond(message, context)
+        reply = await self._respond(message, await self._context(message))
         out_verdicts, reply_text = await self._filter(
             "output", self.output_filters, reply.text, message
         )
@@ -171,6 +170,18 @@ class Engine:
             reply = replace(reply, fallback=True, kind="refusal")
         reply = replace(reply, text=reply_text, verdicts=(*verdicts, *out_verdicts))
         return _Outcome(reply, self._turn(message, reply, truncated))
+
+    async def _context(self, message: Message) -> list[Turn]:
+        """The chat's recent turns that still count: at most ``context_turns``, none older
+        than ``context_max_age_seconds``."""
+        if self.settings.context_turns == 0:
+            return []
+        turns = await self.store.recent_turns(message.chat_key, self.settings.context_turns)
+        max_age = self.settings.context_max_age_seconds
+        if max_age <= 0:
+            return turns
+        oldest = self.clock() - max_age
+        return [turn for turn in turns if turn.created_at >= oldest]
 
     def _truncate(self, message: Message) -> tuple[Message, bool]:
         cap = self.settings.max_message_chars

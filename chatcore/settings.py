@@ -53,6 +53,12 @@ class StrikeSettings(Settings):
 class EngineSettings(Settings):
     max_message_chars: int = Field(4000, ge=1, description="longer input is truncated")
     context_turns: int = Field(6, ge=0, description="recent turns passed to the responder")
+    context_max_age_seconds: float = Field(
+        900.0,
+        ge=0,
+        description="turns older than this are not passed as context: a follow-up an hour "
+        "later is a new question (0: no age limit); /reset clears the context at once",
+    )
     default_language: str = "en"
     admins: list[str] = Field(default_factory=list, description="user ids exempt from limits")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)

@@ -73,6 +73,7 @@ class Reply:
     latency_ms: float = 0.0
     kind: str = "answer"  # answer | command | refusal | limited | error
     language: str | None = None
+    read_as: str = ""  # a follow-up read with the conversation: the question it was read as
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape `chatcore ask -` prints, one object per line."""
@@ -84,4 +85,6 @@ class Reply:
             "verdicts": [v.to_dict() for v in self.verdicts],
             "latency_ms": round(self.latency_ms, 3),
             "kind": self.kind,
+            "context_used": bool(self.read_as),
+            "read_as": self.read_as or None,
         }

@@ -39,3 +39,19 @@ def tiny_predictor(tiny_model_dir):
     from chatcore.qa.serve.predictor import Predictor
 
     return Predictor.load(tiny_model_dir)
+
+
+SHOP = Path(__file__).parent / "qa" / "fixtures" / "shop.yml"
+
+
+@pytest.fixture(scope="session")
+def shop_model_dir(tmp_path_factory) -> Path:
+    """A tiny shop FAQ (English and Chinese) whose price questions differ only by topic, so
+    "how much?" means one of them only in context (tests of follow-up questions)."""
+    from chatcore.qa.data import hygiene, sources
+    from chatcore.qa.model import modeldir
+    from chatcore.qa.train.training import train
+
+    pairs = hygiene.check(sources.load_file(SHOP)).kept
+    trained = train(pairs, tiny_settings(ensemble=1))
+    return modeldir.save(trained, tmp_path_factory.mktemp("models") / "shop")

@@ -19,12 +19,15 @@ def is_silent(reply: Reply) -> bool:
 
 
 def meta_line(reply: Reply) -> str:
-    """What ``--verbose`` adds: the confidence, a fallback marker and who answered."""
+    """What ``--verbose`` adds: the confidence, a fallback marker, who answered and, for a
+    follow-up answered with the conversation, the question it was read as."""
     parts = [f"confidence {reply.confidence:.2f}"]
     if reply.fallback:
         parts.append("fallback")
     if reply.source:
         parts.append(f"source {reply.source}")
+    if reply.read_as:
+        parts.append(f"in context, read as: {reply.read_as}")
     return "(" + ", ".join(parts) + ")"
 
 

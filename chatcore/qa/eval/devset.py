@@ -1,8 +1,11 @@
-"""Evaluation sets: paraphrases of known questions and out-of-domain questions.
+"""Evaluation sets: paraphrases of known questions, out-of-domain questions, follow-ups.
 
 A dev file is YAML with ``paraphrases:`` (a list of ``[paraphrase, known question]``) and
 ``out_of_domain:`` (a list of questions the bot should not answer). Plain training-data files
-(YAML conversations, CSV/TSV, JSONL) also work: each question must get its answer.
+(YAML conversations, CSV/TSV, JSONL) also work: each question must get its answer. A
+follow-up file has ``followups:``, ``unknown:`` and ``switch:`` lists of two-turn exchanges
+(``first``, ``followup`` and, but for ``unknown``, the ``expected`` known question; see
+data/test/README.md); ``load_cases`` leaves those files to ``load_followups``.
 """
 
 from __future__ import annotations
@@ -24,31 +27,97 @@ class Case:
     split: str = ""  # the folder of its file: data/dev -> dev, data/test -> test
 
 
-def load_cases(paths: list[Path], answers_of) -> list[Case]:
-    """Cases from every file; ``answers_of(question)`` gives the known answers of a known
-    question (None when the model does not know it, which is an error naming the line)."""
+@dataclass(frozen=True)
+class FollowUp:
+    """A message sent after ``first``: the expected answers in context (empty: fall back)."""
+
+    first: str
+    message: str
+    expected: frozenset[str]
+    where: str
+    kind: str  # followup | unknown | switch
+    split: str = ""
+
+
+FOLLOWUP_KINDS = ("followups", "unknown", "switch")
+
+
+def load_cases(paths: list[Path], answers_of, required: bool = True) -> list[Case]:
+    """Cases from every file but follow-up files; ``answers_of(question)`` gives the known
+    answers of a known question (None when the model does not know it, which is an error
+    naming the line)."""
     cases: list[Case] = []
     for path in paths:
         split = Path(path).resolve().parent.name
         cases.extend(replace(c, split=split) for c in _load(Path(path), answers_of))
-    if not cases:
+    if not cases and required:
         raise DataError("the evaluation data has no questions")
     return cases
 
 
-def _load(path: Path, answers_of) -> list[Case]:
+def load_followups(paths: list[Path], answers_of) -> list[FollowUp]:
+    """The two-turn exchanges of every follow-up file among ``paths``."""
+    out: list[FollowUp] = []
+    for path in paths:
+        keys = _yaml_keys(Path(path))
+        if keys is not None and any(kind in keys for kind in FOLLOWUP_KINDS):
+            split = Path(path).resolve().parent.name
+            out.extend(_followups(Path(path), keys, answers_of, split))
+    return out
+
+
+def _followups(path: Path, keys: dict, answers_of, split: str) -> list[FollowUp]:
+    return [
+        _exchange(path, node, kind, answers_of, split)
+        for kind in FOLLOWUP_KINDS
+        for node in getattr(keys.get(kind), "value", [])
+    ]
+
+
+def _exchange(path: Path, node, kind: str, answers_of, split: str) -> FollowUp:
+    """One exchange of a follow-up file; errors name its line."""
     import yaml
 
-    if path.suffix.lower() in (".yml", ".yaml"):
-        try:
-            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        except FileNotFoundError:
-            raise DataError(f"{path}: evaluation file not found") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark else str(path)
-            raise DataError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-        keys = {k.value: v for k, v in root.value} if isinstance(root, yaml.MappingNode) else {}
+    where = f"{path}:{node.start_mark.line + 1}"
+    if not isinstance(node, yaml.MappingNode):
+        raise DataError(f"{where}: an exchange is a mapping (first, followup, expected)")
+    entry = {k.value: v.value for k, v in node.value if isinstance(v, yaml.ScalarNode)}
+    needed = ["first", "followup"] + ([] if kind == "unknown" else ["expected"])
+    missing = [key for key in needed if not entry.get(key)]
+    if missing:
+        raise DataError(f"{where}: the exchange has no {', '.join(missing)}")
+    expected: frozenset[str] = frozenset()
+    if kind != "unknown":
+        expected = frozenset(answers_of(entry["expected"]) or ())
+        if not expected:
+            raise DataError(f"{where}: {entry['expected']!r} is not a question the model knows")
+    name = kind.removesuffix("s")
+    return FollowUp(entry["first"], entry["followup"], expected, where, name, split)
+
+
+def _yaml_keys(path: Path) -> dict | None:
+    """The top-level mapping of a YAML file (its nodes, for line numbers), None for other
+    files."""
+    import yaml
+
+    if path.suffix.lower() not in (".yml", ".yaml"):
+        return None
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except FileNotFoundError:
+        raise DataError(f"{path}: evaluation file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise DataError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    return {k.value: v for k, v in root.value} if isinstance(root, yaml.MappingNode) else {}
+
+
+def _load(path: Path, answers_of) -> list[Case]:
+    keys = _yaml_keys(path)
+    if keys is not None:
+        if any(kind in keys for kind in FOLLOWUP_KINDS):
+            return []
         if "paraphrases" in keys or "out_of_domain" in keys:
             return _dev_cases(path, keys, answers_of)
     from chatcore.qa.data.sources import load_file

@@ -12,7 +12,7 @@ from typing import Any
 from chatcore.language import detect_language
 from chatcore.qa.data.text import detokenize, question_key
 from chatcore.qa.errors import DataError
-from chatcore.qa.eval.devset import Case, load_cases
+from chatcore.qa.eval.devset import Case, load_cases, load_followups
 
 SPLITS = ("dev", "test")
 Scorer = Callable[[list[str]], list[tuple[tuple[str, ...], bool]]]
@@ -35,7 +35,14 @@ def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> 
 
     predictor = Predictor.load(model_dir)
     plot_history(predictor.files.history, Path(model_dir) / "training_curve.png")
-    cases = load_cases(paths or default_dev_paths(), _answers_lookup(predictor.bank))
+    from chatcore.qa.eval.followups import score_followups, score_standalone
+
+    paths = paths or default_dev_paths()
+    answers_of = _answers_lookup(predictor.bank)
+    followups = load_followups(paths, answers_of)
+    cases = load_cases(paths, answers_of, required=not followups)
+    if not cases:  # follow-up files only
+        return {"model": str(model_dir), "followups": score_followups(predictor, followups)}
     exact = [
         Case(q, frozenset(predictor.bank.answers(i)), "", "exact")
         for q, i in predictor.bank.labelled_questions()
@@ -48,6 +55,8 @@ def evaluate_cli(model_dir: Path, paths: list[Path], ablation: bool = False) -> 
         "tfidf": score(_nearest_scorer(predictor, "tfidf"), cases, exact),
     }
     report["lstm"]["latency_ms"] = latency(predictor.predict, [c.question for c in cases])
+    report["standalone_in_context"] = score_standalone(predictor, cases)
+    report["followups"] = score_followups(predictor, followups) if followups else {}
     report.update(_mode_rows(predictor, cases, exact, report["lstm"]))
     if ablation:
         from chatcore.qa.eval.ablation import run_ablation
@@ -181,6 +190,8 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def latency(func: Callable[[str], Any], texts: list[str], warmup: int = 5) -> dict[str, float]:
     """p50/p95 milliseconds of single calls (what one chat message costs)."""
+    if not texts:
+        return {"p50": 0.0, "p95": 0.0, "runs": 0}
     for text in texts[:warmup]:
         func(text)
     samples = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from chatcore.qa.eval.followups import format_followups, format_standalone
+
 NAME_WIDTH = 42  # the system column of the eval table (fits the longest ablation name)
 
 
@@ -54,6 +56,8 @@ def format_report(report: dict[str, Any]) -> str:
     """A table over all the data, one per split (dev, test) when there are several, per
     language, then the ablation if it ran. ``answered`` = answered and right at the threshold;
     ``top1`` = the top answer right, threshold ignored."""
+    if "lstm" not in report:  # follow-up files only
+        return "\n".join([f"model: {report['model']}", *format_followups(report["followups"])])
     lines = [f"model: {report['model']}", "", "all data:", HEADER]
     systems = [name for name in SYSTEMS if name in report]
     lines += [_row(LABELS[name], report[name]) for name in systems]
@@ -67,6 +71,8 @@ def format_report(report: dict[str, Any]) -> str:
             if split in row.get("per_split", {}):
                 lines.append(_row(f"ablation: {name}", row["per_split"][split]))
     lines += _targets(report)
+    lines += format_standalone(report.get("standalone_in_context", {}))
+    lines += format_followups(report.get("followups", {}))
     lines += ["", "per language (lstm / encoder / tfidf; top1, fallback recall):"]
     for lang, row in report["lstm"]["per_language"].items():
         others = [report[n]["per_language"][lang] for n in ("encoder", "tfidf") if n in report]

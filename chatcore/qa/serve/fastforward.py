@@ -86,12 +86,12 @@ class NumpyForward:
         self.key_scale, self.key_floor = np.float32(arrays["key_scale"]), arrays["key_floor"]
         self.classes = self.head.shape[1]
 
-    def _nearest(self, sims: np.ndarray) -> np.ndarray:
-        """``NearestKnown`` from the cosines with every key: scale x the best cosine per class
-        (the floor for keyless ones)."""
-        best = np.full((len(sims), self.classes), self.key_floor, np.float32)
+    def _best_per_class(self, sims: np.ndarray, fill: float) -> np.ndarray:
+        """The best cosine per class from the cosines with every key; ``fill`` for classes
+        without keys (such as the reject class)."""
+        best = np.full((len(sims), self.classes), fill, np.float32)
         best[:, self.key_classes] = np.maximum.reduceat(sims, self.key_starts, axis=1)
-        return self.key_scale * best
+        return best
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
         return self._logits(*inputs)
@@ -100,13 +100,20 @@ class NumpyForward:
         """Logits and each text's best cosine with any key (the similarity gate's input; 1.0
         without a retrieval head), from one pass over the keys: with a large bank, reading
         the keys is most of a question's cost."""
-        logits, sims = self._logits_and_sims(*inputs)
+        logits, sims = self._pass(*inputs)
         return logits, (sims.max(axis=1) if sims is not None else np.ones(len(logits)))
 
-    def _logits(self, *inputs: np.ndarray) -> np.ndarray:
-        return self._logits_and_sims(*inputs)[0]
+    def scores_per_class(self, *inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Logits and each text's best cosine per class (None without a retrieval head): how
+        close a text is to the questions of the very answer chosen for it."""
+        logits, sims = self._pass(*inputs)
+        return logits, (self._best_per_class(sims, -1.0) if sims is not None else None)
 
-    def _logits_and_sims(self, words: np.ndarray, grams: np.ndarray, sentence=None):
+    def _logits(self, *inputs: np.ndarray) -> np.ndarray:
+        return self._pass(*inputs)[0]
+
+    def _pass(self, words: np.ndarray, grams: np.ndarray, sentence=None):
+        """(logits, cosines with every key or None without a retrieval head)."""
         parts = []
         if self.lstm:
             parts.append(self._pooled(words))
@@ -121,7 +128,7 @@ class NumpyForward:
         if not self.retrieval:
             return logits, None
         sims = sentence @ self.key_vectors_t
-        return logits + self._nearest(sims), sims
+        return logits + self.key_scale * self._best_per_class(sims, self.key_floor), sims
 
     def _pooled(self, words: np.ndarray) -> np.ndarray:
         """BiLSTM over the real words, then attention pooling (padding weighs nothing)."""
@@ -230,12 +237,20 @@ class NumpyEnsemble:
     def scores(self, *inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean's log-probabilities and the best cosine (the members share their keys)."""
         scored = [member.scores(*inputs) for member in self.members]
+        return self._mean([logits for logits, _ in scored]), scored[0][1]
+
+    def scores_per_class(self, *inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The mean's log-probabilities and the best cosine per class."""
+        scored = [member.scores_per_class(*inputs) for member in self.members]
+        return self._mean([logits for logits, _ in scored]), scored[0][1]
+
+    def _mean(self, logits: list[np.ndarray]) -> np.ndarray:
         log_probs = [
-            log_softmax(logits, temperature)
-            for (logits, _), temperature in zip(scored, self.temperatures, strict=True)
+            log_softmax(member, temperature)
+            for member, temperature in zip(logits, self.temperatures, strict=True)
         ]
         mean = np.logaddexp.reduce(log_probs, axis=0) - np.log(len(log_probs))
-        return mean.astype(np.float32), scored[0][1]
+        return mean.astype(np.float32)
 
 
 def _unprefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

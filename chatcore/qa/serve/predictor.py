@@ -21,6 +21,7 @@ import numpy as np
 from chatcore.qa.data.bank import REJECT, AnswerBank
 from chatcore.qa.model import modeldir
 from chatcore.qa.model.features import Featurizer
+from chatcore.qa.serve.context import ContextSettings, Previous
 from chatcore.qa.train.calibrate import decide, log_softmax
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Prediction:
     fallback: bool
     answers: tuple[str, ...]
     similarity: float = 1.0  # the nearest known text's cosine (models with the encoder)
+    read_as: str = ""  # the known question a follow-up was read as ("" when read alone)
 
     def answer(self, rng: random.Random) -> str:
         """One of the class's answers: seeded sampling when the data gave several."""
@@ -77,6 +79,8 @@ class Predictor:
         self._keys_t: np.ndarray | None = None
         self._keys_read = False
         self._language_penalty = _language_penalties(self.bank)
+        self.context = ContextSettings()
+        self._answer_classes: dict[str, int] | None = None
         self._forward = forward or (self._checked_forward() if fast else None)
 
     @property
@@ -209,6 +213,75 @@ class Predictor:
 
         predictions = self._prediction(*self._scored(texts), texts)
         return [p if tokenize(t) else NOTHING for p, t in zip(predictions, texts, strict=True)]
+
+    def predict_in_context(self, items: list[tuple[str, Previous | None]]) -> list[Prediction]:
+        """Predictions for messages, each read with the question answered just before it
+        when there is one (chatcore.qa.serve.context). One pass of the network reads every
+        message and every contextual text. Without the NumPy pass or a retrieval head (no
+        per-answer similarity) messages are read alone."""
+        from chatcore.qa.data.text import tokenize
+        from chatcore.qa.serve.context import contextual_text
+
+        texts = [text for text, _ in items]
+        follows = [
+            i for i, (text, previous) in enumerate(items) if previous is not None and tokenize(text)
+        ]
+        if not follows or not hasattr(self._forward, "scores_per_class"):
+            return self.predict_many(texts)
+        together = [contextual_text(items[i][1], texts[i]) for i in follows]
+        log_probs, per_class = self._scored_per_class(texts + together)
+        if per_class is None:
+            return self.predict_many(texts)
+        alone = self._prediction(log_probs[: len(texts)], per_class[: len(texts)].max(1), texts)
+        alone = [p if tokenize(t) else NOTHING for p, t in zip(alone, texts, strict=True)]
+        chosen = self._in_their_language(log_probs, texts + [texts[i] for i in follows])
+        for row, i in enumerate(follows, start=len(texts)):
+            alone[i] = self._in_context(alone[i], chosen[i], chosen[row], per_class, i, row, items)
+        return alone
+
+    def _in_context(self, alone, mine, theirs, per_class, i, row, items) -> Prediction:
+        """The contextual reading when it is sure and near a known question, else ``alone``."""
+        from chatcore.qa.serve.context import accepted, choose
+
+        choice = choose(mine, theirs, per_class[i], per_class[row], items[i][1], self.context)
+        if choice.index == alone.index and not alone.fallback:
+            return alone  # the message means the same alone: it stands on its own
+        if not accepted(choice, self.context, self.min_similarity):
+            return alone
+        if choice.confidence < self.threshold:
+            return alone
+        questions = self.bank.classes[choice.index].questions
+        return Prediction(
+            choice.index,
+            choice.confidence,
+            False,
+            tuple(self.bank.answers(choice.index)),
+            round(choice.similarity, 4),
+            read_as=questions[0] if questions else "",
+        )
+
+    def _scored_per_class(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Log-probabilities and best cosines per class (NumPy pass only), in batches."""
+        from chatcore.qa.data.text import tokenize
+
+        rows, sims = [], []
+        for start in range(0, len(texts), FAST_BATCH):
+            chunk = [tokenize(t) for t in texts[start : start + FAST_BATCH]]
+            logits, per_class = self._forward.scores_per_class(*self.featurizer.encode_many(chunk))
+            if per_class is None:
+                return logits, None
+            rows.append(log_softmax(logits, self.temperature))
+            sims.append(per_class)
+        return np.concatenate(rows), np.concatenate(sims)
+
+    def answer_class(self, answer: str) -> int | None:
+        """The answer class that can answer ``answer`` (a reply the bot gave), if any."""
+        if self._answer_classes is None:
+            self._answer_classes = {}
+            for index, klass in enumerate(self.bank.classes):
+                for text in klass.answers:
+                    self._answer_classes.setdefault(text, index)
+        return self._answer_classes.get(answer)
 
     def _prediction(
         self, log_probs: np.ndarray, similarity: np.ndarray, texts: list[str]

@@ -98,7 +98,7 @@ class QAResponder:
         self._check_open()  # it may have closed while this question waited for the model
         if self._batcher is None:
             self._batcher = MicroBatcher(
-                predictor.predict_many,
+                _in_context(predictor),
                 max_batch=self.settings.max_batch,
                 window_ms=self.settings.batch_window_ms,
                 executor=self._executor,
@@ -107,12 +107,14 @@ class QAResponder:
 
     async def respond(self, message: Message, context: list) -> Reply:
         batcher = await self._ready_batcher()
-        prediction = await batcher.submit(message.text)
+        previous = _previous(await self._ensure_loading(), context)
+        prediction = await batcher.submit((message.text, previous))
         if prediction.fallback:
             return Reply("", prediction.confidence, fallback=True, source="qa")
         answers = prediction.answers[: self.settings.top_k]
         text = answers[0] if len(answers) == 1 else self._rng.choice(answers)
-        return Reply(text, prediction.confidence, fallback=False, source="qa")
+        read_as = getattr(prediction, "read_as", "")
+        return Reply(text, prediction.confidence, fallback=False, source="qa", read_as=read_as)
 
     async def close(self) -> None:
         self._closed = True
@@ -128,6 +130,28 @@ class QAResponder:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         self._loading = None
+
+
+def _in_context(answerer: Any):
+    """The batch function: (message, previous question) pairs to predictions. Answerers
+    without ``predict_in_context`` (the generation modes) read each message alone."""
+    if hasattr(answerer, "predict_in_context"):
+        return answerer.predict_in_context
+    return lambda items: answerer.predict_many([text for text, _ in items])
+
+
+def _previous(answerer: Any, context: list) -> Any:
+    """The question a message may follow: the chat's last turn, when this responder answered
+    it from the bank (a fallback, a refusal or another responder's reply gives no context)."""
+    from chatcore.qa.serve.context import Previous
+
+    if not context or not hasattr(answerer, "answer_class"):
+        return None
+    last = context[-1]
+    if last.fallback or last.source != "qa":
+        return None
+    index = answerer.answer_class(last.reply_text)
+    return None if index is None else Previous(last.user_text, index)
 
 
 class NoModelResponder:
