@@ -190,3 +190,36 @@ def test_missing_model_is_one_clear_message(home):
     child.expect("no trained model in")
     assert finish(child) == 4
     assert "Traceback" not in child.before
+
+
+def _shop_config(home: Path, model_dir: Path) -> str:
+    (home / "shop.yaml").write_text(
+        f"responders: [qa]\nqa: {{model_dir: {model_dir}}}\n", encoding="utf-8"
+    )
+    return "shop.yaml"
+
+
+def test_piped_follow_ups_in_english_and_chinese(home, shop_model_dir):
+    config = _shop_config(home, shop_model_dir)
+    text = "/verbose on\ndo you rent bikes?\nhow much?\n你们修补轮胎吗\n多少钱？\n"
+    result = run_piped(home, text, config=config)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[3] == "Renting a bike costs £20 a day."
+    assert "in context, read as: How much does it cost to rent a bike?" in lines[4]
+    assert lines[7] == "补胎一次十二元。"
+    assert "in context, read as: 补胎多少钱?" in lines[8]
+
+
+def test_a_follow_up_in_a_terminal(home, shop_model_dir):
+    child = spawn(home, "--verbose", config=_shop_config(home, shop_model_dir))
+    child.expect(PROMPT, timeout=60)
+    child.sendline("do you rent bikes?")
+    child.expect("bot> Yes, we rent city bikes by the day.", timeout=60)
+    child.expect(PROMPT)
+    child.sendline("how much?")
+    child.expect("bot> Renting a bike costs £20 a day.")
+    child.expect("in context, read as")
+    child.expect(PROMPT)
+    child.sendline("/quit")
+    assert finish(child) == 0
