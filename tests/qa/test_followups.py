@@ -186,3 +186,9 @@ def test_a_follow_up_file_names_the_line_of_an_unknown_question(shop_model_dir, 
     )
     with pytest.raises(DataError, match=r"followup\.yml:2: 'Who are you\?' is not a question"):
         evaluate_cli(shop_model_dir, [data])
+
+
+def test_asking_the_previous_question_again_gets_its_answer_again(shop):
+    again = _after(shop, "do you rent bikes?", "do you rent bikes")
+    assert again.answers == ("Yes, we rent city bikes by the day.",)
+    assert again.read_as == ""

@@ -244,8 +244,8 @@ class Predictor:
         from chatcore.qa.serve.context import accepted, choose
 
         choice = choose(mine, theirs, per_class[i], per_class[row], items[i][1], self.context)
-        if choice.index == alone.index and not alone.fallback:
-            return alone  # the message means the same alone: it stands on its own
+        if not alone.fallback and alone.index in (choice.index, items[i][1].index):
+            return alone  # it stands on its own, or asks the previous question again
         if not accepted(choice, self.context, self.min_similarity):
             return alone
         if choice.confidence < self.threshold:
