@@ -101,10 +101,37 @@ def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, in
 
     rows.append(("baseline: model.predict per call", time_runs(naive, NAIVE_RUNS), NAIVE_RUNS))
     _, engine, _ = asyncio.run(_engine_replies(model_dir, texts, 1, 64))
-    rows.insert(
-        0, ("full engine, lexicon+pii in and out, memory store", engine, len(engine.samples))
-    )
+    followups = asyncio.run(_followup_replies(model_dir))
+    rows[:0] = [
+        ("full engine, lexicon+pii in and out, memory store", engine, len(engine.samples)),
+        ("full engine, a follow-up read with the previous question", followups, RUNS),
+    ]
     return rows
+
+
+async def _followup_replies(model_dir: Path) -> Stats:
+    """The second message of the dev split's two-turn exchanges (data/dev/followup_*.yml),
+    each sent after its first message in a fresh chat: the reply reads two texts."""
+    import yaml
+
+    from chatcore.testing import ChatHarness, make_runtime
+
+    root = Path(__file__).resolve().parents[1] / "data" / "dev"
+    exchanges = [
+        (x["first"], x["followup"])
+        for name in ("followup_en.yml", "followup_zh.yml")
+        for x in yaml.safe_load((root / name).read_text(encoding="utf-8"))["followups"]
+    ]
+    samples: list[float] = []
+    async with make_runtime(_config(model_dir)).build_engine() as engine:
+        for n in range(RUNS):
+            first, followup = exchanges[n % len(exchanges)]
+            chat = ChatHarness(engine, chat_id=f"f{n}", user_id=f"f{n}")
+            await chat.say(first)
+            started = time.perf_counter()
+            await chat.say(followup)
+            samples.append((time.perf_counter() - started) * 1000)
+    return Stats(tuple(samples))
 
 
 def throughput_rows(model_dir: Path, texts: list[str]) -> list[list[str]]:
