@@ -35,23 +35,26 @@ EPOCHS = 8
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
 
 
-def _config(model_dir: Path, max_batch: int = 64) -> dict:
+def _config(model_dir: Path, max_batch: int = 64, context_turns: int = 6) -> dict:
     """The default pipeline (lexicon + pii filters both ways, qa responder) on the memory
     store; the rate limit is lifted so a benchmark chat is never told to slow down."""
     return {
         "responders": ["qa"],
         "qa": {"model_dir": str(model_dir), "max_batch": max_batch},
-        "engine": {"rate_limit": {"messages": 10**9}},
+        "engine": {"rate_limit": {"messages": 10**9}, "context_turns": context_turns},
     }
 
 
-async def _engine_replies(model_dir: Path, texts: list[str], chats: int, max_batch: int):
-    """``chats`` chats talking at once, each sending its messages one after another.
-    Returns (seconds, per-reply ms, mean batch size)."""
+async def _engine_replies(
+    model_dir: Path, texts: list[str], chats: int, max_batch: int, context_turns: int = 6
+):
+    """``chats`` chats talking at once, each sending its messages one after another (so
+    each message after an answered one is also read as a follow-up). Returns (seconds,
+    per-reply ms, mean batch size)."""
     from chatcore.testing import ChatHarness, make_runtime
 
     per_chat = max(3, REPLIES_PER_LEVEL // chats)
-    runtime = make_runtime(_config(model_dir, max_batch))
+    runtime = make_runtime(_config(model_dir, max_batch, context_turns))
     async with runtime.build_engine() as engine:
         warm = ChatHarness(engine, chat_id="warm", user_id="warm")
         for text in texts[:5]:
@@ -101,9 +104,11 @@ def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, in
 
     rows.append(("baseline: model.predict per call", time_runs(naive, NAIVE_RUNS), NAIVE_RUNS))
     _, engine, _ = asyncio.run(_engine_replies(model_dir, texts, 1, 64))
+    _, alone, _ = asyncio.run(_engine_replies(model_dir, texts, 1, 64, context_turns=0))
     followups = asyncio.run(_followup_replies(model_dir))
     rows[:0] = [
         ("full engine, lexicon+pii in and out, memory store", engine, len(engine.samples)),
+        ("baseline: the same, context off (engine.context_turns 0)", alone, len(alone.samples)),
         ("full engine, a follow-up read with the previous question", followups, RUNS),
     ]
     return rows
