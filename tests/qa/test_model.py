@@ -110,6 +110,25 @@ def test_save_load_round_trip_gives_identical_answers(tiny_trained, tiny_predict
     assert (direct.argmax(axis=1) == again.probabilities(texts).argmax(axis=1)).all()
 
 
+def test_a_killed_saves_leftovers_are_removed_by_the_next_save(tiny_trained, tmp_path):
+    """SIGKILL during a save used to leave its temporary directory (tens of MB) forever."""
+    import os
+
+    abandoned = tmp_path / ".bot.tmp-dead"
+    replaced = tmp_path / ".bot.old-123"
+    running = tmp_path / ".bot.tmp-live"  # another save, still writing
+    for folder in (abandoned, replaced, running):
+        folder.mkdir()
+        (folder / "model.keras").write_bytes(b"x" * 1000)
+    hour_ago = os.stat(abandoned).st_mtime - modeldir.STALE_SECONDS - 1
+    for folder in (abandoned, replaced):
+        os.utime(folder, (hour_ago, hour_ago))
+    modeldir.save(tiny_trained, tmp_path / "bot")
+    assert not abandoned.exists() and not replaced.exists()
+    assert running.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".bot.tmp-live", "bot"]
+
+
 def tiny_predictor_tokens(text):
     from chatcore.qa.data.text import tokenize
 

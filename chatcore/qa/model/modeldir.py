@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ def save(trained: Any, out: Path) -> Path:
     so a crash never leaves a half-written model."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(out)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a model directory is an ordinary one
     try:
@@ -82,6 +84,22 @@ def save(trained: Any, out: Path) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+STALE_SECONDS = 3600  # writing a model takes seconds: a temporary one this old was abandoned
+
+
+def remove_leftovers(out: Path) -> None:
+    """Delete the temporary and replaced directories of saves of ``out`` that were killed
+    (SIGKILL, power loss) before they could clean up; a save in progress is younger."""
+    cutoff = time.time() - STALE_SECONDS
+    for pattern in (f".{out.name}.tmp-*", f".{out.name}.old-*"):
+        for left in out.parent.glob(pattern):
+            try:
+                if left.is_dir() and left.stat().st_mtime < cutoff:
+                    shutil.rmtree(left, ignore_errors=True)
+            except OSError:
+                continue
 
 
 def _write_all(trained: Any, tmp: Path) -> None:
