@@ -107,6 +107,7 @@ async def _unless_cancelled(task: asyncio.Future) -> None:
 async def _serve(runtime, frontend) -> None:
     engine = runtime.build_engine()
     async with engine:
+        await engine.ready()  # a model that cannot load stops here, before anyone is served
         await frontend.run(engine)
 
 
@@ -138,6 +139,11 @@ async def _finish_engine(pending: asyncio.Future, serving: asyncio.Future) -> No
 async def _started_engine(runtime):
     engine = await asyncio.to_thread(runtime.build_engine)
     await engine.start()
+    try:
+        await engine.ready()
+    except BaseException:
+        await engine.stop()
+        raise
     return engine
 
 
@@ -173,6 +179,7 @@ async def _ask(runtime, question: str, as_json: bool, chat_id: str | None) -> No
     engine = runtime.build_engine(store=None if chat_id else "memory")
     user = os.environ.get("USER", "local")
     async with engine:
+        await engine.ready()
         questions = _stdin_lines() if question == "-" else iter([question])
         for text in questions:
             # the local operator scripting questions: not subject to the per-user flood limit

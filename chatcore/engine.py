@@ -81,6 +81,13 @@ class Engine:
             raise
         self._started = True
 
+    async def ready(self) -> None:
+        """Wait until every component can serve (a model loaded and checked); raises what
+        stops one, so no frontend says it is ready in front of a model that cannot load.
+        Components say so with an optional ``async ready()``."""
+        for named in self._components():
+            await _maybe_call(named.component, "ready")
+
     async def stop(self) -> None:
         """Run the shutdown hooks, close components, then the store."""
         if not self._started:

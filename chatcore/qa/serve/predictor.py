@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from chatcore.qa.data.bank import REJECT, AnswerBank
+from chatcore.qa.errors import ModelFormatError
 from chatcore.qa.model import modeldir
 from chatcore.qa.model.features import Featurizer
 from chatcore.qa.serve.context import ContextSettings, Previous
@@ -144,15 +145,21 @@ class Predictor:
         from chatcore.qa.serve import fastload
 
         files = modeldir.load_files(Path(path))
-        forward = fastload.load(files) if fast else None
-        if forward is not None:
-            predictor = cls(files, None, threshold, forward=forward, min_similarity=min_similarity)
-        else:
-            model = modeldir.load_keras(files)
-            predictor = cls(files, model, threshold, fast, min_similarity=min_similarity)
-            if predictor.fast:
-                fastload.store(files, predictor._forward)
-        predictor.predict("hello")  # warm up now, not on the first user's message
+        gate = {"threshold": threshold, "min_similarity": min_similarity}
+        try:
+            forward = fastload.load(files) if fast else None
+            if forward is not None:
+                predictor = cls(files, None, forward=forward, **gate)
+            else:
+                predictor = cls(files, modeldir.load_keras(files), fast=fast, **gate)
+                if predictor.fast:
+                    fastload.store(files, predictor._forward)
+            predictor.predict("hello")  # warm up now, not on the first user's message
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise ModelFormatError(
+                f"{files.path}: the model directory's files do not fit together ({exc!r}); "
+                f"retrain with: {modeldir.train_command(files.path)}"
+            ) from exc
         return predictor
 
     def probabilities(self, texts: list[str]) -> np.ndarray:

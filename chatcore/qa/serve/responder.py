@@ -71,6 +71,10 @@ class QAResponder:
         """Begin loading the model in the background; the first answer waits for it."""
         self._ensure_loading()
 
+    async def ready(self) -> None:
+        """The model loaded and checked, or the error that stops it (a frontend fails fast)."""
+        await self._ensure_loading()
+
     def _check_open(self) -> None:
         """Never load or use the model behind a closed engine's back."""
         if self._closed:
