@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from chatcore.errors import ChatcoreError
+from chatcore.errors import FILE_SYSTEM_EXIT, ChatcoreError, file_system_problem
 
 
 def config_option_for(
@@ -39,6 +39,9 @@ class ChatcoreGroup(click.Group):
         except ChatcoreError as exc:
             click.echo(f"chatcore: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:  # the data folder, a config or model file: one line, not a trace
+            click.echo(f"chatcore: error: {file_system_problem(exc)}", err=True)
+            ctx.exit(FILE_SYSTEM_EXIT)
 
 
 def load_runtime(config_path: str | None):

@@ -139,14 +139,23 @@ class Engine:
         async with self._chat_lock(message.chat_key):
             try:
                 outcome = await self._run(message)
-                if outcome.turn is not None:
-                    await self.store.append_turn(outcome.turn)
             except Exception:
                 log.exception("pipeline failed for chat %s", message.chat_key)
                 outcome = _Outcome(self._error_reply(message.language))
+            if outcome.turn is not None:
+                await self._store(outcome.turn)
         reply = replace(outcome.reply, latency_ms=(time.perf_counter() - started) * 1000)
         self._observe("chatcore_on_reply", message=message, reply=reply)
         return reply
+
+    async def _store(self, turn: Turn) -> None:
+        """Store a turn; when the store cannot (disk full, database locked too long) the user
+        still gets the answer already computed, and the operator one line per turn lost
+        (the store's write is atomic: nothing half-written)."""
+        try:
+            await self.store.append_turn(turn)
+        except Exception as exc:
+            log.error("could not store a turn of chat %s: %s", turn.chat_key, _one_line(exc))
 
     async def _run(self, message: Message) -> _Outcome:
         message, truncated = self._truncate(message)
@@ -353,6 +362,14 @@ class Engine:
             if self._chat_waiters[chat_key] == 0:
                 del self._chat_waiters[chat_key]
                 del self._chat_locks[chat_key]
+
+
+def _one_line(exc: BaseException) -> str:
+    from chatcore.errors import file_system_problem
+
+    if isinstance(exc, OSError):
+        return file_system_problem(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _observer_done(running: set[asyncio.Task], hook: str, task: asyncio.Task) -> None:

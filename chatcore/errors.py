@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class ChatcoreError(Exception):
     """Base class: the message is meant for the user, and says what to do."""
@@ -29,3 +31,22 @@ class ModelNotFoundError(ChatcoreError):
     """No trained model where one was expected; the message gives the command to train one."""
 
     exit_code = 4
+
+
+FILE_SYSTEM_EXIT = 7
+_HINTS = {
+    errno.EACCES: "make it readable and writable for this user, or point data_dir elsewhere",
+    errno.EROFS: "it is on a read-only file system: set data_dir to a writable folder",
+    errno.EEXIST: "a file or a broken link is in the way of a folder: remove it or set data_dir",
+    errno.ENOTDIR: "a file is in the way of a folder: remove it or set data_dir",
+    errno.ENOSPC: "the disk is full: free some space and try again (nothing stored was lost)",
+    errno.ENOENT: "it does not exist and cannot be created there",
+}
+
+
+def file_system_problem(exc: OSError) -> str:
+    """One line for an OSError: what failed, on which path, and what to do."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    hint = _HINTS.get(exc.errno or 0)
+    return f"{where}{reason}" + (f"; {hint}" if hint else "")

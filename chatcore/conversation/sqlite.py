@@ -22,8 +22,10 @@ from pydantic import Field
 from chatcore.conversation import sqlite_sql as queries
 from chatcore.conversation.common import StoreLimits, prepare_turn
 from chatcore.conversation.context_cache import ContextCache
+from chatcore.conversation.errors import StoreError
 from chatcore.conversation.sqlite_schema import check_file, upgrade
 from chatcore.conversation.store import ConversationStore, Turn
+from chatcore.errors import file_system_problem
 
 T = TypeVar("T")
 
@@ -92,12 +94,30 @@ class SqliteStore(ConversationStore):
             try:
                 writer.conn = await writer.run(self._connect_writer)
                 reader.conn = await reader.run(self._connect, False)
-            except BaseException:
+            except BaseException as exc:
                 await writer.close()
                 await reader.close()
+                if isinstance(exc, sqlite3.DatabaseError | OSError):
+                    raise self._open_error(exc) from exc
                 raise
             self._writer, self._reader = writer, reader
         await self._maybe_prune(force=True)
+
+    def _open_error(self, exc: Exception) -> StoreError:
+        """One line naming the file and what to do; the file itself is left as it was."""
+        damaged = ("malformed", "not a database", "file is encrypted")
+        if isinstance(exc, sqlite3.DatabaseError) and any(d in str(exc) for d in damaged):
+            return StoreError(
+                f"{self.path}: the conversation database is damaged ({exc}); nothing was "
+                "changed: move it aside to start a fresh one, or restore a backup"
+            )
+        if isinstance(exc, OSError):
+            problem = file_system_problem(exc)
+            return StoreError(f"{self.path}: cannot open the conversation database: {problem}")
+        return StoreError(
+            f"{self.path}: cannot open the conversation database ({exc}); make its folder "
+            "writable, or set data_dir (or store.sqlite.path) to a folder you can write"
+        )
 
     async def close(self) -> None:
         if self._check is not None:
