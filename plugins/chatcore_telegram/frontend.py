@@ -41,6 +41,9 @@ class TelegramFrontend:
         self._queue: DurableUpdateQueue | None = None
         self._handler: UpdateHandler | None = None
         self._redactor = install_token_filter(token)
+        secret = settings.webhook.secret_token
+        if secret is not None:  # python-telegram-bot's DEBUG line for setWebhook shows it
+            self._redactor.add(secret.get_secret_value())
 
     async def run(self, engine: Any) -> None:
         self.engine = engine

@@ -13,6 +13,7 @@ from chatcore.errors import ConfigError
 from chatcore.hookspecs import hookimpl
 
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+TOKEN_PATTERN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
 GREETING = {
     "en": "Hello! I'm a chatbot. Ask me anything, or send /help to see what I can do.",
     "zh": "你好！我是聊天机器人。有什么问题都可以问我，发送 /help 查看我能做什么。",
@@ -71,6 +72,14 @@ def build_frontend(settings: Any, runtime: Any) -> Any:
             )
         )
     token = settings.token.get_secret_value()
-    bot_id = token.split(":", 1)[0]
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise ConfigError(  # never echo the value, nor anything made from it
+            config.error(
+                ("telegram", "token"),
+                f"not a bot token (digits, ':', then letters, digits, '_' or '-'): check "
+                f"{TOKEN_ENV}",
+            )
+        )
+    bot_id = token.split(":", 1)[0]  # the bot's public id: the inbox file is named by it
     path = settings.inbox_path or runtime.data_dir / "telegram" / f"inbox-{bot_id}.sqlite3"
     return TelegramFrontend(settings, token, path)

@@ -15,6 +15,7 @@ from chatcore.testing import make_runtime
 from chatcore.testing.telegram_server import FakeTelegramServer
 
 from .conftest import TOKEN
+from .test_reliability import free_port
 
 PLUGINS = [("core", core_plugin), ("conversation", conversation_plugin)]
 PLUGINS += [("telegram", telegram_plugin)]
@@ -120,3 +121,23 @@ def test_webhook_secret_must_follow_telegrams_rule(monkeypatch):
     with pytest.raises(ConfigError, match="secret_token: use 1-256") as err:
         runtime(raw, environ={"S": "has:colon"}).build("frontend", "telegram")
     assert "has:colon" not in str(err.value)
+
+
+@pytest.mark.parametrize("bad", ["nocolonatall-secret", "abc:def", "123:has space", "123:"])
+def test_a_malformed_token_is_refused_and_never_names_a_file(monkeypatch, tmp_path, bad):
+    """A token without ':' used to become the inbox file's name, printed in errors."""
+    raw = {"data_dir": str(tmp_path), "telegram": {"token": "${T}"}}
+    with pytest.raises(ConfigError, match="not a bot token") as err:
+        runtime(raw, environ={"T": bad}).build("frontend", "telegram")
+    assert bad not in str(err.value)
+    assert not (tmp_path / "telegram").exists()
+
+
+async def test_the_webhook_secret_never_reaches_the_log(server, start_bot, caplog):
+    caplog.set_level(logging.DEBUG)
+    port = free_port()
+    hook = {"port": port, "path": "hook", "secret_token": "${TG_HOOK}"}
+    bot = await start_bot(mode="webhook", webhook=hook)
+    assert server.webhook["secret_token"] == "hook-Secret_for-the-tests"  # it was sent
+    await bot.stop()
+    assert "hook-Secret_for-the-tests" not in every_line(caplog)
