@@ -55,9 +55,13 @@ def load_runtime(config_path: str | None):
 
 
 def setup_logging(level: str) -> None:
+    """The configured level; personal data masked in every record (chatcore.logmask)."""
+    from chatcore import logmask
+
     logging.basicConfig(
         level=getattr(logging, level), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logmask.install(getattr(logging, level))
 
 
 @click.group(cls=ChatcoreGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -62,6 +62,8 @@ def install_token_filter(secret: str) -> TokenFilter:
             return record
 
         redacting_factory.token_filter = token_filter  # type: ignore[attr-defined]
+        if getattr(previous, "masks_pii", False):  # keep chatcore.logmask's marker findable
+            redacting_factory.masks_pii = True  # type: ignore[attr-defined]
         logging.setLogRecordFactory(redacting_factory)
     token_filter.add(secret)
     return token_filter

@@ -141,3 +141,33 @@ async def test_the_webhook_secret_never_reaches_the_log(server, start_bot, caplo
     assert server.webhook["secret_token"] == "hook-Secret_for-the-tests"  # it was sent
     await bot.stop()
     assert "hook-Secret_for-the-tests" not in every_line(caplog)
+
+
+@pytest.fixture
+def masked_logging():
+    """chatcore's logging setup at DEBUG (what `logging: {level: DEBUG}` gives), undone after."""
+    from chatcore import logmask
+
+    factory = logging.getLogRecordFactory()
+    levels = {name: logging.getLogger(name).level for name in logmask.PAYLOAD_LOGGERS}
+    logmask.install(logging.DEBUG)
+    yield
+    logging.setLogRecordFactory(factory)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def test_users_text_and_card_numbers_stay_out_of_debug_logs(
+    server, start_bot, caplog, masked_logging
+):
+    caplog.set_level(logging.DEBUG)
+    bot = await start_bot()
+    server.text("my card is 4111 1111 1111 1111, mail me at ann@example.org", user_id=1)
+    await server.wait_for_texts(1, chat_id=1, timeout=15)
+    logging.getLogger("chatcore.test").debug("user wrote %s", "call 13812345678 or ann@example.org")
+    await bot.stop()
+    text = every_line(caplog)
+    assert "getUpdates" in text  # the libraries still log their requests at INFO
+    for secret in ("4111 1111 1111 1111", "4111", "ann@example.org", "13812345678", "my card"):
+        assert secret not in text
+    assert "<number>" in text and "<email>" in text
