@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from chatcore.errors import FILE_SYSTEM_EXIT, ChatcoreError, file_system_problem
+from chatcore.terminal_text import json_text, printable
 
 
 def config_option_for(
@@ -37,10 +38,10 @@ class ChatcoreGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ChatcoreError as exc:
-            click.echo(f"chatcore: error: {exc}", err=True)
+            click.echo(f"chatcore: error: {printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:  # the data folder, a config or model file: one line, not a trace
-            click.echo(f"chatcore: error: {file_system_problem(exc)}", err=True)
+            click.echo(f"chatcore: error: {printable(file_system_problem(exc))}", err=True)
             ctx.exit(FILE_SYSTEM_EXIT)
 
 
@@ -192,10 +193,13 @@ async def _ask(runtime, question: str, as_json: bool, chat_id: str | None) -> No
             # the local operator scripting questions: not subject to the per-user flood limit
             message = Message("ask", chat_id or user, user, text, is_admin=True)
             reply = await engine.handle(message)
-            if as_json or question == "-":
-                click.echo(json.dumps(reply.to_dict(), ensure_ascii=False))
-            else:
-                click.echo(reply.text)
+            click.echo(_shown_reply(reply, as_json or question == "-"))
+
+
+def _shown_reply(reply, as_json: bool) -> str:
+    """The reply as ``ask`` prints it: JSON with control characters escaped, or the text with
+    them made visible (answers come from training data, which may hold escape sequences)."""
+    return json_text(reply.to_dict()) if as_json else printable(reply.text)
 
 
 def _stdin_lines():
@@ -220,14 +224,22 @@ def plugins_command(config_path: str | None, as_json: bool) -> None:
         click.echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
     for info in infos:
-        origin = "built-in" if info.builtin else (info.distribution or info.module)
-        version = f" {info.version}" if info.version else ""
-        click.echo(f"{info.name} ({origin}{version}) [{info.module}]")
-        click.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
-        click.echo(f"  components: {', '.join(info.components) or '-'}")
+        click.echo(_plugin_lines(info))
     disabled = sorted(runtime.plugin_manager.disabled)
     if disabled:
-        click.echo(f"disabled: {', '.join(disabled)}")
+        click.echo(printable(f"disabled: {', '.join(disabled)}"))
+
+
+def _plugin_lines(info) -> str:
+    """One plugin's entry; names, versions and component names are the plugin's own strings
+    (an installed distribution's metadata), so control characters in them are made visible."""
+    origin = "built-in" if info.builtin else (info.distribution or info.module)
+    version = f" {info.version}" if info.version else ""
+    return printable(
+        f"{info.name} ({origin}{version}) [{info.module}]\n"
+        f"  hooks: {', '.join(info.hooks) or '-'}\n"
+        f"  components: {', '.join(info.components) or '-'}"
+    )
 
 
 @cli.group(cls=ChatcoreGroup)
@@ -272,6 +284,6 @@ def main(argv: list[str] | None = None) -> None:
     try:
         command = build_cli()
     except ChatcoreError as exc:
-        click.echo(f"chatcore: error: {exc}", err=True)
+        click.echo(f"chatcore: error: {printable(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     command.main(args=argv, prog_name="chatcore")

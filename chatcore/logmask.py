@@ -20,8 +20,11 @@ NUMBER = re.compile(r"(?<![0-9])[0-9](?:[ .-]?[0-9]){6,30}(?![0-9])")
 
 
 def mask(text: str) -> str:
-    """``text`` with e-mail addresses and runs of 7 or more digits masked."""
-    return NUMBER.sub("<number>", EMAIL.sub("<email>", text))
+    """``text`` with e-mail addresses and runs of 7 or more digits masked, and control
+    characters made visible (log lines reach the operator's terminal)."""
+    from chatcore.terminal_text import printable
+
+    return printable(NUMBER.sub("<number>", EMAIL.sub("<email>", text)))
 
 
 def mask_record(record: logging.LogRecord) -> None:

@@ -2,12 +2,16 @@
 
 Runs against the store the config selects, from a separate process while the bot runs (SQLite
 WAL and Redis both allow that).
+
+Stored texts are what chat users wrote and what the bot answered, so the text views show them
+through ``printable`` (a Telegram user's escape sequence is shown, not obeyed by the
+operator's terminal) and the JSON views and exports through ``json_text`` (exact, with control
+characters escaped).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from chatcore.conversation.store import ConversationStore, Turn
+from chatcore.terminal_text import json_text, printable
 
 T = TypeVar("T")
 
@@ -68,14 +73,14 @@ def list_chats(config_path: str | None, as_json: bool) -> None:
     """What ``chatcore history`` prints without --chat: the keys to pass to --chat."""
     summaries = open_store_and_run(config_path, chat_summaries)
     if as_json:
-        click.echo(json.dumps(summaries, ensure_ascii=False, indent=2))
+        click.echo(json_text(summaries, indent=2))
         return
     if not summaries:
         click.echo("no stored chats", err=True)
         return
     for row in summaries:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["last"]))
-        click.echo(f"{row['chat']}  {row['turns']} turn(s), last {when} UTC")
+        click.echo(printable(f"{row['chat']}  {row['turns']} turn(s), last {when} UTC"))
     click.echo("show one with: chatcore history --chat KEY", err=True)
 
 
@@ -84,24 +89,31 @@ def show_history(config_path: str | None, chat: str, as_json: bool, limit: int |
     if limit is not None:
         turns = turns[-limit:] if limit > 0 else []
     if as_json:
-        click.echo(json.dumps([t.to_dict() for t in turns], ensure_ascii=False, indent=2))
+        click.echo(json_text([t.to_dict() for t in turns], indent=2))
         return
     if not turns:
         click.echo(f"no stored turns for chat {chat!r}", err=True)
         return
-    click.echo(f"chat {key}: {len(turns)} turn(s)")
+    click.echo(printable(f"chat {key}: {len(turns)} turn(s)"))
     for turn in turns:
         click.echo(format_turn(turn))
 
 
 def format_turn(turn: Turn) -> str:
+    """One turn for reading: when, who said what, the reply and its marks, escapes visible."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(turn.created_at))
     marks = [f"confidence {turn.confidence:.2f}"]
     marks += [m for m, on in (("fallback", turn.fallback), ("truncated", turn.truncated)) if on]
     marks += [f"{v.get('filter')}:{v.get('action')}" for v in turn.verdicts]
     head = f"[{when} UTC] #{turn.id} conversation {turn.conversation}"
-    reply = f"  bot: {turn.reply_text}  ({', '.join(marks)})"
-    return f"{head}\n  {turn.user_id}: {turn.user_text}\n{reply}"
+    reply = f"  bot: {_continued(turn.reply_text)}  ({', '.join(marks)})"
+    return printable(f"{head}\n  {turn.user_id}: {_continued(turn.user_text)}\n{reply}")
+
+
+def _continued(text: str) -> str:
+    """Later lines of a text indented under the first, so a user's own line can never pass
+    for the start of another turn (``[date UTC] #id ...``) or another speaker."""
+    return text.replace("\n", "\n      ")
 
 
 def export_history(config_path: str | None, out: Path) -> None:
@@ -115,7 +127,7 @@ def export_history(config_path: str | None, out: Path) -> None:
         with partial.open("w", encoding="utf-8") as handle:
             for key in await store.chat_keys():
                 for turn in await store.all_turns(key):
-                    handle.write(json.dumps(turn.to_dict(), ensure_ascii=False) + "\n")
+                    handle.write(json_text(turn.to_dict()) + "\n")
                     count += 1
         return count
 

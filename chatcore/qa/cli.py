@@ -5,7 +5,6 @@ Only click is imported here; TensorFlow, numpy and the data code load inside the
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -158,7 +157,9 @@ def eval_command(data_files, model, as_json, ablation, config_path) -> None:
     target = model_dir_for(config_path, model)
     report = evaluate_cli(target, [Path(p) for p in data_files], ablation=ablation)
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        from chatcore.terminal_text import json_text
+
+        click.echo(json_text(report, indent=1))
     else:
         from chatcore.qa.eval.report import format_report
 
@@ -173,11 +174,12 @@ def data_group() -> None:
 @data_group.command("check")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 def data_check(files) -> None:
-    """Report pairs, distinct questions, duplicates, prompts with many answers and suspicious
-    records of FILES taken together (default: the bundled corpus): the hygiene training
-    applies."""
+    """Report pairs, distinct questions, duplicates, prompts with many answers, suspicious
+    records and texts with control characters of FILES taken together (default: the bundled
+    corpus): the hygiene training applies."""
     from chatcore.qa.data import hygiene, sources
+    from chatcore.terminal_text import printable
 
     paths = [Path(f) for f in files] or sources.default_data_files()
     report = hygiene.check(sources.load_files(paths))
-    click.echo(report.format())
+    click.echo(printable(report.format()))  # file names are shown too: escapes stay visible

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcore.errors import ConfigError
+from chatcore.terminal_text import printable
 from chatcore.types import Message, Reply
 from chatcore_repl.local import LOCAL_COMMANDS, LocalCommands, Outcome
 from chatcore_repl.render import is_silent, reply_fragments
@@ -92,7 +93,7 @@ class ReplFrontend:
         from chatcore_repl.stderr import stderr_above_prompt
 
         session = self._session()
-        printer = self.terminal.get("printer") or _terminal_printer(session)
+        printer = shown_safely(self.terminal.get("printer") or _terminal_printer(session))
         self._banner(printer)
         announce = asyncio.ensure_future(self._announce_model(ready, printer))
         ready.add_done_callback(lambda future: _abort_prompt_on_error(future, session))
@@ -211,6 +212,16 @@ def _show_outcome(outcome: Outcome, output: Any, printer: Callable) -> bool:
     if outcome.text:
         printer([("class:command", outcome.text + "\n")])
     return not outcome.quit
+
+
+def shown_safely(printer: Callable) -> Callable:
+    """``printer`` with every fragment's text through ``printable``: the one place all the
+    interactive output passes, so no reply, command answer or path prints a raw escape."""
+
+    def safe(fragments: list) -> None:
+        printer([(style, printable(text)) for style, text in fragments])
+
+    return safe
 
 
 def _terminal_printer(session: Any) -> Callable:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcore.commands import parse_command
+from chatcore.terminal_text import printable
 
 LOCAL_COMMANDS = {
     "quit": ("", "leave the chat (Ctrl-D works too); the conversation is kept"),
@@ -89,7 +90,9 @@ def transcript_markdown(turns: list) -> str:
 
 
 def _quote(text: str) -> list[str]:
-    return [f"> {line}".rstrip() for line in (text.splitlines() or [""])]
+    """``text`` as a block quote, escapes made visible: the transcript is for reading, often
+    with ``cat`` on a terminal (the exact texts stay in the store)."""
+    return [f"> {line}".rstrip() for line in (printable(text).splitlines() or [""])]
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -1,5 +1,9 @@
 """Non-interactive use: ``echo hi | chatcore chat`` reads lines and prints replies as plain
-text (no prompt, no escape codes), flushing after each so other programs can converse."""
+text (no prompt, no escape codes), flushing after each so other programs can converse.
+
+Everything printed goes through ``printable``: piped output often ends up on a terminal
+anyway (``| tee``, ``| less -R``), and an escape sequence in an answer must not reach it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import sys
 import threading
 from typing import Any, BinaryIO, TextIO
 
+from chatcore.terminal_text import printable
 from chatcore_repl.render import is_silent, reply_plain
 
 
@@ -40,10 +45,16 @@ async def run_piped(frontend: Any, engine: Any, local: Any, stream=None, out: Te
         outcome = await local.dispatch(text)
         if outcome is not None:
             if outcome.text:
-                print(outcome.text, file=out, flush=True)
+                say(outcome.text, out)
             if outcome.quit:
                 return
             continue
         reply = await engine.handle(frontend.message(text))
         if not is_silent(reply):
-            print(reply_plain(reply, local.verbose), file=out, flush=True)
+            say(reply_plain(reply, local.verbose), out)
+
+
+def say(text: str, out: TextIO) -> None:
+    """Print one answer or command outcome, escapes made visible, at once (a program on the
+    other end of the pipe waits for it)."""
+    print(printable(text), file=out, flush=True)

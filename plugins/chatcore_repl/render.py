@@ -1,5 +1,10 @@
 """How replies look: styled fragments for the terminal, plain lines when piped, Markdown
-for ``/save``. Pure functions of a Reply, so the tests can check them without a terminal."""
+for ``/save``. Pure functions of a Reply, so the tests can check them without a terminal.
+
+Reply texts come from training data, plugins and (echoed, or read as a follow-up) chat users,
+so everything shown of them goes through :func:`chatcore.terminal_text.printable`: an
+escape sequence in an answer is shown, never obeyed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chatcore.terminal_text import printable
 from chatcore.types import Reply
 
 Fragments = list[tuple[str, str]]
@@ -28,7 +34,7 @@ def meta_line(reply: Reply) -> str:
         parts.append(f"source {reply.source}")
     if reply.read_as:
         parts.append(f"in context, read as: {reply.read_as}")
-    return "(" + ", ".join(parts) + ")"
+    return printable("(" + ", ".join(parts) + ")")
 
 
 def _style(reply: Reply) -> str:
@@ -37,9 +43,15 @@ def _style(reply: Reply) -> str:
     return "class:command" if reply.kind == "command" else "class:reply"
 
 
+def _text(reply: Reply) -> str:
+    """The reply as shown: marked when refused, escapes made visible (before lines are split,
+    so only a real newline starts a line: not a CR, form feed or U+2028)."""
+    return printable((REFUSED if reply.kind == "refusal" else "") + reply.text.rstrip())
+
+
 def _body(reply: Reply, prefix: str) -> str:
     """The reply text, continuation lines indented under the first."""
-    text = (REFUSED if reply.kind == "refusal" else "") + reply.text.rstrip()
+    text = _text(reply)
     indent = "\n" + " " * len(prefix)
     return prefix + indent.join(text.splitlines() or [""])
 
@@ -54,7 +66,7 @@ def reply_fragments(reply: Reply, prefix: str, verbose: bool) -> Fragments:
 
 def reply_plain(reply: Reply, verbose: bool) -> str:
     """The reply as plain text lines (no escape codes), for piped output."""
-    text = (REFUSED if reply.kind == "refusal" else "") + reply.text.rstrip()
+    text = _text(reply)
     if verbose and reply.kind in ("answer", "refusal"):
         text += "\n" + meta_line(reply)
     return text
@@ -85,8 +97,10 @@ def _metadata(model_dir: Path) -> dict[str, Any]:
 
 
 def model_line(model: str, languages: list[str]) -> str:
+    """The banner's model line; the name and languages come from the model's metadata or the
+    responder plugin."""
     langs = ", ".join(languages) if languages else "detected from each message"
-    return f"Model: {model} · languages: {langs}\n"
+    return printable(f"Model: {model} · languages: {langs}") + "\n"
 
 
 def banner_lines(history: Path | None, newline: str) -> list[str]:

@@ -16,6 +16,7 @@ from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.enums import EditingMode
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.styles import Style
 
 
@@ -45,10 +46,18 @@ def open_history_file(path: Path) -> Path:
     return path
 
 
+def ignore_mouse_report(event: Any) -> None:
+    """Mouse reporting is off, so a mouse report (Esc ``[M`` and three characters, or Esc
+    ``[`` digits ``M``) means nothing here, as prompt_toolkit treats any it can read. Typed
+    or pasted, it can hold characters no terminal reports, on which prompt_toolkit's own
+    handler raised ("Unhandled exception in event loop" and a "Press ENTER" pause)."""
+
+
 def key_bindings(newline_keys: str) -> KeyBindings:
     """Enter sends; ``newline_keys`` (default Meta-Enter) inserts a line break. A bad key name
-    is a ValueError."""
+    is a ValueError. Mouse reports, typed or sent, are ignored."""
     bindings = KeyBindings()
+    bindings.add(Keys.Vt100MouseEvent)(ignore_mouse_report)
     keys = newline_keys.split()
 
     def newline(event: Any) -> None:

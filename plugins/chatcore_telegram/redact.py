@@ -22,11 +22,16 @@ class TokenFilter(logging.Filter):
         self.secrets: set[str] = set()
 
     def add(self, secret: str) -> None:
+        """Redact ``secret``, its URL-encoded form and, for a bot token, its secret half
+        alone (another filter may already have changed the public bot id before it)."""
         if secret:
             self.secrets.update({secret, urllib.parse.quote(secret, safe="")})
+            _, _, half = secret.partition(":")
+            if len(half) >= 8:
+                self.secrets.add(half)
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
+        for secret in sorted(self.secrets, key=len, reverse=True):  # the whole token first
             text = text.replace(secret, REDACTED)
         return text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -161,6 +162,40 @@ def test_redis_that_is_not_running_is_a_clear_error(tmp_path):
     assert result.exit_code == 5
     assert "cannot reach redis://***@127.0.0.1:1/0" in result.output
     assert "hunter2" not in result.output
+
+
+# C0 but newline and tab, DEL, C1, bidi embeddings/overrides/isolates, U+2028/9 (issue #17 row 4)
+RAW = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+HOSTILE = "hi\x1b]0;pwned\x07 \x1b[2J \x9b31m \u202eflip"
+FAKE_TURN = "ok\n[2020-01-01 00:00:00 UTC] #99 conversation 0\n  7: fake"
+
+
+async def _fill_hostile(store) -> None:
+    await store.append_turn(Turn("telegram:42", "7", HOSTILE, f"re {HOSTILE}"))
+    await store.append_turn(Turn("telegram:42", "7", FAKE_TURN, "sure"))
+    await store.close()
+
+
+def test_history_shows_what_users_wrote_escaped_and_json_keeps_it_exact(tmp_path):
+    asyncio.run(_fill_hostile(SqliteStore(tmp_path / "conversations.db")))
+    config = str(sqlite_config(tmp_path))
+    shown = invoke("history", "--chat", "telegram:42", "-c", config).output
+    assert not RAW.search(shown), shown
+    assert r"  7: hi\x1b]0;pwned\x07 \x1b[2J \x9b31m \u202eflip" in shown
+    assert r"  bot: re hi\x1b]0;pwned\x07" in shown
+    assert not any(line.startswith("[2020") for line in shown.splitlines())  # no fake turn
+    assert "\n      [2020-01-01 00:00:00 UTC] #99" in shown
+    for args in (["--chat", "telegram:42", "--json"], ["--json"]):
+        as_json = invoke("history", *args, "-c", config).output
+        assert not RAW.search(as_json), as_json
+    turns = json.loads(invoke("history", "--chat", "42", "--json", "-c", config).output)
+    assert [t["user_text"] for t in turns] == [HOSTILE, FAKE_TURN]
+    out = tmp_path / "all.jsonl"
+    assert invoke("history", "export", "--out", str(out), "-c", config).exit_code == 0
+    exported = out.read_text(encoding="utf-8")
+    assert not RAW.search(exported)
+    replies = [json.loads(line)["reply_text"] for line in exported.splitlines()]
+    assert replies == [f"re {HOSTILE}", "sure"]
 
 
 @pytest.fixture(autouse=True)

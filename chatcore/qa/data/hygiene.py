@@ -4,7 +4,9 @@ Questions are cleaned (full-width forms, curly quotes, non-breaking and repeated
 answers only lose surrounding whitespace, so the bot replies exactly as the owner wrote them
 (full-width Chinese punctuation included). Exact duplicates and records split into single
 characters are dropped, and prompts that several files answer differently are reported (their
-answers are kept and merged).
+answers are kept and merged). Texts holding control characters (an escape sequence in an
+answer would be obeyed by the terminal showing it) are reported, each by file and line; they
+are kept, and every output shows them escaped (``chatcore.terminal_text``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from chatcore.language import is_cjk
 from chatcore.qa.data.sources import Pair
 from chatcore.qa.data.text import clean, question_key, tokenize
+from chatcore.terminal_text import UNSAFE, printable
 
 MANY_ANSWERS = 3
 
@@ -31,6 +34,7 @@ class Report:
     no_words: list[Pair] = field(default_factory=list)
     conflicts: dict[str, list[str]] = field(default_factory=dict)  # prompt -> files
     many_answers: dict[str, int] = field(default_factory=dict)  # prompt -> distinct answers
+    control_chars: list[Pair] = field(default_factory=list)  # as cleaned, kept or not
 
     @property
     def split_records(self) -> list[str]:
@@ -43,13 +47,19 @@ class Report:
 
     def dropped_summary(self) -> str:
         """One line saying what training dropped, for the train command's output."""
-        return (
+        summary = (
             f"data: {self.total} pairs read, {len(self.kept)} kept; dropped "
             f"{self.duplicates} duplicates, {len(self.split_chars)} pairs of "
             f"{len(self.split_records)} records split into characters, "
             f"{len(self.no_words)} without words; cleaned {self.cleaned} texts; "
             f"{len(self.conflicts)} prompts answered differently by several files (merged)"
         )
+        if self.control_chars:
+            summary += (
+                f"; {len(self.control_chars)} pairs hold control characters (kept; "
+                "chatcore data check names them)"
+            )
+        return summary
 
     def format(self, examples: int = 5) -> str:
         """The human-readable report of ``chatcore data check``."""
@@ -69,6 +79,11 @@ class Report:
         lines += [f"  {q!r}: {n} answers" for q, n in top]
         lines.append(f"prompts answered differently in several files: {len(self.conflicts)}")
         lines += [f"  {q!r}: {', '.join(fs)}" for q, fs in list(self.conflicts.items())[:examples]]
+        lines.append(
+            "suspicious: control characters (kept, shown escaped; every pair listed): "
+            f"{len(self.control_chars)}"
+        )
+        lines += [f"  {p.source}:{p.line}: {_controls_in(p)}" for p in self.control_chars]
         return "\n".join(lines)
 
 
@@ -79,6 +94,8 @@ def check(pairs: list[Pair]) -> Report:
     for pair in pairs:
         tidy = Pair(clean(pair.question), pair.answer.strip(), pair.source, pair.line)
         report.cleaned += (tidy.question != pair.question) + (tidy.answer != pair.answer)
+        if UNSAFE.search(tidy.question) or UNSAFE.search(tidy.answer):
+            report.control_chars.append(tidy)
         if _split_into_characters(tidy):
             report.split_chars.append(pair)
         elif not tokenize(tidy.question):
@@ -90,6 +107,16 @@ def check(pairs: list[Pair]) -> Report:
             report.kept.append(tidy)
     _find_conflicts(report)
     return report
+
+
+def _controls_in(pair: Pair) -> str:
+    """Which control characters a pair holds, escaped, by field: ``answer \\x1b, \\x07``."""
+    parts = []
+    for name, text in (("question", pair.question), ("answer", pair.answer)):
+        found = dict.fromkeys(printable(c) for c in UNSAFE.findall(text))
+        if found:
+            parts.append(f"{name} {', '.join(found)}")
+    return "; ".join(parts)
 
 
 def _split_into_characters(pair: Pair) -> bool:
