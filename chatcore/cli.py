@@ -77,9 +77,12 @@ def cli() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Show confidence and fallback markers.")
 def chat(config_path: str | None, verbose: bool) -> None:
     """Chat with the bot in the terminal (the config's frontend, default: repl)."""
-    runtime = load_runtime(config_path)
-    runtime.cli_options["verbose"] = verbose
-    asyncio.run(run_frontend(runtime, runtime.config.core.frontend))
+    try:
+        runtime = load_runtime(config_path)
+        runtime.cli_options["verbose"] = verbose
+        asyncio.run(run_frontend(runtime, runtime.config.core.frontend))
+    except KeyboardInterrupt:  # SIGINT before the frontend took over its signals
+        sys.exit(INTERRUPTED_EXIT)
 
 
 @cli.command()
@@ -99,8 +102,9 @@ async def run_frontend(runtime, name: str) -> None:
         await _run_before_engine(runtime, frontend)
         return
     serving = asyncio.ensure_future(_serve(runtime, frontend))
-    with _cancel_on_signals(serving):  # from the engine's start on: a cancelled start closes it
+    with _cancel_on_signals(serving) as stopped:  # a cancelled start closes the engine
         await _unless_cancelled(serving)
+    _exit_if_interrupted(stopped)
 
 
 async def _unless_cancelled(task: asyncio.Future) -> None:
@@ -125,10 +129,11 @@ async def _run_before_engine(runtime, frontend) -> None:
     pending = asyncio.ensure_future(_started_engine(runtime))
     serving = asyncio.ensure_future(frontend.run(pending))
     try:  # the frontend may take Ctrl-C itself (the REPL drops the reply being awaited)
-        with _cancel_on_signals(serving, getattr(frontend, "interrupt", None)):
+        with _cancel_on_signals(serving, getattr(frontend, "interrupt", None)) as stopped:
             await _unless_cancelled(serving)
     finally:
         await _finish_engine(pending, serving)
+    _exit_if_interrupted(stopped)
 
 
 async def _finish_engine(pending: asyncio.Future, serving: asyncio.Future) -> None:
@@ -155,19 +160,43 @@ async def _started_engine(runtime):
     return engine
 
 
+INTERRUPTED_EXIT = 130  # the shell's code for a command ended by SIGINT
+
+
+class StopSignal:
+    """Which signal ended a frontend, if one did (SIGINT's exit code differs)."""
+
+    signal: int | None = None
+
+
 @contextlib.contextmanager
 def _cancel_on_signals(task: asyncio.Future, on_sigint=None):
-    """SIGTERM cancels ``task``; so does SIGINT, unless ``on_sigint`` handles it."""
+    """SIGTERM cancels ``task``; so does SIGINT, unless ``on_sigint`` handles it (returning
+    whether that stops the frontend). Yields a ``StopSignal`` saying which one stopped it."""
     loop = asyncio.get_running_loop()
+    stopped = StopSignal()
+
+    def handler(sig: int) -> None:
+        if sig == signal.SIGINT and on_sigint is not None:
+            if on_sigint() is False:
+                return
+        else:
+            task.cancel()
+        stopped.signal = sig
+
     signals = [signal.SIGINT, signal.SIGTERM]
     for sig in signals:
-        handler = on_sigint if sig == signal.SIGINT and on_sigint is not None else task.cancel
-        loop.add_signal_handler(sig, handler)
+        loop.add_signal_handler(sig, handler, sig)
     try:
-        yield
+        yield stopped
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
+
+
+def _exit_if_interrupted(stopped: StopSignal) -> None:
+    if stopped.signal == signal.SIGINT:
+        raise SystemExit(INTERRUPTED_EXIT)
 
 
 @cli.command()
@@ -278,11 +307,26 @@ def build_cli() -> click.Group:
     return cli
 
 
+def _on_sigterm(args: list[str]):
+    """SIGTERM before a command's event loop takes it over (the engine's own handler does
+    from then on): ``chat`` stops in order (exit 0, as it does later); any other command ends
+    with 143, the shell's code for it, so a killed ``train`` never looks successful."""
+    code = 0 if args[:1] == ["chat"] else 128 + signal.SIGTERM
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise SystemExit(code)
+
+    return terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any plugin imports TensorFlow
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    signal.signal(signal.SIGTERM, _on_sigterm(sys.argv[1:] if argv is None else argv))
     try:
         command = build_cli()
+    except KeyboardInterrupt:
+        sys.exit(INTERRUPTED_EXIT)
     except ChatcoreError as exc:
         click.echo(f"chatcore: error: {printable(str(exc))}", err=True)
         sys.exit(exc.exit_code)

@@ -182,12 +182,15 @@ class ReplFrontend:
         engine = await asyncio.shield(ready)  # the first message may wait for the start
         return await engine.handle(self.message(text))
 
-    def interrupt(self) -> None:
-        """SIGINT (Ctrl-C outside the prompt): drop the reply being awaited, else stop."""
+    def interrupt(self) -> bool:
+        """SIGINT (Ctrl-C outside the prompt): drop the reply being awaited, else stop.
+        Returns whether the session stops."""
         if self._asking is not None and not self._asking.done():
             self._asking.cancel()
-        elif self._serving is not None:
+            return False
+        if self._serving is not None:
             self._serving.cancel()
+        return True
 
 
 def _cancelling() -> bool:

@@ -8,6 +8,8 @@ anyway (``| tee``, ``| less -R``), and an escape sequence in an answer must not 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sys
 import threading
 from typing import Any, BinaryIO, TextIO
@@ -16,14 +18,26 @@ from chatcore.terminal_text import printable
 from chatcore_repl.render import is_silent, reply_plain
 
 
-def _reader(stream: BinaryIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
+def _reader(fd: int, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
     """Feed lines to the event loop from a daemon thread: works for pipes, files and
-    terminals alike, and never keeps the process alive at exit."""
-    try:
-        for raw in stream:
-            loop.call_soon_threadsafe(queue.put_nowait, raw.decode("utf-8", "replace"))
-    finally:
-        loop.call_soon_threadsafe(queue.put_nowait, None)
+    terminals alike, and never keeps the process alive at exit. It reads the raw descriptor
+    (``os.read``), not ``sys.stdin.buffer``: a thread blocked inside the buffered reader holds
+    its lock, and Python aborts ("_enter_buffered_busy") when a signal ends the process then."""
+
+    def put(item: str | None) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    pending = b""
+    # OSError: the descriptor closed; RuntimeError: the loop is gone (the process is ending)
+    with contextlib.suppress(OSError, RuntimeError):
+        while chunk := os.read(fd, 65536):
+            *complete, pending = (pending + chunk).split(b"\n")
+            for raw in complete:
+                put(raw.decode("utf-8", "replace"))
+        if pending:
+            put(pending.decode("utf-8", "replace"))
+    with contextlib.suppress(RuntimeError):
+        put(None)
 
 
 async def lines(stream: BinaryIO | None = None):
@@ -31,7 +45,8 @@ async def lines(stream: BinaryIO | None = None):
     queue: asyncio.Queue[str | None] = asyncio.Queue()
     stream = stream if stream is not None else sys.stdin.buffer
     loop = asyncio.get_running_loop()
-    threading.Thread(target=_reader, args=(stream, loop, queue), daemon=True).start()
+    args = (stream.fileno(), loop, queue)
+    threading.Thread(target=_reader, args=args, daemon=True).start()
     while (line := await queue.get()) is not None:
         yield line.rstrip("\r\n")
 

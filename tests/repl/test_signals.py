@@ -1,0 +1,57 @@
+"""Piped ``chatcore chat`` stopped by a signal (issue #17 row 3): exit 0 on SIGTERM and 130
+on SIGINT in every state, never Python's "Fatal Python error: _enter_buffered_busy" abort."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.repl.test_e2e import CHATCORE, CONFIG, env_for
+
+EXPECTED = {signal.SIGTERM: 0, signal.SIGINT: 130}
+
+
+def _start(home: Path) -> subprocess.Popen:
+    (home / "chatcore.yaml").write_text(CONFIG, encoding="utf-8")
+    return subprocess.Popen(
+        [CHATCORE, "chat", "--config", str(home / "chatcore.yaml")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env_for(home),
+        cwd=home,
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+@pytest.mark.parametrize("state", ["starting", "idle", "replying", "after-input-closed-half"])
+def test_a_signal_stops_piped_chat_cleanly(tmp_path, sig, state):
+    chat = _start(tmp_path)
+    try:
+        if state == "starting":
+            time.sleep(0.5)  # still importing and building the engine
+        elif state == "replying":
+            chat.stdin.write(b"hello\nslow 20 late\n")
+            chat.stdin.flush()
+            assert chat.stdout.readline().strip()
+            time.sleep(0.3)  # the slow reply is being awaited
+        else:
+            chat.stdin.write(b"hello\n")
+            chat.stdin.flush()
+            assert chat.stdout.readline().strip()  # answered: the reader thread now waits
+            if state == "after-input-closed-half":
+                chat.stdin.write(b"a line without its end")
+                chat.stdin.flush()
+                time.sleep(0.2)
+        chat.send_signal(sig)
+        _, err = chat.communicate(timeout=30)
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+    stderr = err.decode("utf-8", "replace")
+    assert chat.returncode == EXPECTED[sig], stderr
+    assert "Fatal Python error" not in stderr and "Traceback" not in stderr
