@@ -7,7 +7,7 @@ import copy
 import difflib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from chatcore import safeyaml
 from chatcore.errors import ConfigError
 from chatcore.registry import ComponentSpec, Registry
 from chatcore.settings import CoreSettings
@@ -81,31 +82,31 @@ def load_config(
 
 
 def _parse_file(path: Path) -> Config:
+    """One compose gives both the data and the line of every key (see chatcore.safeyaml)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safeyaml.read_text(
+            path, safeyaml.CONFIG_MAX_BYTES, ConfigError, what="a config file"
+        )
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+    document = safeyaml.compose(text, path, ConfigError)
+    raw = document.data()
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}:1: the config must be a mapping of sections, not {_kind(raw)}")
     lines: dict[KeyPath, int] = {}
-    if node is not None:
-        _index_lines(node, (), lines)
+    if document.node is not None:
+        _index_lines(document.node, (), lines)
     return Config(raw=raw, source=path, lines=lines)
 
 
 def _index_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+    """The line of every key path. The tree has no shared nodes and bounded depth
+    (chatcore.safeyaml checked it), so this visits each node once; its keys are scalars,
+    since constructing the data refused any other key."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -250,17 +251,27 @@ def _validate_model(config: Config, model: type[BaseModel], path: KeyPath, value
         return model.model_validate(value)
     except ValidationError as exc:
         problems = []
+        is_secret = _secret_test(config)
         for err in exc.errors():
             where = (*path, *err["loc"])
-            if _is_secret(config, where):  # never echo a value that came from the environment
+            if is_secret(where):  # never echo a value that came from the environment
                 err = {**err, "input": MASK}
             problems.append(config.error(where, _describe(err, model)))
         raise ConfigError(problems) from None
 
 
-def _is_secret(config: Config, path: KeyPath) -> bool:
-    """A value substituted from ${ENV}, or a mapping/list containing one."""
-    return any(path[: len(s)] == s or s[: len(path)] == path for s in config.secret_paths)
+def _secret_test(config: Config) -> Callable[[KeyPath], bool]:
+    """Whether a path is a value substituted from ${ENV}, lies inside one, or is a mapping or
+    list containing one. Sets of paths make each test cost the path's length, not the number
+    of secrets, so a config with many secrets and many problems is still checked quickly."""
+    secrets = config.secret_paths
+    holders = {secret[:end] for secret in secrets for end in range(len(secret))}
+
+    def is_secret(path: KeyPath) -> bool:
+        inside = any(path[:end] in secrets for end in range(len(path) + 1))
+        return inside or path in holders
+
+    return is_secret
 
 
 def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:

@@ -148,6 +148,33 @@ def test_yaml_syntax_error_points_at_line(tmp_path):
     assert "invalid YAML" in found[0]
 
 
+def test_aliases_are_refused_at_their_line_and_anchors_alone_are_fine(tmp_path):
+    text = """
+    engine: &engine
+      context_turns: 4
+    telegramish:
+      token: abc
+      <<: *engine
+    """
+    assert problems(tmp_path, text) == [
+        f"{tmp_path}/bot.yaml:5:7: YAML aliases (*engine) are not allowed; write the value out"
+    ]
+    runtime = load(tmp_path, "engine: &engine\n  context_turns: 4\ntelegramish: {token: abc}\n")
+    assert runtime.config.core.engine.context_turns == 4
+
+
+def test_values_yaml_cannot_convert_name_their_line(tmp_path):
+    text = """
+    telegramish:
+      token: abc
+      timeout: 2001-13-45
+    """
+    assert problems(tmp_path, text) == [
+        f"{tmp_path}/bot.yaml:3:12: invalid YAML: "
+        "cannot read '2001-13-45' as timestamp (month must be in 1..12)"
+    ]
+
+
 def test_config_must_be_a_mapping_and_must_exist(tmp_path):
     assert problems(tmp_path, "- a\n- b\n") == [
         f"{tmp_path}/bot.yaml:1: the config must be a mapping of sections, not a list"

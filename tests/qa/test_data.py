@@ -34,6 +34,8 @@ def test_yaml_each_line_is_answered_by_the_next(tmp_path):
         ("conversations:\n- - only one line\n", 2, "at least two lines"),
         ("conversations:\n- - Hi\n  - ''\n", 3, "non-empty text"),
         ("conversations:\n- - Hi\n  - [a, b]\n", 3, "non-empty text"),
+        ("conversations:\n- - &hi Hi\n  - Hello\n- - *hi\n  - Hey\n", 4, "aliases (*hi)"),
+        ("conversations:\n- - Hi\n  - \x07\n", 3, "control characters"),
     ],
 )
 def test_yaml_errors_name_file_line_and_reason(tmp_path, text, line, reason):
@@ -60,6 +62,7 @@ def test_csv_and_tsv(tmp_path):
         ("q,a\nHi,Hello\n", 1, "header must name"),
         ("question,answer\nHi\n", 2, "expected 2 columns"),
         ("question,answer\nHi,Hello\n ,Empty\n", 3, "question must be non-empty"),
+        ("question,answer\nHi,Hello\n" + "x" * 200_000 + ",y\n", 3, "invalid CSV: field larger"),
     ],
 )
 def test_csv_errors(tmp_path, text, line, reason):
@@ -89,6 +92,8 @@ def test_jsonl(tmp_path):
         ('{"question": "Hi"}\n', 1, "expected an object with 'question' and 'answer'"),
         ('["Hi", "Hello"]\n', 1, "expected an object"),
         ('{"question": "Hi", "answer": 3}\n', 1, "answer must be non-empty text"),
+        ('{"question": "Hi", "answer": "Hello"}\n' + "[" * 100_000, 2, "nested too deeply"),
+        ('{"question": 1' + "0" * 5000 + "}\n", 1, "invalid JSON: Exceeds the limit"),
     ],
 )
 def test_jsonl_errors(tmp_path, text, line, reason):
@@ -167,3 +172,33 @@ def test_empty_or_one_answer_data_is_refused():
         AnswerBank.from_pairs([])
     with pytest.raises(DataError, match="only one answer"):
         AnswerBank.from_pairs([Pair("a", "x"), Pair("b", "x")])
+
+
+def test_control_characters_are_reported_by_file_and_line(tmp_path):
+    """Issue #17 row 4: an escape sequence in an answer would be obeyed by the terminal that
+    shows it; data check names every such pair (kept: every output shows them escaped)."""
+    import re
+
+    from click.testing import CliRunner
+
+    from chatcore.cli import build_cli
+
+    path = write(
+        tmp_path,
+        "faq.jsonl",
+        '{"question": "Hi", "answer": "Hello"}\n'
+        '{"question": "title?", "answer": "x\\u001b]0;pwned\\u0007 \\u001b[2J \\u009b31m"}\n'
+        '{"question": "flip\\u202e it", "answer": "ok"}\n',
+    )
+    report = hygiene.check(load_file(path))
+    assert [p.line for p in report.control_chars] == [2, 3]
+    assert len(report.kept) == 3
+    assert "2 pairs hold control characters" in report.dropped_summary()
+    result = CliRunner().invoke(build_cli(), ["data", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "suspicious: control characters (kept, shown escaped; every pair listed): 2" in (
+        result.output
+    )
+    assert f"  {path}:2: answer \\x1b, \\x07, \\x9b\n" in result.output
+    assert f"  {path}:3: question \\u202e\n" in result.output
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", result.output)

@@ -8,9 +8,12 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from chatcore import safeyaml
 from chatcore.qa.errors import DataError
 
 DEFAULT_LANGUAGES = ("english", "chinese")
@@ -58,8 +61,9 @@ def load_file(path: Path) -> list[Pair]:
     loader = loaders.get(suffix, _load_jsonl if suffix in (".jsonl", ".ndjson") else None)
     if loader is None:
         raise DataError(f"{path}: unknown data format {suffix!r} (use .yml, .csv, .tsv, .jsonl)")
+    is_yaml = loader is _load_yaml
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_yaml_text(path) if is_yaml else path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(f"{path}: data file not found") from None
     except UnicodeDecodeError as exc:
@@ -69,17 +73,21 @@ def load_file(path: Path) -> list[Pair]:
     return loader(path, text)
 
 
+def read_yaml_text(path: Path) -> str:
+    """A YAML data file's text, refused over ``safeyaml.DATA_MAX_BYTES``: its parsed form
+    costs many times its bytes, unlike CSV and JSONL, which are read whole as they are."""
+    hint = "; split it into several files, or use CSV or JSONL"
+    return safeyaml.read_text(
+        path, safeyaml.DATA_MAX_BYTES, DataError, what="a YAML data file", hint=hint
+    )
+
+
 def _load_yaml(path: Path, text: str) -> list[Pair]:
     """chatterbot format: ``conversations:`` is a list of lists; each line is answered by the
     next one."""
     import yaml
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise DataError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    root = safeyaml.compose(text, path, DataError).node
     if not isinstance(root, yaml.MappingNode):
         raise DataError(f"{path}:1: expected a mapping with a 'conversations' list")
     convs = next((v for k, v in root.value if k.value == "conversations"), None)
@@ -118,12 +126,13 @@ def _load_csv(path: Path, text: str) -> list[Pair]:
     """A header row naming ``question`` and ``answer`` columns (comma or tab separated)."""
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     reader = csv.reader(text.splitlines(), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader, [])]
+    rows = _csv_rows(path, reader)
+    header = [h.strip().lower() for h in next(rows, [])]
     if "question" not in header or "answer" not in header:
         raise DataError(f"{path}:1: the header must name 'question' and 'answer' columns")
     qi, ai = header.index("question"), header.index("answer")
     pairs = []
-    for row in reader:
+    for row in rows:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -133,20 +142,40 @@ def _load_csv(path: Path, text: str) -> list[Pair]:
     return pairs
 
 
+def _csv_rows(path: Path, reader: Any) -> Iterator[list[str]]:
+    """The rows of a csv reader; a malformed one (a field over the csv module's size limit,
+    say) is a DataError at its line rather than a csv.Error."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise DataError(f"{path}:{reader.line_num}: invalid CSV: {exc}") from None
+
+
 def _load_jsonl(path: Path, text: str) -> list[Pair]:
     """One JSON object per line with string ``question`` and ``answer`` fields."""
     pairs = []
     for line, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{line}: invalid JSON: {exc.msg}") from None
+        obj = _json_value(path, line, raw)
         if not isinstance(obj, dict) or not {"question", "answer"} <= obj.keys():
             raise DataError(f"{path}:{line}: expected an object with 'question' and 'answer'")
         pairs.append(_pair(path, line, obj["question"], obj["answer"]))
     return pairs
+
+
+def _json_value(path: Path, line: int, raw: str) -> Any:
+    """One line's JSON; every way it can fail is a DataError naming the line, including
+    nesting too deep for the parser and a number too long to convert."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}:{line}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise DataError(f"{path}:{line}: invalid JSON: nested too deeply") from None
+    except ValueError as exc:
+        problem = str(exc).split(";")[0]
+        raise DataError(f"{path}:{line}: invalid JSON: {problem}") from None
 
 
 def _pair(path: Path, line: int, question: object, answer: object) -> Pair:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from chatcore import safeyaml
 from chatcore.qa.errors import DataError
 
 
@@ -97,20 +98,23 @@ def _exchange(path: Path, node, kind: str, answers_of, split: str) -> FollowUp:
 
 def _yaml_keys(path: Path) -> dict | None:
     """The top-level mapping of a YAML file (its nodes, for line numbers), None for other
-    files."""
+    files. Read as training data is (chatcore.safeyaml): size-limited, no aliases."""
     import yaml
+
+    from chatcore.qa.data.sources import read_yaml_text
 
     if path.suffix.lower() not in (".yml", ".yaml"):
         return None
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        text = read_yaml_text(path)
     except FileNotFoundError:
         raise DataError(f"{path}: evaluation file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise DataError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    return {k.value: v for k, v in root.value} if isinstance(root, yaml.MappingNode) else {}
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    root = safeyaml.compose(text, path, DataError).node
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    return {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
 
 
 def _load(path: Path, answers_of) -> list[Case]:
