@@ -32,7 +32,8 @@ class Config:
     raw: dict[str, Any]
     source: Path | None = None
     lines: dict[KeyPath, int] = field(default_factory=dict)
-    secret_paths: set[KeyPath] = field(default_factory=set)
+    secret_paths: set[KeyPath] = field(default_factory=set)  # values from ${ENV}
+    defaulted_paths: set[KeyPath] = field(default_factory=set)  # ${ENV:-default} values
     core: CoreSettings = field(default_factory=CoreSettings)
     sections: dict[str, BaseModel] = field(default_factory=dict)
 
@@ -140,6 +141,8 @@ def _substitute_env(config: Config, environ: dict[str, str] | os._Environ) -> No
             return ""
 
         config.secret_paths.add(path)
+        if any(match.group(2) is not None for match in ENV_PATTERN.finditer(value)):
+            config.defaulted_paths.add(path)
         return ENV_PATTERN.sub(replace, value)
 
     config.raw = visit(config.raw, ())
@@ -162,6 +165,7 @@ def validate_config(config: Config, registry: Registry) -> Config:
         if spec.settings is None:
             problems.append(config.error((name,), f"{spec.kind} {name!r} takes no settings"))
             continue
+        problems.extend(_literal_secrets(config, name, spec.settings))
         try:
             config.sections[name] = _validate_section(config, spec, value)
         except ConfigError as exc:
@@ -172,6 +176,15 @@ def validate_config(config: Config, registry: Registry) -> Config:
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _literal_secrets(config: Config, name: str, model: type[BaseModel]) -> list[str]:
+    """Secrets written into the file (chatcore.secretkeys), never echoing their values."""
+    from chatcore.secretkeys import literal_secrets, secret_fields
+
+    paths = secret_fields(model, (name,))
+    found = literal_secrets(config.raw, paths, config.secret_paths, config.defaulted_paths)
+    return [config.error(path, problem) for path, problem in found]
 
 
 def _drop_absent_default_responders(config: Config, registry: Registry) -> None:

@@ -78,8 +78,8 @@ def test_missing_token_is_a_clear_error(monkeypatch):
 
 def test_literal_token_in_config_is_refused(monkeypatch):
     monkeypatch.delenv("CHATCORE_TELEGRAM_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match="literal token") as err:
-        runtime({"telegram": {"token": TOKEN}}).build("frontend", "telegram")
+    with pytest.raises(ConfigError, match="literal secret") as err:
+        runtime({"telegram": {"token": TOKEN}})  # refused when the config loads
     assert TOKEN not in str(err.value)
     rt = runtime({"telegram": {"token": "${MY_TOKEN}"}}, environ={"MY_TOKEN": TOKEN})
     assert rt.build("frontend", "telegram") is not None
@@ -171,3 +171,34 @@ async def test_users_text_and_card_numbers_stay_out_of_debug_logs(
     for secret in ("4111 1111 1111 1111", "4111", "ann@example.org", "13812345678", "my card"):
         assert secret not in text
     assert "<number>" in text and "<email>" in text
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [("987654321:LITERAL-in-the-file", "literal secret"), ("${UNSET_T:-123456:SECRET}", "default")],
+)
+def test_config_check_refuses_a_secret_written_in_the_file(tmp_path, token, problem):
+    """`config check` said OK for a literal token, and a ${VAR:-default} slipped past serve."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = tmp_path / "bot.yaml"
+    config.write_text(f'telegram:\n  token: "{token}"\n', encoding="utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("chatcore")), "config", "check", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == ConfigError.exit_code, result.stderr
+    assert f"{config}:2" in result.stderr and problem in result.stderr
+    assert "LITERAL" not in result.stderr + result.stdout
+    assert "SECRET" not in result.stderr + result.stdout
+
+
+def test_a_secret_from_the_environment_passes_config_check(tmp_path, monkeypatch):
+    monkeypatch.setenv("MY_T", TOKEN)
+    with pytest.raises(ConfigError, match="default"):
+        runtime({"telegram": {"webhook": {"secret_token": "${S:-abc}"}}}, environ={"S": "x"})
+    assert runtime({"telegram": {"token": "${MY_T}"}}, environ={"MY_T": TOKEN}) is not None
