@@ -91,7 +91,14 @@ def test_chat_without_a_model_says_how_to_train(tmp_path):
 def test_data_check_reports_and_bad_data_has_no_traceback(tmp_path):
     result = run("data", "check", str(TINY), home=tmp_path)
     assert result.returncode == 0
-    assert "pairs: 12" in result.stdout and "prompts with 3+ answers: 1" in result.stdout
+    assert "pairs: 12" in result.stdout
+    assert "prompts with several answers (the reply varies): 1" in result.stdout
+    assert "'tell me a joke': 3 answers" in result.stdout
+    two = tmp_path / "two.csv"  # exactly two answers used to go unreported
+    two.write_text("question,answer\nhi,hello\nhi,hey there\nbye,see you\n", encoding="utf-8")
+    reported = run("data", "check", str(two), home=tmp_path)
+    assert "prompts with several answers (the reply varies): 1" in reported.stdout
+    assert "'hi': 2 answers" in reported.stdout
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "hi"}\n')
     failed = run("train", "--data", str(bad), "--out", str(tmp_path / "m"), home=tmp_path)
