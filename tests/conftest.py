@@ -20,6 +20,23 @@ def _isolated_chatcore_home(tmp_path_factory: pytest.TempPathFactory, monkeypatc
     monkeypatch.delenv("CHATCORE_CONFIG", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _logging_as_it_was():
+    """Logging's record factory and library levels are process-wide; a test that runs a
+    command in-process installs chatcore's masking (chatcore.logmask) or a token filter, and
+    the next test must not inherit them."""
+    import logging
+
+    from chatcore.logmask import PAYLOAD_LOGGERS
+
+    factory = logging.getLogRecordFactory()
+    levels = {name: logging.getLogger(name).level for name in PAYLOAD_LOGGERS}
+    yield
+    logging.setLogRecordFactory(factory)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def tiny_trained():
     from chatcore.qa.train.training import train
