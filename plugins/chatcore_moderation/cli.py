@@ -1,5 +1,11 @@
 """``chatcore moderate "text"`` and ``chatcore moderate -``: the verdict of the configured
-input filters, one JSON object per line, to try out a word list."""
+input filters, one JSON object per line, to try out a word list.
+
+A text longer than the engine's ``engine.max_message_chars`` (or ``--max-chars``) is checked
+on its first characters only, as the engine checks a message it has cut to that length, and
+its JSON says so: the verdict is the one the bot would give, and a huge line from a log costs
+no more than a message.
+"""
 
 from __future__ import annotations
 
@@ -17,21 +23,45 @@ from chatcore.cli import config_option
 @config_option
 @click.option("--filter", "-f", "names", multiple=True, help="Filters to run (default: the "
               "config's filters.input, else lexicon + pii).")  # fmt: skip
-def moderate(text: str, config_path: str | None, names: tuple[str, ...]) -> None:
-    """Show the moderation verdict for TEXT; with '-', for each stdin line (JSON lines)."""
+@click.option("--max-chars", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Check at most the first N characters of a text, noted in its JSON "
+              "(default: the config's engine.max_message_chars, 4000 unless set).")  # fmt: skip
+def moderate(
+    text: str, config_path: str | None, names: tuple[str, ...], max_chars: int | None
+) -> None:
+    """Show the moderation verdict for TEXT; with '-', for each stdin line (JSON lines).
+
+    Like the engine, a text longer than the cap (--max-chars; default the config's
+    engine.max_message_chars, 4000) is checked on its first characters only: its JSON then
+    holds that part as "text", with "truncated": true and a "note" giving both lengths.
+    """
     from chatcore.cli import load_runtime
 
     runtime = load_runtime(config_path)
     chosen = list(names) or runtime.config.core.filters.input or ["lexicon", "pii"]
     filters = [(n, runtime.build("filter", n)) for n in chosen]
+    cap = max_chars or runtime.config.core.engine.max_message_chars
     lines = _stdin() if text == "-" else iter([text])
-    asyncio.run(_each(lines, filters))
+    asyncio.run(_each(lines, filters, cap))
 
 
-async def _each(lines, filters: list) -> None:
+async def _each(lines, filters: list, cap: int) -> None:
     for line in lines:
-        result = await moderate_text(line, filters)
+        result = await moderate_capped(line, filters, cap)
         click.echo(json.dumps(result, ensure_ascii=False))
+
+
+async def moderate_capped(text: str, filters: list, cap: int) -> dict:
+    """``moderate_text`` of the first ``cap`` characters, with a note when that cut the text:
+    the filters' cost grows with the length, and the engine never checks more either."""
+    if len(text) <= cap:
+        return await moderate_text(text, filters)
+    result = await moderate_text(text[:cap], filters)
+    note = (
+        f"checked the first {cap} of {len(text)} characters, as the engine would "
+        "(engine.max_message_chars; --max-chars to change)"
+    )
+    return {**result, "truncated": True, "note": note}
 
 
 async def moderate_text(text: str, filters: list) -> dict:

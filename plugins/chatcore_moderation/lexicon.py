@@ -9,6 +9,7 @@ word always overrides a shorter blocked term inside it.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -53,6 +54,7 @@ class Lexicon:
 
         self._automaton = ahocorasick.Automaton()
         self.size = 0
+        self.longest = 0  # characters in the longest key: how far a match reaches
         self.categories: set[str] = set()
         han: list[tuple[str, str]] = []
         for entry in entries:
@@ -75,6 +77,7 @@ class Lexicon:
         elif pattern not in existing:
             existing.append(pattern)
         self.size += 1
+        self.longest = max(self.longest, len(key))
 
     def scan(self, text: str) -> tuple[Normalized, list[Hit]]:
         """Normalize ``text`` and return the hits that survive boundaries and allow-lists."""
@@ -86,8 +89,8 @@ class Lexicon:
             return []
         found: list[Hit] = []
         allowed: list[tuple[int, int]] = []
-        for key in _fillings(norm.key):
-            for last, patterns in self._automaton.iter(key):
+        for key, begin, end in _fillings(norm.key, self.longest):
+            for last, patterns in self._automaton.iter(key, begin, end):
                 for p in patterns:
                     start = last + 1 - len(p.term)
                     if not _fits(norm, key, start, last + 1, p):
@@ -99,7 +102,7 @@ class Lexicon:
         if self._homophones is not None:
             found += self._homophone_hits(norm)
         if allowed and found:
-            found = [h for h in found if not _overridden(h, allowed)]
+            found = _not_overridden(found, sorted(set(allowed)))
         return found
 
     def _homophone_hits(self, norm: Normalized) -> list[Hit]:
@@ -110,17 +113,31 @@ class Lexicon:
         return hits
 
 
-def _fillings(key: str) -> list[str]:
+def _fillings(key: str, reach: int) -> list[tuple[str, int, int]]:
     """The key, and with each '*' read as a letter ("k*ll you", "s*oot you"): any letter for
-    one wildcard, vowels for two, none beyond (a text full of stars is not spelling)."""
+    one wildcard, vowels for two, none beyond (a text full of stars is not spelling); each
+    with the span ``key[begin:end]`` to scan. A filled key differs from the key only at its
+    stars, so it is scanned only as far as a match of ``reach`` characters over a star goes:
+    scanning all of it for each letter made one star cost 27 scans of the whole text."""
     count = key.count("*")
+    whole = [(key, 0, len(key))]
     if not count or count > 2:
-        return [key]
+        return whole
     letters = "abcdefghijklmnopqrstuvwxyz" if count == 1 else "aeiou"
     keys = [key]
     for _ in range(count):
         keys = [k.replace("*", v, 1) for k in keys for v in letters]
-    return [key, *keys]
+    return whole + [(k, begin, end) for k in keys for begin, end in _near_stars(key, reach)]
+
+
+def _near_stars(key: str, reach: int) -> list[tuple[int, int]]:
+    """The spans holding every match of up to ``reach`` characters over one of the (one or
+    two) stars of ``key``, as one span when they overlap."""
+    first, last = key.find("*"), key.rfind("*")
+    spans = [(max(0, star - reach + 1), min(len(key), star + reach)) for star in (first, last)]
+    if spans[1][0] <= spans[0][1]:
+        return [(spans[0][0], spans[1][1])]
+    return spans
 
 
 def _fits(norm: Normalized, key: str, start: int, end: int, p: Pattern) -> bool:
@@ -155,6 +172,21 @@ def _runs_ok(key: str, runs: tuple[int, ...], start: int, p: Pattern) -> bool:
 
 def _wordish(char: str) -> bool:
     return (char.isalnum() or char == "*") and not is_cjk(char)
+
+
+def _not_overridden(found: list[Hit], allowed: list[tuple[int, int]]) -> list[Hit]:
+    """The hits no allowed span clears. ``allowed`` is sorted, so each hit is compared only
+    with the spans that can overlap it (those starting less than the longest allowed span
+    before it): comparing every hit with every allowed span was quadratic on text full of
+    both ("路口交通" repeated)."""
+    starts = [start for start, _ in allowed]
+    longest = max(end - start for start, end in allowed)
+    kept = []
+    for hit in found:
+        near = allowed[bisect_right(starts, hit.start - longest) : bisect_left(starts, hit.end)]
+        if not _overridden(hit, near):
+            kept.append(hit)
+    return kept
 
 
 def _overridden(hit: Hit, allowed: list[tuple[int, int]]) -> bool:

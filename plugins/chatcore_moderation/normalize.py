@@ -151,18 +151,16 @@ def _token(token: str, start: int) -> tuple[list[str], list[int]]:
     """One non-plain token: leetspeak when it has letters, then pieces between separators."""
     has_letter = any(c.isalpha() for c in token) or _all_leet(token)
     pieces: list[tuple[list[str], list[int]]] = [([], [])]
-    seps: list[str] = []
+    seps: list[str] = []  # the first separator character after each piece
     for i, char in enumerate(token):
         if char.isalpha() or (char.isdigit() and not has_letter):
             letter = char
         elif has_letter and char in LEET and _leet_here(token, i) and not _by_han(token, i):
             letter = LEET[char]
         else:
-            if pieces[-1][0]:
+            if pieces[-1][0]:  # only the first counts: growing the string copied it each time
                 pieces.append(([], []))
                 seps.append(char)
-            elif seps:
-                seps[-1] += char
             continue
         pieces[-1][0].append(letter)
         pieces[-1][1].append(start + i)
@@ -192,7 +190,8 @@ def _leet_here(token: str, i: int) -> bool:
 
 
 def _join_pieces(pieces, seps) -> tuple[list[str], list[int]]:
-    """f.u.c.k -> fuck; sh*t / f**k keep one '*' wildcard; kick-ass -> two words."""
+    """f.u.c.k -> fuck; sh*t / f**k keep one '*' wildcard; kick-ass -> two words. Each of
+    ``seps`` is the first separator character between two pieces."""
     if not pieces:
         return [], []
     chars, where = list(pieces[0][0]), list(pieces[0][1])

@@ -5,19 +5,64 @@ from being masked."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 
 from chatcore_moderation.decide import Span
 
+# Each pattern starts only where a token starts (a lookbehind) and repeats only pieces that
+# cannot be cut two ways, so the regex engine tries a start once and a failing start costs a
+# bounded number of steps: scanning any text is linear (tests/moderation/test_fuzz.py).
 _EDGE_L = r"(?<![0-9A-Za-z])"
 _EDGE_R = r"(?![0-9A-Za-z])"
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_LOCAL = r"[A-Za-z0-9._%+-]"
+EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*\.[A-Za-z]{{2,}}")
 CARD = re.compile(_EDGE_L + r"\d(?:[ -]?\d){12,18}" + _EDGE_R)
 IBAN = re.compile(_EDGE_L + r"[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}" + _EDGE_R)
 CN_ID = re.compile(_EDGE_L + r"[1-9]\d{16}[\dXx]" + _EDGE_R)
+_PHONE_GROUPS = 5
+
+
+def _run(groups: int) -> str:
+    """A whole run of digits that reads as ``groups`` groups of two to four digits (ceil(n/4)
+    for n digits). Possessive: a run is never cut again, and length alone picks its branch."""
+    shortest = 2 if groups == 1 else 4 * groups - 3
+    return rf"\d{{{shortest},{4 * groups}}}+(?!\d)"
+
+
+def _runs_from(groups: int, budget: int) -> str:
+    """A run of ``groups`` groups, then more runs after one separator while the budget lasts."""
+    rest = _runs(budget - groups)
+    return f"{_run(groups)}(?:[ .-]{rest})?" if rest else _run(groups)
+
+
+def _runs(budget: int) -> str:
+    """Digit runs joined by one of ' .-' that make at most ``budget`` groups in all."""
+    if budget <= 0:
+        return ""
+    return "(?:" + "|".join(_runs_from(groups, budget) for groups in range(1, budget + 1)) + ")"
+
+
+def _phone_digits(budget: int = _PHONE_GROUPS) -> str:
+    """What ``\\d{2,4}(?:[ .-]?\\d{2,4}){1,4}`` matches (two to five groups of two to four
+    digits, one separator or none between them), without its backtracking: that pattern tried
+    every way to cut a run of digits into groups, hundreds of paths at each start in a long
+    run. Here a run's length fixes its number of groups, so the budget decides where the
+    number ends. A lone run must make two groups: four digits, or more."""
+    lone_pair = rf"{_run(1)}[ .-]{_runs(budget - 1)}|\d{{4}}(?!\d)"
+    longer = (_runs_from(groups, budget) for groups in range(2, budget + 1))
+    return "(?:" + "|".join((lone_pair, *longer)) + ")"
+
+
+# '+' and digits with no separator: the old pattern tried a country code of three, two, then
+# one digit. With seven digits or more a shorter code only makes the first run longer, which
+# never turns a failure into a match, so three are taken once. The lookahead after the left
+# edge drops starts that cannot begin a number before anything else is tried.
+_COUNTRY = r"\+(?:(?=\d{7})\d{3}|(?!\d{7})\d{1,3})[ .-]?"
 PHONE = re.compile(
-    r"(?<![0-9A-Za-z+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?"
-    r"\d{2,4}(?:[ .-]?\d{2,4}){1,4}" + _EDGE_R
+    rf"(?<![0-9A-Za-z+])(?=\+\d|\(\d|\d\d)(?:{_COUNTRY})?(?:\(\d{{1,4}}\)[ .-]?)?"
+    + _phone_digits()
+    + _EDGE_R
 )
 _MAYBE = re.compile(r"[@\d]")
 _DATE = re.compile(r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})")
@@ -74,12 +119,27 @@ def find_pii(text: str, kinds: Iterable[str] = tuple(DETECTORS)) -> list[Span]:
     """Non-overlapping personal-data spans; earlier kinds win (an ID is not also a phone)."""
     if not _MAYBE.search(text):
         return []
-    spans: list[Span] = []
+    taken: list[Span] = []
     for kind in DETECTORS:
-        if kind not in kinds:
-            continue
-        pattern, valid = DETECTORS[kind]
-        for m in pattern.finditer(text):
-            if valid(m) and not any(s.start < m.end() and m.start() < s.end for s in spans):
-                spans.append(Span(m.start(), m.end(), f"pii-{kind}"))
-    return sorted(spans, key=lambda s: s.start)
+        if kind in kinds:
+            taken = sorted(taken + _find_kind(text, kind, taken), key=lambda s: s.start)
+    return taken
+
+
+def _find_kind(text: str, kind: str, taken: list[Span]) -> list[Span]:
+    """The valid matches of one kind that overlap none of the earlier kinds' ``taken`` spans."""
+    pattern, valid = DETECTORS[kind]
+    starts = [s.start for s in taken]
+    found = []
+    for m in pattern.finditer(text):
+        if _free(taken, starts, m.start(), m.end()) and valid(m):
+            found.append(Span(m.start(), m.end(), f"pii-{kind}"))
+    return found
+
+
+def _free(taken: list[Span], starts: list[int], start: int, end: int) -> bool:
+    """Whether ``start:end`` overlaps no span of ``taken``. The spans are sorted and disjoint,
+    so their ends ascend too and only the last one starting before ``end`` can overlap: a
+    bisection, where comparing with every span made text full of numbers quadratic."""
+    i = bisect_left(starts, end)
+    return i == 0 or taken[i - 1].end <= start

@@ -91,3 +91,25 @@ def test_decisions_are_in_chatcore_history_redacted(tmp_path):
     assert verdict["filter"] == "lexicon" and verdict["action"] == "block"
     assert "f.u.c.k" not in history.stdout and "idiot" not in history.stdout
     assert turn["user_text"] == verdict["snippet"]
+
+
+def test_a_text_over_the_engine_cap_is_checked_on_its_first_characters(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("store: memory\nengine:\n  max_message_chars: 12\n", encoding="utf-8")
+    result = run("-", "-c", str(config), stdin="hello there sh1t\nshort sh1t\n")
+    assert result.returncode == 0, result.stderr
+    cut, whole = (json.loads(line) for line in result.stdout.splitlines())
+    assert cut["action"] == "allow" and cut["truncated"] is True
+    assert cut["text"] == "hello there " and "first 12 of 16 characters" in cut["note"]
+    assert whole["action"] == "block" and "truncated" not in whole and "note" not in whole
+
+
+def test_max_chars_option_sets_the_cap():
+    text = "x" * 4500 + " sh1t"
+    default = json.loads(run(text).stdout)
+    assert default["truncated"] is True and default["action"] == "allow"
+    assert "first 4000 of 4505 characters" in default["note"]
+    wider = run(text, "--max-chars", "5000")
+    assert wider.returncode == 0, wider.stderr
+    assert json.loads(wider.stdout)["action"] == "block"
+    assert run(text, "--max-chars", "0").returncode != 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from chatcore_moderation.filters import PiiFilter
+from chatcore_moderation.pii import find_pii
 
 
 @pytest.mark.parametrize(
@@ -36,3 +37,23 @@ def test_personal_data_is_masked(text, kind):
 )
 def test_lookalikes_are_left_alone(text):
     assert PiiFilter().decide(text).action.value == "allow"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("call 883.263.5730 13276505551 now", ["883.263.5730", "13276505551"]),
+        ("+4420 7946 0958", ["+4420 7946 0958"]),  # country code glued to the area code
+        ("(020) 7946 0958", ["(020) 7946 0958"]),
+        ("order 12345 12345 12345", ["12345 12345"]),  # at most five groups of digits
+        ("mailto:jane@example.org, bob@x.io", ["jane@example.org", "bob@x.io"]),
+        ("<jane.doe+tag@mail.example.co.uk>", ["jane.doe+tag@mail.example.co.uk"]),
+        ("a@b@example.com", ["b@example.com"]),
+        ("x" * 70 + "@example.com", ["x" * 70 + "@example.com"]),
+        ("a" * 5000 + " jane@example.org", ["jane@example.org"]),
+        ("1" * 5000 + " +1 (555) 123-4567", ["+1 (555) 123-4567"]),
+    ],
+)
+def test_spans_found_the_linear_patterns_keep(text, found):
+    """What the patterns took before they were made linear (issue #17) and still take."""
+    assert [text[s.start : s.end] for s in find_pii(text)] == found
