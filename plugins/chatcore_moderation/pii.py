@@ -20,49 +20,27 @@ EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)
 CARD = re.compile(_EDGE_L + r"\d(?:[ -]?\d){12,18}" + _EDGE_R)
 IBAN = re.compile(_EDGE_L + r"[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}" + _EDGE_R)
 CN_ID = re.compile(_EDGE_L + r"[1-9]\d{16}[\dXx]" + _EDGE_R)
-_PHONE_GROUPS = 5
-
-
-def _run(groups: int) -> str:
-    """A whole run of digits that reads as ``groups`` groups of two to four digits (ceil(n/4)
-    for n digits). Possessive: a run is never cut again, and length alone picks its branch."""
-    shortest = 2 if groups == 1 else 4 * groups - 3
-    return rf"\d{{{shortest},{4 * groups}}}+(?!\d)"
-
-
-def _runs_from(groups: int, budget: int) -> str:
-    """A run of ``groups`` groups, then more runs after one separator while the budget lasts."""
-    rest = _runs(budget - groups)
-    return f"{_run(groups)}(?:[ .-]{rest})?" if rest else _run(groups)
-
-
-def _runs(budget: int) -> str:
-    """Digit runs joined by one of ' .-' that make at most ``budget`` groups in all."""
-    if budget <= 0:
-        return ""
-    return "(?:" + "|".join(_runs_from(groups, budget) for groups in range(1, budget + 1)) + ")"
-
-
-def _phone_digits(budget: int = _PHONE_GROUPS) -> str:
-    """What ``\\d{2,4}(?:[ .-]?\\d{2,4}){1,4}`` matches (two to five groups of two to four
-    digits, one separator or none between them), without its backtracking: that pattern tried
-    every way to cut a run of digits into groups, hundreds of paths at each start in a long
-    run. Here a run's length fixes its number of groups, so the budget decides where the
-    number ends. A lone run must make two groups: four digits, or more."""
-    lone_pair = rf"{_run(1)}[ .-]{_runs(budget - 1)}|\d{{4}}(?!\d)"
-    longer = (_runs_from(groups, budget) for groups in range(2, budget + 1))
-    return "(?:" + "|".join((lone_pair, *longer)) + ")"
-
-
-# '+' and digits with no separator: the old pattern tried a country code of three, two, then
+# One group of a phone number's digits, cut the way the old backtracking pattern
+# (\d{2,4}(?:[ .-]?\d{2,4}){1,4}) cut a run of digits on its first success: what is left of
+# the run when two to four digits, else four, or three where four would leave one. Atomic, so
+# a run is cut one way only; the old pattern tried every cut of a long run before giving up,
+# hundreds of paths at each start.
+_GROUP = r"(?>\d{2,4}+(?!\d)|\d{4}(?!\d(?!\d))|\d{3})"
+# Two to five groups: a first run of two or three digits is one group and needs another run;
+# a longer one is two groups by itself.
+_SHORT_FIRST = rf"\d{{2,3}}+(?!\d)[ .-]{_GROUP}(?:[ .-]?{_GROUP}){{0,3}}"
+_LONG_FIRST = rf"(?=\d{{4}}){_GROUP}(?:[ .-]?{_GROUP}){{0,4}}"
+# "+" and digits with no separator: the old pattern tried a country code of three, two, then
 # one digit. With seven digits or more a shorter code only makes the first run longer, which
-# never turns a failure into a match, so three are taken once. The lookahead after the left
-# edge drops starts that cannot begin a number before anything else is tried.
+# never turns a failure into a match, so three are taken once.
 _COUNTRY = r"\+(?:(?=\d{7})\d{3}|(?!\d{7})\d{1,3})[ .-]?"
+# Two cheap lookaheads skip hopeless starts before the groups are tried: after the left edge,
+# a start that cannot begin a number; before the digits, a first run that is too long or runs
+# into a letter, after which no number can end.
+_FIRST_RUN = r"(?=\d{2,20}+(?:[ .-]\d|(?![0-9A-Za-z])))"
 PHONE = re.compile(
-    rf"(?<![0-9A-Za-z+])(?=\+\d|\(\d|\d\d)(?:{_COUNTRY})?(?:\(\d{{1,4}}\)[ .-]?)?"
-    + _phone_digits()
-    + _EDGE_R
+    rf"(?<![0-9A-Za-z+])(?=\+\d|\(\d|\d\d)(?:{_COUNTRY})?(?:\(\d{{1,4}}+\)[ .-]?)?"
+    rf"{_FIRST_RUN}(?:{_SHORT_FIRST}|{_LONG_FIRST})" + _EDGE_R
 )
 _MAYBE = re.compile(r"[@\d]")
 _DATE = re.compile(r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})")
