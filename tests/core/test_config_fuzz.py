@@ -7,46 +7,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chatcore import ConfigError, safeyaml
 from chatcore.config import Config, load_config, validate_config
 from chatcore.plugins import build_plugin_manager, collect_components
 from chatcore.registry import Registry
+from tests.bounds import bounded, fuzz_settings
 
-SECONDS = 2.0  # for one small input; generous, so a busy machine does not fail the test
-MEGABYTES = 64  # peak of Python allocations for one small input
-
-FUZZ = settings(
-    max_examples=300,
-    deadline=None,  # `bounded` times the loader alone, not Hypothesis' own work
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-
-
-@contextmanager
-def bounded(seconds: float = SECONDS, megabytes: float = MEGABYTES) -> Iterator[None]:
-    """The block must finish within ``seconds`` and allocate at most ``megabytes`` at peak."""
-    tracemalloc.start()
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    assert elapsed < seconds, f"took {elapsed:.2f} s"
-    assert peak < megabytes * 2**20, f"allocated {peak / 2**20:.0f} MB at peak"
+FUZZ = fuzz_settings(300)
 
 
 def outcome(path: Path, registry: Registry) -> Config | ConfigError:

@@ -6,47 +6,21 @@ laughs" and files over the size limit, quickly."""
 from __future__ import annotations
 
 import json
-import time
-import tracemalloc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from chatcore import safeyaml
 from chatcore.qa.data.sources import Pair, load_file
 from chatcore.qa.errors import DataError
 from chatcore.qa.eval.devset import load_cases, load_followups
+from tests.bounds import bounded, fuzz_settings
 
-SECONDS = 2.0  # for one small input; generous, so a busy machine does not fail the test
-MEGABYTES = 64  # peak of Python allocations for one small input
 SUFFIXES = (".yml", ".csv", ".tsv", ".jsonl")
-
-FUZZ = settings(
-    max_examples=200,
-    deadline=None,  # `bounded` times the loader alone, not Hypothesis' own work
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-
-
-@contextmanager
-def bounded(seconds: float = SECONDS, megabytes: float = MEGABYTES) -> Iterator[None]:
-    """The block must finish within ``seconds`` and allocate at most ``megabytes`` at peak."""
-    tracemalloc.start()
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    assert elapsed < seconds, f"took {elapsed:.2f} s"
-    assert peak < megabytes * 2**20, f"allocated {peak / 2**20:.0f} MB at peak"
+FUZZ = fuzz_settings(200)
 
 
 def knows(question: str) -> set[str]:
