@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import re
 
+from chatcore.terminal_text import printable
+
 PAYLOAD_LOGGERS = ("telegram", "httpx", "httpcore", "hpack", "aiohttp.access", "aiohttp.server")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
 NUMBER = re.compile(r"(?<![0-9])[0-9](?:[ .-]?[0-9]){6,30}(?![0-9])")
@@ -22,8 +24,6 @@ NUMBER = re.compile(r"(?<![0-9])[0-9](?:[ .-]?[0-9]){6,30}(?![0-9])")
 def mask(text: str) -> str:
     """``text`` with e-mail addresses and runs of 7 or more digits masked, and control
     characters made visible (log lines reach the operator's terminal)."""
-    from chatcore.terminal_text import printable
-
     return printable(NUMBER.sub("<number>", EMAIL.sub("<email>", text)))
 
 

@@ -86,11 +86,11 @@ class NumpyForward:
         self.key_scale, self.key_floor = np.float32(arrays["key_scale"]), arrays["key_floor"]
         self.classes = self.head.shape[1]
 
-    def _best_per_class(self, sims: np.ndarray, fill: float) -> np.ndarray:
-        """The best cosine per class from the cosines with every key; ``fill`` for classes
-        without keys (such as the reject class)."""
-        best = np.full((len(sims), self.classes), fill, np.float32)
-        best[:, self.key_classes] = np.maximum.reduceat(sims, self.key_starts, axis=1)
+    def _per_class(self, keyed: np.ndarray, fill: float) -> np.ndarray:
+        """The best cosines of the classes with keys (``keyed``) spread over every class;
+        ``fill`` for classes without keys (such as the reject class)."""
+        best = np.full((len(keyed), self.classes), fill, np.float32)
+        best[:, self.key_classes] = keyed
         return best
 
     def __call__(self, *inputs: np.ndarray) -> np.ndarray:
@@ -100,20 +100,21 @@ class NumpyForward:
         """Logits and each text's best cosine with any key (the similarity gate's input; 1.0
         without a retrieval head), from one pass over the keys: with a large bank, reading
         the keys is most of a question's cost."""
-        logits, sims = self._pass(*inputs)
-        return logits, (sims.max(axis=1) if sims is not None else np.ones(len(logits)))
+        logits, keyed = self._pass(*inputs)
+        return logits, (keyed.max(axis=1) if keyed is not None else np.ones(len(logits)))
 
     def scores_per_class(self, *inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Logits and each text's best cosine per class (None without a retrieval head): how
         close a text is to the questions of the very answer chosen for it."""
-        logits, sims = self._pass(*inputs)
-        return logits, (self._best_per_class(sims, -1.0) if sims is not None else None)
+        logits, keyed = self._pass(*inputs)
+        return logits, (self._per_class(keyed, -1.0) if keyed is not None else None)
 
     def _logits(self, *inputs: np.ndarray) -> np.ndarray:
         return self._pass(*inputs)[0]
 
     def _pass(self, words: np.ndarray, grams: np.ndarray, sentence=None):
-        """(logits, cosines with every key or None without a retrieval head)."""
+        """(logits, each keyed class's best cosine, or None without a retrieval head): the
+        keys are read once, and the gate's nearest cosine is the best over those classes."""
         parts = []
         if self.lstm:
             parts.append(self._pooled(words))
@@ -127,8 +128,8 @@ class NumpyForward:
         logits = self.scale * (x @ self.head)
         if not self.retrieval:
             return logits, None
-        sims = sentence @ self.key_vectors_t
-        return logits + self.key_scale * self._best_per_class(sims, self.key_floor), sims
+        keyed = np.maximum.reduceat(sentence @ self.key_vectors_t, self.key_starts, axis=1)
+        return logits + self.key_scale * self._per_class(keyed, self.key_floor), keyed
 
     def _pooled(self, words: np.ndarray) -> np.ndarray:
         """BiLSTM over the real words, then attention pooling (padding weighs nothing)."""
