@@ -112,8 +112,9 @@ async def _unless_cancelled(task: asyncio.Future) -> None:
     try:
         await task
     except asyncio.CancelledError:
-        if not task.cancelled():
-            raise
+        current = asyncio.current_task()
+        if not task.cancelled() or (current is not None and current.cancelling()):
+            raise  # not ours, or asyncio.run's own SIGINT handler cancelled us: it must see it
 
 
 async def _serve(runtime, frontend) -> None:
