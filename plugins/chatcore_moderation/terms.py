@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from chatcore import safeyaml
 from chatcore.errors import ConfigError
 
 CATEGORIES = ("offensive", "hate", "sexual", "violent-threat", "self-harm")
@@ -43,9 +44,13 @@ def builtin_entries(languages: list[str]) -> list[Entry]:
 def load_list(path: Path, *, allow: bool = False, default: str = "offensive") -> list[Entry]:
     """A user's list file (``.yaml``/``.yml`` as YAML, anything else as plain text)."""
     try:
-        text = Path(path).expanduser().read_text(encoding="utf-8")
+        text = safeyaml.read_text(
+            Path(path).expanduser(), safeyaml.DATA_MAX_BYTES, ConfigError, what="a moderation list"
+        )
     except OSError as exc:
         raise ConfigError(f"moderation list {path}: cannot read it: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"moderation list {path}: not UTF-8 text ({exc.reason})") from exc
     if Path(path).suffix.lower() in (".yaml", ".yml"):
         return parse_yaml(text, str(path), allow=allow, default=default)
     return parse_text(text, str(path), allow=allow, default=default)
@@ -68,12 +73,9 @@ def parse_text(text: str, source: str, *, allow: bool = False, default: str = "o
 
 
 def parse_yaml(text: str, source: str, *, allow: bool = False, default: str = "offensive"):
-    import yaml
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"moderation list {source}: invalid YAML: {exc}") from exc
+    """Entries of a YAML list, read the bounded way the config is (no aliases, size and
+    nesting capped)."""
+    data = safeyaml.compose(text, source, ConfigError).data()
     if isinstance(data, dict):
         return [
             Entry(str(t), _category(str(c), source, allow), allow)

@@ -40,6 +40,31 @@ def test_yaml_mapping_and_list_forms():
         parse_yaml("a: [\n", "y")
 
 
+def test_yaml_lists_refuse_aliases_and_say_where():
+    laughs = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
+    with pytest.raises(ConfigError, match=r"lists\.yml:2.*alias"):
+        parse_yaml(laughs, "lists.yml")
+
+
+def test_unhashable_yaml_keys_are_a_clear_error():
+    with pytest.raises(ConfigError, match=r"y:1"):
+        parse_yaml("{[a]: [b]}\n", "y")
+
+
+def test_oversized_and_undecodable_lists_are_refused_with_their_path(tmp_path, monkeypatch):
+    from chatcore import safeyaml
+
+    monkeypatch.setattr(safeyaml, "DATA_MAX_BYTES", 100)
+    big = tmp_path / "big.txt"
+    big.write_text("word\n" * 50, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"big\.txt: too large"):
+        load_list(big)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin\.txt: not UTF-8"):
+        load_list(latin)
+
+
 def test_allow_lists_mark_every_entry_allowed(tmp_path):
     path = tmp_path / "allow.yml"
     path.write_text("- scunthorpe\n", encoding="utf-8")
