@@ -111,12 +111,27 @@ def _index_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> N
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key_path = (*path, key_node.value)
+            key = _key(key_node)
+            key_path = (*path, key)
             lines[key_path] = key_node.start_mark.line + 1
+            if not isinstance(key, (str, int)):  # pydantic names such keys by str() or repr()
+                for name in (str(key), repr(key)):
+                    lines.setdefault((*path, name), key_node.start_mark.line + 1)
             _index_lines(value_node, key_path, lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _index_lines(item, (*path, index), lines)
+
+
+def _key(node: yaml.Node) -> Any:
+    """A mapping key as the data holds it: ``1:`` and ``yes:`` are the int 1 and True, so
+    the line of a wrong key like these is found under that value, not under its text."""
+    if node.tag == "tag:yaml.org,2002:str":
+        return node.value
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError):
+        return node.value
 
 
 def _substitute_env(config: Config, environ: dict[str, str] | os._Environ) -> None:

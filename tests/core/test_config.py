@@ -90,6 +90,13 @@ def test_wrong_types_say_what_was_expected(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("key", ["1", "yes", "1.5", "null", "0x10", "2020-01-01"])
+def test_a_key_yaml_reads_as_no_string_is_named_at_its_own_line(tmp_path, key):
+    (problem,) = problems(tmp_path, f"engine:\n  context_turns: 4\n  {key}: 3\n")
+    assert problem.startswith(f"{tmp_path}/bot.yaml:3: engine"), problem
+    assert "keys should be strings" in problem
+
+
 def test_out_of_range_and_choice_errors(tmp_path):
     text = """
     engine:
