@@ -10,9 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from chatcore.hookspecs import hookimpl
-
 _EXPORTS = {
+    "hookimpl": "chatcore.hookspecs",
     "Action": "chatcore.types",
     "Message": "chatcore.types",
     "Reply": "chatcore.types",
@@ -68,6 +67,7 @@ if TYPE_CHECKING:
     from chatcore.conversation.store import ConversationStore, Turn
     from chatcore.engine import Engine
     from chatcore.errors import ChatcoreError, ConfigError, ModelNotFoundError, PluginError
+    from chatcore.hookspecs import hookimpl
     from chatcore.registry import Settings
     from chatcore.runtime import Runtime
     from chatcore.types import Action, Message, Reply, Verdict

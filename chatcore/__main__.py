@@ -1,6 +1,6 @@
 """``python -m chatcore`` is ``chatcore``."""
 
-from chatcore.cli import main
+from chatcore.launch import main
 
 if __name__ == "__main__":
     main()

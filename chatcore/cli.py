@@ -14,7 +14,12 @@ from typing import Any
 
 import click
 
-from chatcore.errors import FILE_SYSTEM_EXIT, ChatcoreError, file_system_problem
+from chatcore.errors import (
+    FILE_SYSTEM_EXIT,
+    INTERRUPTED_EXIT,
+    ChatcoreError,
+    file_system_problem,
+)
 from chatcore.terminal_text import json_text, printable
 
 
@@ -159,9 +164,6 @@ async def _started_engine(runtime):
         await engine.stop()
         raise
     return engine
-
-
-INTERRUPTED_EXIT = 130  # the shell's code for a command ended by SIGINT
 
 
 class StopSignal:

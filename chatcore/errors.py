@@ -34,6 +34,7 @@ class ModelNotFoundError(ChatcoreError):
 
 
 FILE_SYSTEM_EXIT = 7
+INTERRUPTED_EXIT = 130  # the shell's code for a command ended by SIGINT
 _HINTS = {
     errno.EACCES: "make it readable and writable for this user, or point data_dir elsewhere",
     errno.EROFS: "it is on a read-only file system: set data_dir to a writable folder",

@@ -55,3 +55,38 @@ def test_a_signal_stops_piped_chat_cleanly(tmp_path, sig, state):
     stderr = err.decode("utf-8", "replace")
     assert chat.returncode == EXPECTED[sig], stderr
     assert "Fatal Python error" not in stderr and "Traceback" not in stderr
+
+
+def test_ctrl_c_while_the_command_line_is_still_importing(tmp_path):
+    """Ctrl-C right after starting, while Python imports chatcore's command line: exit 130,
+    no traceback. Python's import-time report (on stderr, a line per imported module) says
+    when the CLI's imports are under way, so the signal lands there on any machine."""
+    (tmp_path / "chatcore.yaml").write_text(CONFIG, encoding="utf-8")
+    chat = subprocess.Popen(
+        [CHATCORE, "chat", "--config", str(tmp_path / "chatcore.yaml")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**env_for(tmp_path), "PYTHONPROFILEIMPORTTIME": "1"},
+        cwd=tmp_path,
+    )
+    try:
+        seen = []
+        for raw in chat.stderr:
+            seen.append(raw.decode("utf-8", "replace"))
+            if _imported(seen[-1]) == "chatcore.errors":  # imported by chatcore.cli
+                break
+        chat.send_signal(signal.SIGINT)
+        _, err = chat.communicate(timeout=30)
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+    stderr = "".join(seen) + err.decode("utf-8", "replace")
+    assert _imported(seen[-1]) == "chatcore.errors", stderr[-2000:]
+    assert chat.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr, stderr[-2000:]
+
+
+def _imported(line: str) -> str:
+    """The module an import-time line ("import time: 926 | 926 |   chatcore.errors") names."""
+    return line.rsplit("|", 1)[-1].strip()
