@@ -5,7 +5,8 @@ of nested aliases stand for billions of nodes once anything walks or constructs 
 (the "billion laughs"). No config or corpus needs them, so aliases are refused, with the
 file and line of the first one. Files over a size limit are refused before they are parsed,
 nesting is capped, and a document is composed once: the node tree (for line numbers) and the
-plain data both come from that one pass.
+plain data both come from that one pass. A lone surrogate escape (``"\\ud800"``) is refused
+by either parser (libyaml does itself), as JSONL data refuses one.
 
 Errors are raised as the caller's own error type (``ConfigError``, ``DataError``), with the
 message in the project's ``path:line: problem`` form, so the CLI prints one clear line.
@@ -14,6 +15,7 @@ message in the project's ``path:line: problem`` form, so the CLI prints one clea
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,11 @@ MAX_NUMBER_CHARS = 1000
 READ_CHUNK = 1 << 20
 
 NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""What only an escape can put in a scalar: a UTF-16 surrogate without its pair, which cannot
+be encoded (printing or saving it fails). libyaml refuses the escape; the pure-Python parser
+decodes it, so the node walk refuses it there."""
 
 ErrorType = Callable[[str], Exception]
 
@@ -133,8 +140,8 @@ def compose(text: str, source: str | Path, error: ErrorType) -> Document:
 
 
 def _check_tree(root: yaml.Node, text: str, source: str, error: ErrorType) -> None:
-    """Refuse shared nodes (what an alias composes to) and deep nesting, in one iterative
-    walk that visits each node once, however the aliases nest."""
+    """Refuse shared nodes (what an alias composes to), deep nesting and lone surrogates, in
+    one iterative walk that visits each node once, however the aliases nest."""
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, int]] = [(root, 0)]
     while stack:
@@ -143,6 +150,12 @@ def _check_tree(root: yaml.Node, text: str, source: str, error: ErrorType) -> No
             raise error(_alias_problem(text, source))
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
+            if node.style == '"' and (found := LONE_SURROGATE.search(node.value)):
+                mark = node.start_mark
+                raise error(
+                    f"{source}:{mark.line + 1}:{mark.column + 1}: invalid YAML: found invalid "
+                    f"Unicode character escape code (a lone surrogate, \\u{ord(found.group()):04x})"
+                )
             continue
         if depth >= MAX_DEPTH:
             line = node.start_mark.line + 1

@@ -46,6 +46,8 @@ def check(folder: Path, suffix: str, content: bytes) -> list[Pair] | DataError:
         assert str(result).startswith(str(path))
     else:
         assert all(isinstance(p.question, str) and isinstance(p.answer, str) for p in result)
+        for pair in result:  # no lone surrogate: every text loaded can be printed and saved
+            (pair.question + pair.answer).encode("utf-8")
     return result
 
 

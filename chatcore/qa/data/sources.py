@@ -1,13 +1,17 @@
 """Question/answer pairs from chatterbot-style YAML, CSV/TSV and JSONL files.
 
-Malformed input is refused with the file, the line and the reason.
+Malformed input is refused with the file, the line and the reason. Records end at a line
+break (``\n``, ``\r\n`` or ``\r``) only: U+2028, U+0085, form feeds and the like are
+characters of a text, as in the csv and json modules, so line numbers match an editor's.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,14 @@ from chatcore import safeyaml
 from chatcore.qa.errors import DataError
 
 DEFAULT_LANGUAGES = ("english", "chinese")
+
+LINE_BREAK = re.compile(r"\r\n?|\n")
+"""What ends a JSONL record: not ``str.splitlines``, which also breaks at U+2028/U+2029,
+U+0085, U+001C-U+001E, \\v and \\f, characters a JSON string may hold as they are."""
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A UTF-16 surrogate left alone in a text (a JSON escape such as ``"\\ud800"`` without its
+pair decodes to one): it cannot be encoded, so printing or saving it would fail later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +137,9 @@ def _conversation_lines(path: Path, conv) -> list[tuple[str, int]]:
 def _load_csv(path: Path, text: str) -> list[Pair]:
     """A header row naming ``question`` and ``answer`` columns (comma or tab separated)."""
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    # newline="": the csv module sees each line's own ending, as its documentation asks, so
+    # quoted line breaks are kept and only \n, \r\n and \r end a row
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = _csv_rows(path, reader)
     header = [h.strip().lower() for h in next(rows, [])]
     if "question" not in header or "answer" not in header:
@@ -154,7 +168,7 @@ def _csv_rows(path: Path, reader: Any) -> Iterator[list[str]]:
 def _load_jsonl(path: Path, text: str) -> list[Pair]:
     """One JSON object per line with string ``question`` and ``answer`` fields."""
     pairs = []
-    for line, raw in enumerate(text.splitlines(), start=1):
+    for line, raw in enumerate(LINE_BREAK.split(text), start=1):
         if not raw.strip():
             continue
         obj = _json_value(path, line, raw)
@@ -182,4 +196,10 @@ def _pair(path: Path, line: int, question: object, answer: object) -> Pair:
     for name, value in (("question", question), ("answer", answer)):
         if not isinstance(value, str) or not value.strip():
             raise DataError(f"{path}:{line}: {name} must be non-empty text")
+        if found := LONE_SURROGATE.search(value):
+            code = f"\\u{ord(found.group()):04x}"
+            raise DataError(
+                f"{path}:{line}: {name} holds a lone surrogate ({code}), which is not a "
+                "character: escape the whole UTF-16 pair, or write the character itself"
+            )
     return Pair(str(question), str(answer), str(path), line)

@@ -6,6 +6,10 @@ A dev file is YAML with ``paraphrases:`` (a list of ``[paraphrase, known questio
 follow-up file has ``followups:``, ``unknown:`` and ``switch:`` lists of two-turn exchanges
 (``first``, ``followup`` and, but for ``unknown``, the ``expected`` known question; see
 data/test/README.md); ``load_cases`` leaves those files to ``load_followups``.
+
+YAML is read as training data is (``chatcore.safeyaml``: size-limited, no aliases), and any
+malformed file is refused with a ``DataError`` naming the file and, where there is one, the
+line: the CLI prints that one line and exits with ``DataError.exit_code``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class FollowUp:
 
 FOLLOWUP_KINDS = ("followups", "unknown", "switch")
 
+NULL_TAG = "tag:yaml.org,2002:null"
+
 
 def load_cases(paths: list[Path], answers_of, required: bool = True) -> list[Case]:
     """Cases from every file but follow-up files; ``answers_of(question)`` gives the known
@@ -71,7 +77,7 @@ def _followups(path: Path, keys: dict, answers_of, split: str) -> list[FollowUp]
     return [
         _exchange(path, node, kind, answers_of, split)
         for kind in FOLLOWUP_KINDS
-        for node in getattr(keys.get(kind), "value", [])
+        for node in _entries(path, keys, kind, "two-turn exchanges")
     ]
 
 
@@ -79,14 +85,26 @@ def _exchange(path: Path, node, kind: str, answers_of, split: str) -> FollowUp:
     """One exchange of a follow-up file; errors name its line."""
     import yaml
 
-    where = f"{path}:{node.start_mark.line + 1}"
+    where = _where(path, node)
     if not isinstance(node, yaml.MappingNode):
         raise DataError(f"{where}: an exchange is a mapping (first, followup, expected)")
-    entry = {k.value: v.value for k, v in node.value if isinstance(v, yaml.ScalarNode)}
+    fields = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            raise DataError(
+                f"{_where(path, key)}: an exchange's keys are names (first, followup, "
+                f"expected), not a {key.id}"
+            )
+        fields[key.value] = value
     needed = ["first", "followup"] + ([] if kind == "unknown" else ["expected"])
-    missing = [key for key in needed if not entry.get(key)]
+    for key in needed:
+        value = fields.get(key)
+        if value is not None and not isinstance(value, yaml.ScalarNode):
+            raise DataError(f"{_where(path, value)}: {key} must be text, not a {value.id}")
+    missing = [key for key in needed if not _is_text(fields.get(key))]
     if missing:
         raise DataError(f"{where}: the exchange has no {', '.join(missing)}")
+    entry = {key: fields[key].value for key in needed}
     expected: frozenset[str] = frozenset()
     if kind != "unknown":
         expected = frozenset(answers_of(entry["expected"]) or ())
@@ -111,6 +129,8 @@ def _yaml_keys(path: Path) -> dict | None:
         raise DataError(f"{path}: evaluation file not found") from None
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
     root = safeyaml.compose(text, path, DataError).node
     if not isinstance(root, yaml.MappingNode):
         return {}
@@ -136,18 +156,48 @@ def _dev_cases(path: Path, keys: dict, answers_of) -> list[Case]:
     import yaml
 
     cases = []
-    for node in getattr(keys.get("paraphrases"), "value", []):
-        where = f"{path}:{node.start_mark.line + 1}"
-        if not isinstance(node, yaml.SequenceNode) or len(node.value) != 2:
-            raise DataError(f"{where}: a paraphrase is a list [paraphrase, known question]")
+    for node in _entries(path, keys, "paraphrases", "[paraphrase, known question] pairs"):
+        where = _where(path, node)
+        if (
+            not isinstance(node, yaml.SequenceNode)
+            or len(node.value) != 2
+            or not all(_is_text(item) for item in node.value)
+        ):
+            raise DataError(
+                f"{where}: a paraphrase is a list [paraphrase, known question] of two texts"
+            )
         paraphrase, known = (item.value for item in node.value)
         answers = answers_of(known)
         if not answers:
             raise DataError(f"{where}: {known!r} is not a question the model knows")
         cases.append(Case(paraphrase, frozenset(answers), where, "paraphrase"))
-    for node in getattr(keys.get("out_of_domain"), "value", []):
-        where = f"{path}:{node.start_mark.line + 1}"
-        if not isinstance(node, yaml.ScalarNode):
+    for node in _entries(path, keys, "out_of_domain", "questions"):
+        where = _where(path, node)
+        if not _is_text(node):
             raise DataError(f"{where}: an out-of-domain entry is a question (text)")
         cases.append(Case(node.value, frozenset(), where, "ood"))
     return cases
+
+
+def _entries(path: Path, keys: dict, kind: str, what: str) -> list:
+    """The item nodes of the top-level list ``kind``: none when the key is absent or left
+    empty (``kind:`` alone), a DataError at its line when it is anything but a list."""
+    import yaml
+
+    node = keys.get(kind)
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == NULL_TAG):
+        return []
+    if not isinstance(node, yaml.SequenceNode):
+        raise DataError(f"{_where(path, node)}: '{kind}' must be a list of {what}")
+    return node.value
+
+
+def _is_text(node) -> bool:
+    """A scalar with some text (its characters as written: ``yes`` and ``1`` are text)."""
+    import yaml
+
+    return isinstance(node, yaml.ScalarNode) and node.value.strip() != ""
+
+
+def _where(path: Path, node) -> str:
+    return f"{path}:{node.start_mark.line + 1}"
