@@ -22,12 +22,12 @@ NAIVE_RUNS = 60
 
 def questions() -> list[str]:
     """Dev-set questions, so the latency covers realistic lengths in both languages."""
-    import yaml
+    from chatcore import safeyaml
 
     root = Path(__file__).resolve().parents[1] / "data" / "dev"
     texts: list[str] = []
     for path in sorted(root.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safeyaml.load(path, ValueError, what="a dev set")
         texts += [p[0] for p in data.get("paraphrases", [])] + data.get("out_of_domain", [])
     return texts or ["what is your name"]
 

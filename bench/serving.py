@@ -117,15 +117,14 @@ def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, in
 async def _followup_replies(model_dir: Path) -> Stats:
     """The second message of the dev split's two-turn exchanges (data/dev/followup_*.yml),
     each sent after its first message in a fresh chat: the reply reads two texts."""
-    import yaml
-
+    from chatcore import safeyaml
     from chatcore.testing import ChatHarness, make_runtime
 
     root = Path(__file__).resolve().parents[1] / "data" / "dev"
     exchanges = [
         (x["first"], x["followup"])
         for name in ("followup_en.yml", "followup_zh.yml")
-        for x in yaml.safe_load((root / name).read_text(encoding="utf-8"))["followups"]
+        for x in safeyaml.load(root / name, ValueError, what="a follow-up set")["followups"]
     ]
     samples: list[float] = []
     async with make_runtime(_config(model_dir)).build_engine() as engine:

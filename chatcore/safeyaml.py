@@ -139,6 +139,11 @@ def compose(text: str, source: str | Path, error: ErrorType) -> Document:
     return Document(node, str(source), error, loader)
 
 
+def load(path: Path, error: ErrorType, *, max_bytes: int = DATA_MAX_BYTES, what: str) -> Any:
+    """The plain data of the YAML file ``path``, read and composed the bounded way."""
+    return compose(read_text(path, max_bytes, error, what=what), path, error).data()
+
+
 def _check_tree(root: yaml.Node, text: str, source: str, error: ErrorType) -> None:
     """Refuse shared nodes (what an alias composes to), deep nesting and lone surrogates, in
     one iterative walk that visits each node once, however the aliases nest."""
