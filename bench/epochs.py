@@ -13,7 +13,7 @@ import time
 
 
 def english_pairs():
-    from chatcore.qa.data import hygiene, sources
+    from chatcore.builtins.qa.data import hygiene, sources
 
     english = [f for f in sources.default_data_files() if f.parent.name == "english"]
     return hygiene.check(sources.load_files(english)).kept
@@ -22,7 +22,7 @@ def english_pairs():
 def epoch_seconds(epochs: int, bucket_by_length: bool) -> list[float]:
     import keras
 
-    from chatcore.qa.train.training import TrainSettings, train
+    from chatcore.builtins.qa.train.training import TrainSettings, train
 
     class EpochTimer(keras.callbacks.Callback):
         def __init__(self) -> None:

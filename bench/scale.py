@@ -29,8 +29,8 @@ CHATCORE = str(Path(sys.executable).with_name("chatcore"))
 
 LATENCY_CODE = """\
 import json, sys, time
-from chatcore.qa.serve.predictor import Predictor
-from chatcore.qa.eval.baseline import EncoderBaseline
+from chatcore.builtins.qa.serve.predictor import Predictor
+from chatcore.builtins.qa.eval.baseline import EncoderBaseline
 sys.path.insert(0, sys.argv[3])
 from bench.common import time_runs
 questions = json.loads(sys.argv[2])

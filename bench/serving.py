@@ -87,7 +87,7 @@ def _batch_sizes(engine) -> list[int]:
 
 def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, int]]:
     from bench.qa import cycle
-    from chatcore.qa.serve.predictor import Predictor
+    from chatcore.builtins.qa.serve.predictor import Predictor
 
     predictor = Predictor.load(model_dir)
     graph = Predictor.load(model_dir, fast=False)
@@ -153,7 +153,7 @@ def throughput_rows(model_dir: Path, texts: list[str]) -> list[list[str]]:
 
 def _cold(model_dir: Path) -> None:
     """Drop the cached NumPy pass: the next load goes through Keras (TensorFlow imported)."""
-    from chatcore.qa.serve.fastload import PREFIX
+    from chatcore.builtins.qa.serve.fastload import PREFIX
 
     for entry in model_dir.glob(f"{PREFIX}*"):
         entry.unlink()

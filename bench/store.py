@@ -32,7 +32,7 @@ CHATS = (1, 10, 100)
 
 async def _write(store, chats: int) -> float:
     """Seconds to write TURNS turns over ``chats`` chats concurrently."""
-    from chatcore.conversation.store import Turn
+    from chatcore.builtins.conversation.store import Turn
 
     per_chat = TURNS // chats
 
@@ -97,9 +97,9 @@ def _start_redis() -> tuple[subprocess.Popen | None, str | None]:
 
 
 def _factories(tmp: Path, redis_url: str | None) -> dict[str, Callable[[], object]]:
-    from chatcore.conversation.memory import MemoryStore
-    from chatcore.conversation.redis_store import RedisSettings, RedisStore
-    from chatcore.conversation.sqlite import SqliteSettings, SqliteStore
+    from chatcore.builtins.conversation.memory import MemoryStore
+    from chatcore.builtins.conversation.redis_store import RedisSettings, RedisStore
+    from chatcore.builtins.conversation.sqlite import SqliteSettings, SqliteStore
 
     no_cache = SqliteSettings(context_cache_chats=0)
     factories = {

@@ -18,8 +18,8 @@ _EXPORTS = {
     "Verdict": "chatcore.types",
     "Command": "chatcore.commands",
     "CommandContext": "chatcore.commands",
-    "ConversationStore": "chatcore.conversation.store",
-    "Turn": "chatcore.conversation.store",
+    "ConversationStore": "chatcore.builtins.conversation.store",
+    "Turn": "chatcore.builtins.conversation.store",
     "Engine": "chatcore.engine",
     "ChatcoreError": "chatcore.errors",
     "ConfigError": "chatcore.errors",
@@ -63,8 +63,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from chatcore.builtins.conversation.store import ConversationStore, Turn
     from chatcore.commands import Command, CommandContext
-    from chatcore.conversation.store import ConversationStore, Turn
     from chatcore.engine import Engine
     from chatcore.errors import ChatcoreError, ConfigError, ModelNotFoundError, PluginError
     from chatcore.hookspecs import hookimpl

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
+from chatcore.builtins.conversation.store import ConversationStore, Turn
 from chatcore.commands import Command, CommandContext, parse_command
-from chatcore.conversation.store import ConversationStore, Turn
 from chatcore.language import detect_language, localized
 from chatcore.limits import RateLimiter
 from chatcore.plugins import call_each

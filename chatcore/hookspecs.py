@@ -60,7 +60,7 @@ def chatcore_register_responders(register: Register) -> None:
 
 @hookspec
 def chatcore_register_stores(register: Register) -> None:
-    """Register conversation stores (see ``chatcore.conversation.store.ConversationStore``)."""
+    """Register conversation stores (see ``conversation.store.ConversationStore``)."""
 
 
 @hookspec

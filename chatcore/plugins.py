@@ -1,4 +1,6 @@
-"""The plugin manager: built-in and third-party plugins load through one entry-point group.
+"""The plugin manager: the built-in plugins load by import from ``DEFAULT_PLUGINS`` (so a
+source checkout works without installing), third-party ones through the ``chatcore``
+entry-point group; both are registered the same way, and either can be disabled by name.
 
 There is no global manager; ``build_plugin_manager`` makes a fresh one, so tests and
 embedders can hold several with different plugins.
@@ -7,6 +9,7 @@ embedders can hold several with different plugins.
 from __future__ import annotations
 
 import difflib
+import importlib
 import importlib.metadata as md
 import inspect
 import logging
@@ -23,6 +26,18 @@ if TYPE_CHECKING:
     from chatcore.registry import Registry
 
 ENTRY_POINT_GROUP = "chatcore"
+DEFAULT_PLUGINS: dict[str, str] = {
+    "authoring": "chatcore.builtins.authoring.plugin",
+    "conversation": "chatcore.builtins.conversation.plugin",
+    "core": "chatcore.builtins.core.plugin",
+    "moderation": "chatcore.builtins.moderation.plugin",
+    "qa": "chatcore.builtins.qa.plugin",
+    "repl": "chatcore.builtins.repl.plugin",
+    "telegram": "chatcore.builtins.telegram.plugin",
+}
+"""Built-in plugin name -> module. Registered first, so a third-party plugin's hooks run
+before theirs (pluggy calls the latest registered first)."""
+BUILTIN_ORIGIN = ("chatcore", None)
 log = logging.getLogger(__name__)
 
 
@@ -56,11 +71,16 @@ def build_plugin_manager(
     plugins: Iterable[tuple[str, object]] = (),
     load_entrypoints: bool = True,
 ) -> ChatcorePluginManager:
-    """Load every plugin of the ``chatcore`` entry-point group except ``disabled``, plus
-    ``plugins`` given as (name, module-or-object) pairs, and validate their hooks."""
+    """Load the built-in plugins and every plugin of the ``chatcore`` entry-point group except
+    ``disabled``, plus ``plugins`` given as (name, module-or-object) pairs, and validate their
+    hooks. ``load_entrypoints=False`` loads only ``plugins`` (for tests and embedders)."""
     pm = ChatcorePluginManager()
     pm.disabled = set(disabled)
     if load_entrypoints:
+        for name, module in DEFAULT_PLUGINS.items():
+            pm.available.add(name)
+            if name not in pm.disabled:
+                _register(pm, name, _import_builtin(name, module), _builtin_origin())
         for ep in _entry_points():
             pm.available.add(ep.name)
             if ep.name not in pm.disabled:
@@ -76,8 +96,27 @@ def build_plugin_manager(
 def _entry_points() -> list[md.EntryPoint]:
     seen: dict[str, md.EntryPoint] = {}
     for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.value in DEFAULT_PLUGINS.values():  # an older chatcore install's own entries
+            continue
         seen.setdefault(ep.name, ep)  # a package installed twice must not load twice
     return sorted(seen.values(), key=lambda ep: ep.name)
+
+
+def _builtin_origin() -> tuple[str, str | None]:
+    try:
+        return "chatcore", md.version("chatcore")
+    except md.PackageNotFoundError:  # a source checkout, not installed
+        return BUILTIN_ORIGIN
+
+
+def _import_builtin(name: str, module: str) -> object:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise PluginError(
+            f"built-in plugin {name!r} cannot import {exc.name or module!r}: {exc}\n"
+            f"Install what it needs, or disable it with 'plugins: {{disabled: [{name}]}}'."
+        ) from exc
 
 
 def _distribution_of(ep: md.EntryPoint) -> tuple[str | None, str | None]:

@@ -39,21 +39,21 @@ def _logging_as_it_was():
 
 @pytest.fixture(scope="session")
 def tiny_trained():
-    from chatcore.qa.train.training import train
+    from chatcore.builtins.qa.train.training import train
 
     return train(tiny_pairs(), tiny_settings())
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_trained, tmp_path_factory) -> Path:
-    from chatcore.qa.model import modeldir
+    from chatcore.builtins.qa.model import modeldir
 
     return modeldir.save(tiny_trained, tmp_path_factory.mktemp("models") / "tiny")
 
 
 @pytest.fixture(scope="session")
 def tiny_predictor(tiny_model_dir):
-    from chatcore.qa.serve.predictor import Predictor
+    from chatcore.builtins.qa.serve.predictor import Predictor
 
     return Predictor.load(tiny_model_dir)
 
@@ -65,9 +65,9 @@ SHOP = Path(__file__).parent / "qa" / "fixtures" / "shop.yml"
 def shop_model_dir(tmp_path_factory) -> Path:
     """A tiny shop FAQ (English and Chinese) whose price questions differ only by topic, so
     "how much?" means one of them only in context (tests of follow-up questions)."""
-    from chatcore.qa.data import hygiene, sources
-    from chatcore.qa.model import modeldir
-    from chatcore.qa.train.training import train
+    from chatcore.builtins.qa.data import hygiene, sources
+    from chatcore.builtins.qa.model import modeldir
+    from chatcore.builtins.qa.train.training import train
 
     pairs = hygiene.check(sources.load_file(SHOP)).kept
     trained = train(pairs, tiny_settings(ensemble=1))

@@ -173,7 +173,7 @@ calls to your backend (see chatcore.ConversationStore for the contract)."""
 from __future__ import annotations
 
 import chatcore
-from chatcore.conversation.memory import MemoryStore
+from chatcore.builtins.conversation.memory import MemoryStore
 
 
 class ${cls}Settings(chatcore.Settings):

@@ -31,9 +31,10 @@ async def drive_repl(
 ) -> Screen:
     """Run one REPL session on ``runtime`` typing ``keys`` (end with ``\\x04`` (Ctrl-D) or
     ``/quit\\r``); a list of chunks is typed with a pause between them, as a person would."""
-    from chatcore_repl.frontend import ReplFrontend
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
+
+    from chatcore.builtins.repl.frontend import ReplFrontend
 
     screen = Screen()
     with create_pipe_input() as pipe:

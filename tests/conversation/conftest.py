@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from chatcore import Reply, hookimpl
-from chatcore.conversation.memory import MemoryStore
-from chatcore.conversation.redis_store import RedisSettings, RedisStore
-from chatcore.conversation.sqlite import SqliteSettings, SqliteStore
+from chatcore.builtins.conversation.memory import MemoryStore
+from chatcore.builtins.conversation.redis_store import RedisSettings, RedisStore
+from chatcore.builtins.conversation.sqlite import SqliteSettings, SqliteStore
 
 
 def free_port() -> int:

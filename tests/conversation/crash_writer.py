@@ -7,8 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from chatcore.conversation.sqlite import SqliteStore
-from chatcore.conversation.store import Turn
+from chatcore.builtins.conversation.sqlite import SqliteStore
+from chatcore.builtins.conversation.store import Turn
 
 
 def expected(run: str, n: int) -> Turn:

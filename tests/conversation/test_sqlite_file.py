@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from chatcore.conversation.errors import NotAChatcoreDatabase, StoreError
-from chatcore.conversation.sqlite import SqliteSettings, SqliteStore
-from chatcore.conversation.sqlite_schema import APPLICATION_ID, LATEST
-from chatcore.conversation.store import Turn
+from chatcore.builtins.conversation.errors import NotAChatcoreDatabase, StoreError
+from chatcore.builtins.conversation.sqlite import SqliteSettings, SqliteStore
+from chatcore.builtins.conversation.sqlite_schema import APPLICATION_ID, LATEST
+from chatcore.builtins.conversation.store import Turn
 from chatcore.errors import ChatcoreError, ConfigError
 from chatcore.testing import make_runtime
 

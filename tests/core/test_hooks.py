@@ -11,8 +11,8 @@ import click
 from click.testing import CliRunner
 
 from chatcore import Reply, Settings, hookimpl, hookspecs
+from chatcore.builtins.conversation.memory import MemoryStore
 from chatcore.cli import ChatcoreGroup
-from chatcore.conversation.memory import MemoryStore
 from chatcore.plugins import build_plugin_manager
 from chatcore.testing import ChatHarness, make_runtime
 

@@ -8,9 +8,9 @@ import threading
 import warnings
 
 import pytest
-from chatcore_moderation.classifier import ClassifierFilter, load_model
-from chatcore_moderation.settings import ClassifierSettings
 
+from chatcore.builtins.moderation.classifier import ClassifierFilter, load_model
+from chatcore.builtins.moderation.settings import ClassifierSettings
 from chatcore.testing import ChatHarness, make_runtime
 
 

@@ -18,13 +18,13 @@ import re
 from itertools import pairwise
 
 import pytest
-from chatcore_moderation import pii
-from chatcore_moderation.decide import mask
-from chatcore_moderation.filters import LexiconFilter, PiiFilter
-from chatcore_moderation.normalize import normalize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chatcore.builtins.moderation import pii
+from chatcore.builtins.moderation.decide import mask
+from chatcore.builtins.moderation.filters import LexiconFilter, PiiFilter
+from chatcore.builtins.moderation.normalize import normalize
 from tests.bounds import assert_linear_scan, best_time
 
 MB = 1_000_000

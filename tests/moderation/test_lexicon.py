@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from chatcore_moderation.filters import LexiconFilter
-from chatcore_moderation.settings import LexiconSettings
 
+from chatcore.builtins.moderation.filters import LexiconFilter
+from chatcore.builtins.moderation.settings import LexiconSettings
 from chatcore.errors import ConfigError
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from chatcore_moderation.decide import Span, mask
-from chatcore_moderation.filters import LexiconFilter
-from chatcore_moderation.normalize import normalize
+
+from chatcore.builtins.moderation.decide import Span, mask
+from chatcore.builtins.moderation.filters import LexiconFilter
+from chatcore.builtins.moderation.normalize import normalize
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from chatcore_moderation.filters import PiiFilter
-from chatcore_moderation.pii import find_pii
+
+from chatcore.builtins.moderation.filters import PiiFilter
+from chatcore.builtins.moderation.pii import find_pii
 
 
 @pytest.mark.parametrize(

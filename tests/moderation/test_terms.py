@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from chatcore_moderation.terms import (
+
+from chatcore.builtins.moderation.terms import (
     Entry,
     builtin_entries,
     load_list,
@@ -11,7 +12,6 @@ from chatcore_moderation.terms import (
     parse_yaml,
     pinyin_entries,
 )
-
 from chatcore.errors import ConfigError
 
 

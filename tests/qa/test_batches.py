@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chatcore.qa.train.batches import BOUNDS, bucket_batches, bucketed, trimmed
+from chatcore.builtins.qa.train.batches import BOUNDS, bucket_batches, bucketed, trimmed
 
 
 def _ids(lengths: list[int], width: int = 24) -> np.ndarray:
@@ -65,7 +65,7 @@ def test_dataset_reshuffles_each_epoch_reproducibly():
 
 
 def test_padding_never_changes_the_logits():
-    from chatcore.qa.model.network import ModelConfig, build_model
+    from chatcore.builtins.qa.model.network import ModelConfig, build_model
 
     config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16)
     model = build_model(config, vocab_size=40, buckets=97, classes=5)

@@ -11,9 +11,9 @@ import sys
 import numpy as np
 import pytest
 
-from chatcore.qa.model import modeldir
-from chatcore.qa.serve import fastload
-from chatcore.qa.serve.predictor import FAST_BATCH, Predictor
+from chatcore.builtins.qa.model import modeldir
+from chatcore.builtins.qa.serve import fastload
+from chatcore.builtins.qa.serve.predictor import FAST_BATCH, Predictor
 
 TEXTS = ["What is your name?", "你叫什么名字？", "who wrote it, hamlet", "xq zvvk plomf", ""]
 
@@ -137,7 +137,7 @@ def test_a_serving_process_with_a_warm_cache_never_imports_tensorflow(cold):
     Predictor.load(cold)
     code = (
         "import sys\n"
-        "from chatcore.qa.serve.predictor import Predictor\n"
+        "from chatcore.builtins.qa.serve.predictor import Predictor\n"
         "p = Predictor.load(sys.argv[1])\n"
         "print(p.predict('What is your name?').answers, 'tensorflow' in sys.modules)\n"
     )
@@ -155,7 +155,7 @@ def test_training_leaves_the_cache_ready(tmp_path):
     """The first chat after ``chatcore train`` already starts without TensorFlow."""
     from click.testing import CliRunner
 
-    from chatcore.qa.cli import train_command
+    from chatcore.builtins.qa.cli import train_command
     from tests.qa.conftest import TINY
 
     out = tmp_path / "bot"

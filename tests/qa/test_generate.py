@@ -8,11 +8,11 @@ import json
 import numpy as np
 import pytest
 
+from chatcore.builtins.qa.errors import ModelFormatError
+from chatcore.builtins.qa.model import modeldir
+from chatcore.builtins.qa.serve.generate import Generator
+from chatcore.builtins.qa.serve.modes import load_answerer
 from chatcore.errors import ConfigError
-from chatcore.qa.errors import ModelFormatError
-from chatcore.qa.model import modeldir
-from chatcore.qa.serve.generate import Generator
-from chatcore.qa.serve.modes import load_answerer
 from chatcore.testing import ChatHarness, make_runtime
 
 from .conftest import tiny_pairs, tiny_settings
@@ -31,8 +31,8 @@ GIBBERISH = ["zxqv blorp wug", "qqqq pppp kkkk", "黑洞 螺丝 蛋糕 雪"]
 
 @pytest.fixture(scope="module")
 def gen_trained():
-    from chatcore.qa.model.network import ModelConfig
-    from chatcore.qa.train.training import train
+    from chatcore.builtins.qa.model.network import ModelConfig
+    from chatcore.builtins.qa.train.training import train
 
     decoder = {**DECODER, "learning_rate": 1e-2}
     # the decoder reads the network's LSTM encoder, which learns more when the network's own
@@ -66,7 +66,7 @@ def test_directory_holds_the_generator_and_a_validation_threshold(gen_dir):
 
 
 def test_generation_round_trips_through_save_and_load(gen_trained, generator):
-    from chatcore.qa.serve.generate import Generator as Fresh
+    from chatcore.builtins.qa.serve.generate import Generator as Fresh
 
     texts = [*QUESTIONS, *GIBBERISH, "tell me a joke"]
     featurizer, vocab = gen_trained.featurizer, gen_trained.generator.vocab

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 
+from chatcore.builtins.qa.data import augment
+from chatcore.builtins.qa.data.lexicon import unknown_words
+from chatcore.builtins.qa.data.text import tokenize
 from chatcore.language import is_cjk
-from chatcore.qa.data import augment
-from chatcore.qa.data.lexicon import unknown_words
-from chatcore.qa.data.text import tokenize
 
 SYLLABLES = ["ba", "ko", "ri", "mu", "te", "zo"]
 CONTENT = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES]  # 216 words

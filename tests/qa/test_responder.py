@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from chatcore.builtins.qa.serve.responder import NoModelResponder, QAResponder
 from chatcore.errors import ModelNotFoundError
-from chatcore.qa.serve.responder import NoModelResponder, QAResponder
 from chatcore.testing import ChatHarness, make_runtime
 
 
@@ -165,7 +165,7 @@ def test_missing_model_message_names_the_config_that_moves_the_data_dir(tmp_path
 def test_corrupt_model_fails_when_the_engine_is_built(tiny_model_dir, tmp_path):
     import shutil
 
-    from chatcore.qa.errors import ModelFormatError
+    from chatcore.builtins.qa.errors import ModelFormatError
 
     broken = tmp_path / "broken"
     shutil.copytree(tiny_model_dir, broken)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from chatcore.qa.errors import ModelFormatError
-from chatcore.qa.model import modeldir
+from chatcore.builtins.qa.errors import ModelFormatError
+from chatcore.builtins.qa.model import modeldir
 
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
 
@@ -50,7 +50,7 @@ def _broken(tiny_model_dir: Path, model_dir: Path, how: str) -> Path:
 
 
 def test_loading_it_is_a_model_format_error_naming_the_directory(broken):
-    from chatcore.qa.serve.predictor import Predictor
+    from chatcore.builtins.qa.serve.predictor import Predictor
 
     with pytest.raises(ModelFormatError, match=str(broken)):
         Predictor.load(broken)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from chatcore_repl.frontend import default_chat_id
-from chatcore_repl.render import is_silent, reply_fragments, reply_plain
-from chatcore_repl.spinner import spinner
 from prompt_toolkit.output import DummyOutput
 
+from chatcore.builtins.repl.frontend import default_chat_id
+from chatcore.builtins.repl.render import is_silent, reply_fragments, reply_plain
+from chatcore.builtins.repl.spinner import spinner
 from chatcore.types import Reply
 
 
@@ -57,9 +57,9 @@ async def test_spinner_only_for_slow_replies_and_erased_after():
 
 
 async def test_clear_erases_the_screen(tmp_path):
-    from chatcore_repl.frontend import ReplFrontend
     from prompt_toolkit.input import create_pipe_input
 
+    from chatcore.builtins.repl.frontend import ReplFrontend
     from tests.repl.conftest import Screen, runtime_for
 
     runtime = runtime_for(tmp_path)

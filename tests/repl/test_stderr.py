@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pexpect
-from chatcore_repl.stderr import stderr_above_prompt
 
+from chatcore.builtins.repl.stderr import stderr_above_prompt
 from chatcore.testing.terminal import pty_env
 
 HELPERS = Path(__file__).parent / "helpers"

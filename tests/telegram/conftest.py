@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import chatcore_telegram.plugin as telegram_plugin
 import pytest
 
-import chatcore.conversation.plugin as conversation_plugin
-import chatcore.default_plugins.core as core_plugin
+import chatcore.builtins.conversation.plugin as conversation_plugin
+import chatcore.builtins.core.plugin as core_plugin
+import chatcore.builtins.telegram.plugin as telegram_plugin
 from chatcore.testing import make_runtime
 from chatcore.testing.telegram_server import FakeTelegramServer
 

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from chatcore_telegram.inbox import DurableUpdateQueue, Inbox
+from chatcore.builtins.telegram.inbox import DurableUpdateQueue, Inbox
 
 
 @dataclass

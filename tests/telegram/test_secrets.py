@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import chatcore_telegram.plugin as telegram_plugin
 import pytest
-from chatcore_telegram.redact import REDACTED, install_token_filter
 
-import chatcore.conversation.plugin as conversation_plugin
-import chatcore.default_plugins.core as core_plugin
+import chatcore.builtins.conversation.plugin as conversation_plugin
+import chatcore.builtins.core.plugin as core_plugin
+import chatcore.builtins.telegram.plugin as telegram_plugin
+from chatcore.builtins.telegram.redact import REDACTED, install_token_filter
 from chatcore.errors import ChatcoreError, ConfigError
 from chatcore.testing import make_runtime
 from chatcore.testing.telegram_server import FakeTelegramServer

@@ -1,0 +1,185 @@
+"""``chatcore train``, ``chatcore eval`` and ``chatcore data check``.
+
+Only click is imported here; TensorFlow, numpy and the data code load inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from chatcore.cli import config_option_for
+
+config_option = config_option_for(
+    "YAML config (its qa section and data_dir decide the model directory)."
+)
+data_option = click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Training pairs (.yml chatterbot, .csv/.tsv question,answer, .jsonl); repeatable. "
+    "Default: the English and Chinese chatterbot-corpus files.",
+)
+
+
+def model_dir_for(config_path: str | None, out: str | None) -> Path:
+    """--out, else the config's qa.model_dir, else <data dir>/models/default."""
+    if out:
+        return Path(out).expanduser()
+    from chatcore.builtins.qa.serve.responder import default_model_dir
+    from chatcore.cli import load_runtime
+
+    runtime = load_runtime(config_path)
+    settings = runtime.settings_for("qa")
+    if settings is not None and settings.model_dir is not None:
+        return settings.model_dir.expanduser()
+    return default_model_dir(runtime)
+
+
+def configured_mode(config_path: str | None) -> str:
+    """The config's qa.mode: the generation head is trained only when it will be used."""
+    from chatcore.cli import load_runtime
+
+    settings = load_runtime(config_path).settings_for("qa")
+    return settings.mode if settings is not None else "select"
+
+
+def load_training_pairs(data_files: tuple[str, ...], echo=click.echo):
+    """Pairs after hygiene; says what was dropped."""
+    from chatcore.builtins.qa.data import hygiene, sources
+
+    paths = [Path(p) for p in data_files] or sources.default_data_files()
+    report = hygiene.check(sources.load_files(paths))
+    echo(report.dropped_summary())
+    return report.kept
+
+
+@click.command("train")
+@data_option
+@click.option("--out", type=click.Path(file_okay=False), help="Model directory to write.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Maximum epochs.")
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same model).")
+@click.option(
+    "--networks",
+    type=click.IntRange(1, 8),
+    default=None,
+    help="Networks trained apart and averaged (default 1: with the pretrained sentence "
+    "encoder, more networks cost time and gave nothing on data/dev).",
+)
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Do nothing when the model already exists (a model of an older format is retrained).",
+)
+@click.option(
+    "--generator/--no-generator",
+    default=None,
+    help="Also train the generation head (default: only when the config's qa.mode is "
+    "generate or hybrid; it adds about two minutes).",
+)
+@config_option
+def train_command(
+    data_files, out, epochs, seed, networks, if_missing, generator, config_path
+) -> None:
+    """Train the QA model and write its model directory (atomically)."""
+    from chatcore.builtins.qa.model import modeldir
+
+    target = model_dir_for(config_path, out)
+    if if_missing and modeldir.exists(target):
+        version = modeldir.format_version(target)
+        if not (isinstance(version, int) and version < modeldir.FORMAT_VERSION):
+            click.echo(f"model already trained: {target}")  # a newer or broken one: load says
+            return
+        click.echo(f"model in {target} has format {version}; training the current format")
+    pairs = load_training_pairs(data_files)
+    from chatcore.builtins.qa.train.training import TrainSettings, train
+
+    options = (("epochs", epochs), ("seed", seed), ("ensemble", networks))
+    overrides = {k: v for k, v in options if v is not None}
+    settings = TrainSettings(**overrides)
+    if generator is None:
+        generator = configured_mode(config_path) != "select"
+    settings.decoder.enabled = generator
+    click.echo(
+        f"training {settings.ensemble} network(s) on {len(pairs)} pairs (seed {settings.seed}, "
+        f"up to {settings.epochs} epochs, early stopping on validation accuracy)"
+    )
+    verbose = 1 if sys.stdout.isatty() else 2
+    trained = train(pairs, settings, verbose=verbose, announce=click.echo)
+    modeldir.save(trained, target)
+    _write_curve(target, trained.history)
+    from chatcore.builtins.qa.serve.predictor import Predictor
+
+    Predictor.load(target)  # checks and caches the NumPy pass: serving then skips TensorFlow
+    metrics = ", ".join(f"{k}={v}" for k, v in trained.metrics.items())
+    click.echo(
+        f"saved model to {target}\nthreshold={trained.threshold:.3f} "
+        f"temperature={trained.temperature:.2f} {metrics}"
+    )
+
+
+def _write_curve(target: Path, history: dict) -> None:
+    from chatcore.builtins.qa.eval.report import plot_history
+
+    plot_history(history, target / "training_curve.png")
+
+
+@click.command("eval")
+@click.option(
+    "--data",
+    "data_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Dev set(s): paraphrases/out_of_domain YAML, or question/answer pairs.",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Model directory (default: the configured one).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--ablation",
+    is_flag=True,
+    help="Also train and score variants without each part (takes a while).",
+)
+@config_option
+def eval_command(data_files, model, as_json, ablation, config_path) -> None:
+    """Score the model on a dev set: accuracy, fallback precision/recall, latency, TF-IDF
+    baseline, per language; writes the training-curve PNG next to the model."""
+    from chatcore.builtins.qa.eval.evaluate import evaluate_cli
+
+    target = model_dir_for(config_path, model)
+    report = evaluate_cli(target, [Path(p) for p in data_files], ablation=ablation)
+    if as_json:
+        from chatcore.terminal_text import json_text
+
+        click.echo(json_text(report, indent=1))
+    else:
+        from chatcore.builtins.qa.eval.report import format_report
+
+        click.echo(format_report(report))
+
+
+@click.group("data")
+def data_group() -> None:
+    """Inspect training data."""
+
+
+@data_group.command("check")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def data_check(files) -> None:
+    """Report pairs, distinct questions, duplicates, prompts with many answers, suspicious
+    records and texts with control characters of FILES taken together (default: the bundled
+    corpus): the hygiene training applies."""
+    from chatcore.builtins.qa.data import hygiene, sources
+    from chatcore.terminal_text import printable
+
+    paths = [Path(f) for f in files] or sources.default_data_files()
+    report = hygiene.check(sources.load_files(paths))
+    click.echo(printable(report.format()))  # file names are shown too: escapes stay visible

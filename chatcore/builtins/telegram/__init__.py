@@ -1,0 +1,1 @@
+"""The Telegram frontend, a built-in plugin shaped like a third-party one."""

@@ -1,1 +1,0 @@
-"""chatcore_telegram: the Telegram frontend, a built-in plugin shaped like a third-party one."""
