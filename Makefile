@@ -1,17 +1,17 @@
 # One-command entry points. `make chat` and `make test` work on a fresh machine:
-# they create .venv, install chatcore with its built-in plugins, and go.
+# they create .venv, install chatcore with every built-in plugin's extra ([all]) and the test
+# tools ([dev]), and go. `make test-fast` is the quick loop while editing (see README).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup chat test lint bench services
+.PHONY: setup chat test test-fast lint bench services
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml examples/chatcore-http/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	# the example third-party plugin, installed as its own package (its tests run with ours)
 	$(BIN)/python -m pip install --quiet --no-build-isolation -e examples/chatcore-http
 	touch $@
@@ -28,6 +28,15 @@ test: setup services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Lint and the suite minus the markers in pyproject.toml (tests/markers.py applies them): no
+# redis-server, no TensorFlow (importing it fails, tests/no_tensorflow.py), no pseudo-terminal,
+# no subprocess, nothing slow. Under 30 s on 2 cores.
+FAST_MARKERS := not (slow or redis or tf or pty or e2e)
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q -p tests.no_tensorflow -m '$(FAST_MARKERS)'
 
 lint: setup
 	$(BIN)/ruff check --fix .

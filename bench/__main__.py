@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from chatcore.tfquiet import quiet_tensorflow
+
 HERE = Path(__file__).parent
 SKIP = {"__init__", "__main__", "common", "epochs", "synthetic"}  # helpers, not benchmarks
 
@@ -58,7 +60,7 @@ def available() -> list[str]:
 
 
 def main(argv: list[str]) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow()
     if any(a.startswith("-") for a in argv) or set(argv) - set(available()):
         print(f"{__doc__}\nbenchmarks: {' '.join(available())}")
         sys.exit(0 if {"-h", "--help"} & set(argv) else 2)

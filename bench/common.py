@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from chatcore.stats import percentile
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -20,8 +22,7 @@ class Stats:
 
     @property
     def p95(self) -> float:
-        ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        return percentile(self.samples, 95)
 
     def __str__(self) -> str:
         return f"{self.median:.3f} / {self.p95:.3f}"
@@ -54,15 +55,16 @@ def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) 
 def fresh_python(*args: str) -> str:
     """The last line a fresh Python process (``python ARGS...``) prints: measurements that
     must not inherit this process's imports, threads or peak memory."""
-    import os
     import subprocess
     import sys
+
+    from chatcore.tfquiet import quiet_env
 
     out = subprocess.run(
         [sys.executable, *args],
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        env=quiet_env(),
     )
     return out.stdout.strip().splitlines()[-1]

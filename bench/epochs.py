@@ -7,13 +7,14 @@ python -m bench.epochs EPOCHS [--no-buckets]   prints a JSON list: one wall time
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 
+from chatcore.tfquiet import quiet_tensorflow
+
 
 def english_pairs():
-    from chatcore.builtins.qa.data import hygiene, sources
+    from chatcore.builtin.qa.data import hygiene, sources
 
     english = [f for f in sources.default_data_files() if f.parent.name == "english"]
     return hygiene.check(sources.load_files(english)).kept
@@ -22,7 +23,7 @@ def english_pairs():
 def epoch_seconds(epochs: int, bucket_by_length: bool) -> list[float]:
     import keras
 
-    from chatcore.builtins.qa.train.training import TrainSettings, train
+    from chatcore.builtin.qa.train.training import TrainSettings, train
 
     class EpochTimer(keras.callbacks.Callback):
         def __init__(self) -> None:
@@ -48,7 +49,7 @@ def epoch_seconds(epochs: int, bucket_by_length: bool) -> list[float]:
 
 
 def main() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow()
     epochs = int(sys.argv[1])
     print(json.dumps(epoch_seconds(epochs, "--no-buckets" not in sys.argv)))
 

@@ -18,7 +18,7 @@ RUNS = 30
 
 def load_eval() -> list[tuple[str, str, str, str, str]]:
     """(lang, label, category, evasion, text) rows of the bundled evaluation set."""
-    path = resources.files("chatcore.builtins.moderation") / "data" / "eval" / "eval.txt"
+    path = resources.files("chatcore.builtin.moderation") / "data" / "eval" / "eval.txt"
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -27,7 +27,7 @@ def load_eval() -> list[tuple[str, str, str, str, str]]:
 
 
 def _pipeline():
-    from chatcore.builtins.moderation.filters import LexiconFilter, PiiFilter
+    from chatcore.builtin.moderation.filters import LexiconFilter, PiiFilter
 
     lexicon, pii = LexiconFilter(), PiiFilter()
 
@@ -69,7 +69,7 @@ def quality(rows, predict) -> list[list[object]]:
 
 
 def _with_classifier(rows, predict) -> list[list[object]]:
-    from chatcore.builtins.moderation.classifier import ClassifierFilter
+    from chatcore.builtin.moderation.classifier import ClassifierFilter
 
     classifier = ClassifierFilter()
     threshold = classifier.settings.threshold
@@ -104,8 +104,8 @@ def throughput(texts: list[str]) -> list[list[object]]:
     """Messages per second of each stage on one core, the baseline timed in the same run."""
     from better_profanity import profanity
 
-    from chatcore.builtins.moderation.classifier import ClassifierFilter
-    from chatcore.builtins.moderation.normalize import normalize
+    from chatcore.builtin.moderation.classifier import ClassifierFilter
+    from chatcore.builtin.moderation.normalize import normalize
 
     profanity.load_censor_words()
     run = _pipeline()

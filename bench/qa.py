@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from bench.common import Stats, fresh_python, table, time_runs
+from chatcore.tfquiet import quiet_tensorflow
 
 RUNS = 300
 NAIVE_RUNS = 60
@@ -43,9 +44,9 @@ def cycle(texts: list[str]):
 
 
 def train_default(out: Path) -> float:
-    from chatcore.builtins.qa.data import hygiene, sources
-    from chatcore.builtins.qa.model import modeldir
-    from chatcore.builtins.qa.train.training import TrainSettings, train
+    from chatcore.builtin.qa.data import hygiene, sources
+    from chatcore.builtin.qa.model import modeldir
+    from chatcore.builtin.qa.train.training import TrainSettings, train
 
     started = time.perf_counter()
     pairs = hygiene.check(sources.load_files(sources.default_data_files())).kept
@@ -84,8 +85,8 @@ def engine_latency(model_dir: Path, texts: list[str]) -> Stats:
 def mode_latency(predictor, pick) -> list[tuple[str, Stats, int]]:
     """Single-question latency of the generate and hybrid modes (qa.serve.modes); no rows
     for a select-only model (the default trains no generation head)."""
-    from chatcore.builtins.qa.serve.generate import Generator
-    from chatcore.builtins.qa.serve.modes import ModeAnswerer
+    from chatcore.builtin.qa.serve.generate import Generator
+    from chatcore.builtin.qa.serve.modes import ModeAnswerer
 
     generator = Generator.load(predictor.files)
     if generator is None:
@@ -106,7 +107,7 @@ def serving_rss_mb(model_dir: Path) -> float:
     bot process costs), in MB. Not ru_maxrss: Linux carries it over fork and exec."""
     code = (
         "import sys\n"
-        "from chatcore.builtins.qa.serve.predictor import Predictor\n"
+        "from chatcore.builtin.qa.serve.predictor import Predictor\n"
         "p = Predictor.load(sys.argv[1])\n"
         "[p.predict(q) for q in ['what is ai', '你好吗', 'tell me a joke'] * 50]\n"
         "hwm = [x for x in open('/proc/self/status') if x.startswith('VmHWM')][0]\n"
@@ -116,10 +117,10 @@ def serving_rss_mb(model_dir: Path) -> float:
 
 
 def main() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from chatcore.builtins.qa.eval.baseline import EncoderBaseline, TfidfBaseline
-    from chatcore.builtins.qa.model.encoder import shared_encoder
-    from chatcore.builtins.qa.serve.predictor import Predictor
+    quiet_tensorflow()
+    from chatcore.builtin.qa.eval.baseline import EncoderBaseline, TfidfBaseline
+    from chatcore.builtin.qa.model.encoder import shared_encoder
+    from chatcore.builtin.qa.serve.predictor import Predictor
 
     texts = questions()
     with tempfile.TemporaryDirectory() as tmp:

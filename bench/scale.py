@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bench.common import fresh_python, table
 from bench.synthetic import pairs, write_csv
+from chatcore.tfquiet import quiet_tensorflow
 
 SIZES = (1_000, 10_000, 100_000)
 RUNS = 200
@@ -29,8 +30,8 @@ CHATCORE = str(Path(sys.executable).with_name("chatcore"))
 
 LATENCY_CODE = """\
 import json, sys, time
-from chatcore.builtins.qa.serve.predictor import Predictor
-from chatcore.builtins.qa.eval.baseline import EncoderBaseline
+from chatcore.builtin.qa.serve.predictor import Predictor
+from chatcore.builtin.qa.eval.baseline import EncoderBaseline
 sys.path.insert(0, sys.argv[3])
 from bench.common import time_runs
 questions = json.loads(sys.argv[2])
@@ -76,7 +77,7 @@ def reworded(size: int) -> list[str]:
 
 
 def main() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow()
     sizes = [int(s) for s in os.environ.get("SCALE_PAIRS", "").split(",") if s] or SIZES
     epochs = int(os.environ["SCALE_EPOCHS"]) if os.environ.get("SCALE_EPOCHS") else None
     rows = []

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from bench.common import Stats, fresh_python, table, time_runs
+from chatcore.tfquiet import quiet_env, quiet_tensorflow
 
 RUNS = 300
 NAIVE_RUNS = 60
@@ -87,7 +88,7 @@ def _batch_sizes(engine) -> list[int]:
 
 def latency_rows(model_dir: Path, texts: list[str]) -> list[tuple[str, Stats, int]]:
     from bench.qa import cycle
-    from chatcore.builtins.qa.serve.predictor import Predictor
+    from chatcore.builtin.qa.serve.predictor import Predictor
 
     predictor = Predictor.load(model_dir)
     graph = Predictor.load(model_dir, fast=False)
@@ -153,7 +154,7 @@ def throughput_rows(model_dir: Path, texts: list[str]) -> list[list[str]]:
 
 def _cold(model_dir: Path) -> None:
     """Drop the cached NumPy pass: the next load goes through Keras (TensorFlow imported)."""
-    from chatcore.builtins.qa.serve.fastload import PREFIX
+    from chatcore.builtin.qa.serve.fastload import PREFIX
 
     for entry in model_dir.glob(f"{PREFIX}*"):
         entry.unlink()
@@ -161,7 +162,7 @@ def _cold(model_dir: Path) -> None:
 
 def _startup(home: Path, cold_home: Path) -> list[list[str]]:
     def run(where: Path, *args: str) -> None:
-        env = dict(os.environ, CHATCORE_HOME=str(where), TF_CPP_MIN_LOG_LEVEL="2")
+        env = dict(quiet_env(), CHATCORE_HOME=str(where))
         subprocess.run([CHATCORE, *args], check=True, capture_output=True, env=env)
 
     def cold_ask() -> None:
@@ -270,7 +271,7 @@ def _model_dir(tmp: Path) -> Path:
 
 
 def main() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet_tensorflow()
     from bench.qa import questions
 
     texts = questions()

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.common import Stats, table
+from chatcore.stats import percentile
 
 TURNS = 1000
 READS = 20
@@ -32,7 +33,7 @@ CHATS = (1, 10, 100)
 
 async def _write(store, chats: int) -> float:
     """Seconds to write TURNS turns over ``chats`` chats concurrently."""
-    from chatcore.builtins.conversation.store import Turn
+    from chatcore.store import Turn
 
     per_chat = TURNS // chats
 
@@ -78,12 +79,12 @@ async def _measure(make_store: Callable[[], object], chats: int) -> tuple[Stats,
 def _start_redis() -> tuple[subprocess.Popen | None, str | None]:
     import socket
 
+    from chatcore.testing import free_port
+
     binary = shutil.which("redis-server")
     if binary is None:
         return None, None
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
     for _ in range(200):
@@ -97,9 +98,9 @@ def _start_redis() -> tuple[subprocess.Popen | None, str | None]:
 
 
 def _factories(tmp: Path, redis_url: str | None) -> dict[str, Callable[[], object]]:
-    from chatcore.builtins.conversation.memory import MemoryStore
-    from chatcore.builtins.conversation.redis_store import RedisSettings, RedisStore
-    from chatcore.builtins.conversation.sqlite import SqliteSettings, SqliteStore
+    from chatcore.builtin.conversation.memory import MemoryStore
+    from chatcore.builtin.conversation.redis_store import RedisSettings, RedisStore
+    from chatcore.builtin.conversation.sqlite import SqliteSettings, SqliteStore
 
     no_cache = SqliteSettings(context_cache_chats=0)
     factories = {
@@ -114,7 +115,7 @@ def _factories(tmp: Path, redis_url: str | None) -> dict[str, Callable[[], objec
 
 
 def _row(name: str, chats: int, rates: Stats, reads: Stats) -> list[str]:
-    low = sorted(rates.samples)[max(0, round(0.05 * (len(rates.samples) - 1)))]
+    low = percentile(rates.samples, 5)
     return [name, str(chats), f"{rates.median:,.0f}", f"{low:,.0f}", str(reads)]
 
 

@@ -16,17 +16,23 @@ _EXPORTS = {
     "Message": "chatcore.types",
     "Reply": "chatcore.types",
     "Verdict": "chatcore.types",
-    "Command": "chatcore.commands",
-    "CommandContext": "chatcore.commands",
-    "ConversationStore": "chatcore.builtins.conversation.store",
-    "Turn": "chatcore.builtins.conversation.store",
+    "Command": "chatcore.contracts",
+    "CommandContext": "chatcore.contracts",
+    "ConversationStore": "chatcore.store",
+    "Turn": "chatcore.store",
     "Engine": "chatcore.engine",
     "ChatcoreError": "chatcore.errors",
     "ConfigError": "chatcore.errors",
     "ModelNotFoundError": "chatcore.errors",
     "PluginError": "chatcore.errors",
-    "Settings": "chatcore.registry",
+    "Settings": "chatcore.settings",
     "Runtime": "chatcore.runtime",
+    "serve_until_cancelled": "chatcore.serving",
+    "EngineView": "chatcore.contracts",
+    "Frontend": "chatcore.contracts",
+    "PendingEngineFrontend": "chatcore.contracts",
+    "Filter": "chatcore.contracts",
+    "Responder": "chatcore.contracts",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as _EXPORTS
@@ -46,6 +52,12 @@ __all__ = [  # noqa: RUF022 - grouped as _EXPORTS
     "PluginError",
     "Settings",
     "Runtime",
+    "serve_until_cancelled",
+    "EngineView",
+    "Frontend",
+    "PendingEngineFrontend",
+    "Filter",
+    "Responder",
 ]
 
 
@@ -63,11 +75,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from chatcore.builtins.conversation.store import ConversationStore, Turn
-    from chatcore.commands import Command, CommandContext
+    from chatcore.contracts import (
+        Command,
+        CommandContext,
+        EngineView,
+        Filter,
+        Frontend,
+        PendingEngineFrontend,
+        Responder,
+    )
     from chatcore.engine import Engine
     from chatcore.errors import ChatcoreError, ConfigError, ModelNotFoundError, PluginError
     from chatcore.hookspecs import hookimpl
-    from chatcore.registry import Settings
     from chatcore.runtime import Runtime
+    from chatcore.serving import serve_until_cancelled
+    from chatcore.settings import Settings
+    from chatcore.store import ConversationStore, Turn
     from chatcore.types import Action, Message, Reply, Verdict

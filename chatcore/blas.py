@@ -4,7 +4,7 @@ the encoder or the NumPy forward pass is first built, and holds for the whole pr
 Inference multiplies small matrices (one question at a time, or a few): there OpenBLAS's
 spinning helper threads only steal the core the event loop needs, so serving runs BLAS on one
 thread. The limit is set once for the process, not around each call: entering and leaving
-threadpoolctl's limit costs ~0.2 ms a call, more than the matrix products it wraps."""
+threadpoolctl's limit costs more than the matrix products it would wrap (docs/model.md)."""
 
 from __future__ import annotations
 

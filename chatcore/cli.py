@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import logging
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -21,6 +23,7 @@ from chatcore.errors import (
     file_system_problem,
 )
 from chatcore.terminal_text import json_text, printable
+from chatcore.tfquiet import quiet_tensorflow
 
 
 def config_option_for(
@@ -102,8 +105,10 @@ def serve(frontend: str | None, config_path: str | None) -> None:
 async def run_frontend(runtime, name: str) -> None:
     """Serve until the frontend returns or SIGINT/SIGTERM arrives; either way the engine
     stops cleanly (shutdown hooks run, the store is closed)."""
-    frontend = runtime.build("frontend", name)
-    if getattr(frontend, "accepts_pending_engine", False):
+    from chatcore.contracts import PendingEngineFrontend
+
+    frontend = runtime.build_frontend(name)
+    if isinstance(frontend, PendingEngineFrontend) and frontend.accepts_pending_engine:
         await _run_before_engine(runtime, frontend)
         return
     serving = asyncio.ensure_future(_serve(runtime, frontend))
@@ -132,10 +137,13 @@ async def _serve(runtime, frontend) -> None:
 async def _run_before_engine(runtime, frontend) -> None:
     """For frontends that can show themselves at once (the REPL's prompt): they get a future
     of the started engine, built in a thread meanwhile; it is stopped when they end."""
+    from chatcore.contracts import Interruptible
+
     pending = asyncio.ensure_future(_started_engine(runtime))
     serving = asyncio.ensure_future(frontend.run(pending))
     try:  # the frontend may take Ctrl-C itself (the REPL drops the reply being awaited)
-        with _cancel_on_signals(serving, getattr(frontend, "interrupt", None)) as stopped:
+        interrupt = frontend.interrupt if isinstance(frontend, Interruptible) else None
+        with _cancel_on_signals(serving, interrupt) as stopped:
             await _unless_cancelled(serving)
     finally:
         await _finish_engine(pending, serving)
@@ -300,14 +308,42 @@ def config_show(config_path: str | None) -> None:
     click.echo(dump_yaml(runtime.resolved_config()), nl=False)
 
 
-def build_cli() -> click.Group:
-    """The CLI with every installed plugin's commands added."""
-    from chatcore.plugins import build_plugin_manager
+def build_cli(argv: Sequence[str] = ()) -> click.Group:
+    """The CLI with the commands of the plugins the command's config loads: the same plugins
+    as its runtime (``runtime.load_plugins``), so a plugin from ``plugins.modules`` adds its
+    commands and a disabled one adds none."""
+    from chatcore.runtime import load_plugins
 
-    disabled = [n for n in os.environ.get("CHATCORE_DISABLE_PLUGINS", "").split(",") if n]
-    pm = build_plugin_manager(disabled)
-    pm.hook.chatcore_register_cli(cli=cli)
-    return cli
+    pm = load_plugins(_config_for_commands(argv))
+    group = copy.copy(cli)  # the core's commands, plus this config's plugins' own
+    group.commands = dict(cli.commands)
+    pm.hook.chatcore_register_cli(cli=group)
+    return group
+
+
+def _config_for_commands(argv: Sequence[str]):
+    """The config the command line names (``--config``/``-c``, else the default places),
+    read before click parses it. A config that cannot be read here gives the defaults: the
+    command itself reads it again and reports what is wrong."""
+    from chatcore.config import load_config, resolve_config_path
+
+    try:
+        return load_config(resolve_config_path(_config_argument(argv)))
+    except ChatcoreError:
+        return load_config(None)
+
+
+def _config_argument(argv: Sequence[str]) -> str | None:
+    """The value of the last ``--config``/``-c`` option in ``argv`` (click's last-one-wins)."""
+    found = None
+    for index, arg in enumerate(argv):
+        if arg in ("--config", "-c") and index + 1 < len(argv):
+            found = argv[index + 1]
+        elif arg.startswith("--config="):
+            found = arg.split("=", 1)[1]
+        elif arg.startswith("-c") and len(arg) > 2 and not arg.startswith("--"):
+            found = arg[2:]
+    return found
 
 
 def _on_sigterm(args: list[str]):
@@ -323,11 +359,11 @@ def _on_sigterm(args: list[str]):
 
 
 def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any plugin imports TensorFlow
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    signal.signal(signal.SIGTERM, _on_sigterm(sys.argv[1:] if argv is None else argv))
+    quiet_tensorflow()  # before any plugin imports TensorFlow
+    args = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGTERM, _on_sigterm(args))
     try:
-        command = build_cli()
+        command = build_cli(args)
     except KeyboardInterrupt:
         sys.exit(INTERRUPTED_EXIT)
     except ChatcoreError as exc:

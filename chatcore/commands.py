@@ -1,40 +1,7 @@
-"""Chat commands: parsing ``/name@bot args`` and the context a handler receives."""
+"""Chat commands: how ``/name@bot args`` is parsed. What a command is and gets
+(``Command``, ``CommandContext``) are contracts (chatcore.contracts)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from chatcore.engine import Engine
-    from chatcore.types import Message
-
-
-@dataclass(frozen=True)
-class Command:
-    """A registered command, as the engine and frontends see it."""
-
-    name: str
-    handler: Any
-    description: str = ""
-    usage: str = ""
-    admin_only: bool = False
-    plugin: str = ""
-
-
-@dataclass(frozen=True)
-class CommandContext:
-    """What a command handler gets: the message, its arguments and the engine."""
-
-    message: Message
-    name: str
-    args: str
-    engine: Engine
-    language: str
-
-    @property
-    def store(self):
-        return self.engine.store
 
 
 def parse_command(text: str) -> tuple[str, str] | None:

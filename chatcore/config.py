@@ -108,15 +108,15 @@ def _index_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> N
     """The line of every key path. The tree has no shared nodes and bounded depth
     (chatcore.safeyaml checked it), so this visits each node once; its keys are scalars,
     since constructing the data refused any other key."""
-    lines.setdefault(path, node.start_mark.line + 1)
+    lines.setdefault(path, safeyaml.line(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = _key(key_node)
             key_path = (*path, key)
-            lines[key_path] = key_node.start_mark.line + 1
+            lines[key_path] = safeyaml.line(key_node)
             if not isinstance(key, (str, int)):  # pydantic names such keys by str() or repr()
                 for name in (str(key), repr(key)):
-                    lines.setdefault((*path, name), key_node.start_mark.line + 1)
+                    lines.setdefault((*path, name), safeyaml.line(key_node))
             _index_lines(value_node, key_path, lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
@@ -171,7 +171,7 @@ def _core_part(raw: dict[str, Any]) -> dict[str, Any]:
 
 def validate_config(config: Config, registry: Registry) -> Config:
     """Check top-level keys against the core and the registered components, validate every
-    present component section, and check that named components exist."""
+    present component section, and check that named components and message ids exist."""
     problems = _unknown_sections(config, registry)
     for name, value in config.raw.items():
         spec = registry.get_any(name) if name not in CoreSettings.model_fields else None
@@ -188,9 +188,16 @@ def validate_config(config: Config, registry: Registry) -> Config:
     _drop_absent_default_filters(config, registry)
     _drop_absent_default_responders(config, registry)
     problems.extend(_missing_components(config, registry))
+    problems.extend(_message_problems(config, registry))
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _message_problems(config: Config, registry: Registry) -> list[str]:
+    """The ``messages`` section names ids that exist, with the fields their texts have."""
+    found = registry.messages.problems(config.core.messages)
+    return [config.error(("messages", *path), problem) for path, problem in found]
 
 
 def _literal_secrets(config: Config, name: str, model: type[BaseModel]) -> list[str]:
@@ -284,7 +291,9 @@ def _validate_model(config: Config, model: type[BaseModel], path: KeyPath, value
             where = (*path, *err["loc"])
             if is_secret(where):  # never echo a value that came from the environment
                 err = {**err, "input": MASK}
-            problems.append(config.error(where, _describe(err, model)))
+            moved = MOVED_KEYS.get(tuple(where))
+            problem = f"moved to {moved}" if moved else _describe(err, model)
+            problems.append(config.error(where, problem))
         raise ConfigError(problems) from None
 
 
@@ -300,6 +309,18 @@ def _secret_test(config: Config) -> Callable[[KeyPath], bool]:
         return inside or path in holders
 
     return is_secret
+
+
+MOVED_KEYS: dict[KeyPath, str] = {
+    **{
+        ("engine", key): f"messages.<language>.{key} (e.g. messages: {{en: {{{key}: ...}}}})"
+        for key in ("fallback", "error_reply", "refusal", "rate_limited", "muted")
+    },
+    ("telegram", "texts"): "messages.<language>.telegram.<id> (ids: telegram.non_text, "
+    "telegram.edited, telegram.not_allowed)",
+}
+"""Keys an older chatcore read, and where their setting lives now: the reply texts moved to
+the one message catalogue (``messages:``)."""
 
 
 def _describe(err: dict[str, Any], model: type[BaseModel]) -> str:

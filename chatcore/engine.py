@@ -14,25 +14,27 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from chatcore.builtins.conversation.store import ConversationStore, Turn
-from chatcore.commands import Command, CommandContext, parse_command
-from chatcore.language import detect_language, localized
+from chatcore.commands import parse_command
+from chatcore.contracts import Command, CommandContext, Filter, Notify, Responder
+from chatcore.language import detect_language
 from chatcore.limits import RateLimiter
-from chatcore.plugins import call_each
+from chatcore.messages import Catalogue
 from chatcore.settings import EngineSettings, FiltersSettings
+from chatcore.store import ConversationStore, Turn
 from chatcore.types import Action, Message, Reply, Verdict
 
 log = logging.getLogger(__name__)
+ComponentT = TypeVar("ComponentT")
 
 
 @dataclass
-class Named:
+class Named(Generic[ComponentT]):
     """A built component with the name it was configured under."""
 
     name: str
-    component: Any
+    component: ComponentT
 
 
 @dataclass
@@ -46,13 +48,14 @@ class _Outcome:
 @dataclass
 class Engine:
     store: ConversationStore
-    responders: list[Named]
-    input_filters: list[Named] = field(default_factory=list)
-    output_filters: list[Named] = field(default_factory=list)
+    responders: list[Named[Responder]]
+    input_filters: list[Named[Filter]] = field(default_factory=list)
+    output_filters: list[Named[Filter]] = field(default_factory=list)
     commands: dict[str, Command] = field(default_factory=dict)
     settings: EngineSettings = field(default_factory=EngineSettings)
     filter_settings: FiltersSettings = field(default_factory=FiltersSettings)
-    plugin_manager: Any = None
+    messages: Catalogue = field(default_factory=Catalogue)  # every text users see
+    notify: Notify | None = None  # runs an observer hook in every plugin (the runtime's)
     clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
@@ -121,9 +124,9 @@ class Engine:
         return list(unique.values())
 
     async def _lifecycle(self, hook: str) -> None:
-        if self.plugin_manager is None:
+        if self.notify is None:
             return
-        for result in call_each(self.plugin_manager, hook, engine=self):
+        for result in self.notify(hook, engine=self):
             if inspect.isawaitable(result):
                 try:
                     await result
@@ -222,13 +225,13 @@ class Engine:
             return Reply("", kind="muted", source="limits")
         if not self._rate_limiter.allow(f"{message.channel}:{message.user_id}"):
             default = message.language or self.settings.default_language
-            text = localized(self.settings.rate_limited, detect_language(message.text, default))
+            text = self.say("rate_limited", detect_language(message.text, default))
             return Reply(text, kind="limited", source="limits")
         return None
 
     async def _refuse(self, message: Message, admin: bool, verdicts: list[Verdict]) -> Reply:
         """A blocked message: count a strike and mute after too many; one notice per mute."""
-        text = localized(self.settings.refusal, message.language)
+        text = self.say("refusal", message.language)
         # a filter's own failure (fail-closed) is not the user's fault: no strike for it
         earned = any(v.action is Action.BLOCK and v.category != "filter-error" for v in verdicts)
         if not admin and earned:
@@ -242,7 +245,7 @@ class Engine:
             if count >= strikes.max_strikes and strikes.mute_seconds > 0:
                 until = now + strikes.mute_seconds
                 await self.store.set_muted_until(message.chat_key, message.user_id, until)
-                text = localized(self.settings.muted, message.language)
+                text = self.say("muted", message.language)
         return Reply(
             text, confidence=1.0, kind="refusal", source="moderation", verdicts=tuple(verdicts)
         )
@@ -290,22 +293,24 @@ class Engine:
             return replace(reply, language=message.language)
         return Reply(self.fallback_text(message.language), 0.0, True, "fallback")
 
+    def say(self, message_id: str, language: str | None, **fields: object) -> str:
+        """A text of the catalogue in a language (none given: the default language)."""
+        return self.messages.text(message_id, language or self.settings.default_language, **fields)
+
     def fallback_text(self, language: str | None) -> str:
-        return localized(self.settings.fallback, language, self.settings.default_language)
+        return self.say("fallback", language)
 
     def _error_reply(self, language: str | None) -> Reply:
-        text = localized(self.settings.error_reply, language, self.settings.default_language)
+        text = self.say("error_reply", language)
         return Reply(text, confidence=0.0, fallback=True, source="engine", kind="error")
 
     async def _run_command(self, message: Message, name: str, args: str, *, admin: bool) -> Reply:
         command = self.commands.get(name)
         if command is None:
-            text = f"Unknown command /{name}. Type /help to see what I understand."
-            if message.language == "zh":
-                text = f"未知命令 /{name}。输入 /help 查看可用命令。"
+            text = self.say("unknown_command", message.language, name=name)
             return Reply(text, kind="command", source="commands")
         if command.admin_only and not admin:
-            text = f"Sorry, /{name} is for admins only."
+            text = self.say("admin_only", message.language, name=name)
             return Reply(text, kind="refusal", source=f"command:{name}")
         ctx = CommandContext(message, name, args, self, message.language or "en")
         try:
@@ -341,9 +346,9 @@ class Engine:
 
     def _observe(self, hook: str, **kwargs: Any) -> None:
         """Observers never delay the reply: an async one runs as a task, its errors logged."""
-        if self.plugin_manager is None:
+        if self.notify is None:
             return
-        for result in call_each(self.plugin_manager, hook, engine=self, **kwargs):
+        for result in self.notify(hook, engine=self, **kwargs):
             if inspect.isawaitable(result):
                 task = asyncio.ensure_future(result)
                 self._observers.add(task)

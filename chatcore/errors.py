@@ -51,3 +51,9 @@ def file_system_problem(exc: OSError) -> str:
     reason = exc.strerror or str(exc)
     hint = _HINTS.get(exc.errno or 0)
     return f"{where}{reason}" + (f"; {hint}" if hint else "")
+
+
+class StoreError(ChatcoreError):
+    """The conversation store cannot be used as configured; the message says why and where."""
+
+    exit_code = 5

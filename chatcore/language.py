@@ -4,12 +4,24 @@ from __future__ import annotations
 
 
 def is_cjk(char: str) -> bool:
-    code = ord(char)
-    return (
-        0x4E00 <= code <= 0x9FFF  # CJK unified ideographs
-        or 0x3400 <= code <= 0x4DBF  # extension A
-        or 0xF900 <= code <= 0xFAFF  # compatibility ideographs
-        or 0x20000 <= code <= 0x2FA1F  # extensions B.. and compatibility supplement
+    """A Han character (Chinese hanzi, Japanese kanji, Korean hanja), which every caller
+    (language detection, the QA tokenizers and generator, the moderation matchers) treats as
+    a word of its own, written without spaces around it. The ranges: CJK Unified Ideographs
+    U+4E00..U+9FFF; extension A U+3400..U+4DBF; CJK Compatibility Ideographs U+F900..U+FAFF;
+    U+20000..U+2FA1F (extensions B to F and I, and the Compatibility Ideographs Supplement);
+    U+30000..U+323AF (extensions G and H).
+
+    Not Han, so left out: kana, hangul, CJK punctuation and full-width forms, and the Yijing
+    hexagram symbols U+4DC0..U+4DFF between extension A and the main block. The unassigned
+    code points inside the supplementary ranges are accepted, so ideographs that a newer
+    Unicode adds there count before Python's tables know them. String comparisons, no ord():
+    this runs on every character of every message."""
+    return char >= "\u3400" and (
+        "\u4e00" <= char <= "\u9fff"
+        or char <= "\u4dbf"
+        or "\uf900" <= char <= "\ufaff"
+        or "\U00020000" <= char <= "\U0002fa1f"
+        or "\U00030000" <= char <= "\U000323af"
     )
 
 
@@ -26,12 +38,3 @@ def detect_language(text: str, default: str = "en") -> str:
         return default
     # one Chinese character carries about as much as a short word
     return "zh" if cjk * 3 >= latin else "en"
-
-
-def localized(texts: dict[str, str], language: str | None, default: str = "en") -> str:
-    """Pick the text for a language, falling back to the default language, then any."""
-    if language and language in texts:
-        return texts[language]
-    if default in texts:
-        return texts[default]
-    return next(iter(texts.values()), "")

@@ -13,8 +13,9 @@ import importlib
 import importlib.metadata as md
 import inspect
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -27,13 +28,13 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "chatcore"
 DEFAULT_PLUGINS: dict[str, str] = {
-    "authoring": "chatcore.builtins.authoring.plugin",
-    "conversation": "chatcore.builtins.conversation.plugin",
-    "core": "chatcore.builtins.core.plugin",
-    "moderation": "chatcore.builtins.moderation.plugin",
-    "qa": "chatcore.builtins.qa.plugin",
-    "repl": "chatcore.builtins.repl.plugin",
-    "telegram": "chatcore.builtins.telegram.plugin",
+    "authoring": "chatcore.builtin.authoring.plugin",
+    "conversation": "chatcore.builtin.conversation.plugin",
+    "core": "chatcore.builtin.core.plugin",
+    "moderation": "chatcore.builtin.moderation.plugin",
+    "qa": "chatcore.builtin.qa.plugin",
+    "repl": "chatcore.builtin.repl.plugin",
+    "telegram": "chatcore.builtin.telegram.plugin",
 }
 """Built-in plugin name -> module. Registered first, so a third-party plugin's hooks run
 before theirs (pluggy calls the latest registered first)."""
@@ -188,17 +189,23 @@ def collect_components(pm: pluggy.PluginManager) -> Registry:
     for kind in KINDS:
         hook = getattr(pm.hook, f"chatcore_register_{kind}s")
         for impl in reversed(hook.get_hookimpls()):
-            register = registry.register_callback(kind, impl.plugin_name)
-            try:
-                impl.function(register=register)
-            except PluginError:
-                raise
-            except Exception as exc:
-                raise PluginError(
-                    f"plugin {impl.plugin_name!r} raised in chatcore_register_{kind}s: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
+            _register_with(impl, hook.name, registry.register_callback(kind, impl.plugin_name))
+    hook = pm.hook.chatcore_register_messages
+    for impl in reversed(hook.get_hookimpls()):
+        _register_with(impl, hook.name, partial(registry.messages.add, owner=impl.plugin_name))
     return registry
+
+
+def _register_with(impl: pluggy.HookImpl, hook: str, register: Callable[..., None]) -> None:
+    """Call one plugin's registration hook; what it raises names the plugin and the hook."""
+    try:
+        impl.function(register=register)
+    except PluginError:
+        raise
+    except Exception as exc:
+        raise PluginError(
+            f"plugin {impl.plugin_name!r} raised in {hook}: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def describe_plugins(pm: ChatcorePluginManager, registry: Registry) -> list[PluginInfo]:

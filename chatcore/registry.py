@@ -6,17 +6,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from chatcore.errors import PluginError
+from chatcore.messages import Catalogue
 
 KINDS = ("frontend", "filter", "responder", "store", "command")
-
-
-class Settings(BaseModel):
-    """Base class for component settings: unknown keys are errors, values are validated."""
-
-    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 class Register(Protocol):
@@ -50,6 +45,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._specs: dict[tuple[bool, str], ComponentSpec] = {}
+        self.messages = Catalogue()  # the texts users see, plugins' included
 
     def register_callback(self, kind: str, plugin: str) -> Register:
         """A ``register`` function bound to one plugin and kind, for a registration hook."""

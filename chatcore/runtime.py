@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from chatcore.commands import Command
 from chatcore.config import Config, load_config, resolved, section, validate_config
+from chatcore.contracts import Command, Frontend
 from chatcore.engine import Engine, Named
 from chatcore.errors import ConfigError, PluginError
-from chatcore.plugins import ChatcorePluginManager, build_plugin_manager, collect_components
+from chatcore.plugins import (
+    ChatcorePluginManager,
+    build_plugin_manager,
+    call_each,
+    collect_components,
+)
 from chatcore.registry import Registry
 
 
@@ -39,14 +45,7 @@ class Runtime:
         """Load a config file (or a ``raw`` mapping), its plugins, and validate it all."""
         path = Path(config_path) if config_path else None
         config = load_config(path, raw=raw, environ=environ)
-        disabled = config.core.plugins.disabled
-        plugins = [*plugins, *_import_modules(config)]
-        pm = build_plugin_manager(disabled, plugins=plugins, load_entrypoints=load_entrypoints)
-        unknown = [name for name in disabled if name not in pm.available]
-        if unknown:
-            raise ConfigError(
-                [config.error(("plugins", "disabled"), f"no plugin named {n!r}") for n in unknown]
-            )
+        pm = load_plugins(config, plugins=plugins, load_entrypoints=load_entrypoints)
         registry = collect_components(pm)
         validate_config(config, registry)
         return cls(config, pm, registry)
@@ -85,6 +84,18 @@ class Runtime:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
+    def build_frontend(self, name: str) -> Frontend:
+        """The frontend ``name``, checked to be one (an object with ``async run``)."""
+        frontend = self.build("frontend", name)
+        if not isinstance(frontend, Frontend):
+            spec = self.registry.get("frontend", name)
+            plugin = spec.plugin if spec else "?"
+            raise PluginError(
+                f"plugin {plugin!r}: frontend {name!r} built a {type(frontend).__name__}, "
+                "which has no run(engine) method (see chatcore.contracts.Frontend)"
+            )
+        return frontend
+
     def commands(self) -> dict[str, Command]:
         return {
             spec.name: Command(
@@ -117,11 +128,40 @@ class Runtime:
             commands=self.commands(),
             settings=core.engine,
             filter_settings=core.filters,
-            plugin_manager=self.plugin_manager,
+            messages=self.registry.messages.overridden(core.messages),
+            notify=partial(call_each, self.plugin_manager),
         )
 
     def resolved_config(self) -> dict[str, Any]:
         return resolved(self.config, self.registry)
+
+
+DISABLE_ENV = "CHATCORE_DISABLE_PLUGINS"
+"""Comma-separated plugin names to disable on top of the config's ``plugins.disabled`` (for
+one run, e.g. a plugin that breaks start-up before its config can be fixed)."""
+
+
+def load_plugins(
+    config: Config,
+    *,
+    plugins: Iterable[tuple[str, object]] = (),
+    load_entrypoints: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> ChatcorePluginManager:
+    """The one way plugins are loaded, for the runtime and the command line alike: the
+    built-ins and installed plugins, the config's ``plugins.modules`` and ``plugins``, less
+    the config's ``plugins.disabled`` and ``$CHATCORE_DISABLE_PLUGINS``."""
+    env = os.environ if environ is None else environ
+    from_env = [name.strip() for name in env.get(DISABLE_ENV, "").split(",") if name.strip()]
+    disabled = [*config.core.plugins.disabled, *from_env]
+    modules = [*plugins, *_import_modules(config)]
+    pm = build_plugin_manager(disabled, plugins=modules, load_entrypoints=load_entrypoints)
+    unknown = [name for name in config.core.plugins.disabled if name not in pm.available]
+    if unknown:
+        raise ConfigError(
+            [config.error(("plugins", "disabled"), f"no plugin named {n!r}") for n in unknown]
+        )
+    return pm
 
 
 def _import_modules(config: Config) -> list[tuple[str, object]]:

@@ -144,6 +144,20 @@ def load(path: Path, error: ErrorType, *, max_bytes: int = DATA_MAX_BYTES, what:
     return compose(read_text(path, max_bytes, error, what=what), path, error).data()
 
 
+def line(node: yaml.Node) -> int:
+    """The line ``node`` starts on, counted from 1 as editors do (YAML marks count from 0)."""
+    return node.start_mark.line + 1
+
+
+def where(source: str | Path, mark: yaml.Mark | None, *, column: bool = True) -> str:
+    """``source:line:column`` of a YAML mark (a parser error's, a node's or an event's start),
+    counted from 1; ``source:line`` without the column; ``source`` alone when there is no
+    mark. The one place chatcore formats YAML positions for messages."""
+    if mark is None:
+        return str(source)
+    return f"{source}:{mark.line + 1}:{mark.column + 1}" if column else f"{source}:{mark.line + 1}"
+
+
 def _check_tree(root: yaml.Node, text: str, source: str, error: ErrorType) -> None:
     """Refuse shared nodes (what an alias composes to), deep nesting and lone surrogates, in
     one iterative walk that visits each node once, however the aliases nest."""
@@ -156,15 +170,14 @@ def _check_tree(root: yaml.Node, text: str, source: str, error: ErrorType) -> No
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             if node.style == '"' and (found := LONE_SURROGATE.search(node.value)):
-                mark = node.start_mark
                 raise error(
-                    f"{source}:{mark.line + 1}:{mark.column + 1}: invalid YAML: found invalid "
-                    f"Unicode character escape code (a lone surrogate, \\u{ord(found.group()):04x})"
+                    f"{where(source, node.start_mark)}: invalid YAML: found invalid Unicode "
+                    f"character escape code (a lone surrogate, \\u{ord(found.group()):04x})"
                 )
             continue
         if depth >= MAX_DEPTH:
-            line = node.start_mark.line + 1
-            raise error(f"{source}:{line}: invalid YAML: nested more than {MAX_DEPTH} levels")
+            at = where(source, node.start_mark, column=False)
+            raise error(f"{at}: invalid YAML: nested more than {MAX_DEPTH} levels")
         children = node.value if isinstance(node, yaml.SequenceNode) else _flat(node.value)
         stack.extend((child, depth + 1) for child in children)
 
@@ -182,21 +195,20 @@ def _alias_problem(text: str, source: str) -> str:
     error path parses the text again, as a stream of events in which aliases stay small."""
     for event in yaml.parse(text, Loader=_Base):
         if isinstance(event, yaml.AliasEvent):
-            mark = event.start_mark
-            where = f"{source}:{mark.line + 1}:{mark.column + 1}"
-            return f"{where}: YAML aliases (*{event.anchor}) are not allowed; write the value out"
+            at = where(source, event.start_mark)
+            return f"{at}: YAML aliases (*{event.anchor}) are not allowed; write the value out"
     return f"{source}: YAML aliases are not allowed; write the value out"
 
 
 def _yaml_problem(source: str | Path, exc: yaml.YAMLError) -> str:
     """'path:line:column: invalid YAML: problem', from a parser or constructor error."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else str(source)
+    at = where(source, mark)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
     if context and problem.startswith("but "):  # "expected a single document ..., but found"
         problem = f"{context}, {problem}"
-    return f"{where}: invalid YAML: {problem}"
+    return f"{at}: invalid YAML: {problem}"
 
 
 def _reader_problem(source: str | Path, text: str, exc: yaml.reader.ReaderError) -> str:

@@ -1,34 +1,18 @@
-"""The core's own config sections. Component sections are declared by their plugins."""
+"""``Settings``, the base of every config section, and the core's own sections. Component
+sections are declared by their plugins, as ``Settings`` subclasses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from chatcore.registry import Settings
 
-DEFAULT_FALLBACK = {
-    "en": "I don't know that yet. Could you say it another way?",
-    "zh": "这个我还不知道。能换个说法吗？",
-}
-DEFAULT_ERROR_REPLY = {
-    "en": "Sorry, something went wrong on my side. Please try again.",
-    "zh": "抱歉，我这边出了点问题，请再试一次。",
-}
-DEFAULT_REFUSAL = {
-    "en": "Sorry, I can't respond to that. Let's keep it friendly.",
-    "zh": "抱歉，这个我不能回应。我们友好地聊天吧。",
-}
-DEFAULT_RATE_LIMITED = {
-    "en": "You're sending messages too fast. Please wait a moment.",
-    "zh": "你发消息太快了，请稍等一下。",
-}
-DEFAULT_MUTED = {
-    "en": "You have been muted for a while after several blocked messages.",
-    "zh": "由于多条消息被拦截，你已被暂时禁言。",
-}
+class Settings(BaseModel):
+    """Base class for component settings: unknown keys are errors, values are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
 class PluginsSettings(Settings):
@@ -63,11 +47,6 @@ class EngineSettings(Settings):
     admins: list[str] = Field(default_factory=list, description="user ids exempt from limits")
     rate_limit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     strikes: StrikeSettings = Field(default_factory=StrikeSettings)
-    fallback: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FALLBACK))
-    error_reply: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ERROR_REPLY))
-    refusal: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_REFUSAL))
-    rate_limited: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITED))
-    muted: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MUTED))
 
 
 class FilterErrorPolicy(Settings):
@@ -100,3 +79,8 @@ class CoreSettings(Settings):
     store: str = "sqlite"
     frontend: str = "repl"
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    messages: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="texts said to users, by language and message id, in place of the "
+        "built-in ones (see chatcore.messages and each plugin's MESSAGES)",
+    )

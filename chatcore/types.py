@@ -48,17 +48,10 @@ class Verdict:
     snippet: str = ""  # redacted evidence, never the full offending text
     categories: tuple[str, ...] = ()  # every category found; `category` is the deciding one
 
-    @property
-    def allowed(self) -> bool:
-        return self.action is not Action.BLOCK
-
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["action"] = self.action.value
         return data
-
-
-ALLOW = Verdict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +68,12 @@ class Reply:
     language: str | None = None
     read_as: str = ""  # a follow-up read with the conversation: the question it was read as
 
+    @property
+    def silent(self) -> bool:
+        """Nothing is to be shown (a muted user's message): every frontend shows nothing,
+        not even an empty line or bubble."""
+        return self.kind == "muted" or not self.text.strip()
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape `chatcore ask -` prints, one object per line."""
         return {
@@ -85,6 +84,7 @@ class Reply:
             "verdicts": [v.to_dict() for v in self.verdicts],
             "latency_ms": round(self.latency_ms, 3),
             "kind": self.kind,
+            "silent": self.silent,
             "context_used": bool(self.read_as),
             "read_as": self.read_as or None,
         }

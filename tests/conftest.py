@@ -1,17 +1,23 @@
 """Every test gets its own data directory: nothing reads or writes the user's real models,
 conversations or REPL history (a test may still point CHATCORE_HOME elsewhere). The tiny QA
-model is trained once per session, for every test module that needs one."""
+model is trained once per session, for every test module that needs one. Tests are marked
+(slow, redis, tf, pty, e2e) by what they use: tests/markers.py."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from chatcore.tfquiet import quiet_tensorflow
+from tests import markers
 from tests.tiny import tiny_pairs, tiny_settings
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+quiet_tensorflow()  # before any test imports TensorFlow
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    markers.apply(items)  # `make test-fast` deselects them: -m 'not (slow or redis or ...)'
 
 
 @pytest.fixture(autouse=True)
@@ -39,21 +45,21 @@ def _logging_as_it_was():
 
 @pytest.fixture(scope="session")
 def tiny_trained():
-    from chatcore.builtins.qa.train.training import train
+    from chatcore.builtin.qa.train.training import train
 
     return train(tiny_pairs(), tiny_settings())
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_trained, tmp_path_factory) -> Path:
-    from chatcore.builtins.qa.model import modeldir
+    from chatcore.builtin.qa.model import modeldir
 
     return modeldir.save(tiny_trained, tmp_path_factory.mktemp("models") / "tiny")
 
 
 @pytest.fixture(scope="session")
 def tiny_predictor(tiny_model_dir):
-    from chatcore.builtins.qa.serve.predictor import Predictor
+    from chatcore.builtin.qa.serve.predictor import Predictor
 
     return Predictor.load(tiny_model_dir)
 
@@ -65,9 +71,9 @@ SHOP = Path(__file__).parent / "qa" / "fixtures" / "shop.yml"
 def shop_model_dir(tmp_path_factory) -> Path:
     """A tiny shop FAQ (English and Chinese) whose price questions differ only by topic, so
     "how much?" means one of them only in context (tests of follow-up questions)."""
-    from chatcore.builtins.qa.data import hygiene, sources
-    from chatcore.builtins.qa.model import modeldir
-    from chatcore.builtins.qa.train.training import train
+    from chatcore.builtin.qa.data import hygiene, sources
+    from chatcore.builtin.qa.model import modeldir
+    from chatcore.builtin.qa.train.training import train
 
     pairs = hygiene.check(sources.load_file(SHOP)).kept
     trained = train(pairs, tiny_settings(ensemble=1))

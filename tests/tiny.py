@@ -9,8 +9,8 @@ TINY = Path(__file__).parent / "qa" / "fixtures" / "tiny.yml"
 
 
 def tiny_settings(**overrides):
-    from chatcore.builtins.qa.model.network import ModelConfig
-    from chatcore.builtins.qa.train.training import TrainSettings
+    from chatcore.builtin.qa.model.network import ModelConfig
+    from chatcore.builtin.qa.train.training import TrainSettings
 
     model = ModelConfig(embed_dim=16, lstm_units=16, gram_dim=32, hidden=64, dropout=0.1)
     values = {
@@ -28,6 +28,6 @@ def tiny_settings(**overrides):
 
 
 def tiny_pairs():
-    from chatcore.builtins.qa.data import hygiene, sources
+    from chatcore.builtin.qa.data import hygiene, sources
 
     return hygiene.check(sources.load_file(TINY)).kept

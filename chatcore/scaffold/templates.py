@@ -173,7 +173,7 @@ calls to your backend (see chatcore.ConversationStore for the contract)."""
 from __future__ import annotations
 
 import chatcore
-from chatcore.builtins.conversation.memory import MemoryStore
+from chatcore.builtin.conversation.memory import MemoryStore
 
 
 class ${cls}Settings(chatcore.Settings):
@@ -244,7 +244,7 @@ def test_answers_each_line(tmp_path, chatcore_home):
 
     asyncio.run(serve())
     lines = target.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == runtime.config.core.engine.fallback["en"]
+    assert lines[0] == runtime.registry.messages.text("fallback", "en")
     assert lines[1] == "Commands:"
 '''
 

@@ -4,13 +4,15 @@
 pytest fixtures (``make_chat``, ``chat``, ``chatcore_home``) live in
 ``chatcore.testing.pytest_plugin``, loaded automatically through the ``pytest11`` entry point.
 ``FakeTelegramServer`` (a Bot API server on 127.0.0.1, see docs/telegram.md) is imported on
-first use, so aiohttp is only loaded by tests that need it.
+first use, so aiohttp is only loaded by tests that need it. ``free_port`` gives a loopback port
+for a server a test starts.
 """
 
 from chatcore.testing.bot import BotTester
 from chatcore.testing.harness import ChatHarness, make_runtime
+from chatcore.testing.ports import free_port
 
-__all__ = ["BotTester", "ChatHarness", "FakeTelegramServer", "make_runtime"]
+__all__ = ["BotTester", "ChatHarness", "FakeTelegramServer", "free_port", "make_runtime"]
 
 
 def __getattr__(name: str):

@@ -5,10 +5,11 @@
   from ``config`` (a mapping, as the YAML would be) with every installed plugin loaded, plus
   ``plugins`` given as (name, module-or-object) pairs; closed after the test.
 - ``chat``: ``make_chat()`` with the defaults and the memory store.
-- ``repl_driver`` (async): ``await repl_driver(keys, config=None, plugins=())`` runs the
-  terminal REPL on a real prompt_toolkit pipe input and returns the ``Screen`` it printed.
 - ``telegram_server`` (async, needs pytest-asyncio): a started ``FakeTelegramServer`` on
   127.0.0.1; point ``telegram.api_base_url`` at ``telegram_server.api_base_url``.
+
+Built-in plugins bring their own fixtures, as a third-party plugin would: ``repl_driver`` comes
+from the REPL's (chatcore.builtin.repl.pytest_plugin).
 """
 
 from __future__ import annotations
@@ -56,15 +57,6 @@ except ImportError:  # pragma: no cover - plugin authors without pytest-asyncio
     pytest_asyncio = None
 
 if pytest_asyncio is not None:
-
-    @pytest_asyncio.fixture
-    async def repl_driver(chatcore_home):
-        from chatcore.testing.repl import drive_repl
-
-        async def drive(keys, config=None, *, plugins=()):
-            return await drive_repl(make_runtime(config, plugins=plugins), keys)
-
-        return drive
 
     @pytest_asyncio.fixture
     async def telegram_server():

@@ -12,15 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from chatcore import Reply, hookimpl
-from chatcore.builtins.conversation.memory import MemoryStore
-from chatcore.builtins.conversation.redis_store import RedisSettings, RedisStore
-from chatcore.builtins.conversation.sqlite import SqliteSettings, SqliteStore
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from chatcore.builtin.conversation.memory import MemoryStore
+from chatcore.builtin.conversation.redis_store import RedisSettings, RedisStore
+from chatcore.builtin.conversation.sqlite import SqliteSettings, SqliteStore
+from chatcore.testing import free_port
 
 
 def start_redis() -> tuple[subprocess.Popen, str]:

@@ -7,8 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from chatcore.builtins.conversation.sqlite import SqliteStore
-from chatcore.builtins.conversation.store import Turn
+from chatcore.builtin.conversation.sqlite import SqliteStore
+from chatcore.store import Turn
 
 
 def expected(run: str, n: int) -> Turn:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from chatcore.builtins.conversation.sqlite import SqliteStore
-from chatcore.builtins.conversation.store import Turn
+from chatcore.builtin.conversation.sqlite import SqliteStore
 from chatcore.cli import build_cli
+from chatcore.store import Turn
 
 from .conftest import redis_store
 

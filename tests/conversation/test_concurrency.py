@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from chatcore.builtins.conversation.sqlite import SqliteStore
+from chatcore.builtin.conversation.sqlite import SqliteStore
 from chatcore.testing import make_runtime
 from chatcore.types import Message
 
@@ -86,7 +86,7 @@ async def test_two_workers_on_redis_never_lose_or_mix_turns(redis_url, redis_pre
 
 async def test_two_redis_store_instances_writing_one_chat_keep_every_turn(redis_url, redis_prefix):
     """Two processes in one chat (no shared per-chat lock): appends stay whole and unique."""
-    from chatcore.builtins.conversation.store import Turn
+    from chatcore.store import Turn
 
     first, second = redis_store(redis_url, redis_prefix), redis_store(redis_url, redis_prefix)
 

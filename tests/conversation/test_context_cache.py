@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from chatcore.builtins.conversation.sqlite import SqliteSettings, SqliteStore
-from chatcore.builtins.conversation.store import Turn
+from chatcore.builtin.conversation.sqlite import SqliteSettings, SqliteStore
+from chatcore.store import Turn
 
 
 async def test_random_operations_read_the_same_with_and_without_cache(tmp_path):
@@ -96,7 +96,7 @@ async def test_a_cancelled_append_that_still_commits_is_not_missing_from_context
 
 
 def test_a_turn_already_read_from_the_file_is_not_appended_twice():
-    from chatcore.builtins.conversation.context_cache import ContextCache
+    from chatcore.builtin.conversation.context_cache import ContextCache
 
     cache = ContextCache(chats=10, turns=5)
     first, second = Turn("t:1", "u", "a", "b", id=1), Turn("t:1", "u", "c", "d", id=2)

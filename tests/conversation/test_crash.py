@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chatcore.builtins.conversation.sqlite import SqliteStore
+from chatcore.builtin.conversation.sqlite import SqliteStore
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))

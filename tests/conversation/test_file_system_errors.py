@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chatcore.builtins.conversation.errors import StoreError
+from chatcore.errors import StoreError
 from chatcore.testing import ChatHarness, make_runtime
 
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))

@@ -6,7 +6,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from chatcore.builtins.conversation.store import Turn
+from chatcore.store import Turn
 
 from .conftest import redis_store
 

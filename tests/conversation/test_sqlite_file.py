@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from chatcore.builtins.conversation.errors import NotAChatcoreDatabase, StoreError
-from chatcore.builtins.conversation.sqlite import SqliteSettings, SqliteStore
-from chatcore.builtins.conversation.sqlite_schema import APPLICATION_ID, LATEST
-from chatcore.builtins.conversation.store import Turn
-from chatcore.errors import ChatcoreError, ConfigError
+from chatcore.builtin.conversation.errors import NotAChatcoreDatabase
+from chatcore.builtin.conversation.sqlite import SqliteSettings, SqliteStore
+from chatcore.builtin.conversation.sqlite_schema import APPLICATION_ID, LATEST
+from chatcore.errors import ChatcoreError, ConfigError, StoreError
+from chatcore.store import Turn
 from chatcore.testing import make_runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from chatcore.builtins.conversation.store import Turn
+from chatcore.store import Turn
 
 
 def turn(chat: str, n: int, user: str = "u1", **fields) -> Turn:

@@ -102,12 +102,12 @@ def test_config_error_exits_2_with_one_readable_message(tmp_path):
 def test_config_check_prints_resolved_config_with_secrets_masked(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text(
-        "store: memory\nengine:\n  fallback:\n    en: ${SECRET_FALLBACK}\n", encoding="utf-8"
+        "store: memory\nmessages:\n  en:\n    fallback: ${SECRET_FALLBACK}\n", encoding="utf-8"
     )
     result = run("config", "check", str(good), env={"SECRET_FALLBACK": "hush"}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "hush" not in result.stdout
-    assert "en: '***'" in result.stdout
+    assert "fallback: '***'" in result.stdout
     assert "context_turns: 6" in result.stdout  # defaults filled in
     assert "OK" in result.stderr
 

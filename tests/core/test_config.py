@@ -97,6 +97,11 @@ def test_a_key_yaml_reads_as_no_string_is_named_at_its_own_line(tmp_path, key):
     assert "keys should be strings" in problem
 
 
+def test_reply_texts_of_an_older_config_say_where_they_moved(tmp_path):
+    (problem,) = problems(tmp_path, "engine:\n  refusal: {en: no}\n")
+    assert problem.startswith(f"{tmp_path}/bot.yaml:2: engine.refusal: moved to messages.")
+
+
 def test_out_of_range_and_choice_errors(tmp_path):
     text = """
     engine:

@@ -44,7 +44,7 @@ async def test_blocked_input_never_reaches_responder(recorder):
     assert not any(e.startswith("respond:") for e in recorder.events)
     assert reply.kind == "refusal"
     assert reply.verdicts[0].action is Action.BLOCK
-    assert reply.text == engine.settings.refusal["en"]
+    assert reply.text == engine.messages.text("refusal", "en")
     assert turns[0].user_text == "b***"  # stored redacted, never the full text
 
 
@@ -86,8 +86,8 @@ async def test_strikes_mute_after_repeated_blocks(recorder):
         admin = await chat.as_user("boss").say("hello", is_admin=True)
         now[0] += 101
         after = await chat.say("hello again")
-    assert first.text == engine.settings.refusal["en"]
-    assert second.text == engine.settings.muted["en"]  # one notice when the mute starts
+    assert first.text == engine.messages.text("refusal", "en")
+    assert second.text == engine.messages.text("muted", "en")  # one notice when the mute starts
     assert muted.kind == "muted" and muted.text == ""
     assert admin.text == "you said: hello"
     assert after.text == "you said: hello again"
@@ -160,7 +160,7 @@ async def test_raising_responder_gives_polite_error_and_logs(caplog):
         async with runtime.build_engine() as engine:
             reply = await ChatHarness(engine).say("hi")
             second = await ChatHarness(engine).say("still alive?")
-    assert reply.kind == "error" and reply.text == engine.settings.error_reply["en"]
+    assert reply.kind == "error" and reply.text == engine.messages.text("error_reply", "en")
     assert second.kind == "error"
     assert "responder 'broken' failed" in caplog.text
 
@@ -231,8 +231,8 @@ async def test_language_is_detected_and_fallback_localized():
     async with runtime.build_engine() as engine:
         english = await ChatHarness(engine).say("what is this")
         chinese = await ChatHarness(engine, chat_id="zh").say("你叫什么名字")
-    assert english.fallback and english.text == engine.settings.fallback["en"]
-    assert chinese.fallback and chinese.text == engine.settings.fallback["zh"]
+    assert english.fallback and english.text == engine.messages.text("fallback", "en")
+    assert chinese.fallback and chinese.text == engine.messages.text("fallback", "zh")
     assert chinese.language == "zh"
 
 

@@ -11,7 +11,7 @@ import click
 from click.testing import CliRunner
 
 from chatcore import Reply, Settings, hookimpl, hookspecs
-from chatcore.builtins.conversation.memory import MemoryStore
+from chatcore.builtin.conversation.memory import MemoryStore
 from chatcore.cli import ChatcoreGroup
 from chatcore.plugins import build_plugin_manager
 from chatcore.testing import ChatHarness, make_runtime
@@ -125,6 +125,28 @@ async def test_hook_chatcore_register_commands():
     assert user.kind == "refusal" and "admins only" in user.text
     assert admin.text == "stats 7 for boss"
     assert "/stats [days] - numbers" in help_text
+
+
+async def test_hook_chatcore_register_messages():
+    class P:
+        @hookimpl
+        def chatcore_register_messages(self, register):
+            register(
+                {"weather.none": {"en": "No forecast for {city}.", "zh": "没有{city}的预报。"}}
+            )
+
+        @hookimpl
+        def chatcore_register_commands(self, register):
+            async def weather(ctx):
+                return ctx.text("weather.none", city=ctx.args)
+
+            register("weather", weather)
+
+    runtime = make_runtime(plugins=[("p", P())])
+    assert runtime.registry.messages.text("weather.none", "zh", city="北京") == "没有北京的预报。"
+    async with runtime.build_engine() as engine:
+        reply = await ChatHarness(engine).say("/weather Oslo")
+    assert reply.text == "No forecast for Oslo."
 
 
 def test_hook_chatcore_register_cli():

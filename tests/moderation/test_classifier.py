@@ -9,8 +9,8 @@ import warnings
 
 import pytest
 
-from chatcore.builtins.moderation.classifier import ClassifierFilter, load_model
-from chatcore.builtins.moderation.settings import ClassifierSettings
+from chatcore.builtin.moderation.classifier import ClassifierFilter, load_model
+from chatcore.builtin.moderation.settings import ClassifierSettings
 from chatcore.testing import ChatHarness, make_runtime
 
 

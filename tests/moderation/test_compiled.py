@@ -3,8 +3,8 @@ list is compiled anew, and a damaged entry is rebuilt instead of used."""
 
 from __future__ import annotations
 
-from chatcore.builtins.moderation import compiled, filters
-from chatcore.builtins.moderation.settings import LexiconSettings
+from chatcore.builtin.moderation import compiled, filters
+from chatcore.builtin.moderation.settings import LexiconSettings
 
 
 def _fresh(settings: LexiconSettings):
@@ -80,6 +80,6 @@ def test_an_entry_others_may_write_is_not_loaded(tmp_path, monkeypatch):
 
 
 def compiled_lexicon(settings):
-    from chatcore.builtins.moderation.lexicon import Lexicon
+    from chatcore.builtin.moderation.lexicon import Lexicon
 
     return Lexicon(filters._entries(settings))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatcore import Action
-from chatcore.builtins.moderation.decide import Span, mask, merge, snippet, verdict
+from chatcore.builtin.moderation.decide import Span, mask, merge, snippet, verdict
 
 
 def test_strongest_action_decides_and_all_categories_are_listed():

@@ -63,8 +63,8 @@ async def test_defaults_block_offensive_input_with_a_localized_refusal(tmp_path)
         zh = await chat.as_user("u2").say("你这个傻逼")
         turns = await engine.store.recent_turns("test:chat", 5)
     assert plugin.seen == []  # never reached the responder
-    assert en.kind == "refusal" and en.text == engine.settings.refusal["en"]
-    assert zh.text == engine.settings.refusal["zh"]
+    assert en.kind == "refusal" and en.text == engine.messages.text("refusal", "en")
+    assert zh.text == engine.messages.text("refusal", "zh")
     assert en.verdicts[0].filter == "lexicon" and en.verdicts[0].category == "offensive"
     assert all("fuck" not in t.user_text and "傻逼" not in t.user_text for t in turns)
     assert plugin.observed[0].verdicts[0].snippet.startswith("[offensive]")
@@ -111,13 +111,13 @@ async def test_strikes_mute_then_expire_admins_exempt(tmp_path):
         back = await chat.say("hello again")
         again = await chat.say("fuck off")  # the strikes before the mute are spent
         muted = await engine.store.muted_until("test:chat", "user")
-    assert first.text == engine.settings.refusal["en"]
-    assert second.text == engine.settings.muted["en"]  # one notice
+    assert first.text == engine.messages.text("refusal", "en")
+    assert second.text == engine.messages.text("muted", "en")  # one notice
     assert silenced.kind == "muted" and silenced.text == ""
     assert [a.kind for a in admin] == ["refusal"] * 3
     assert await_not_muted(admin)
     assert back.kind == "answer"
-    assert again.text == engine.settings.refusal["en"] and muted == 1100.0
+    assert again.text == engine.messages.text("refusal", "en") and muted == 1100.0
 
 
 def await_not_muted(replies) -> bool:

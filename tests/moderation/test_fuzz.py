@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatcore.builtins.moderation import pii
-from chatcore.builtins.moderation.decide import mask
-from chatcore.builtins.moderation.filters import LexiconFilter, PiiFilter
-from chatcore.builtins.moderation.normalize import normalize
+from chatcore.builtin.moderation import pii
+from chatcore.builtin.moderation.decide import mask
+from chatcore.builtin.moderation.filters import LexiconFilter, PiiFilter
+from chatcore.builtin.moderation.normalize import normalize
 from tests.bounds import assert_linear_scan, best_time
 
 MB = 1_000_000

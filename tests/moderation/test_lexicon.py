@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatcore.builtins.moderation.filters import LexiconFilter
-from chatcore.builtins.moderation.settings import LexiconSettings
+from chatcore.builtin.moderation.filters import LexiconFilter
+from chatcore.builtin.moderation.settings import LexiconSettings
 from chatcore.errors import ConfigError
 
 

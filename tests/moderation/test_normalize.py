@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chatcore.builtins.moderation.decide import Span, mask
-from chatcore.builtins.moderation.filters import LexiconFilter
-from chatcore.builtins.moderation.normalize import normalize
+from chatcore.builtin.moderation.decide import Span, mask
+from chatcore.builtin.moderation.filters import LexiconFilter
+from chatcore.builtin.moderation.normalize import normalize
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatcore.builtins.moderation.filters import PiiFilter
-from chatcore.builtins.moderation.pii import find_pii
+from chatcore.builtin.moderation.filters import PiiFilter
+from chatcore.builtin.moderation.pii import find_pii
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatcore.builtins.moderation.terms import (
+from chatcore.builtin.moderation.terms import (
     Entry,
     builtin_entries,
     load_list,

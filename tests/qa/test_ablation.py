@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chatcore.builtins.qa.eval.ablation import VARIANTS, variant_settings
-from chatcore.builtins.qa.train.training import TrainSettings
+from chatcore.builtin.qa.eval.ablation import VARIANTS, variant_settings
+from chatcore.builtin.qa.train.training import TrainSettings
 
 
 def test_each_variant_switches_off_one_part():

@@ -5,8 +5,9 @@ same logits however much padding its batch carries."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from chatcore.builtins.qa.train.batches import BOUNDS, bucket_batches, bucketed, trimmed
+from chatcore.builtin.qa.train.batches import BOUNDS, bucket_batches, bucketed, trimmed
 
 
 def _ids(lengths: list[int], width: int = 24) -> np.ndarray:
@@ -44,6 +45,7 @@ def test_trimmed_cuts_the_padding_every_row_shares():
     assert trimmed(ids, widths, np.array([2])).shape == (1, 1)  # never zero columns
 
 
+@pytest.mark.tf  # a tf.data pipeline (tests/markers.py cannot tell from the names)
 def test_dataset_reshuffles_each_epoch_reproducibly():
     lengths = [1, 2, 3, 4, 5, 6, 7, 9, 11, 15, 20, 24] * 10
     words, labels = _ids(lengths), np.arange(len(lengths), dtype=np.int32)
@@ -65,7 +67,7 @@ def test_dataset_reshuffles_each_epoch_reproducibly():
 
 
 def test_padding_never_changes_the_logits():
-    from chatcore.builtins.qa.model.network import ModelConfig, build_model
+    from chatcore.builtin.qa.model.network import ModelConfig, build_model
 
     config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16)
     model = build_model(config, vocab_size=40, buckets=97, classes=5)

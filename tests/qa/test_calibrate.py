@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chatcore.builtins.qa.train.calibrate import choose_threshold, decide, fit_temperature, softmax
+from chatcore.builtin.qa.train.calibrate import choose_threshold, decide, fit_temperature, softmax
 
 
 def probs_for(confidences, labels_best):
@@ -47,7 +47,7 @@ def test_reject_class_never_wins_and_temperature_softens_overconfidence():
 
 
 def test_the_background_questions_cover_both_languages_without_repeats():
-    from chatcore.builtins.qa.data import background
+    from chatcore.builtin.qa.data import background
 
     questions = background.questions()
     assert len(set(questions)) == len(questions) >= 1000
@@ -57,9 +57,9 @@ def test_the_background_questions_cover_both_languages_without_repeats():
 
 
 def test_the_background_gate_sends_the_chosen_share_of_background_questions_to_fallback():
-    from chatcore.builtins.qa.data import background
-    from chatcore.builtins.qa.model.features import sentence_vectors
-    from chatcore.builtins.qa.train.calibrate import NEAR_KNOWN, background_gate
+    from chatcore.builtin.qa.data import background
+    from chatcore.builtin.qa.model.features import sentence_vectors
+    from chatcore.builtin.qa.train.calibrate import NEAR_KNOWN, background_gate
 
     known = ["what are your opening hours", "how much is a bike repair", "你们几点开门"]
     keys = sentence_vectors(known)
@@ -75,10 +75,10 @@ def test_the_background_gate_sends_the_chosen_share_of_background_questions_to_f
 
 
 def test_background_questions_close_to_a_known_one_are_not_counted():
-    from chatcore.builtins.qa.data import background
-    from chatcore.builtins.qa.data.text import detokenize, tokenize
-    from chatcore.builtins.qa.model.features import sentence_vectors
-    from chatcore.builtins.qa.train.calibrate import background_gate
+    from chatcore.builtin.qa.data import background
+    from chatcore.builtin.qa.data.text import detokenize, tokenize
+    from chatcore.builtin.qa.model.features import sentence_vectors
+    from chatcore.builtin.qa.train.calibrate import background_gate
 
     def served(texts):  # encoded as serving and the gate encode them
         return sentence_vectors([detokenize(tokenize(t)) for t in texts])

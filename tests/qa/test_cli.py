@@ -4,18 +4,18 @@ errors without tracebacks."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from chatcore.tfquiet import quiet_env
 from tests.qa.conftest import TINY
 
 CHATCORE = [sys.executable, "-m", "chatcore"]
 
 
 def run(*args, home: Path, timeout=240):
-    env = {**os.environ, "CHATCORE_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**quiet_env(), "CHATCORE_HOME": str(home)}
     return subprocess.run(
         [*CHATCORE, *args], capture_output=True, text=True, env=env, timeout=timeout
     )

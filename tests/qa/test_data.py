@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from chatcore.builtins.qa.data import hygiene, sources
-from chatcore.builtins.qa.data.bank import AnswerBank
-from chatcore.builtins.qa.data.sources import Pair, load_file
-from chatcore.builtins.qa.errors import DataError
+from chatcore.builtin.qa.data import hygiene, sources
+from chatcore.builtin.qa.data.bank import AnswerBank
+from chatcore.builtin.qa.data.sources import Pair, load_file
+from chatcore.builtin.qa.errors import DataError
 
 
 def write(tmp_path, name, text):

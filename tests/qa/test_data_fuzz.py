@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chatcore import safeyaml
-from chatcore.builtins.qa.data.sources import Pair, load_file
-from chatcore.builtins.qa.errors import DataError
-from chatcore.builtins.qa.eval.devset import load_cases, load_followups
+from chatcore.builtin.qa.data.sources import Pair, load_file
+from chatcore.builtin.qa.errors import DataError
+from chatcore.builtin.qa.eval.devset import load_cases, load_followups
 from tests.bounds import bounded, fuzz_settings
 
 SUFFIXES = (".yml", ".csv", ".tsv", ".jsonl")

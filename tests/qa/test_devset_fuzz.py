@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatcore.builtins.qa.errors import DataError
-from chatcore.builtins.qa.eval.devset import Case, FollowUp, load_cases, load_followups
+from chatcore.builtin.qa.errors import DataError
+from chatcore.builtin.qa.eval.devset import Case, FollowUp, load_cases, load_followups
 from tests.bounds import bounded, fuzz_settings
 
 FUZZ = fuzz_settings(200)

@@ -8,8 +8,8 @@ import shutil
 import numpy as np
 import pytest
 
-from chatcore.builtins.qa.data.text import detokenize, tokenize
-from chatcore.builtins.qa.model import encoder
+from chatcore.builtin.qa.data.text import detokenize, tokenize
+from chatcore.builtin.qa.model import encoder
 
 
 def test_the_installed_files_are_the_ones_measured():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chatcore.builtins.qa.serve import fastforward
-from chatcore.builtins.qa.serve.predictor import FAST_BATCH, Predictor
+from chatcore.builtin.qa.serve import fastforward
+from chatcore.builtin.qa.serve.predictor import FAST_BATCH, Predictor
 from tests.qa.test_fastload import cold_copy
 
 TEXTS = [
@@ -63,7 +63,7 @@ def test_random_weights_and_ids_match_keras(switches):
     """Untrained networks of every shape the model config allows, on random id arrays with
     every length from empty to full (padding masked), including subword buckets never seen
     (idf 0)."""
-    from chatcore.builtins.qa.model.network import ModelConfig, build_model
+    from chatcore.builtin.qa.model.network import ModelConfig, build_model
 
     config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16, **switches)
     sizes = {"vocab_size": 50, "buckets": 97, "classes": 7}
@@ -85,7 +85,7 @@ def test_the_pretrained_branch_matches_keras(use_sentence):
     """Sentence vectors as features and the retrieval head: per class the best cosine over its
     keys (several per class, keys in no class order), the learned floor for a class without
     keys (class 0, the reject class, and class 5 here); ensemble and cached arrays too."""
-    from chatcore.builtins.qa.model.network import ModelConfig, build_model, combine
+    from chatcore.builtin.qa.model.network import ModelConfig, build_model, combine
 
     config = ModelConfig(
         embed_dim=8, lstm_units=8, gram_dim=8, hidden=16, use_sentence=use_sentence
@@ -119,7 +119,7 @@ def test_the_pretrained_branch_matches_keras(use_sentence):
 def test_an_ensemble_of_random_networks_matches_keras():
     """The NumPy pass of an ensemble: each network's logits over its own temperature, the
     mean of the probabilities; cached arrays rebuild the same pass."""
-    from chatcore.builtins.qa.model.network import ModelConfig, build_model, combine
+    from chatcore.builtin.qa.model.network import ModelConfig, build_model, combine
 
     config = ModelConfig(embed_dim=8, lstm_units=8, gram_dim=8, hidden=16)
     sizes = {"vocab_size": 50, "buckets": 97, "classes": 7}

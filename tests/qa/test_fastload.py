@@ -11,9 +11,10 @@ import sys
 import numpy as np
 import pytest
 
-from chatcore.builtins.qa.model import modeldir
-from chatcore.builtins.qa.serve import fastload
-from chatcore.builtins.qa.serve.predictor import FAST_BATCH, Predictor
+from chatcore.builtin.qa.model import modeldir
+from chatcore.builtin.qa.serve import fastload
+from chatcore.builtin.qa.serve.predictor import FAST_BATCH, Predictor
+from chatcore.tfquiet import quiet_env
 
 TEXTS = ["What is your name?", "你叫什么名字？", "who wrote it, hamlet", "xq zvvk plomf", ""]
 
@@ -137,7 +138,7 @@ def test_a_serving_process_with_a_warm_cache_never_imports_tensorflow(cold):
     Predictor.load(cold)
     code = (
         "import sys\n"
-        "from chatcore.builtins.qa.serve.predictor import Predictor\n"
+        "from chatcore.builtin.qa.serve.predictor import Predictor\n"
         "p = Predictor.load(sys.argv[1])\n"
         "print(p.predict('What is your name?').answers, 'tensorflow' in sys.modules)\n"
     )
@@ -146,7 +147,7 @@ def test_a_serving_process_with_a_warm_cache_never_imports_tensorflow(cold):
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        env=quiet_env(),
     )
     assert out.stdout.strip() == "('My name is Tiny Bot.',) False"
 
@@ -155,7 +156,7 @@ def test_training_leaves_the_cache_ready(tmp_path):
     """The first chat after ``chatcore train`` already starts without TensorFlow."""
     from click.testing import CliRunner
 
-    from chatcore.builtins.qa.cli import train_command
+    from chatcore.builtin.qa.cli import train_command
     from tests.qa.conftest import TINY
 
     out = tmp_path / "bot"

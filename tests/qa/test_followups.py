@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chatcore.builtins.qa.serve.context import Previous
+from chatcore.builtin.qa.serve.context import Previous
 from chatcore.testing import ChatHarness, make_runtime
 
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
@@ -20,7 +20,7 @@ HELMET_PRICE = "Helmets start at £35."
 
 @pytest.fixture(scope="module")
 def shop(shop_model_dir):
-    from chatcore.builtins.qa.serve.predictor import Predictor
+    from chatcore.builtin.qa.serve.predictor import Predictor
 
     return Predictor.load(shop_model_dir)
 
@@ -163,8 +163,8 @@ switch:
 """,
         encoding="utf-8",
     )
-    from chatcore.builtins.qa.eval.evaluate import evaluate_cli
-    from chatcore.builtins.qa.eval.report import format_report
+    from chatcore.builtin.qa.eval.evaluate import evaluate_cli
+    from chatcore.builtin.qa.eval.report import format_report
 
     report = evaluate_cli(shop_model_dir, [data])
     row = report["followups"]["test"]
@@ -176,8 +176,8 @@ switch:
 
 
 def test_a_follow_up_file_names_the_line_of_an_unknown_question(shop_model_dir, tmp_path):
-    from chatcore.builtins.qa.errors import DataError
-    from chatcore.builtins.qa.eval.evaluate import evaluate_cli
+    from chatcore.builtin.qa.errors import DataError
+    from chatcore.builtin.qa.eval.evaluate import evaluate_cli
 
     data = tmp_path / "followup.yml"
     data.write_text(

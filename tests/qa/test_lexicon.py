@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 
-from chatcore.builtins.qa.data import augment
-from chatcore.builtins.qa.data.lexicon import unknown_words
-from chatcore.builtins.qa.data.text import tokenize
+from chatcore.builtin.qa.data import augment
+from chatcore.builtin.qa.data.lexicon import unknown_words
+from chatcore.builtin.qa.data.text import tokenize
 from chatcore.language import is_cjk
 
 SYLLABLES = ["ba", "ko", "ri", "mu", "te", "zo"]

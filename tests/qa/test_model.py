@@ -11,10 +11,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from chatcore.builtins.qa.errors import ModelFormatError
-from chatcore.builtins.qa.model import modeldir
-from chatcore.builtins.qa.serve.predictor import Predictor
-from chatcore.builtins.qa.train.calibrate import log_softmax
+from chatcore.builtin.qa.errors import ModelFormatError
+from chatcore.builtin.qa.model import modeldir
+from chatcore.builtin.qa.serve.predictor import Predictor
+from chatcore.builtin.qa.train.calibrate import log_softmax
 from chatcore.errors import ModelNotFoundError
 
 KNOWN = {
@@ -130,7 +130,7 @@ def test_a_killed_saves_leftovers_are_removed_by_the_next_save(tiny_trained, tmp
 
 
 def tiny_predictor_tokens(text):
-    from chatcore.builtins.qa.data.text import tokenize
+    from chatcore.builtin.qa.data.text import tokenize
 
     return tokenize(text)
 
@@ -197,7 +197,7 @@ def test_failed_save_keeps_the_old_model_and_leaves_no_temp_dir(tiny_trained, tm
 
 
 def test_training_is_reproducible_with_a_seed(tiny_trained):
-    from chatcore.builtins.qa.train.training import train
+    from chatcore.builtin.qa.train.training import train
     from tests.qa.conftest import tiny_pairs, tiny_settings
 
     again = train(tiny_pairs(), tiny_settings(epochs=3))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatcore.builtins.qa.eval.devset import load_cases
-from chatcore.builtins.qa.eval.report import format_report
+from chatcore.builtin.qa.eval.devset import load_cases
+from chatcore.builtin.qa.eval.report import format_report
 
 
 def summary(top1: float, answered: float, recall: float, precision: float, **extra) -> dict:
@@ -74,7 +74,7 @@ def test_cases_take_their_split_from_their_folder(tmp_path: Path):
 def test_eval_finds_the_checkouts_data_from_any_folder(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from chatcore.builtins.qa.eval.evaluate import default_dev_paths
+    from chatcore.builtin.qa.eval.evaluate import default_dev_paths
 
     monkeypatch.chdir(tmp_path)
     checkout = Path(__file__).resolve().parents[2]

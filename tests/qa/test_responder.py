@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from chatcore.builtins.qa.serve.responder import NoModelResponder, QAResponder
+from chatcore.builtin.qa.serve.responder import NoModelResponder, QAResponder
 from chatcore.errors import ModelNotFoundError
 from chatcore.testing import ChatHarness, make_runtime
 
@@ -31,7 +31,7 @@ async def test_gibberish_gets_the_engines_fallback_text(tiny_model_dir):
     async with engine:
         reply = await ChatHarness(engine).say("zxqv blorp wug")
     assert reply.fallback and reply.source == "qa"
-    assert reply.text == engine.settings.fallback["en"]
+    assert reply.text == engine.messages.text("fallback", "en")
 
 
 async def test_threshold_override_forces_fallback(tiny_model_dir, tiny_predictor):
@@ -165,7 +165,7 @@ def test_missing_model_message_names_the_config_that_moves_the_data_dir(tmp_path
 def test_corrupt_model_fails_when_the_engine_is_built(tiny_model_dir, tmp_path):
     import shutil
 
-    from chatcore.builtins.qa.errors import ModelFormatError
+    from chatcore.builtin.qa.errors import ModelFormatError
 
     broken = tmp_path / "broken"
     shutil.copytree(tiny_model_dir, broken)

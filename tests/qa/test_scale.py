@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chatcore.builtins.qa.serve.predictor import Predictor
-from chatcore.builtins.qa.train.training import TrainSettings, copies_for
+from chatcore.builtin.qa.serve.predictor import Predictor
+from chatcore.builtin.qa.train.training import TrainSettings, copies_for
 from tests.qa.test_model import KNOWN
 from tests.tiny import tiny_pairs, tiny_settings
 
@@ -27,8 +27,8 @@ def test_copies_never_exceed_the_setting():
 def sampled_model_dir(tmp_path_factory):
     """The tiny model trained through the sampled softmax (forced: the tiny bank is small),
     against 3 random classes per batch."""
-    from chatcore.builtins.qa.model import modeldir
-    from chatcore.builtins.qa.train.training import train
+    from chatcore.builtin.qa.model import modeldir
+    from chatcore.builtin.qa.train.training import train
 
     settings = tiny_settings(ensemble=1, sampled_softmax_above=1, sampled_negatives=3)
     trained = train(tiny_pairs(), settings)
@@ -50,9 +50,9 @@ def test_the_sampled_logits_are_the_full_networks_on_the_sampled_classes(sampled
     them (dropout aside: both run without it here)."""
     import tensorflow as tf
 
-    from chatcore.builtins.qa.data.text import tokenize
-    from chatcore.builtins.qa.model import modeldir
-    from chatcore.builtins.qa.train.sampled import SampledSoftmaxTrainer
+    from chatcore.builtin.qa.data.text import tokenize
+    from chatcore.builtin.qa.model import modeldir
+    from chatcore.builtin.qa.train.sampled import SampledSoftmaxTrainer
 
     predictor = Predictor.load(sampled_model_dir, fast=False)
     network = modeldir.load_keras(predictor.files)

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from chatcore import safeyaml
-from chatcore.builtins.qa.data.sources import Pair, load_file
-from chatcore.builtins.qa.errors import DataError
+from chatcore.builtin.qa.data.sources import Pair, load_file
+from chatcore.builtin.qa.errors import DataError
 
 # what str.splitlines breaks at besides \n and \r
 NOT_LINE_BREAKS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e"]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 
-from chatcore.builtins.qa.data.text import (
+from chatcore.builtin.qa.data.text import (
     clean,
     hash_feature,
     normalize,
     subword_features,
     tokenize,
 )
-from chatcore.builtins.qa.model.features import Featurizer
+from chatcore.builtin.qa.model.features import Featurizer
 
 
 def test_english_words_ignore_case_punctuation_and_spaces():

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from chatcore.builtins.qa.errors import ModelFormatError
-from chatcore.builtins.qa.model import modeldir
+from chatcore.builtin.qa.errors import ModelFormatError
+from chatcore.builtin.qa.model import modeldir
+from chatcore.tfquiet import quiet_env
 
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
 
@@ -50,7 +50,7 @@ def _broken(tiny_model_dir: Path, model_dir: Path, how: str) -> Path:
 
 
 def test_loading_it_is_a_model_format_error_naming_the_directory(broken):
-    from chatcore.builtins.qa.serve.predictor import Predictor
+    from chatcore.builtin.qa.serve.predictor import Predictor
 
     with pytest.raises(ModelFormatError, match=str(broken)):
         Predictor.load(broken)
@@ -65,7 +65,7 @@ def _run(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess
         encoding="utf-8",
         cwd=home,
         timeout=120,
-        env={**os.environ, "CHATCORE_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "2"},
+        env={**quiet_env(), "CHATCORE_HOME": str(home)},
     )
 
 

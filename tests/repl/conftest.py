@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from chatcore.builtin.repl.testing import Screen, drive_repl
 from chatcore.testing import make_runtime
-from chatcore.testing.repl import Screen, drive_repl
 from tests.repl.helpers import repl_test_plugin
 
 PLUGIN = ("repl_test_plugin", repl_test_plugin)

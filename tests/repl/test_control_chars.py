@@ -19,13 +19,13 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatcore.builtins.repl.local import transcript_markdown
-from chatcore.builtins.repl.render import meta_line, reply_fragments, reply_plain
+from chatcore.builtin.repl.local import transcript_markdown
+from chatcore.builtin.repl.render import meta_line, reply_fragments, reply_plain
+from chatcore.builtin.repl.testing import drive_repl
 from chatcore.cli import build_cli
 from chatcore.plugins import PluginInfo
 from chatcore.terminal_text import json_text, printable
 from chatcore.testing import make_runtime
-from chatcore.testing.repl import drive_repl
 from chatcore.types import Reply
 from tests.repl.conftest import runtime_for
 from tests.repl.helpers import hostile_plugin
@@ -241,7 +241,7 @@ async def test_the_interactive_prompt_and_save_show_escapes(tmp_path):
 
 
 def test_a_saved_transcript_shows_escapes():
-    from chatcore.builtins.conversation.store import Turn
+    from chatcore.store import Turn
 
     text = transcript_markdown([Turn("repl:x", "me", "a\x1b[2Jb", "c\x9bd\u2028e")])
     assert_no_raw(text)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from prompt_toolkit.output import DummyOutput
 
-from chatcore.builtins.repl.frontend import default_chat_id
-from chatcore.builtins.repl.render import is_silent, reply_fragments, reply_plain
-from chatcore.builtins.repl.spinner import spinner
+from chatcore.builtin.repl.frontend import default_chat_id
+from chatcore.builtin.repl.render import reply_fragments, reply_plain
+from chatcore.builtin.repl.spinner import spinner
 from chatcore.types import Reply
 
 
@@ -42,7 +42,7 @@ def test_rendering_kinds_prefixes_and_verbose_markers():
     command = Reply("pong", kind="command")
     assert reply_fragments(command, "> ", True) == [("class:command", "> pong"), ("", "\n")]
     assert reply_plain(answer, False) == "line one\nline two"
-    assert is_silent(Reply("", kind="muted")) and not is_silent(answer)
+    assert Reply("", kind="muted").silent and not answer.silent
 
 
 async def test_spinner_only_for_slow_replies_and_erased_after():
@@ -59,7 +59,7 @@ async def test_spinner_only_for_slow_replies_and_erased_after():
 async def test_clear_erases_the_screen(tmp_path):
     from prompt_toolkit.input import create_pipe_input
 
-    from chatcore.builtins.repl.frontend import ReplFrontend
+    from chatcore.builtin.repl.frontend import ReplFrontend
     from tests.repl.conftest import Screen, runtime_for
 
     runtime = runtime_for(tmp_path)

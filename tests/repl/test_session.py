@@ -47,7 +47,7 @@ async def test_verbose_shows_confidence_and_fallback(repl_drive):
 
 
 async def test_verbose_flag_from_the_command_line(tmp_path):
-    from chatcore.builtins.repl.frontend import ReplFrontend
+    from chatcore.builtin.repl.frontend import ReplFrontend
     from tests.repl.conftest import runtime_for
 
     runtime = runtime_for(tmp_path)
@@ -155,7 +155,7 @@ def test_completer_lists_engine_and_repl_commands():
     from prompt_toolkit.completion import CompleteEvent
     from prompt_toolkit.document import Document
 
-    from chatcore.builtins.repl.session import SlashCompleter
+    from chatcore.builtin.repl.session import SlashCompleter
 
     completer = SlashCompleter({"ping": "answer pong", "quit": "leave", "help": "commands"})
 

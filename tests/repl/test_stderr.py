@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pexpect
 
-from chatcore.builtins.repl.stderr import stderr_above_prompt
+from chatcore.builtin.repl.stderr import stderr_above_prompt
 from chatcore.testing.terminal import pty_env
 
 HELPERS = Path(__file__).parent / "helpers"

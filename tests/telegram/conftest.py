@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-import chatcore.builtins.conversation.plugin as conversation_plugin
-import chatcore.builtins.core.plugin as core_plugin
-import chatcore.builtins.telegram.plugin as telegram_plugin
+import chatcore.builtin.conversation.plugin as conversation_plugin
+import chatcore.builtin.core.plugin as core_plugin
+import chatcore.builtin.telegram.plugin as telegram_plugin
 from chatcore.testing import make_runtime
 from chatcore.testing.telegram_server import FakeTelegramServer
 

@@ -22,7 +22,7 @@ async def test_the_plugin_author_example_runs(tmp_path):
 def test_every_setting_is_documented():
     from pydantic import BaseModel
 
-    from chatcore.builtins.telegram.settings import TelegramSettings
+    from chatcore.builtin.telegram.settings import TelegramSettings
 
     doc = DOC.read_text()
 

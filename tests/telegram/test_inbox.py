@@ -6,7 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from chatcore.builtins.telegram.inbox import DurableUpdateQueue, Inbox
+from chatcore.builtin.telegram.inbox import DurableUpdateQueue, Inbox
 
 
 @dataclass

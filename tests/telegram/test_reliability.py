@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 from collections import Counter
 
 import pytest
 
+from chatcore.testing import free_port
 from chatcore.testing.telegram_server import FakeTelegramServer
 
 # PTB's own RetryAfter constructor warns about its int -> timedelta migration
@@ -133,12 +133,6 @@ async def test_restart_answers_what_was_received_but_not_answered(
     await server.wait_for(lambda: len(server.sent) >= 5)
     await asyncio.sleep(0.3)
     assert Counter(m["text"] for m in server.sent) == {f"echo: n{i}": 1 for i in range(1, 6)}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def test_webhook_checks_the_secret_token(server: FakeTelegramServer, start_bot):

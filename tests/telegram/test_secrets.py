@@ -6,16 +6,15 @@ import logging
 
 import pytest
 
-import chatcore.builtins.conversation.plugin as conversation_plugin
-import chatcore.builtins.core.plugin as core_plugin
-import chatcore.builtins.telegram.plugin as telegram_plugin
-from chatcore.builtins.telegram.redact import REDACTED, install_token_filter
+import chatcore.builtin.conversation.plugin as conversation_plugin
+import chatcore.builtin.core.plugin as core_plugin
+import chatcore.builtin.telegram.plugin as telegram_plugin
+from chatcore.builtin.telegram.redact import REDACTED, install_token_filter
 from chatcore.errors import ChatcoreError, ConfigError
-from chatcore.testing import make_runtime
+from chatcore.testing import free_port, make_runtime
 from chatcore.testing.telegram_server import FakeTelegramServer
 
 from .conftest import TOKEN
-from .test_reliability import free_port
 
 PLUGINS = [("core", core_plugin), ("conversation", conversation_plugin)]
 PLUGINS += [("telegram", telegram_plugin)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatcore.builtins.telegram.split import split_message, utf16_len
+from chatcore.builtin.telegram.split import split_message, utf16_len
 
 
 def test_short_text_is_one_message():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 
 from pydantic import SecretStr
@@ -34,11 +33,12 @@ class HttpFrontend:
         app.router.add_get("/healthz", self.health)
         runner = web.AppRunner(app)
         await runner.setup()
-        await web.TCPSite(runner, self.settings.host, self.settings.port).start()
         try:
-            await asyncio.Event().wait()
-        finally:
+            await web.TCPSite(runner, self.settings.host, self.settings.port).start()
+        except BaseException:
             await runner.cleanup()
+            raise
+        await chatcore.serve_until_cancelled(runner.cleanup)
 
     async def health(self, request):
         from aiohttp import web
@@ -59,6 +59,8 @@ class HttpFrontend:
             return web.json_response({"error": problem}, status=400)
         message = Message("http", str(body["chat_id"]), str(body["user_id"]), body["text"])
         reply = await self.engine.handle(message)
+        if reply.silent:  # a muted user: nothing to show, as in every frontend
+            return web.Response(status=204)
         return web.json_response(reply.to_dict())
 
     def _authorized(self, request) -> bool:

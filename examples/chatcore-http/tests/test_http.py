@@ -14,11 +14,7 @@ import time
 import aiohttp
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from chatcore.testing import free_port
 
 
 def test_entry_point_registers_the_frontend():
@@ -81,9 +77,18 @@ def test_serves_chat_over_http_and_stops_on_sigterm(server):
             body = {"chat_id": "c1", "user_id": "u1"}
             async with http.post(f"{url}/chat", json=body, headers=auth) as response:
                 missing = (response.status, await response.json())
-        return ok, unauthorized, bad, missing
+            abusive = {"chat_id": "c2", "user_id": "troll", "text": "fuck you"}
+            for _ in range(3):  # the default strike limit: blocked, blocked, muted
+                async with http.post(f"{url}/chat", json=abusive, headers=auth) as response:
+                    strikes = (response.status, (await response.json())["kind"])
+            body = {"chat_id": "c2", "user_id": "troll", "text": "hello"}
+            async with http.post(f"{url}/chat", json=body, headers=auth) as response:
+                muted = (response.status, await response.read())
+        return ok, unauthorized, bad, missing, strikes, muted
 
-    ok, unauthorized, bad, missing = asyncio.run(talk())
+    ok, unauthorized, bad, missing, strikes, muted = asyncio.run(talk())
+    assert strikes == (200, "refusal"), strikes
+    assert muted == (204, b""), muted  # a muted user sees nothing
     assert ok[0] == 200 and ok[1]["source"] == "command:help" and "/reset" in ok[1]["text"]
     assert unauthorized == 401
     assert bad == (400, {"error": "the body must be JSON"})

@@ -1,0 +1,211 @@
+"""Text normalization shared by the filters, with a map back to the original text.
+
+Two stages. ``fold`` maps each code point on its own (NFKC, casefold, combining marks and
+zero-width/control characters dropped, homoglyphs, traditional -> simplified Chinese) and
+remembers which original code point each folded character came from. ``normalize`` then works
+per whitespace-separated token (leetspeak, separators between letters, wildcards) and collapses
+repeated letters, keeping each character's run length so a matcher can tell "as" from "ass".
+Every character of the result knows the span of the original text it covers, so masks land
+on the right characters whatever was removed or merged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chatcore.builtin.moderation.charmap import fold_char
+from chatcore.language import is_cjk
+
+_ASCII_CLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TOKEN = re.compile(r"\S+")
+_PLAIN = re.compile(r"[a-z]+")
+_RUNS = re.compile(r"([^ ])\1+")
+LEET = {
+    "@": "a", "4": "a", "8": "b", "(": "c", "3": "e", "€": "e", "6": "g", "9": "g",
+    "1": "i", "!": "i", "|": "i", "0": "o", "5": "s", "$": "s", "7": "t", "+": "t",
+}  # fmt: skip
+WILDCARDS = frozenset("*#")
+SPACE_LIKE = frozenset("-/\\")  # between two words these split them ("kick-ass")
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """``key`` is the collapsed text matchers run on; ``runs[i]`` how many equal characters
+    ``key[i]`` stands for; ``starts[i]:ends[i]`` the original span behind ``key[i]``."""
+
+    original: str
+    key: str
+    runs: tuple[int, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    soft: frozenset[int] = frozenset()  # letters of a spelled-out run ("a f u c k")
+
+    def readable(self) -> str:
+        """The normalized text with at most doubled letters, for models trained on words."""
+        return "".join(c * min(r, 2) for c, r in zip(self.key, self.runs, strict=True))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span behind ``key[start:end]``."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Per-code-point folding; the list maps each folded char to its original index
+    (None: identity, the common all-ASCII case)."""
+    if text.isascii() and not _ASCII_CLEAN.search(text):
+        return text.lower(), None
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        mapped = fold_char(char)
+        if mapped:
+            out.append(mapped)
+            origin.extend([index] * len(mapped))
+    return "".join(out), origin
+
+
+def normalize(text: str) -> Normalized:
+    """Fold, then rebuild the text token by token, then collapse repeated letters."""
+    folded, origin = fold(text)
+    chars, where, soft = _tokens(folded)
+    key = "".join(chars)
+    starts, ends = _original_spans(where, origin, len(text))
+    if not _RUNS.search(key):
+        runs = (1,) * len(key)
+        return Normalized(text, key, runs, tuple(starts), tuple(ends), frozenset(soft))
+    return _collapse(text, key, starts, ends, soft)
+
+
+def _original_spans(
+    where: list[int], origin: list[int] | None, size: int
+) -> tuple[list[int], list[int]]:
+    """Original start/end per key char; an end reaches up to the next kept character so
+    dropped marks and zero-width characters after a letter are masked with it."""
+    if origin is None:
+        return where, [w + 1 for w in where]
+    starts = [origin[w] for w in where]
+    nxt = _next_origin(origin, size)
+    return starts, [nxt[w] for w in where]
+
+
+def _next_origin(origin: list[int], size: int) -> list[int]:
+    """For each folded char, the original index where the next kept original char begins."""
+    result = [size] * len(origin)
+    following = size
+    for i in range(len(origin) - 1, -1, -1):
+        if i + 1 < len(origin) and origin[i + 1] != origin[i]:
+            following = origin[i + 1]
+        result[i] = following
+    return result
+
+
+def _collapse(text: str, key: str, starts: list[int], ends: list[int], soft: set[int]):
+    out, runs, new_starts, new_ends, new_soft = [], [], [], [], set()
+    for i, char in enumerate(key):
+        repeat = bool(out) and char == out[-1] and char != " "
+        if i in soft:
+            new_soft.add(len(out) - repeat)
+        if repeat:
+            runs[-1] += 1
+            new_ends[-1] = ends[i]
+            continue
+        out.append(char)
+        runs.append(1)
+        new_starts.append(starts[i])
+        new_ends.append(ends[i])
+    key = "".join(out)
+    return Normalized(
+        text, key, tuple(runs), tuple(new_starts), tuple(new_ends), frozenset(new_soft)
+    )
+
+
+def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
+    """Rebuild the folded text as tokens joined by single spaces, with each char's index in
+    ``folded``. Runs of single letters ("f u c k") and CJK split by spaces are joined."""
+    chars: list[str] = []
+    where: list[int] = []
+    soft: set[int] = set()
+    single_run = False
+    for match in _TOKEN.finditer(folded):
+        token, start = match.group(), match.start()
+        if _PLAIN.fullmatch(token):
+            tchars, twhere = list(token), list(range(start, start + len(token)))
+        else:
+            tchars, twhere = _token(token, start)
+        if not tchars:
+            continue
+        single = len(tchars) == 1 and tchars[0].isalpha() and not is_cjk(tchars[0])
+        glue = chars and ((single and single_run) or (is_cjk(chars[-1]) and is_cjk(tchars[0])))
+        if chars and not glue:
+            chars.append(" ")
+            where.append(where[-1])
+        elif single and single_run:
+            soft.update((len(chars) - 1, len(chars)))
+        chars.extend(tchars)
+        where.extend(twhere)
+        single_run = single
+    return chars, where, soft
+
+
+def _token(token: str, start: int) -> tuple[list[str], list[int]]:
+    """One non-plain token: leetspeak when it has letters, then pieces between separators."""
+    has_letter = any(c.isalpha() for c in token) or _all_leet(token)
+    pieces: list[tuple[list[str], list[int]]] = [([], [])]
+    seps: list[str] = []  # the first separator character after each piece
+    for i, char in enumerate(token):
+        if char.isalpha() or (char.isdigit() and not has_letter):
+            letter = char
+        elif has_letter and char in LEET and _leet_here(token, i) and not _by_han(token, i):
+            letter = LEET[char]
+        else:
+            if pieces[-1][0]:  # only the first counts: growing the string copied it each time
+                pieces.append(([], []))
+                seps.append(char)
+            continue
+        pieces[-1][0].append(letter)
+        pieces[-1][1].append(start + i)
+    if not pieces[-1][0]:
+        pieces.pop()
+    return _join_pieces(pieces, seps)
+
+
+def _all_leet(token: str) -> bool:
+    """A token spelled only in symbols ("@$$") is leetspeak when it has a non-digit symbol."""
+    return len(token) >= 3 and all(c in LEET for c in token) and any(c in "@$" for c in token)
+
+
+def _by_han(token: str, i: int) -> bool:
+    """Digits and symbols next to Han characters are separators ("傻1逼"), never letters."""
+    return (i > 0 and is_cjk(token[i - 1])) or (i + 1 < len(token) and is_cjk(token[i + 1]))
+
+
+def _leet_here(token: str, i: int) -> bool:
+    """'!', '|' and '(' count as letters only before a letter ("sh!t"), not as punctuation."""
+    if token[i] not in "!|(":
+        return True
+    after = token[i + 1 : i + 2]
+    if token[i] == "(" and not (i and token[i - 1].isalpha()):
+        return False  # "fu(k", but "(untagged)" opens a bracket
+    return bool(after) and (after.isalpha() or after in LEET)
+
+
+def _join_pieces(pieces, seps) -> tuple[list[str], list[int]]:
+    """f.u.c.k -> fuck; sh*t / f**k keep one '*' wildcard; kick-ass -> two words. Each of
+    ``seps`` is the first separator character between two pieces."""
+    if not pieces:
+        return [], []
+    chars, where = list(pieces[0][0]), list(pieces[0][1])
+    all_single = len(pieces) >= 3 and all(len(p[0]) == 1 for p in pieces)
+    for sep, (pchars, pwhere) in zip(seps, pieces[1:], strict=False):
+        if is_cjk(chars[-1]) or is_cjk(pchars[0]):
+            pass
+        elif not all_single and sep[0] in WILDCARDS:
+            chars.append("*")
+            where.append(where[-1])
+        elif not all_single and sep[0] in SPACE_LIKE and min(len(chars), len(pchars)) > 2:
+            chars.append(" ")
+            where.append(where[-1])
+        chars.extend(pchars)
+        where.extend(pwhere)
+    return chars, where

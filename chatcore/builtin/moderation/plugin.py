@@ -1,0 +1,75 @@
+"""Built-in plugin: content moderation filters (lexicon, pii, classifier) and
+``chatcore moderate``. Everything heavy is imported when a component is built; ``lexicon``
+and ``classifier`` need the ``chatcore[moderation]`` extra, ``pii`` nothing more."""
+
+from __future__ import annotations
+
+from chatcore.builtin.moderation.settings import ClassifierSettings, LexiconSettings, PiiSettings
+from chatcore.extras import require
+from chatcore.hookspecs import hookimpl
+
+
+def _lexicon(settings: LexiconSettings, runtime):
+    """List paths are relative to the config file; list errors also name the config key."""
+    require("moderation", "the lexicon filter")
+    from chatcore.builtin.moderation.filters import LexiconFilter
+    from chatcore.errors import ConfigError
+
+    config = runtime.config
+    base = config.source.parent if config.source else None
+    if base is not None:
+        update = {
+            k: [_under(base, p) for p in getattr(settings, k)] for k in ("lists", "allow_lists")
+        }
+        settings = settings.model_copy(update=update)
+    try:
+        return LexiconFilter(settings)
+    except ConfigError as exc:
+        raise ConfigError([config.error(("lexicon",), str(p)) for p in exc.problems]) from exc
+
+
+def _under(base, path):
+    path = path.expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _pii(settings: PiiSettings, runtime):
+    from chatcore.builtin.moderation.filters import PiiFilter
+
+    return PiiFilter(settings)
+
+
+def _classifier(settings: ClassifierSettings, runtime):
+    require("moderation", "the classifier filter")
+    from chatcore.builtin.moderation.classifier import ClassifierFilter
+
+    return ClassifierFilter(settings)
+
+
+@hookimpl
+def chatcore_register_filters(register) -> None:
+    register(
+        "lexicon",
+        _lexicon,
+        settings=LexiconSettings,
+        description="English and Chinese term lists, evasion-proof (block | mask | flag)",
+    )
+    register(
+        "pii",
+        _pii,
+        settings=PiiSettings,
+        description="e-mail, phone, payment card, IBAN and Chinese ID numbers (masked)",
+    )
+    register(
+        "classifier",
+        _classifier,
+        settings=ClassifierSettings,
+        description="statistical offensive-language model (alt-profanity-check), batched",
+    )
+
+
+@hookimpl
+def chatcore_register_cli(cli) -> None:
+    from chatcore.builtin.moderation.cli import moderate
+
+    cli.add_command(moderate)

@@ -1,0 +1,47 @@
+"""Settings of the moderation filters (each filter's YAML section)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from chatcore.settings import Settings
+
+ActionName = Literal["block", "mask", "flag"]
+
+
+class LexiconSettings(Settings):
+    builtin: bool = Field(True, description="use the term lists shipped with the plugin")
+    languages: list[str] = Field(default_factory=lambda: ["en", "zh"])
+    lists: list[Path] = Field(default_factory=list, description="your term lists (txt or yaml)")
+    allow_lists: list[Path] = Field(default_factory=list, description="your allow lists")
+    terms: dict[str, list[str]] = Field(
+        default_factory=dict, description="extra terms inline, by category"
+    )
+    allow: list[str] = Field(default_factory=list, description="allowed words/phrases inline")
+    actions: dict[str, ActionName] = Field(
+        default_factory=dict, description="action per category (others: default_action)"
+    )
+    default_action: ActionName = "block"
+    pinyin: bool = Field(True, description="also match pinyin spellings of Chinese terms")
+    wildcards: bool = Field(True, description="match 'sh*t'-style spellings")
+    homophones: bool = Field(
+        True, description="match Chinese homophones of terms of 3+ characters (草泥马)"
+    )
+
+
+class PiiSettings(Settings):
+    kinds: list[Literal["email", "phone", "card", "iban", "cn_id"]] = Field(
+        default_factory=lambda: ["email", "phone", "card", "iban", "cn_id"]
+    )
+    action: ActionName = Field("mask", description="what to do with personal data")
+
+
+class ClassifierSettings(Settings):
+    threshold: float = Field(0.9, gt=0, lt=1, description="offensive probability to act on")
+    action: ActionName = "block"
+    category: str = "offensive"
+    batch_size: int = Field(64, ge=1)
+    batch_wait_ms: float = Field(2.0, ge=0, description="wait this long to fill a batch")

@@ -1,0 +1,173 @@
+"""The ``qa`` responder: answers with the trained model, off the event loop.
+
+The model loads in the background from ``start()`` so a frontend shows its prompt at once;
+inference runs on one dedicated thread (TensorFlow calls must not block the event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from chatcore.batching import MicroBatcher
+from chatcore.settings import Settings
+from chatcore.types import Message, Reply
+
+log = logging.getLogger(__name__)
+
+
+class QASettings(Settings):
+    model_dir: Path | None = Field(None, description="default: <data_dir>/models/default")
+    mode: Literal["select", "generate", "hybrid"] = Field(
+        "select",
+        description="select from the answer bank; generate with the decoder; hybrid: select "
+        "when confident, else generate (a low-confidence generation still falls back). "
+        "Default select: it scores best on data/dev (chatcore eval prints best_mode)",
+    )
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="fallback below this confidence (default: the model's)"
+    )
+    min_similarity: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="fall back when no known question is this close (the encoder's cosine; "
+        "default: the model's). Lower it when right answers fall back, raise it when "
+        "unrelated questions get answers",
+    )
+    top_k: int = Field(5, ge=1, description="sample among at most this many answers")
+    seed: int | None = Field(None, description="seed for choosing among several answers")
+    max_batch: int = Field(
+        64, ge=1, description="concurrent questions answered together in one model call"
+    )
+    batch_window_ms: float = Field(
+        0.0, ge=0, le=50, description="extra wait to grow batches (0: a lone question never waits)"
+    )
+
+
+def default_model_dir(runtime: Any) -> Path:
+    return Path(runtime.data_dir) / "models" / "default"
+
+
+class QAResponder:
+    """Loads a model directory lazily and answers questions with it."""
+
+    def __init__(self, settings: QASettings, model_dir: Path):
+        self.settings = settings
+        self.model_dir = Path(model_dir)
+        self._rng = random.Random(settings.seed)
+        self._executor: ThreadPoolExecutor | None = None
+        self._loading: asyncio.Future | None = None
+        self._batcher: MicroBatcher | None = None
+        self._closed = False
+
+    async def start(self) -> None:
+        """Begin loading the model in the background; the first answer waits for it."""
+        self._ensure_loading()
+
+    async def ready(self) -> None:
+        """The model loaded and checked, or the error that stops it (a frontend fails fast)."""
+        await self._ensure_loading()
+
+    def _check_open(self) -> None:
+        """Never load or use the model behind a closed engine's back."""
+        if self._closed:
+            raise RuntimeError("the qa responder is closed")
+
+    def _ensure_loading(self) -> asyncio.Future:
+        self._check_open()
+        if self._loading is None:
+            loop = asyncio.get_running_loop()
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="chatcore-qa")
+            self._loading = loop.run_in_executor(self._executor, self._load)
+        return self._loading
+
+    def _load(self):
+        from chatcore.builtin.qa.serve.modes import load_answerer
+
+        settings = self.settings
+        return load_answerer(
+            self.model_dir, settings.mode, settings.threshold, settings.min_similarity
+        )
+
+    async def _ready_batcher(self) -> MicroBatcher:
+        """Questions from concurrent chats share model calls (see chatcore.batching)."""
+        predictor = await self._ensure_loading()
+        self._check_open()  # it may have closed while this question waited for the model
+        if self._batcher is None:
+            self._batcher = MicroBatcher(
+                _in_context(predictor),
+                max_batch=self.settings.max_batch,
+                window_ms=self.settings.batch_window_ms,
+                executor=self._executor,
+            )
+        return self._batcher
+
+    async def respond(self, message: Message, context: list) -> Reply:
+        batcher = await self._ready_batcher()
+        previous = _previous(await self._ensure_loading(), context)
+        prediction = await batcher.submit((message.text, previous))
+        if prediction.fallback:
+            return Reply("", prediction.confidence, fallback=True, source="qa")
+        answers = prediction.answers[: self.settings.top_k]
+        text = answers[0] if len(answers) == 1 else self._rng.choice(answers)
+        read_as = getattr(prediction, "read_as", "")
+        return Reply(text, prediction.confidence, fallback=False, source="qa", read_as=read_as)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._batcher is not None:
+            await self._batcher.close()
+            self._batcher = None
+        if self._loading is not None and not self._loading.done():
+            try:
+                await self._loading  # a load in progress cannot be interrupted; let it end
+            except Exception:
+                log.debug("model load failed during close", exc_info=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._loading = None
+
+
+def _in_context(answerer: Any):
+    """The batch function: (message, previous question) pairs to predictions. Answerers
+    without ``predict_in_context`` (the generation modes) read each message alone."""
+    if hasattr(answerer, "predict_in_context"):
+        return answerer.predict_in_context
+    return lambda items: answerer.predict_many([text for text, _ in items])
+
+
+def _previous(answerer: Any, context: list) -> Any:
+    """The question a message may follow: the chat's last turn, when this responder answered
+    it from the bank (a fallback, a refusal or another responder's reply gives no context)."""
+    from chatcore.builtin.qa.serve.context import Previous
+
+    if not context or not hasattr(answerer, "answer_class"):
+        return None
+    last = context[-1]
+    if last.fallback or last.source != "qa":
+        return None
+    index = answerer.answer_class(last.reply_text)
+    return None if index is None else Previous(last.user_text, index)
+
+
+class NoModelResponder:
+    """Stands in for ``qa`` when it is only a built-in default and no model is trained yet:
+    passes every message on (to the fallback), and says once how to train one."""
+
+    def __init__(self, command: str):
+        self.command = command
+        self._warned = False
+
+    async def respond(self, message: Message, context: list) -> None:
+        if not self._warned:
+            log.warning("no trained QA model yet; train one with: %s", self.command)
+            self._warned = True
+        return None

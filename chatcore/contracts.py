@@ -1,0 +1,133 @@
+"""What a component of each kind must be: the contracts plugins implement and the core calls.
+
+They are ``typing.Protocol`` classes, so a plugin implements one by shape, without importing
+or subclassing anything (the store contract, ``chatcore.store.ConversationStore``, is an
+abstract class instead, since it brings optional methods with a default). Type checkers
+check a plugin against them; ``isinstance`` works for the runtime-checkable ones, which the
+core uses to tell the optional frontend abilities apart.
+
+Every component may also have any of ``start()``, ``ready()`` and ``close()`` (plain or async):
+the engine calls ``start`` before the first message, ``ready`` before a frontend says it
+serves (a model loads and is checked there), ``close`` when it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+if TYPE_CHECKING:
+    from chatcore.messages import Catalogue
+    from chatcore.store import ConversationStore, Turn
+    from chatcore.types import Message, Reply, Verdict
+
+SettingsT = TypeVar("SettingsT", contravariant=True)
+ProductT = TypeVar("ProductT", covariant=True)
+
+Notify = Callable[..., list[Any]]
+"""``notify(hook_name, **kwargs)``: run an observer hook in every plugin, each on its own (one
+that raises is logged and the others still run); returns their results, awaitables included.
+The engine gets one from the runtime instead of the plugin manager itself."""
+
+
+class EngineView(Protocol):
+    """What frontends, commands and hooks may use of the engine."""
+
+    store: ConversationStore
+    commands: Mapping[str, Command]
+    messages: Catalogue  # the texts users see: ``messages.text(message_id, language)``
+
+    async def handle(self, message: Message) -> Reply:
+        """Answer one message; never raises for a plugin's fault."""
+        ...
+
+
+@runtime_checkable
+class Frontend(Protocol):
+    """Brings messages to the engine and its replies back to people, until it returns or is
+    cancelled (cancelled means: stop now, cleanly). A reply with ``silent`` set (a muted user)
+    must show nothing."""
+
+    async def run(self, engine: EngineView) -> None: ...
+
+
+@runtime_checkable
+class PendingEngineFrontend(Frontend, Protocol):
+    """A frontend that shows itself before the engine is ready (the REPL's prompt comes up
+    while the model loads): ``run`` gets a future of the engine instead of the engine, and
+    the flag says so."""
+
+    accepts_pending_engine: bool
+
+    async def run(self, engine: asyncio.Future[EngineView]) -> None: ...  # type: ignore[override]
+
+
+@runtime_checkable
+class Interruptible(Protocol):
+    """A frontend that handles Ctrl-C itself (drops the reply being awaited): ``interrupt``
+    returns whether the frontend should stop."""
+
+    def interrupt(self) -> bool: ...
+
+
+class Filter(Protocol):
+    """Decides about a text: the user's (input) or the reply's (output)."""
+
+    async def check(self, text: str, message: Message) -> Verdict: ...
+
+
+class Responder(Protocol):
+    """Answers a message, given the recent turns of its conversation (oldest first); None
+    lets the next responder try."""
+
+    async def respond(self, message: Message, context: list[Turn]) -> Reply | None: ...
+
+
+class Factory(Protocol[SettingsT, ProductT]):
+    """Builds a component from its validated settings (None when it declares none) and the
+    runtime it is built for."""
+
+    def __call__(self, settings: SettingsT, runtime: Any, /) -> ProductT: ...
+
+
+FrontendFactory = Factory[Any, Frontend]
+FilterFactory = Factory[Any, Filter]
+ResponderFactory = Factory[Any, Responder]
+StoreFactory = Factory[Any, "ConversationStore"]
+
+CommandHandler = Callable[["CommandContext"], Awaitable["str | Reply"]]
+"""A chat command: an async function of a ``chatcore.CommandContext``, returning the reply's
+text (or a whole ``Reply``)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A registered command, as the engine and frontends see it."""
+
+    name: str
+    handler: CommandHandler
+    description: str = ""
+    usage: str = ""
+    admin_only: bool = False
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """What a command handler gets: the message, its arguments and the engine."""
+
+    message: Message
+    name: str
+    args: str
+    engine: EngineView
+    language: str
+
+    @property
+    def store(self):
+        return self.engine.store
+
+    def text(self, message_id: str, **fields: object) -> str:
+        """A text of the message catalogue (``chatcore.messages``) in the reply language."""
+        return self.engine.messages.text(message_id, self.language, **fields)
