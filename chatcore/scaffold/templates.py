@@ -13,7 +13,8 @@ requires-python = ">=3.11"
 dependencies = ["chatcore"]
 
 [project.optional-dependencies]
-test = ["pytest>=8"]
+# chatcore's default filters (make_chat's bots) need its moderation extra
+test = ["pytest>=8", "chatcore[moderation]"]
 
 # chatcore finds plugins through this entry-point group: name = module
 [project.entry-points.chatcore]
