@@ -312,9 +312,13 @@ def build_cli(argv: Sequence[str] = ()) -> click.Group:
     """The CLI with the commands of the plugins the command's config loads: the same plugins
     as its runtime (``runtime.load_plugins``), so a plugin from ``plugins.modules`` adds its
     commands and a disabled one adds none."""
+    from chatcore.config import load_config
     from chatcore.runtime import load_plugins
 
-    pm = load_plugins(_config_for_commands(argv))
+    try:
+        pm = load_plugins(_config_for_commands(argv))
+    except ChatcoreError:  # the command reads the config again and reports it
+        pm = load_plugins(load_config(None))
     group = copy.copy(cli)  # the core's commands, plus this config's plugins' own
     group.commands = dict(cli.commands)
     pm.hook.chatcore_register_cli(cli=group)
@@ -323,8 +327,9 @@ def build_cli(argv: Sequence[str] = ()) -> click.Group:
 
 def _config_for_commands(argv: Sequence[str]):
     """The config the command line names (``--config``/``-c``, else the default places),
-    read before click parses it. A config that cannot be read here gives the defaults: the
-    command itself reads it again and reports what is wrong."""
+    read before click parses it. A config that cannot be read here, or whose plugins cannot
+    load, gives the defaults: the command itself reads it again and reports what is wrong
+    (so ``chatcore --help`` and ``config check`` work on a broken config)."""
     from chatcore.config import load_config, resolve_config_path
 
     try:

@@ -316,8 +316,8 @@ MOVED_KEYS: dict[KeyPath, str] = {
         ("engine", key): f"messages.<language>.{key} (e.g. messages: {{en: {{{key}: ...}}}})"
         for key in ("fallback", "error_reply", "refusal", "rate_limited", "muted")
     },
-    ("telegram", "texts"): "messages.<language>.telegram.<id> (ids: telegram.non_text, "
-    "telegram.edited, telegram.not_allowed)",
+    ("telegram", "texts"): "messages.<language> under the ids telegram.non_text, "
+    "telegram.edited and telegram.not_allowed (e.g. messages: {en: {telegram.edited: ...}})",
 }
 """Keys an older chatcore read, and where their setting lives now: the reply texts moved to
 the one message catalogue (``messages:``)."""

@@ -6,9 +6,10 @@ abstract class instead, since it brings optional methods with a default). Type c
 check a plugin against them; ``isinstance`` works for the runtime-checkable ones, which the
 core uses to tell the optional frontend abilities apart.
 
-Every component may also have any of ``start()``, ``ready()`` and ``close()`` (plain or async):
-the engine calls ``start`` before the first message, ``ready`` before a frontend says it
-serves (a model loads and is checked there), ``close`` when it stops.
+Every filter and responder may also have any of ``start()``, ``ready()`` and ``close()`` (plain
+or async): the engine calls ``start`` before the first message, ``ready`` before a frontend
+says it serves (a model loads and is checked there), ``close`` when it stops. Stores have
+``open()`` and ``close()``.
 """
 
 from __future__ import annotations
@@ -91,11 +92,6 @@ class Factory(Protocol[SettingsT, ProductT]):
 
     def __call__(self, settings: SettingsT, runtime: Any, /) -> ProductT: ...
 
-
-FrontendFactory = Factory[Any, Frontend]
-FilterFactory = Factory[Any, Filter]
-ResponderFactory = Factory[Any, Responder]
-StoreFactory = Factory[Any, "ConversationStore"]
 
 CommandHandler = Callable[["CommandContext"], Awaitable["str | Reply"]]
 """A chat command: an async function of a ``chatcore.CommandContext``, returning the reply's

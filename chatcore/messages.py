@@ -157,6 +157,10 @@ def _fields_problem(text: object, allowed: set[str] | None) -> str:
     if unknown:
         fields = ", ".join(f"{{{name}}}" for name in sorted(allowed)) or "none"
         return f"unknown field {{{unknown[0]}}} (this text's fields: {fields})"
+    try:  # a format spec can hide another field or need a number: try it with sample text
+        text.format(**dict.fromkeys(used, "x"))
+    except (KeyError, ValueError, IndexError, AttributeError) as exc:
+        return f"not a valid text ({type(exc).__name__}: {exc}); fields take no format spec"
     return ""
 
 

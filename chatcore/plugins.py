@@ -97,7 +97,7 @@ def build_plugin_manager(
 def _entry_points() -> list[md.EntryPoint]:
     seen: dict[str, md.EntryPoint] = {}
     for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-        if ep.value in DEFAULT_PLUGINS.values():  # an older chatcore install's own entries
+        if _distribution_of(ep)[0] == "chatcore":  # an older chatcore's own built-ins
             continue
         seen.setdefault(ep.name, ep)  # a package installed twice must not load twice
     return sorted(seen.values(), key=lambda ep: ep.name)

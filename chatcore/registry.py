@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
 from chatcore.errors import PluginError
+
+if TYPE_CHECKING:
+    from chatcore.contracts import CommandHandler, Factory
 from chatcore.messages import Catalogue
 
 KINDS = ("frontend", "filter", "responder", "store", "command")
 
 
 class Register(Protocol):
+    """The ``register`` callback of the registration hooks. ``factory`` builds the component
+    from its settings and the runtime (a command's is its handler)."""
+
     def __call__(
         self,
         name: str,
-        factory: Callable[..., Any],
+        factory: Factory[Any, Any] | CommandHandler,
         *,
         settings: type[BaseModel] | None = None,
         description: str = "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -45,7 +46,9 @@ class Runtime:
         """Load a config file (or a ``raw`` mapping), its plugins, and validate it all."""
         path = Path(config_path) if config_path else None
         config = load_config(path, raw=raw, environ=environ)
-        pm = load_plugins(config, plugins=plugins, load_entrypoints=load_entrypoints)
+        pm = load_plugins(
+            config, plugins=plugins, load_entrypoints=load_entrypoints, environ=environ
+        )
         registry = collect_components(pm)
         validate_config(config, registry)
         return cls(config, pm, registry)
@@ -87,12 +90,13 @@ class Runtime:
     def build_frontend(self, name: str) -> Frontend:
         """The frontend ``name``, checked to be one (an object with ``async run``)."""
         frontend = self.build("frontend", name)
-        if not isinstance(frontend, Frontend):
+        run = getattr(type(frontend), "run", None)
+        if not isinstance(frontend, Frontend) or not inspect.iscoroutinefunction(run):
             spec = self.registry.get("frontend", name)
             plugin = spec.plugin if spec else "?"
             raise PluginError(
                 f"plugin {plugin!r}: frontend {name!r} built a {type(frontend).__name__}, "
-                "which has no run(engine) method (see chatcore.contracts.Frontend)"
+                "which has no async run(engine) method (see chatcore.contracts.Frontend)"
             )
         return frontend
 

@@ -69,3 +69,22 @@ def test_an_unreadable_config_leaves_its_error_to_the_command(tmp_path):
     config.write_text("engine: [\n", encoding="utf-8")
     result = run(["config", "show", "--config", str(config)])
     assert result.exit_code != 0 and "bad.yaml:2" in result.output
+
+
+def test_help_and_config_check_still_work_when_the_configs_plugins_cannot_load(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "chatcore.yaml").write_text("plugins: {modules: [no_such_mod]}\n")
+    assert run(["--help"]).exit_code == 0
+    result = run(["config", "check", "chatcore.yaml"])
+    assert result.exit_code != 0 and "no_such_mod" in result.output
+
+
+def test_runtime_takes_the_disable_override_from_the_environment_it_is_given(monkeypatch):
+    from chatcore.runtime import Runtime
+
+    monkeypatch.setenv("CHATCORE_DISABLE_PLUGINS", "moderation")
+    assert Runtime.load(None, environ={}).plugin_manager.has_plugin("moderation")
+    given = {"CHATCORE_DISABLE_PLUGINS": "moderation"}
+    assert not Runtime.load(None, environ=given).plugin_manager.has_plugin("moderation")

@@ -184,3 +184,10 @@ def test_a_broken_template_is_a_config_error(tmp_path):
     attribute = "messages:\n  en:\n    unknown_command: '{name.__class__}'\n"
     with pytest.raises(ConfigError, match=r"unknown_command: fields are plain names like"):
         load(tmp_path, attribute)
+
+
+@pytest.mark.parametrize("text", ["/{name:{evil}}", "/{name:d}", "/{name!z}"])
+def test_a_format_spec_that_would_fail_when_said_is_a_config_error(tmp_path, text):
+    config = f"messages:\n  en:\n    unknown_command: '{text}'\n"
+    with pytest.raises(ConfigError, match=r"bot.yaml:3: messages.en.unknown_command: not a valid"):
+        load(tmp_path, config)
