@@ -5,6 +5,7 @@ included), so the test needs no import to happen and names the offending line.""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,6 @@ def test_the_layer_test_catches_a_back_import(tmp_path, monkeypatch):
     copy = tmp_path / "chatcore" / "engine.py"
     copy.parent.mkdir()
     copy.write_text(engine.read_text(encoding="utf-8") + "\nfrom chatcore.runtime import Runtime\n")
-    monkeypatch.setattr(__import__(__name__, fromlist=["PACKAGE"]), "PACKAGE", copy.parent)
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE", copy.parent)
     with pytest.raises(AssertionError, match=r"chatcore\.runtime"):
         test_core_modules_import_only_their_layer_and_lower_ones(copy)

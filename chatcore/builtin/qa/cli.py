@@ -5,12 +5,15 @@ Only click is imported here; TensorFlow, numpy and the data code load inside the
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from chatcore.cli import config_option_for
+from chatcore.cli import config_option_for, load_runtime
 from chatcore.extras import require
 
 config_option = config_option_for(
@@ -26,37 +29,27 @@ data_option = click.option(
 )
 
 
-class CommandRuntime:
-    """The command's runtime, loaded on first use and once: a command that needs both the
+def command_runtime(config_path: str | None) -> Callable[[], Any]:
+    """The command's runtime, loaded on first call and once: a command that needs both the
     model directory and the mode reads the config and loads the plugins one time."""
-
-    def __init__(self, config_path: str | None) -> None:
-        self.config_path = config_path
-        self._runtime = None
-
-    def get(self):
-        if self._runtime is None:
-            from chatcore.cli import load_runtime
-
-            self._runtime = load_runtime(self.config_path)
-        return self._runtime
+    return functools.cache(functools.partial(load_runtime, config_path))
 
 
-def model_dir_for(runtime: CommandRuntime, out: str | None) -> Path:
+def model_dir_for(runtime: Callable[[], Any], out: str | None) -> Path:
     """--out, else the config's qa.model_dir, else <data dir>/models/default."""
     if out:
         return Path(out).expanduser()
     from chatcore.builtin.qa.serve.responder import default_model_dir
 
-    settings = runtime.get().settings_for("qa")
+    settings = runtime().settings_for("qa")
     if settings is not None and settings.model_dir is not None:
         return settings.model_dir.expanduser()
-    return default_model_dir(runtime.get())
+    return default_model_dir(runtime())
 
 
-def configured_mode(runtime: CommandRuntime) -> str:
+def configured_mode(runtime: Callable[[], Any]) -> str:
     """The config's qa.mode: the generation head is trained only when it will be used."""
-    settings = runtime.get().settings_for("qa")
+    settings = runtime().settings_for("qa")
     return settings.mode if settings is not None else "select"
 
 
@@ -101,7 +94,7 @@ def train_command(
     require("qa", "chatcore train")
     from chatcore.builtin.qa.model import modeldir
 
-    runtime = CommandRuntime(config_path)
+    runtime = command_runtime(config_path)
     target = model_dir_for(runtime, out)
     if if_missing and modeldir.exists(target):
         version = modeldir.format_version(target)
@@ -170,7 +163,7 @@ def eval_command(data_files, model, as_json, ablation, config_path) -> None:
     require("qa", "chatcore eval")
     from chatcore.builtin.qa.eval.evaluate import evaluate_cli
 
-    target = model_dir_for(CommandRuntime(config_path), model)
+    target = model_dir_for(command_runtime(config_path), model)
     report = evaluate_cli(target, [Path(p) for p in data_files], ablation=ablation)
     if as_json:
         from chatcore.terminal_text import json_text
