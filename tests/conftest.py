@@ -5,6 +5,7 @@ model is trained once per session, for every test module that needs one. Tests a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,20 @@ def _logging_as_it_was():
     logging.setLogRecordFactory(factory)
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server for the session, on a free loopback port (tests/redis_server.py);
+    tests keep apart by key prefix. Fails loudly when redis-server is not installed."""
+    from tests.redis_server import RedisServer
+
+    try:
+        server = RedisServer().start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield server.url
+    server.kill()
 
 
 @pytest.fixture(scope="session")

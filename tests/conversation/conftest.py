@@ -1,13 +1,10 @@
-"""Fixtures: a real redis-server on a free loopback port, stores of every kind, an echo bot."""
+"""Fixtures: stores of every kind (Redis on the session's redis-server, tests/conftest.py), an
+echo bot."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,38 +12,6 @@ from chatcore import Reply, hookimpl
 from chatcore.builtin.conversation.memory import MemoryStore
 from chatcore.builtin.conversation.redis_store import RedisSettings, RedisStore
 from chatcore.builtin.conversation.sqlite import SqliteSettings, SqliteStore
-from chatcore.testing import free_port
-
-
-def start_redis() -> tuple[subprocess.Popen, str]:
-    """A throwaway redis-server; fails loudly when it is not installed (CI installs it)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed: run `make services` (apt install redis-server)")
-    port = free_port()
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
-                    return proc, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"redis-server exited: {proc.stderr.read().decode(errors='replace')}")
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail(f"redis-server did not answer on port {port} within 10 s")
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    proc, url = start_redis()
-    yield url
-    proc.kill()
-    proc.wait()
 
 
 @pytest.fixture
