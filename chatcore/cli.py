@@ -96,22 +96,67 @@ def chat(config_path: str | None, verbose: bool) -> None:
 @cli.command()
 @click.argument("frontend", required=False)
 @config_option
-def serve(frontend: str | None, config_path: str | None) -> None:
-    """Serve the bot through a frontend (e.g. telegram) until interrupted."""
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Run a gateway and this many worker processes on one Redis (needs store: redis).",
+)
+@click.option(
+    "--role",
+    type=click.Choice(["single", "gateway", "worker"]),
+    default="single",
+    show_default=True,
+    help="single: one process does everything; gateway: only receive and queue (workers "
+    "answer, `chatcore worker`); worker: answer queued messages.",
+)
+@click.option(
+    "--ops-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of /healthz, /readyz, /metrics (default: workers.ops.port).",
+)
+def serve(
+    frontend: str | None,
+    config_path: str | None,
+    workers: int | None,
+    role: str,
+    ops_port: int | None,
+) -> None:
+    """Serve the bot through a frontend (e.g. telegram) until interrupted; with --workers or
+    --role, as parts of a deployment of several processes (docs/deploy.md)."""
     runtime = load_runtime(config_path)
-    asyncio.run(run_frontend(runtime, frontend or runtime.config.core.frontend))
+    name = frontend or runtime.config.core.frontend
+    if workers is None and role == "single":
+        asyncio.run(run_frontend(runtime, name))
+        return
+    scaled = {"role": "all" if workers else role, "channel": name, "workers": workers}
+    runtime.cli_options.update(scaled, ops_port=ops_port)
+    asyncio.run(run_frontend(runtime, scaled_frontend(runtime)))
+
+
+def scaled_frontend(runtime) -> str:
+    """The frontend that runs gateways and workers (the built-in ``workers`` plugin)."""
+    if runtime.registry.get("frontend", "workers") is None:
+        raise ChatcoreError(
+            "--workers and --role need the 'workers' plugin (it is disabled or missing)"
+        )
+    return "workers"
 
 
 async def run_frontend(runtime, name: str) -> None:
     """Serve until the frontend returns or SIGINT/SIGTERM arrives; either way the engine
     stops cleanly (shutdown hooks run, the store is closed)."""
-    from chatcore.contracts import PendingEngineFrontend
+    from chatcore.contracts import EnginelessFrontend, PendingEngineFrontend
 
     frontend = runtime.build_frontend(name)
     if isinstance(frontend, PendingEngineFrontend) and frontend.accepts_pending_engine:
         await _run_before_engine(runtime, frontend)
         return
-    serving = asyncio.ensure_future(_serve(runtime, frontend))
+    if isinstance(frontend, EnginelessFrontend) and not frontend.needs_engine:
+        serving = asyncio.ensure_future(frontend.run(None))  # type: ignore[arg-type]
+    else:
+        serving = asyncio.ensure_future(_serve(runtime, frontend))
     with _cancel_on_signals(serving) as stopped:  # a cancelled start closes the engine
         await _unless_cancelled(serving)
     _exit_if_interrupted(stopped)

@@ -66,6 +66,56 @@ class PendingEngineFrontend(Frontend, Protocol):
 
 
 @runtime_checkable
+class EnginelessFrontend(Frontend, Protocol):
+    """A frontend that needs no engine of its own (a gateway that only queues messages for
+    workers, a supervisor of worker processes): ``run`` gets None and no model is loaded."""
+
+    needs_engine: bool
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What a queued payload asks of a worker: a ``message`` for the engine, or a ``note`` to
+    send as it is (a frontend's own notice, e.g. "I only understand text"), or neither (an
+    update to ignore)."""
+
+    message: Message | None = None
+    note: str = ""
+
+
+class Enqueue(Protocol):
+    """Puts one received payload on the shared queue, durably, before it returns; False when
+    ``dedupe`` was queued before (a redelivery, to be confirmed and dropped)."""
+
+    async def __call__(self, channel: str, chat_key: str, payload: str, dedupe: str) -> bool: ...
+
+
+class QueuedChannel(Protocol):
+    """A frontend split in two halves for several workers (``chatcore serve NAME --workers N``):
+    a gateway receives and queues, workers answer. A frontend offers one by registering
+    ``queued=factory`` next to its own factory; ``factory(settings, runtime)`` builds this.
+
+    The gateway calls ``receive`` (serve until cancelled; confirm each payload to its sender
+    only after ``enqueue`` returned; call ``ready`` once receiving). Workers call ``open``
+    once, then for each queued payload ``read`` (JSON text the gateway made) and, with the
+    reply's text, ``deliver``; ``deliver`` raising leaves the payload queued for a retry."""
+
+    name: str
+
+    async def receive(
+        self, enqueue: Enqueue, commands: Mapping[str, Command], ready: Callable[[], None]
+    ) -> None: ...
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def read(self, payload: str, engine: EngineView) -> Incoming: ...
+
+    async def deliver(self, payload: str, text: str) -> None: ...
+
+
+@runtime_checkable
 class Interruptible(Protocol):
     """A frontend that handles Ctrl-C itself (drops the reply being awaited): ``interrupt``
     returns whether the frontend should stop."""

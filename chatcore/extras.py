@@ -2,7 +2,8 @@
 
 ``pip install chatcore`` is the framework alone (the CLI, the plugin system, config, the
 SQLite and memory stores, the PII filter); ``chatcore[qa]``, ``[moderation]``, ``[repl]``,
-``[telegram]`` and ``[redis]`` add what their components need, ``chatcore[all]`` all of them.
+``[telegram]``, ``[redis]`` and ``[workers]`` add what their components need,
+``chatcore[all]`` all of them.
 The built-in plugins always load (their modules import nothing heavy), so ``chatcore --help``
 and ``chatcore plugins`` work on the base install; a component whose extra is missing fails
 when it is built or its command runs, with one line naming the pip command.
@@ -34,6 +35,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "repl": ("prompt_toolkit",),
     "telegram": ("telegram",),
     "redis": ("redis",),
+    "workers": ("redis", "prometheus_client", "aiohttp"),
 }
 
 

@@ -170,8 +170,8 @@ class TelegramFrontend:
     async def _register_commands(self, app: Application) -> None:
         """setMyCommands from every plugin's commands; admin-only ones just for admins."""
         commands = getattr(self.engine, "commands", {}) or {}
-        public = [_bot_command(c) for c in commands.values() if not c.admin_only]
-        everything = [_bot_command(c) for c in commands.values()]
+        public = [bot_command(c) for c in commands.values() if not c.admin_only]
+        everything = [bot_command(c) for c in commands.values()]
         calls = [(public, None)] + [
             (everything, BotCommandScopeChat(admin)) for admin in self.settings.admin_ids
         ]
@@ -190,7 +190,7 @@ class TelegramFrontend:
         log.error("telegram: unhandled error: %s", context.error, exc_info=context.error)
 
 
-def _bot_command(command: Any) -> BotCommand | None:
+def bot_command(command: Any) -> BotCommand | None:
     """Telegram accepts 1-32 lowercase letters, digits and underscores."""
     name = command.name.lower()
     if not (0 < len(name) <= 32 and all(c.isascii() and (c.isalnum() or c == "_") for c in name)):

@@ -71,41 +71,19 @@ class UpdateHandler:
         if decision.action == routing.IGNORE:
             return "ignored"
         message = update.effective_message
-        user = message.from_user
-        language = (user.language_code or "")[:2] or None if user else None
-        quote = message.message_id if decision.quote else None
-        where = {
-            "quote": quote,
-            "thread": message.message_thread_id if message.is_topic_message else None,
-        }
+        language = user_language(update)
+        where = reply_place(update, decision)
         if decision.action != routing.ANSWER:
             note = self.engine.messages.text(NOTES.get(decision.action, NOT_ALLOWED), language)
             await send_text(bot, message.chat.id, note, self._retries, **where)
             return decision.action
         async with typing(bot, message.chat.id, self.settings.typing_delay):
-            reply = await self.engine.handle(self._message(update, decision.text, language))
+            reply = await self.engine.handle(
+                to_message(update, decision.text, language, self.settings)
+            )
         if not reply.silent:
             await send_text(bot, message.chat.id, reply.text, self._retries, **where)
         return "answered"
-
-    def _message(self, update: Update, text: str, language: str | None) -> Message:
-        message = update.effective_message
-        user = message.from_user
-        return Message(
-            channel="telegram",
-            chat_id=str(message.chat.id),
-            user_id=str(user.id),
-            text=text,
-            language=language,
-            is_admin=user.id in self.settings.admin_ids,
-            message_id=str(update.update_id),
-            received_at=message.date.timestamp(),
-            meta={
-                "chat_type": message.chat.type,
-                "telegram_message_id": message.message_id,
-                "user_language": language,
-            },
-        )
 
     @property
     def _retries(self):
@@ -125,3 +103,41 @@ class UpdateHandler:
                 del self._chat_locks[chat_id]
             else:
                 self._chat_locks[chat_id] = (lock, users - 1)
+
+
+def user_language(update: Update) -> str | None:
+    """The two-letter language of the sender's Telegram app, if it says."""
+    user = update.effective_message.from_user
+    return (user.language_code or "")[:2] or None if user else None
+
+
+def reply_place(update: Update, decision: routing.Decision) -> dict[str, Any]:
+    """Where a reply goes: quoting the message (in groups) and in its forum topic."""
+    message = update.effective_message
+    return {
+        "quote": message.message_id if decision.quote else None,
+        "thread": message.message_thread_id if message.is_topic_message else None,
+    }
+
+
+def to_message(
+    update: Update, text: str, language: str | None, settings: TelegramSettings
+) -> Message:
+    """The engine's message for an update to answer."""
+    message = update.effective_message
+    user = message.from_user
+    return Message(
+        channel="telegram",
+        chat_id=str(message.chat.id),
+        user_id=str(user.id),
+        text=text,
+        language=language,
+        is_admin=user.id in settings.admin_ids,
+        message_id=str(update.update_id),
+        received_at=message.date.timestamp(),
+        meta={
+            "chat_type": message.chat.type,
+            "telegram_message_id": message.message_id,
+            "user_language": language,
+        },
+    )

@@ -46,7 +46,16 @@ def chatcore_register_frontends(register) -> None:
         build_frontend,
         settings=TelegramSettings,
         description="Telegram bot (python-telegram-bot): polling or webhook",
+        queued=_queued_channel,
     )
+
+
+def _queued_channel(settings: Any, runtime: Any) -> Any:
+    """The frontend's gateway and worker halves, for ``chatcore serve telegram --workers N``."""
+    require("telegram", "the telegram frontend")
+    from chatcore.builtin.telegram.queued import TelegramChannel
+
+    return TelegramChannel(settings, checked_token(settings, runtime))
 
 
 @hookimpl
@@ -67,9 +76,19 @@ async def start_command(ctx: CommandContext) -> str:
 
 
 def build_frontend(settings: Any, runtime: Any) -> Any:
-    """The frontend; the token must come from the environment (directly or via ${VAR})."""
+    """The frontend, with its inbox file named by the bot's public id."""
     require("telegram", "the telegram frontend")
     from chatcore.builtin.telegram.frontend import TelegramFrontend
+
+    token = checked_token(settings, runtime)
+    bot_id = token.split(":", 1)[0]  # the bot's public id: the inbox file is named by it
+    path = settings.inbox_path or runtime.data_dir / "telegram" / f"inbox-{bot_id}.sqlite3"
+    return TelegramFrontend(settings, token, path)
+
+
+def checked_token(settings: Any, runtime: Any) -> str:
+    """The bot token, which must come from the environment (directly or via ${VAR}) and look
+    like one; errors name the config key, never the value."""
     from chatcore.builtin.telegram.settings import TOKEN_ENV
 
     config = runtime.config
@@ -103,6 +122,4 @@ def build_frontend(settings: Any, runtime: Any) -> Any:
                 f"{TOKEN_ENV}",
             )
         )
-    bot_id = token.split(":", 1)[0]  # the bot's public id: the inbox file is named by it
-    path = settings.inbox_path or runtime.data_dir / "telegram" / f"inbox-{bot_id}.sqlite3"
-    return TelegramFrontend(settings, token, path)
+    return token

@@ -1,0 +1,278 @@
+"""The ``workers`` frontend: one process in one role.
+
+- ``gateway``: a frontend's receiving half (its QueuedChannel) puts messages on the queue;
+  no engine, no model.
+- ``worker``: claims queued messages and answers them with the engine; follows published
+  models.
+- ``all`` (``--workers N``): starts one gateway and N workers as child processes of this one
+  and restarts any that dies (see supervisor.py).
+
+Every role can run the ops server (``workers.ops``). SIGTERM drains: a gateway stops
+receiving, a worker stops claiming and finishes what it claimed, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from typing import Any
+
+from chatcore.builtin.workers.settings import WorkersSettings
+from chatcore.errors import ConfigError, StoreError
+
+log = logging.getLogger(__name__)
+ROLES = ("gateway", "worker", "all")
+
+
+class WorkersFrontend:
+    def __init__(self, settings: WorkersSettings, runtime: Any) -> None:
+        options = runtime.cli_options
+        self.settings = settings
+        self.runtime = runtime
+        self.role: str = options.get("role") or "worker"
+        self.channel: str | None = options.get("channel")
+        self.workers: int = options.get("workers") or 0
+        port = options.get("ops_port")
+        self.ops_port = port if port is not None else settings.ops.port
+        self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        _check(runtime, self.role, self._channels())
+
+    @property
+    def needs_engine(self) -> bool:
+        return self.role == "worker"
+
+    def _channels(self) -> list[str]:
+        if self.role == "worker":
+            return list(self.settings.channels)
+        return [self.channel or self.runtime.config.core.frontend]
+
+    async def run(self, engine: Any) -> None:
+        if self.role == "all":
+            from chatcore.builtin.workers.supervisor import supervise
+
+            await supervise(
+                self.runtime, self.settings, self._channels()[0], self.workers, self.ops_port
+            )
+        elif self.role == "gateway":
+            await self._gateway()
+        else:
+            await self._worker(engine)
+
+    # --- gateway -------------------------------------------------------------------------
+
+    async def _gateway(self) -> None:
+        from chatcore.builtin.workers.metrics import Metrics
+
+        name = self._channels()[0]
+        channel = build_channel(self.runtime, name)
+        metrics = Metrics("gateway", self.worker_id)
+        receiving = asyncio.Event()
+        async with queue_for(self.runtime, self.settings) as queue:
+
+            async def enqueue(channel: str, chat_key: str, payload: str, dedupe: str) -> bool:
+                queued = await queue.enqueue(channel, chat_key, payload, dedupe)
+                if queued:
+                    metrics.message()
+                return queued
+
+            async def ready() -> tuple[bool, dict[str, Any]]:
+                redis_ok = await _pings(queue)
+                return redis_ok and receiving.is_set(), {
+                    "redis": redis_ok,
+                    "receiving": receiving.is_set(),
+                }
+
+            async with self._ops(ready, metrics):
+                await channel.receive(enqueue, self.runtime.commands(), receiving.set)
+
+    # --- worker --------------------------------------------------------------------------
+
+    async def _worker(self, engine: Any) -> None:
+        from chatcore.builtin.workers.metrics import Metrics
+        from chatcore.builtin.workers.worker import Worker, WorkerOptions
+
+        s = self.settings
+        metrics = Metrics("worker", self.worker_id)
+        channels = {name: build_channel(self.runtime, name) for name in s.channels}
+        async with queue_for(self.runtime, s) as queue, contextlib.AsyncExitStack() as stack:
+            for channel in channels.values():
+                await channel.open()
+                stack.push_async_callback(channel.close)
+            options = WorkerOptions(
+                lease_seconds=s.lease_seconds,
+                max_in_flight=s.max_in_flight,
+                drain_seconds=s.drain_seconds,
+            )
+            worker = Worker(queue, channels, engine, self.worker_id, options, metrics)
+            models = ModelFollower(queue, engine, self.runtime, s, metrics)
+            await models.start()
+            stack.push_async_callback(models.stop)
+            stats = asyncio.create_task(_queue_stats(queue, metrics))
+            stack.callback(stats.cancel)
+
+            async def ready() -> tuple[bool, dict[str, Any]]:
+                detail = {
+                    "redis": worker.redis_ok,
+                    "model": models.ready,
+                    "model_version": models.version,
+                    "partitions": len(worker.leases.held),
+                }
+                return worker.redis_ok and models.ready, detail
+
+            async with self._ops(ready, metrics):
+                log.info("worker %s: answering %s", self.worker_id, ", ".join(channels))
+                await worker.run()
+
+    @contextlib.asynccontextmanager
+    async def _ops(self, ready, metrics):
+        from chatcore.builtin.workers.ops import OpsServer
+
+        if self.ops_port is None:
+            yield
+            return
+        shown = metrics if self.settings.ops.metrics else None
+        server = OpsServer(self.settings.ops.host, self.ops_port, self.role, ready, shown)
+        await server.start()
+        try:
+            yield
+        finally:
+            await server.close()
+
+
+class ModelFollower:
+    """Keeps the engine's model-serving responders on the published model (see models.py):
+    applies the current one before the worker says it is ready, then follows new ones."""
+
+    def __init__(self, queue: Any, engine: Any, runtime: Any, settings, metrics) -> None:
+        self.engine = engine
+        self.metrics = metrics
+        self.swappable = [
+            n.component for n in engine.responders if hasattr(n.component, "swap_model")
+        ]
+        self.version: str | None = None
+        self.ready = False
+        self._task: asyncio.Task | None = None
+        self._watcher = None
+        if self.swappable:
+            from chatcore.builtin.workers.models import ModelWatcher
+
+            self._watcher = ModelWatcher(
+                queue.client,
+                queue.prefix,
+                runtime.data_dir / "models" / "published",
+                self._swap,
+                poll_seconds=settings.model_poll_seconds,
+                on_event=self._event,
+            )
+        for responder in self.swappable:
+            self.version = getattr(responder, "model_version", None) or self.version
+        metrics.model(self.version)
+
+    async def start(self) -> None:
+        if self._watcher is None:
+            self.ready = True
+            return
+        with contextlib.suppress(Exception):  # Redis down: the loop below keeps trying
+            await self._watcher.check_once()
+        self.ready = True
+        self._task = asyncio.create_task(self._watcher.run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _swap(self, path, version: str) -> None:
+        for responder in self.swappable:
+            await responder.swap_model(path)
+        self.version = version
+        self.metrics.model(version)
+        log.info("model %s now serving", version)
+
+    def _event(self, kind: str, version: str) -> None:
+        self.metrics.model_event(kind, version)
+
+
+async def _queue_stats(queue: Any, metrics: Any, every: float = 1.0) -> None:
+    while True:
+        with contextlib.suppress(Exception):
+            metrics.queue(*await queue.depth())
+        await asyncio.sleep(every)
+
+
+async def _pings(queue: Any) -> bool:
+    try:
+        return bool(await queue.client.ping())
+    except Exception:
+        return False
+
+
+@contextlib.asynccontextmanager
+async def queue_for(runtime: Any, settings: WorkersSettings, wait_seconds: float = 30.0):
+    """The queue on the ``redis:`` section's server; waits for Redis to come up (a container
+    started before it), then fails with the URL (password masked)."""
+    import redis.asyncio as aioredis
+
+    from chatcore.builtin.conversation.redis_store import _masked
+    from chatcore.builtin.workers.queue import RedisQueue
+
+    redis_settings = runtime.settings_for("redis")
+    client = aioredis.from_url(redis_settings.url, health_check_interval=5)
+    try:
+        queue = RedisQueue(client, redis_settings.key_prefix, settings.partitions)
+        deadline = asyncio.get_running_loop().time() + wait_seconds
+        while True:
+            try:
+                await queue.ensure_groups()
+                break
+            except Exception as exc:
+                if asyncio.get_running_loop().time() > deadline:
+                    where = _masked(redis_settings.url)
+                    raise StoreError(f"workers: cannot reach Redis at {where}: {exc}") from None
+                await asyncio.sleep(0.5)
+        yield queue
+    finally:
+        await client.aclose()
+
+
+def build_channel(runtime: Any, name: str) -> Any:
+    """The QueuedChannel the frontend ``name`` registers (``queued=`` beside its factory)."""
+    spec = runtime.registry.get("frontend", name)
+    factory = spec.options.get("queued") if spec is not None else None
+    if factory is None:
+        raise ConfigError(
+            f"frontend {name!r} cannot run on several workers: its plugin offers no queued "
+            "channel (see chatcore.contracts.QueuedChannel)"
+        )
+    return factory(runtime.settings_for(name), runtime)
+
+
+def _check(runtime: Any, role: str, channels: list[str]) -> None:
+    if role not in ROLES:
+        raise ConfigError(f"no role {role!r} (choose from {', '.join(ROLES)})")
+    if runtime.config.core.store != "redis":
+        raise ConfigError(
+            runtime.config.error(
+                ("store",),
+                "several workers share conversations, limits and the queue through Redis: "
+                "set 'store: redis' (and redis.url)",
+            )
+        )
+    for name in channels:
+        spec = runtime.registry.get("frontend", name)
+        if spec is None or "queued" not in spec.options:
+            raise ConfigError(
+                f"frontend {name!r} cannot run on several workers (no queued channel)"
+            )
+
+
+def build_workers_frontend(settings: WorkersSettings, runtime: Any) -> WorkersFrontend:
+    from chatcore.extras import require
+
+    require("workers", "several workers")
+    return WorkersFrontend(settings, runtime)

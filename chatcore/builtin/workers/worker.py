@@ -1,0 +1,288 @@
+"""A worker: holds partition leases, claims queued messages, answers and acknowledges them.
+
+For each job: a saved reply (a checkpoint left by a worker that died before acknowledging)
+is sent as it is; otherwise the channel reads the payload, the engine answers, the reply is
+checkpointed, delivered, and the job acknowledged. Jobs of one chat run one after another
+(a lane per chat); different chats run concurrently up to ``max_in_flight``.
+
+Delivery is at least once: a worker killed after the channel's send went out but before the
+acknowledgement reached Redis (the span of one Bot API call) has that reply sent again by the
+next owner. Every other crash point repeats nothing: the checkpoint stops a second engine run
+and the store keeps one turn per message id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatcore.builtin.workers.leases import Leases
+from chatcore.builtin.workers.metrics import Metrics
+from chatcore.builtin.workers.queue import Job, LeaseLost, RedisQueue
+
+log = logging.getLogger(__name__)
+SILENT = "\x00silent"  # the checkpoint of a reply that shows nothing (a muted user)
+
+
+@dataclass
+class WorkerOptions:
+    lease_seconds: float = 3.0
+    max_in_flight: int = 32
+    drain_seconds: float = 30.0
+    read_block_ms: int = 500
+    max_attempts: int = 5
+    retry_seconds: float = 1.0
+
+
+@dataclass
+class _Lanes:
+    """Per-chat queues of claimed jobs and the count of jobs in flight per partition."""
+
+    queued: dict[str, deque[tuple[Job, str]]] = field(default_factory=dict)  # (job, token)
+    running: dict[str, asyncio.Task] = field(default_factory=dict)
+    per_partition: dict[int, int] = field(default_factory=dict)
+    total: int = 0
+
+
+class Worker:
+    def __init__(
+        self,
+        queue: RedisQueue,
+        channels: dict[str, Any],
+        engine: Any,
+        worker_id: str,
+        options: WorkerOptions,
+        metrics: Metrics,
+    ) -> None:
+        self.queue = queue
+        self.channels = channels
+        self.engine = engine
+        self.worker_id = worker_id
+        self.options = options
+        self.metrics = metrics
+        self.leases = Leases(queue, worker_id, options.lease_seconds)
+        self._readable: set[int] = set()  # held partitions whose pending entries are claimed
+        self._giving_up: set[int] = set()
+        self._background: set[asyncio.Task] = set()
+        self._lanes = _Lanes()
+        self._slot_free = asyncio.Event()
+        self._stopping = False
+        self.redis_ok = False
+        self.claimed = 0
+        self.answered = 0
+
+    # --- the loops ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Claim and answer until cancelled; then drain (see ``drain``)."""
+        keeper = asyncio.create_task(self._keep_leases(), name="chatcore-leases")
+        try:
+            await self._read_loop()
+        finally:
+            self._stopping = True
+            await self._drain()
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            with contextlib.suppress(Exception):
+                await self.leases.release_all()
+
+    async def _keep_leases(self) -> None:
+        period = self.options.lease_seconds / 3
+        outage: float | None = None
+        while True:
+            try:
+                lost, gained = await self.leases.tick()
+                self.redis_ok, outage = True, None
+                await self._on_leases(lost, gained)
+                for partition in await self.leases.surplus():
+                    if partition not in self._giving_up:
+                        self._giving_up.add(partition)
+                        task = asyncio.create_task(self._give_up(partition))
+                        self._background.add(task)
+                        task.add_done_callback(self._background.discard)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.redis_ok = False
+                if outage is None:
+                    outage = time.monotonic()
+                    log.warning("worker %s: Redis unavailable (%s); retrying", self.worker_id, exc)
+            await asyncio.sleep(period)
+
+    async def _on_leases(self, lost: set[int], gained: set[int]) -> None:
+        for partition in lost:
+            log.warning("worker %s: lost partition %d", self.worker_id, partition)
+            self._readable.discard(partition)
+        for partition in sorted(gained):
+            jobs = await self.queue.claim_pending(self.worker_id, partition)
+            if jobs:
+                log.info(
+                    "worker %s: reclaimed %d messages of partition %d",
+                    self.worker_id,
+                    len(jobs),
+                    partition,
+                )
+                self.metrics.reclaimed(len(jobs))
+            token = self.leases.tokens.get(partition)
+            if token is None:
+                continue
+            for job in jobs:
+                self._dispatch(job, token)
+            self._readable.add(partition)
+
+    async def _give_up(self, partition: int) -> None:
+        """Stop reading a partition, finish its claimed jobs, then release it at once."""
+        self._readable.discard(partition)
+        try:
+            while self._lanes.per_partition.get(partition, 0) > 0:
+                await asyncio.sleep(0.05)
+            await self.leases.release(partition)
+        except Exception:
+            log.warning("worker %s: could not release partition %d", self.worker_id, partition)
+        finally:
+            self._giving_up.discard(partition)
+
+    async def _read_loop(self) -> None:
+        while True:
+            capacity = self.options.max_in_flight - self._lanes.total
+            tokens = self.leases.tokens
+            readable = sorted(p for p in self._readable if self.leases.trusted(p, tokens.get(p)))
+            if capacity <= 0 or not readable:
+                self._slot_free.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._slot_free.wait(), 0.1)
+                continue
+            try:
+                jobs = await self.queue.read(
+                    self.worker_id, readable, capacity, self.options.read_block_ms
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._on_read_error(exc)
+                continue
+            for job in jobs:
+                token = self.leases.tokens.get(job.partition)
+                if token is not None:  # else lost meanwhile: its next owner claims it
+                    self._dispatch(job, token)
+
+    async def _on_read_error(self, exc: Exception) -> None:
+        if "NOGROUP" in str(exc):  # Redis lost the groups (restarted without its data)
+            with contextlib.suppress(Exception):
+                await self.queue.ensure_groups()
+        log.debug("worker %s: read failed: %s", self.worker_id, exc)
+        await asyncio.sleep(0.2)
+
+    # --- lanes -------------------------------------------------------------------------------
+
+    def _dispatch(self, job: Job, token: str) -> None:
+        lanes = self._lanes
+        lanes.queued.setdefault(job.chat_key, deque()).append((job, token))
+        lanes.per_partition[job.partition] = lanes.per_partition.get(job.partition, 0) + 1
+        lanes.total += 1
+        self.claimed += 1
+        if job.chat_key not in lanes.running:
+            task = asyncio.create_task(self._run_lane(job.chat_key))
+            lanes.running[job.chat_key] = task
+
+    async def _run_lane(self, chat_key: str) -> None:
+        lanes = self._lanes
+        queued = lanes.queued[chat_key]
+        try:
+            while queued:
+                job, token = queued.popleft()
+                try:
+                    await self._process(job, token)
+                finally:
+                    lanes.per_partition[job.partition] -= 1
+                    lanes.total -= 1
+                    self._slot_free.set()
+        finally:
+            del lanes.running[chat_key]
+            if not queued:
+                lanes.queued.pop(chat_key, None)
+
+    async def _drain(self) -> None:
+        """Stop claiming; let claimed jobs finish (up to ``drain_seconds``); what is left
+        stays pending in Redis for the next owner of its partition."""
+        running = list(self._lanes.running.values())
+        if not running:
+            return
+        log.info("worker %s: draining %d chats", self.worker_id, len(running))
+        _, late = await asyncio.wait(running, timeout=self.options.drain_seconds)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+            log.warning(
+                "worker %s: %d chats unfinished at stop; left queued", self.worker_id, len(late)
+            )
+
+    # --- one job -----------------------------------------------------------------------------
+
+    async def _process(self, job: Job, token: str) -> None:
+        for attempt in range(1, self.options.max_attempts + 1):
+            if not self.leases.trusted(job.partition, token):
+                return  # the partition moved: its next owner claims the job
+            try:
+                await self._answer(job, token)
+                return
+            except LeaseLost:
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning(
+                    "worker %s: job %s of %s failed (attempt %d): %s",
+                    self.worker_id,
+                    job.id,
+                    job.chat_key,
+                    attempt,
+                    exc,
+                )
+                await asyncio.sleep(self.options.retry_seconds * attempt)
+        log.error("worker %s: job %s given up after %d attempts", self.worker_id, job.id, attempt)
+        with contextlib.suppress(Exception):
+            await self.queue.ack(job, token)
+
+    async def _answer(self, job: Job, token: str) -> None:
+        channel = self.channels.get(job.channel)
+        if channel is None:
+            raise RuntimeError(f"no channel {job.channel!r} on this worker")
+        text = await self.queue.saved_reply(job)
+        if text is None:
+            text = await self._compute(job, channel)
+            await self.queue.checkpoint(job, token, text)
+        if text != SILENT and text:
+            if not self.leases.trusted(job.partition, token):
+                raise LeaseLost(f"partition {job.partition}")
+            await channel.deliver(job.payload, text)
+        await self.queue.ack(job, token)
+        self.answered += 1
+        self.metrics.queue_to_reply(time.time() - job.enqueued_at)
+
+    async def _compute(self, job: Job, channel: Any) -> str:
+        incoming = await channel.read(job.payload, self.engine)
+        if incoming.message is None:
+            return incoming.note or SILENT
+        self.metrics.message()
+        reply = await self.engine.handle(incoming.message)
+        self.metrics.reply(reply)
+        return SILENT if reply.silent else reply.text
+
+
+def ready_check(worker: Worker, model_ready: Callable[[], bool]) -> tuple[bool, dict[str, Any]]:
+    """Ready: Redis answered the last lease renewal and the model is loaded."""
+    detail = {
+        "redis": worker.redis_ok,
+        "model": model_ready(),
+        "partitions": len(worker.leases.held),
+    }
+    return worker.redis_ok and detail["model"], detail
