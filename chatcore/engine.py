@@ -223,11 +223,18 @@ class Engine:
         muted_until = await self.store.muted_until(message.chat_key, message.user_id)
         if muted_until > self.clock():
             return Reply("", kind="muted", source="limits")
-        if not self._rate_limiter.allow(f"{message.channel}:{message.user_id}"):
+        if not await self._allow(f"{message.channel}:{message.user_id}"):
             default = message.language or self.settings.default_language
             text = self.say("rate_limited", detect_language(message.text, default))
             return Reply(text, kind="limited", source="limits")
         return None
+
+    async def _allow(self, key: str) -> bool:
+        """The rate limit: the store's when it shares one across workers, else in process."""
+        limit = self.settings.rate_limit
+        now = self.clock()
+        shared = await self.store.allow_message(key, limit.messages, limit.per_seconds, now)
+        return self._rate_limiter.allow(key) if shared is None else shared
 
     async def _refuse(self, message: Message, admin: bool, verdicts: list[Verdict]) -> Reply:
         """A blocked message: count a strike and mute after too many; one notice per mute."""
@@ -340,6 +347,7 @@ class Engine:
             language=message.language,
             truncated=truncated,
             created_at=message.received_at,
+            message_id=message.message_id,
         )
 
     # --- helpers ---------------------------------------------------------------------------

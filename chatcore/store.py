@@ -12,6 +12,12 @@ tests in ``tests/conversation/test_store_contract.py`` against it. ``conversatio
 has the text hygiene (``prepare_turn``) and limits settings (``StoreLimits``) the built-in
 stores share. An ended mute must stay readable through ``muted_until`` (the engine counts
 strikes only since the last mute).
+
+Several worker processes may share one store (Redis). Two promises make that safe: a turn
+carries its message's ``message_id`` and is stored once per chat however often the message is
+processed (a killed worker's message re-run by another); and a store that is shared can keep
+the per-user rate limit itself (``allow_message``), so the limit holds across workers. A store
+that returns None there leaves the limit to each engine's in-process limiter.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ class Turn:
     created_at: float = field(default_factory=time.time)
     conversation: int = 0  # assigned by the store: which conversation of the chat
     id: int | None = None  # assigned by the store: increases with each turn of a chat
+    message_id: str | None = None  # the frontend's message id: a chat stores one turn per id
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,7 +65,9 @@ class ConversationStore(abc.ABC):
 
     @abc.abstractmethod
     async def append_turn(self, turn: Turn) -> None:
-        """Record one turn in the chat's current conversation, in one transaction."""
+        """Record one turn in the chat's current conversation, in one transaction; a turn whose
+        ``message_id`` was already stored in this chat is not stored again (a message processed
+        twice); turns without one are always stored."""
 
     @abc.abstractmethod
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
@@ -95,6 +104,13 @@ class ConversationStore(abc.ABC):
     @abc.abstractmethod
     async def muted_until(self, chat_key: str, user_id: str) -> float:
         """The end of a user's mute in a chat, or 0."""
+
+    async def allow_message(self, key: str, limit: int, period: float, now: float) -> bool | None:
+        """Count one message of ``key`` (``channel:user_id``) at ``now`` if fewer than ``limit``
+        were counted in the ``period`` seconds before: True if counted, False if over the limit.
+        The check and the count are one atomic step for every worker sharing the store. None
+        (the default): this store does not share limits; the engine limits in process."""
+        return None
 
     # --- operator tools (``chatcore history``); optional for third-party stores -------------
 

@@ -21,8 +21,14 @@ class MemoryStore(ConversationStore):
         self._settings: dict[tuple[str, str], str] = {}
         self._strikes: dict[tuple[str, str], list[float]] = defaultdict(list)
         self._mutes: dict[tuple[str, str], float] = {}
+        self._message_ids: set[tuple[str, str]] = set()  # (chat_key, message_id) stored
 
     async def append_turn(self, turn: Turn) -> None:
+        if turn.message_id is not None:
+            seen = (turn.chat_key, turn.message_id)
+            if seen in self._message_ids:
+                return  # the same message processed twice: one turn
+            self._message_ids.add(seen)
         self._ids[turn.chat_key] += 1
         conversation = self._conversation[turn.chat_key]
         stored = replace(turn, conversation=conversation, id=self._ids[turn.chat_key])

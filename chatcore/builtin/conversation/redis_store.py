@@ -5,12 +5,19 @@ Each chat's turns are one list (``<prefix>turns:<chat_key>``); every entry is
 the conversation number, the push, the trim to ``max_turns_per_chat``, the retention pruning and
 the TTL refresh happen atomically: two workers writing (even the same chat) never lose or
 interleave a turn. A chat idle for longer than the retention expires as a whole (TTL).
+
+A turn with a ``message_id`` first claims ``<prefix>turnmsg:<len(chat_key)>:<chat_key>:<id>``
+(SET NX, in the same script, kept 7 days or the retention if longer): a message re-run by another
+worker stores no second turn. The rate limit is shared by every worker: a sliding window on the
+sorted set ``<prefix>rate:<key>``, checked and counted by one script.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
+import uuid
 from typing import Any
 
 from pydantic import Field
@@ -19,7 +26,10 @@ from chatcore.builtin.conversation.common import StoreLimits, prepare_turn
 from chatcore.errors import StoreError
 from chatcore.store import ConversationStore, Turn
 
+MESSAGE_ID_SECONDS = 7 * 86400  # a message id is remembered at least this long
+
 APPEND = """
+if KEYS[4] and not redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[6]) then return 0 end
 local conv = redis.call('GET', KEYS[2]) or '0'
 local id = redis.call('INCR', KEYS[3])
 redis.call('RPUSH', KEYS[1], ARGV[1] .. ' ' .. conv .. ' ' .. id .. ' ' .. ARGV[2])
@@ -59,6 +69,14 @@ while true do
   removed = removed + 1
 end
 return removed
+"""
+
+ALLOW = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
 """
 
 FORGET = """
@@ -129,6 +147,12 @@ class RedisStore(ConversationStore):
     def _chat_keys_of(self, chat_key: str) -> list[str]:
         return [self._key(k, chat_key) for k in ("turns", "conv", "seq")]
 
+    def _message_key(self, turn: Turn) -> list[str]:
+        """The key claimed by a turn's message id (none without one)."""
+        if turn.message_id is None:
+            return []
+        return [self._key("turnmsg", turn.chat_key, turn.message_id)]
+
     @property
     def _ttl(self) -> int:
         retention = self.settings.retention_seconds
@@ -146,7 +170,9 @@ class RedisStore(ConversationStore):
         cutoff = "" if retention is None else repr(self.clock() - retention)
         args = [repr(float(stored.created_at)), _dumps(body)]
         args += [self.settings.max_turns_per_chat, self._ttl, cutoff]
-        await self._scripts["append"](keys=self._chat_keys_of(turn.chat_key), args=args)
+        args.append(max(MESSAGE_ID_SECONDS, self._ttl))
+        keys = self._chat_keys_of(turn.chat_key) + self._message_key(turn)
+        await self._scripts["append"](keys=keys, args=args)
 
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
         if limit <= 0:
@@ -187,6 +213,17 @@ class RedisStore(ConversationStore):
             key = self._key("turns", chat_key)
             removed += int(await self._scripts["prune"](keys=[key], args=[repr(before)]))
         return removed
+
+    # --- shared limits ---------------------------------------------------------------------
+
+    async def allow_message(self, key: str, limit: int, period: float, now: float) -> bool:
+        """The rate limit every worker on this server shares: one script checks and counts."""
+        await self._redis()
+        member = f"{now!r}:{uuid.uuid4().hex}"  # unique: two events at one time both count
+        args = [repr(float(now)), repr(float(period)), limit, member]
+        args.append(max(1, math.ceil(period * 1000)))
+        rate_key = f"{self.settings.key_prefix}rate:{key}"
+        return bool(await self._scripts["allow"](keys=[rate_key], args=args))
 
     # --- settings, strikes, mutes ----------------------------------------------------------
 
@@ -230,7 +267,7 @@ class RedisStore(ConversationStore):
         return float(value) if value else 0.0
 
 
-_SCRIPTS = {"append": APPEND, "recent": RECENT, "prune": PRUNE, "forget": FORGET}
+_SCRIPTS = {"append": APPEND, "recent": RECENT, "prune": PRUNE, "forget": FORGET, "allow": ALLOW}
 
 
 def _dumps(body: dict[str, Any]) -> str:

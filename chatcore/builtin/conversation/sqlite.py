@@ -207,7 +207,8 @@ class SqliteStore(ConversationStore):
         turn_id, conversation = await self._write_chat(
             turn.chat_key, queries.insert_turn, stored, keep
         )
-        self._cache.appended(replace(stored, id=turn_id, conversation=conversation))
+        if turn_id is not None:  # None: this message's turn was stored before
+            self._cache.appended(replace(stored, id=turn_id, conversation=conversation))
 
     async def recent_turns(self, chat_key: str, limit: int) -> list[Turn]:
         if limit <= 0:

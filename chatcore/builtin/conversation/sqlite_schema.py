@@ -56,7 +56,15 @@ CREATE INDEX turns_by_user ON turns (chat_key, user_id);
 CREATE INDEX strikes_by_user ON strikes (chat_key, user_id, at);
 """
 
-MIGRATIONS: dict[int, str] = {1: V1, 2: V2}  # target version -> script from the one before
+# v3: turns remember their message id; a chat stores one turn per message id (a message
+# processed twice, e.g. re-run after a crash, is stored once).
+V3 = """
+ALTER TABLE turns ADD COLUMN message_id TEXT;
+CREATE UNIQUE INDEX turns_by_message ON turns (chat_key, message_id)
+    WHERE message_id IS NOT NULL;
+"""
+
+MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3}  # target version -> script from the one before
 LATEST = max(MIGRATIONS)
 
 

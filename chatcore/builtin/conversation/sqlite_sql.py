@@ -13,7 +13,7 @@ from chatcore.store import Turn
 T = TypeVar("T")
 COLUMNS = (
     "chat_key, user_id, user_text, reply_text, confidence, fallback, source, verdicts, "
-    "language, truncated, created_at, conversation, id"
+    "language, truncated, created_at, conversation, id, message_id"
 )
 
 
@@ -51,12 +51,15 @@ def current_conversation(conn: sqlite3.Connection, chat_key: str) -> int:
     return scalar(conn, sql, (chat_key,), 0)
 
 
-def insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> tuple[int, int]:
+def insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> tuple[int | None, int]:
+    """Insert a turn and trim the chat to ``keep`` turns; returns its id (None when its
+    message id was already stored in the chat: nothing was written) and its conversation."""
     conversation = current_conversation(conn, turn.chat_key)
     cursor = conn.execute(
         "INSERT INTO turns (chat_key, conversation, user_id, user_text, reply_text, confidence,"
-        " fallback, source, verdicts, language, truncated, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " fallback, source, verdicts, language, truncated, created_at, message_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (chat_key, message_id) WHERE message_id IS NOT NULL DO NOTHING",
         (
             turn.chat_key,
             conversation,
@@ -70,8 +73,11 @@ def insert_turn(conn: sqlite3.Connection, turn: Turn, keep: int) -> tuple[int, i
             turn.language,
             int(turn.truncated),
             float(turn.created_at),
+            turn.message_id,
         ),
     )
+    if cursor.rowcount == 0:
+        return None, conversation
     conn.execute(
         "DELETE FROM turns WHERE chat_key = ?1 AND id <= (SELECT id FROM turns"
         " WHERE chat_key = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
@@ -95,6 +101,7 @@ def row_to_turn(row: tuple) -> Turn:
         created_at=row[10],
         conversation=row[11],
         id=row[12],
+        message_id=row[13],
     )
 
 
