@@ -34,6 +34,7 @@ FORMAT_VERSION = 5
 METADATA = "metadata.json"
 FILES = ("model.keras", "vocab.json", "answers.json", "settings.json", "history.json")
 GENERATOR_FILES = ("generator.keras", "generator.json")
+VERSION_DIGITS = 16  # hex characters of the metadata's SHA-256 in a model's version id
 
 
 @dataclass
@@ -151,23 +152,53 @@ def _replace_dir(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def load_files(path: Path) -> ModelFiles:
-    """Read and verify a model directory (everything but the Keras weights themselves)."""
+def version(path: Path) -> str:
+    """A short stable id of a model directory: the start of its metadata's SHA-256 (the
+    metadata holds every other file's hash, so it names the whole content)."""
+    return version_id((Path(path) / METADATA).read_bytes())
+
+
+def version_id(metadata: bytes) -> str:
+    return hashlib.sha256(metadata).hexdigest()[:VERSION_DIGITS]
+
+
+def listed_files(metadata: dict[str, Any]) -> tuple[str, ...]:
+    """The files besides ``metadata.json`` a directory with this metadata holds and verifies."""
+    hashes = metadata.get("files") or {}
+    return FILES + tuple(n for n in GENERATOR_FILES if n in hashes)
+
+
+def verify(path: Path) -> dict[str, Any]:
+    """The metadata of a complete model directory of this format whose every file matches its
+    hash (no TensorFlow needed); else ModelNotFoundError or ModelFormatError naming the file."""
     path = Path(path)
     if not exists(path):
         raise ModelNotFoundError(
             f"no trained model in {path}. Train one with:\n  {train_command(path)}"
         )
     metadata = _read_json(path / METADATA)
-    version = metadata.get("format_version")
-    if version != FORMAT_VERSION:
+    if not isinstance(metadata, dict):
+        raise ModelFormatError(f"{path / METADATA}: not a JSON object")
+    found = metadata.get("format_version")
+    if found != FORMAT_VERSION:
         raise ModelFormatError(
-            f"{path / METADATA}: model format version {version!r}, this chatcore reads version "
+            f"{path / METADATA}: model format version {found!r}, this chatcore reads version "
             f"{FORMAT_VERSION}; retrain with: {train_command(path)}"
         )
-    hashes = metadata.get("files", {})
-    names = FILES + tuple(n for n in GENERATOR_FILES if n in hashes)
-    _verify(path, hashes, names)
+    hashes = metadata.get("files")
+    if not isinstance(hashes, dict):
+        raise ModelFormatError(
+            f"{path / METADATA}: no file hashes; retrain with: {train_command(path)}"
+        )
+    _verify(path, hashes, listed_files(metadata))
+    return metadata
+
+
+def load_files(path: Path) -> ModelFiles:
+    """Read and verify a model directory (everything but the Keras weights themselves)."""
+    path = Path(path)
+    metadata = verify(path)
+    names = listed_files(metadata)
     extra = {n: _read_json(path / n) for n in names if n.endswith(".json") and n not in FILES}
     return ModelFiles(
         path,

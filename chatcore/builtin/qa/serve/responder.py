@@ -2,6 +2,8 @@
 
 The model loads in the background from ``start()`` so a frontend shows its prompt at once;
 inference runs on one dedicated thread (TensorFlow calls must not block the event loop).
+``swap_model`` replaces the model while serving: the new one loads and answers a check on
+another thread, then new questions go to it while those already queued finish on the old one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from chatcore.batching import MicroBatcher
+from chatcore.builtin.qa.errors import ModelFormatError
+from chatcore.builtin.qa.model.modeldir import version
 from chatcore.settings import Settings
 from chatcore.types import Message, Reply
 
@@ -65,7 +69,16 @@ class QAResponder:
         self._executor: ThreadPoolExecutor | None = None
         self._loading: asyncio.Future | None = None
         self._batcher: MicroBatcher | None = None
+        self._retired: list[MicroBatcher] = []  # replaced batchers finishing their queue
+        self._swap_lock = asyncio.Lock()
+        self._swapping: asyncio.Future | None = None
+        self._version: str | None = None
         self._closed = False
+
+    @property
+    def model_version(self) -> str | None:
+        """The loaded model's id (modeldir.version); None until a model has loaded."""
+        return self._version
 
     async def start(self) -> None:
         """Begin loading the model in the background; the first answer waits for it."""
@@ -89,29 +102,73 @@ class QAResponder:
         return self._loading
 
     def _load(self):
-        from chatcore.builtin.qa.serve.modes import load_answerer
-
-        settings = self.settings
-        return load_answerer(
-            self.model_dir, settings.mode, settings.threshold, settings.min_similarity
-        )
+        answerer, self._version = _load_answerer(self.settings, self.model_dir)
+        return answerer
 
     async def _ready_batcher(self) -> MicroBatcher:
         """Questions from concurrent chats share model calls (see chatcore.batching)."""
-        predictor = await self._ensure_loading()
+        return (await self._serving())[1]
+
+    async def _serving(self) -> tuple[Any, MicroBatcher]:
+        """The answerer and its batcher, taken together (a swap replaces both at once)."""
+        await self._ensure_loading()
         self._check_open()  # it may have closed while this question waited for the model
+        answerer = self._loading.result()
         if self._batcher is None:
             self._batcher = MicroBatcher(
-                _in_context(predictor),
+                _in_context(answerer),
                 max_batch=self.settings.max_batch,
                 window_ms=self.settings.batch_window_ms,
                 executor=self._executor,
             )
-        return self._batcher
+        return answerer, self._batcher
+
+    async def swap_model(self, model_dir: Path) -> None:
+        """Load and check the model in ``model_dir`` on a thread of its own, then answer new
+        questions with it; questions already queued finish on the old model. A model that fails
+        to load or to answer raises, and the old one keeps serving untouched."""
+        async with self._swap_lock:
+            self._check_open()
+            await self._settle_first_load()
+            loop = asyncio.get_running_loop()
+            loader = ThreadPoolExecutor(1, thread_name_prefix="chatcore-qa-swap")
+            try:
+                self._swapping = loop.run_in_executor(
+                    loader, _load_checked, self.settings, Path(model_dir)
+                )
+                answerer, loaded_version = await self._swapping
+            finally:
+                self._swapping = None
+                loader.shutdown(wait=False)
+            self._check_open()  # closed while loading: stay closed, drop the new model
+            await self._switch(answerer, Path(model_dir), loaded_version)
+
+    async def _settle_first_load(self) -> None:
+        """A swap waits for the first load; a failed one is replaced by the swap."""
+        if self._loading is not None and not self._loading.done():
+            try:
+                await self._loading
+            except Exception:
+                log.debug("the first model load failed; the swap replaces it", exc_info=True)
+            self._check_open()
+
+    async def _switch(self, answerer: Any, model_dir: Path, loaded_version: str) -> None:
+        loading = asyncio.get_running_loop().create_future()
+        loading.set_result(answerer)
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="chatcore-qa")
+        old, self._batcher = self._batcher, None
+        self._loading, self.model_dir, self._version = loading, model_dir, loaded_version
+        if old is not None:  # its queue runs on, on the old model, then it is dropped
+            self._retired.append(old)
+            try:
+                await old.close()
+            finally:
+                self._retired.remove(old)
 
     async def respond(self, message: Message, context: list) -> Reply:
-        batcher = await self._ready_batcher()
-        previous = _previous(await self._ensure_loading(), context)
+        answerer, batcher = await self._serving()
+        previous = _previous(answerer, context)
         prediction = await batcher.submit((message.text, previous))
         if prediction.fallback:
             return Reply("", prediction.confidence, fallback=True, source="qa")
@@ -122,9 +179,15 @@ class QAResponder:
 
     async def close(self) -> None:
         self._closed = True
-        if self._batcher is not None:
-            await self._batcher.close()
-            self._batcher = None
+        for batcher in [*self._retired, self._batcher]:
+            if batcher is not None:
+                await batcher.close()  # queued questions finish before the thread goes
+        self._batcher = None
+        if self._swapping is not None and not self._swapping.done():
+            try:
+                await self._swapping  # like a first load, a swap's load runs to its end
+            except Exception:
+                log.debug("model swap failed during close", exc_info=True)
         if self._loading is not None and not self._loading.done():
             try:
                 await self._loading  # a load in progress cannot be interrupted; let it end
@@ -134,6 +197,23 @@ class QAResponder:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         self._loading = None
+
+
+def _load_answerer(settings: QASettings, model_dir: Path) -> tuple[Any, str]:
+    from chatcore.builtin.qa.serve.modes import load_answerer
+
+    answerer = load_answerer(model_dir, settings.mode, settings.threshold, settings.min_similarity)
+    return answerer, version(model_dir)  # after the load, which verified the directory
+
+
+def _load_checked(settings: QASettings, model_dir: Path) -> tuple[Any, str]:
+    """Load a model and have it answer one question the way serving asks it."""
+    answerer, loaded_version = _load_answerer(settings, model_dir)
+    results = _in_context(answerer)([("hello", None)])
+    count = len(results) if hasattr(results, "__len__") else type(results).__name__
+    if count != 1:
+        raise ModelFormatError(f"{model_dir}: the model gave {count} answers for 1 question")
+    return answerer, loaded_version
 
 
 def _in_context(answerer: Any):
