@@ -36,6 +36,7 @@ def deployment_config(
         "store": "redis",
         "redis": {"url": redis.url, "key_prefix": "t:"},
         "responders": ["echo"],
+        "engine": {"rate_limit": {"messages": 1000, "per_seconds": 60}},
         "plugins": {"modules": ["tg_echo_plugin"], "disabled": ["qa", "moderation", "repl"]},
         "telegram": {
             "token": "${TG_TOKEN}",
@@ -111,6 +112,11 @@ class Deployment:
                     return last
             await asyncio.sleep(0.1)
         raise AssertionError(f"{name} not ready in {timeout} s ({last}):\n{self.log(name)}")
+
+    def signal_all(self, signum: int) -> None:
+        for proc in self.procs.values():
+            if proc.returncode is None:
+                proc.send_signal(signum)
 
     def kill(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)

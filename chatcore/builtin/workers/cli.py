@@ -16,8 +16,12 @@ from chatcore.extras import require
 
 @click.command("worker")
 @config_option
-@click.option("--ops-port", type=click.IntRange(0, 65535), default=None,
-              help="Port of /healthz, /readyz, /metrics (default: workers.ops.port).")
+@click.option(
+    "--ops-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of /healthz, /readyz, /metrics (default: workers.ops.port).",
+)
 def worker_command(config_path: str | None, ops_port: int | None) -> None:
     """Answer queued messages (the gateway queues them): one worker process of a
     deployment on one Redis. SIGTERM drains: finishes what it claimed, then exits 0."""
@@ -32,10 +36,20 @@ def model_group() -> None:
 
 
 @model_group.command("publish")
-@click.option("--model", "model", type=click.Path(file_okay=False), default=None,
-              help="Model directory (default: the configured one).")
-@click.option("--keep", type=click.IntRange(1, 100), default=3, show_default=True,
-              help="Published versions kept in Redis.")
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Model directory (default: the configured one).",
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(1, 100),
+    default=3,
+    show_default=True,
+    help="Published versions kept in Redis.",
+)
 @config_option
 def model_publish(model: str | None, keep: int, config_path: str | None) -> None:
     """Check a trained model and publish it: every worker switches to it between messages
@@ -101,8 +115,7 @@ def queue_status(config_path: str | None, as_json: bool) -> None:
                 "oldest_age_seconds": round(age, 3),
                 "workers": sorted(_text(w) for w in alive),
                 "partitions": {
-                    str(p): _text(h).split("#", 1)[0] if h else None
-                    for p, h in enumerate(holders)
+                    str(p): _text(h).split("#", 1)[0] if h else None for p, h in enumerate(holders)
                 },
             }
 

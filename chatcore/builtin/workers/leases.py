@@ -20,6 +20,8 @@ import random
 import time
 from typing import Any
 
+TRUSTED_SHARE = 0.6  # of the time to live, counted from the start of the last renewal
+
 RENEW = """
 local held = {}
 for i, key in ipairs(KEYS) do
@@ -56,8 +58,18 @@ class Leases:
     def held(self) -> set[int]:
         return set(self.tokens)
 
-    def trusted(self, partition: int, token: str) -> bool:
-        return self.tokens.get(partition) == token and time.monotonic() < self.valid_until
+    def trusted(self, partition: int, token: str | None, for_seconds: float = 0.0) -> bool:
+        """This worker holds the partition under ``token``, and will for ``for_seconds``
+        more, by its own clock."""
+        if token is None or self.tokens.get(partition) != token:
+            return False
+        return time.monotonic() + for_seconds < self.valid_until
+
+    @property
+    def longest_wait(self) -> float:
+        """How long a blocking read may wait: a read issued while trusted returns before the
+        lease could have expired in Redis (trust ends at 60 % of the time to live)."""
+        return self.ttl_ms / 1000 * 0.2
 
     async def tick(self) -> tuple[set[int], set[int]]:
         """Heartbeat, renew what is held, take free partitions up to the fair share.
@@ -69,7 +81,7 @@ class Leases:
             self.tokens.clear()
         live = await self._heartbeat()
         lost = lapsed | await self._renew_held()
-        self.valid_until = started + self.ttl_ms / 1000 * 0.8
+        self.valid_until = started + self.ttl_ms / 1000 * TRUSTED_SHARE
         gained = set()
         if len(self.held) < self.fair_share(live):
             gained = await self._acquire(self.fair_share(live) - len(self.held))

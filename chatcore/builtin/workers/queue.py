@@ -58,6 +58,11 @@ class Job:
     reclaimed: bool = False  # claimed from a worker that stopped holding the partition
 
     @property
+    def key(self) -> tuple[int, str]:
+        """Unique across the queue (entry ids are unique only within one stream)."""
+        return self.partition, self.id
+
+    @property
     def enqueued_at(self) -> float:
         return int(self.id.split("-", 1)[0]) / 1000
 
@@ -131,6 +136,36 @@ class RedisQueue:
             if start in ("0-0", b"0-0"):
                 return jobs
 
+    async def claim_orphans(self, consumer: str, partitions: list[int]) -> list[Job]:
+        """Entries of partitions this consumer holds that are pending under another consumer
+        (a worker that lost the lease while a read of it was under way): claimed for
+        ``consumer``, oldest first. While the lease is held nobody else may work on them."""
+        if not partitions:
+            return []
+        async with self.client.pipeline(transaction=False) as pipe:
+            for partition in partitions:
+                pipe.xpending(self.stream(partition), GROUP)
+            summaries = await pipe.execute()
+        jobs: list[Job] = []
+        for partition, summary in zip(partitions, summaries, strict=True):
+            others = [c for c in summary.get("consumers") or [] if _text(c["name"]) != consumer]
+            if others:
+                jobs += await self._claim_from(consumer, partition, others)
+        return jobs
+
+    async def _claim_from(self, consumer: str, partition: int, others: list) -> list[Job]:
+        stream, ids = self.stream(partition), []
+        for other in others:
+            pending = await self.client.xpending_range(
+                stream, GROUP, "-", "+", 1000, consumername=_text(other["name"])
+            )
+            ids += [entry["message_id"] for entry in pending]
+        if not ids:
+            return []
+        claimed = await self.client.xclaim(stream, GROUP, consumer, 0, ids)
+        jobs = self._jobs(stream, claimed, reclaimed=True)
+        return sorted(jobs, key=lambda job: _entry_order(job.id))
+
     def _jobs(self, stream: Any, entries: list, reclaimed: bool = False) -> list[Job]:
         partition = int(_text(stream).rsplit(":", 1)[1])
         jobs = []
@@ -175,6 +210,11 @@ class RedisQueue:
             return total, 0.0
         oldest = min(int(_text(entry_id).split("-", 1)[0]) for entry_id in heads) / 1000
         return total, max(0.0, time.time() - oldest)
+
+
+def _entry_order(entry_id: str) -> tuple[int, int]:
+    millis, _, sequence = entry_id.partition("-")
+    return int(millis), int(sequence or 0)
 
 
 def _reclaimed(job: Job) -> Job:

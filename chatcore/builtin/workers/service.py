@@ -123,9 +123,10 @@ class WorkersFrontend:
                 }
                 return worker.redis_ok and models.ready, detail
 
-            async with self._ops(ready, metrics):
-                log.info("worker %s: answering %s", self.worker_id, ", ".join(channels))
-                await worker.run()
+            with _dump_tasks_on_sigusr1(worker):
+                async with self._ops(ready, metrics):
+                    log.info("worker %s: answering %s", self.worker_id, ", ".join(channels))
+                    await worker.run()
 
     @contextlib.asynccontextmanager
     async def _ops(self, ready, metrics):
@@ -196,6 +197,27 @@ class ModelFollower:
 
     def _event(self, kind: str, version: str) -> None:
         self.metrics.model_event(kind, version)
+
+
+@contextlib.contextmanager
+def _dump_tasks_on_sigusr1(worker: Any):
+    """``kill -USR1 <pid>`` logs where every task of the process waits (a stuck worker)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+
+    def dump() -> None:
+        log.warning("worker state: %s", worker.state())
+        for task in asyncio.all_tasks(loop):
+            frames = task.get_stack(limit=8)
+            where = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames))
+            log.warning("task %s: %s", task.get_name(), where)
+
+    loop.add_signal_handler(signal.SIGUSR1, dump)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGUSR1)
 
 
 async def _queue_stats(queue: Any, metrics: Any, every: float = 1.0) -> None:

@@ -47,6 +47,7 @@ class _Lanes:
     queued: dict[str, deque[tuple[Job, str]]] = field(default_factory=dict)  # (job, token)
     running: dict[str, asyncio.Task] = field(default_factory=dict)
     per_partition: dict[int, int] = field(default_factory=dict)
+    ids: set[tuple[int, str]] = field(default_factory=set)  # Job.key of each job in a lane
     total: int = 0
 
 
@@ -77,6 +78,18 @@ class Worker:
         self.claimed = 0
         self.answered = 0
 
+    def state(self) -> dict[str, Any]:
+        """What the worker holds and does, for operators (SIGUSR1) and tests."""
+        return {
+            "held": sorted(self.leases.held),
+            "readable": sorted(self._readable),
+            "trusted_for": round(self.leases.valid_until - time.monotonic(), 3),
+            "in_flight": self._lanes.total,
+            "lanes": len(self._lanes.running),
+            "claimed": self.claimed,
+            "answered": self.answered,
+        }
+
     # --- the loops ---------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -101,6 +114,7 @@ class Worker:
                 lost, gained = await self.leases.tick()
                 self.redis_ok, outage = True, None
                 await self._on_leases(lost, gained)
+                await self._adopt_orphans()
                 for partition in await self.leases.surplus():
                     if partition not in self._giving_up:
                         self._giving_up.add(partition)
@@ -137,6 +151,17 @@ class Worker:
                 self._dispatch(job, token)
             self._readable.add(partition)
 
+    async def _adopt_orphans(self) -> None:
+        held = sorted(self._readable & self.leases.held)
+        jobs = await self.queue.claim_orphans(self.worker_id, held)
+        if jobs:
+            log.info("worker %s: reclaimed %d orphaned messages", self.worker_id, len(jobs))
+            self.metrics.reclaimed(len(jobs))
+        for job in jobs:
+            token = self.leases.tokens.get(job.partition)
+            if token is not None:
+                self._dispatch(job, token)
+
     async def _give_up(self, partition: int) -> None:
         """Stop reading a partition, finish its claimed jobs, then release it at once."""
         self._readable.discard(partition)
@@ -152,17 +177,18 @@ class Worker:
     async def _read_loop(self) -> None:
         while True:
             capacity = self.options.max_in_flight - self._lanes.total
-            tokens = self.leases.tokens
-            readable = sorted(p for p in self._readable if self.leases.trusted(p, tokens.get(p)))
+            tokens, wait = self.leases.tokens, self.leases.longest_wait
+            readable = sorted(
+                p for p in self._readable if self.leases.trusted(p, tokens.get(p), wait)
+            )
             if capacity <= 0 or not readable:
                 self._slot_free.clear()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._slot_free.wait(), 0.1)
                 continue
             try:
-                jobs = await self.queue.read(
-                    self.worker_id, readable, capacity, self.options.read_block_ms
-                )
+                block_ms = min(self.options.read_block_ms, int(wait * 1000))
+                jobs = await self.queue.read(self.worker_id, readable, capacity, block_ms)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -177,13 +203,16 @@ class Worker:
         if "NOGROUP" in str(exc):  # Redis lost the groups (restarted without its data)
             with contextlib.suppress(Exception):
                 await self.queue.ensure_groups()
-        log.debug("worker %s: read failed: %s", self.worker_id, exc)
+        log.warning("worker %s: read failed: %s: %s", self.worker_id, type(exc).__name__, exc)
         await asyncio.sleep(0.2)
 
     # --- lanes -------------------------------------------------------------------------------
 
     def _dispatch(self, job: Job, token: str) -> None:
         lanes = self._lanes
+        if job.key in lanes.ids:
+            return
+        lanes.ids.add(job.key)
         lanes.queued.setdefault(job.chat_key, deque()).append((job, token))
         lanes.per_partition[job.partition] = lanes.per_partition.get(job.partition, 0) + 1
         lanes.total += 1
@@ -201,6 +230,7 @@ class Worker:
                 try:
                     await self._process(job, token)
                 finally:
+                    lanes.ids.discard(job.key)
                     lanes.per_partition[job.partition] -= 1
                     lanes.total -= 1
                     self._slot_free.set()
