@@ -58,3 +58,19 @@ def chatcore_register_responders(register):
 @hookimpl
 def chatcore_register_commands(register):
     register("stats", stats_command, description="bot statistics", admin_only=True)
+
+
+class ForbidFilter:
+    """Blocks any text containing "forbidden" (a stand-in for moderation in tests)."""
+
+    async def check(self, text, message):
+        from chatcore import Action, Verdict
+
+        if "forbidden" in text:
+            return Verdict(Action.BLOCK, category="test", snippet="[forbidden]")
+        return Verdict()
+
+
+@hookimpl
+def chatcore_register_filters(register):
+    register("forbid", lambda settings, runtime: ForbidFilter(), description="test filter")

@@ -142,3 +142,202 @@ async def test_three_workers_fifty_chats_one_killed(server, deployment: Deployme
         assert len(ids) == rounds and len(set(ids)) == rounds, f"chat {chat}: {ids}"
     assert "reclaimed" in deployment.log("w1") + deployment.log("w3") + deployment.log("w2")
     print(f"duplicates after SIGKILL: {len(duplicates)}")
+
+
+def check_each_answered_in_order(server, chats, rounds: int, reply) -> int:
+    """Every message of every chat answered, in order; returns how many were sent twice."""
+    by_chat = replies_by_chat(server)
+    twice = 0
+    for chat in chats:
+        texts = [text for _, text in by_chat.get(chat, [])]
+        expected = [reply(chat, i) for i in range(rounds)]
+        assert list(dict.fromkeys(texts)) == expected, f"chat {chat}: {texts}"
+        twice += len(texts) - len(set(texts))
+    return twice
+
+
+async def test_redis_restarted_mid_run_loses_nothing(server, deployment: Deployment, redis):
+    """redis-server SIGKILLed and started again on its append-only file (fsync always):
+    the gateway refuses webhooks while it is down (Telegram redelivers), every process
+    reconnects, every message the gateway confirmed is answered, in order, stored once."""
+    chats, rounds = range(1, 21), 10
+    await deployment.gateway()
+    for name in ("w1", "w2"):
+        await deployment.worker(name)
+    refused = []
+
+    async def restart_redis(i: int) -> None:
+        if i == 3:
+            redis.kill()
+            status = await server.deliver(update(server, 99, "while redis is down"))
+            refused.append(status)
+            await asyncio.to_thread(redis.start)
+
+    await deliver_rounds(server, chats, rounds, lambda c, i: f"c{c} m{i}", restart_redis)
+    assert refused and refused[0] != 200  # not confirmed, so Telegram would send it again
+    await wait_all_answered(server, chats, rounds, deployment, redis)
+    twice = check_each_answered_in_order(server, chats, rounds, lambda c, i: f"echo: c{c} m{i}")
+    assert server.texts(99) == []  # refused while down, never redelivered here: not queued
+    turns = await stored_turns(redis.url, chats)
+    assert all(len({t.message_id for t in turns[c]}) == len(turns[c]) == rounds for c in chats)
+    for name in ("gateway", "w1", "w2"):
+        await deployment.wait_ready(name, timeout=20)
+    print(f"sent twice after the Redis restart: {twice}")
+
+
+def partitions_held(redis_url: str, partitions: int = 16) -> dict[int, str]:
+    import redis as sync_redis
+
+    client = sync_redis.Redis.from_url(redis_url, decode_responses=True)
+    holders = client.mget([f"t:q:lease:{p}" for p in range(partitions)])
+    return {p: h.split("#", 1)[0] for p, h in enumerate(holders) if h}
+
+
+async def balanced(redis_url: str, workers: int, timeout: float = 20) -> dict[int, str]:
+    """Wait until every partition is held and each of ``workers`` holds some."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        held = partitions_held(redis_url)
+        if len(held) == 16 and len(set(held.values())) == workers:
+            return held
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"partitions not balanced: {held}")
+        await asyncio.sleep(0.2)
+
+
+def group_chats_on_two_workers(held: dict[int, str]) -> tuple[int, int]:
+    """Two group chat ids whose partitions are held by different workers."""
+    from chatcore.builtin.workers.queue import partition_of
+
+    first = -1001
+    owner = held[partition_of(f"telegram:{first}", 16)]
+    for chat in range(-1002, -1200, -1):
+        if held[partition_of(f"telegram:{chat}", 16)] != owner:
+            return first, chat
+    raise AssertionError("no chat on another worker")
+
+
+async def test_rate_limit_and_mute_hold_across_two_workers(tmp_path, server, redis):
+    """One user in two chats answered by two different workers: five messages a minute in
+    all, not five per worker. A user muted in a chat stays muted after the chat moves to
+    the other worker."""
+    from tests.workers.deployment import deployment_config
+
+    config = deployment_config(server, redis, tmp_path / "home")
+    config["engine"] = {
+        "rate_limit": {"messages": 5, "per_seconds": 60},
+        "strikes": {"max_strikes": 2, "window_seconds": 60, "mute_seconds": 600},
+    }
+    config["filters"] = {"input": ["forbid"]}
+    deployment = Deployment(tmp_path, config)
+    try:
+        await deployment.gateway()
+        for name in ("w1", "w2"):
+            await deployment.worker(name)
+        chat_a, chat_b = group_chats_on_two_workers(await balanced(redis.url, 2))
+        user = 7
+        for i in range(4):
+            for chat in (chat_a, chat_b):
+                sent = len(server.sent)
+                text = f"@chatcore_test_bot hi {i} {chat}"
+                msg = server.message(text, user_id=user, chat_id=chat)
+                await deliver_until_accepted(
+                    server, {"update_id": next(UPDATE_IDS), "message": msg}
+                )
+                await server.wait_for(lambda s=sent: len(server.sent) > s, timeout=20)
+        replies = [m["text"] for m in server.sent]
+        assert sum(r.startswith("echo:") for r in replies) == 5, replies
+        assert sum("too fast" in r for r in replies) == 3, replies
+
+        mute_chat = 42  # a private chat: user 42
+        for i in range(2):
+            sent = len(server.sent)
+            await deliver_until_accepted(server, update(server, mute_chat, f"forbidden {i}"))
+            await server.wait_for(lambda s=sent: len(server.sent) > s, timeout=20)
+        owner = partitions_held(redis.url)[_partition(f"telegram:{mute_chat}")]
+        pid = int(owner.rsplit("-", 2)[1])  # a worker id is <host>-<pid>-<random>
+        mover = next(n for n in ("w1", "w2") if deployment.procs[n].pid == pid)
+        assert await deployment.terminate(mover) == 0  # its partitions move to the other
+        await deliver_until_accepted(server, update(server, mute_chat, "hello again"))
+        await asyncio.sleep(3)  # the other worker takes the partition and answers (nothing)
+        new_owner = partitions_held(redis.url)[_partition(f"telegram:{mute_chat}")]
+        assert new_owner != owner
+        texts = server.texts(mute_chat)
+        assert len(texts) == 2 and "hello again" not in " ".join(texts)  # muted: silence
+    finally:
+        await deployment.close()
+
+
+def _partition(chat_key: str) -> int:
+    from chatcore.builtin.workers.queue import partition_of
+
+    return partition_of(chat_key, 16)
+
+
+async def test_sigterm_drains_claimed_messages_then_exits_0(server, deployment: Deployment):
+    await deployment.gateway()
+    await deployment.worker("w1")
+    for chat in range(1, 11):
+        await deliver_until_accepted(server, update(server, chat, f"slow 1.5 drained {chat}"))
+    await asyncio.sleep(0.5)  # claimed and in the engine
+    assert await deployment.terminate("w1") == 0
+    assert sorted(m["text"] for m in server.sent) == sorted(
+        f"echo: drained {c}" for c in range(1, 11)
+    )
+    assert "draining" in deployment.log("w1")
+    await deliver_until_accepted(server, update(server, 11, "after the drain"))
+    await deployment.worker("w2")
+    assert await server.wait_for_texts(1, chat_id=11) == ["echo: after the drain"]
+
+
+async def test_health_readiness_and_metrics(tmp_path, server, redis):
+    from tests.workers.deployment import deployment_config
+
+    config = deployment_config(server, redis, tmp_path / "home")
+    config["workers"]["ops"] = {"metrics": True}
+    deployment = Deployment(tmp_path, config)
+    try:
+        await deployment.gateway()
+        await deployment.worker("w1")
+        for i in range(5):
+            await deliver_until_accepted(server, update(server, 1, f"m{i}"))
+        await deliver_until_accepted(server, update(server, 2, "/nosuchcommand"))
+        await server.wait_for(lambda: len(server.sent) == 6, timeout=20)
+        status, health = await deployment.get("w1", "/healthz")
+        assert status == 200 and health["status"] == "alive" and health["role"] == "worker"
+        status, ready = await deployment.get("w1", "/readyz")
+        assert status == 200 and ready["redis"] and ready["model"]
+        status, text = await deployment.get("w1", "/metrics")
+        assert status == 200
+        assert metric(text, "chatcore_messages_total") == 6
+        assert metric(text, 'chatcore_replies_total{source="answer"}') == 5
+        assert metric(text, 'chatcore_replies_total{source="command"}') == 1
+        assert metric(text, "chatcore_queue_to_reply_seconds_count") == 6
+        assert "chatcore_queue_depth" in text and "chatcore_reclaimed_messages_total" in text
+        status, text = await deployment.get("gateway", "/metrics")
+        assert metric(text, "chatcore_messages_total") == 6  # queued by the gateway
+
+        redis.kill()  # not ready without Redis, alive all the same
+        await asyncio.sleep(2.5)
+        assert (await deployment.get("w1", "/readyz"))[0] == 503
+        assert (await deployment.get("gateway", "/readyz"))[0] == 503
+        assert (await deployment.get("w1", "/healthz"))[0] == 200
+        await asyncio.to_thread(redis.start)
+        await deployment.wait_ready("w1", timeout=20)
+        await deployment.wait_ready("gateway", timeout=20)
+    finally:
+        await deployment.close()
+
+
+async def test_metrics_are_off_by_default(server, deployment: Deployment):
+    await deployment.worker("w1")
+    assert (await deployment.get("w1", "/metrics"))[0] == 404
+
+
+def metric(exposition: str, name: str) -> float:
+    for line in exposition.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{") and name.endswith("}"):
+            return float(line.rsplit(" ", 1)[1])
+        if "{" in name and line.startswith(name):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no {name} in:\n{exposition}")

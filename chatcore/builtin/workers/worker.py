@@ -262,7 +262,7 @@ class Worker:
             if not self.leases.trusted(job.partition, token):
                 return  # the partition moved: its next owner claims the job
             try:
-                await self._answer(job, token)
+                await self._answer(job, token, last=attempt == self.options.max_attempts)
                 return
             except LeaseLost:
                 return
@@ -282,28 +282,48 @@ class Worker:
         with contextlib.suppress(Exception):
             await self.queue.ack(job, token)
 
-    async def _answer(self, job: Job, token: str) -> None:
+    async def _answer(self, job: Job, token: str, last: bool = False) -> None:
         channel = self.channels.get(job.channel)
         if channel is None:
             raise RuntimeError(f"no channel {job.channel!r} on this worker")
         text = await self.queue.saved_reply(job)
         if text is None:
-            text = await self._compute(job, channel)
+            text = await self._compute(job, channel, last)
             await self.queue.checkpoint(job, token, text)
         if text != SILENT and text:
             if not self.leases.trusted(job.partition, token):
                 raise LeaseLost(f"partition {job.partition}")
             await channel.deliver(job.payload, text)
-        await self.queue.ack(job, token)
+        await self._acknowledge(job, token)
         self.answered += 1
         self.metrics.queue_to_reply(time.time() - job.enqueued_at)
 
-    async def _compute(self, job: Job, channel: Any) -> str:
+    async def _acknowledge(self, job: Job, token: str) -> None:
+        """Acknowledge, retrying through a short Redis outage: once a reply went out, a late
+        acknowledgement is better than the next owner sending it again. The script still
+        refuses (LeaseLost) if the partition moved meanwhile."""
+        deadline = time.monotonic() + self.options.lease_seconds * 3
+        while True:
+            try:
+                await self.queue.ack(job, token)
+                return
+            except LeaseLost:
+                raise
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+
+    async def _compute(self, job: Job, channel: Any, last: bool) -> str:
+        """The reply's text. The engine's apology for its own failure (Redis away, a plugin
+        raising) is retried first: only the last attempt sends it."""
         incoming = await channel.read(job.payload, self.engine)
         if incoming.message is None:
             return incoming.note or SILENT
-        self.metrics.message()
         reply = await self.engine.handle(incoming.message)
+        if reply.kind == "error" and not last:
+            raise RuntimeError("the engine failed to answer; retrying")
+        self.metrics.message()
         self.metrics.reply(reply)
         return SILENT if reply.silent else reply.text
 
