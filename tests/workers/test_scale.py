@@ -335,9 +335,9 @@ async def test_metrics_are_off_by_default(server, deployment: Deployment):
 
 
 def metric(exposition: str, name: str) -> float:
+    """The value of one sample (``name`` with its labels, as the exposition writes it)."""
     for line in exposition.splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{") and name.endswith("}"):
-            return float(line.rsplit(" ", 1)[1])
-        if "{" in name and line.startswith(name):
-            return float(line.rsplit(" ", 1)[1])
+        sample, _, value = line.rpartition(" ")
+        if sample == name:
+            return float(value)
     raise AssertionError(f"no {name} in:\n{exposition}")
