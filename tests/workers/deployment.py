@@ -103,7 +103,7 @@ class Deployment:
         deadline = time.monotonic() + timeout
         last: Any = None
         while time.monotonic() < deadline:
-            proc = self.procs[name]
+            proc = self.procs.get(name) or self.procs["all"]  # "all": a child of --workers
             if proc.returncode is not None:
                 raise AssertionError(f"{name} exited {proc.returncode}:\n{self.log(name)}")
             with contextlib.suppress(OSError):

@@ -65,7 +65,14 @@ def tampered_copy(model_dir: Path, to: Path) -> Path:
 
 
 def model_files(path: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in path.iterdir() if not p.name.startswith(".")}
+    """What is published: the model's files and its NumPy fast-path entry, if it has one."""
+    from chatcore.builtin.workers.models import FAST_PATH
+
+    return {
+        p.name: p.read_bytes()
+        for p in path.iterdir()
+        if not p.name.startswith(".") or FAST_PATH.fullmatch(p.name)
+    }
 
 
 async def corrupt_in_redis(client, prefix: str, version: str, name: str = "answers.json"):
@@ -397,3 +404,22 @@ async def test_the_watcher_survives_a_redis_outage(client, prefix, tmp_path, cap
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "Connection refused" in errors[0].getMessage()
     assert watcher.applied == version
+
+
+async def test_the_fast_path_travels_with_the_model_and_is_checked(
+    client, prefix, tmp_path, tiny_model_dir
+):
+    """A model's NumPy fast path is published with it (a worker then swaps without Keras);
+    one whose bytes do not match the hash in its name is refused on fetch."""
+    from chatcore.builtin.qa.serve.predictor import Predictor
+    from chatcore.builtin.workers import models
+
+    Predictor.load(tiny_model_dir)  # a load leaves the fast path beside the model
+    entries = [p.name for p in tiny_model_dir.iterdir() if models.FAST_PATH.fullmatch(p.name)]
+    assert entries
+    version = await models.publish(client, prefix, tiny_model_dir)
+    fetched = await models.fetch(client, prefix, version, tmp_path / "a")
+    assert (fetched / entries[0]).read_bytes() == (tiny_model_dir / entries[0]).read_bytes()
+    await corrupt_in_redis(client, prefix, version, entries[0])
+    with pytest.raises(models.ModelPublishError, match="does not match the hash"):
+        await models.fetch(client, prefix, version, tmp_path / "b")

@@ -341,3 +341,46 @@ def metric(exposition: str, name: str) -> float:
         if sample == name:
             return float(value)
     raise AssertionError(f"no {name} in:\n{exposition}")
+
+
+async def test_serve_with_workers_runs_restarts_and_stops_its_processes(server, deployment):
+    """``chatcore serve telegram --workers 2``: a gateway and two workers as children (ops
+    ports P, P+1, P+2); a worker SIGKILLed is started again; SIGTERM stops all, exit 0."""
+    import os
+
+    from chatcore.testing import free_port
+
+    port = free_port()
+    deployment.ports.update({"all": port, "gateway": port, "w1": port + 1, "w2": port + 2})
+    supervisor = await deployment.start("all", "serve", "telegram", "--workers", "2", ready=False)
+    for name in ("gateway", "w1", "w2"):
+        await deployment.wait_ready(name)
+    for chat in (1, 2, 3):
+        await deliver_until_accepted(server, update(server, chat, f"before {chat}"))
+    await server.wait_for(lambda: len(server.sent) == 3, timeout=20)
+    pids = {n: (await deployment.get(n, "/healthz"))[1]["pid"] for n in ("gateway", "w1", "w2")}
+    os.kill(pids["w1"], signal.SIGKILL)
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:  # the supervisor starts it again on the same ops port
+        try:
+            status, health = await deployment.get("w1", "/healthz")
+            if status == 200 and health["pid"] != pids["w1"]:
+                break
+        except OSError:
+            pass
+        assert asyncio.get_running_loop().time() < deadline, deployment.log("all")
+        await asyncio.sleep(0.2)
+    await deployment.wait_ready("w1")
+    for chat in (1, 2, 3):
+        await deliver_until_accepted(server, update(server, chat, f"after {chat}"))
+    await server.wait_for(lambda: len(server.sent) == 6, timeout=20)
+    for chat in (1, 2, 3):
+        assert server.texts(chat) == [f"echo: before {chat}", f"echo: after {chat}"]
+    assert await deployment.terminate("all") == 0
+    assert supervisor.returncode == 0
+    for pid in (pids["gateway"], pids["w2"]):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        raise AssertionError(f"child {pid} still running after the supervisor stopped")

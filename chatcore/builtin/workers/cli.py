@@ -60,6 +60,7 @@ def model_publish(model: str | None, keep: int, config_path: str | None) -> None
 
     runtime = load_runtime(config_path)
     target = model_dir_for(lambda: runtime, model)
+    _check_loads(runtime, target)
 
     async def publish() -> str:
         async with _redis(runtime) as (client, prefix):
@@ -67,6 +68,21 @@ def model_publish(model: str | None, keep: int, config_path: str | None) -> None
 
     version = asyncio.run(publish())
     click.echo(f"published {target} as version {version}")
+
+
+def _check_loads(runtime: Any, target: Any) -> None:
+    """Refuse a model that does not load and answer as the workers would load it."""
+    require("qa", "chatcore model publish")
+    from chatcore.builtin.qa.serve.responder import check_model
+    from chatcore.builtin.workers.models import ModelPublishError
+    from chatcore.errors import ChatcoreError
+
+    try:
+        check_model(runtime.settings_for("qa"), target)
+    except ChatcoreError:
+        raise
+    except Exception as exc:
+        raise ModelPublishError(f"{target}: refused, it does not load: {exc}") from exc
 
 
 @model_group.command("status")

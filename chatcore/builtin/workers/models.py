@@ -79,9 +79,27 @@ def _snapshot(model_dir: Path) -> tuple[str, dict[str, bytes]]:
         for name in modeldir.listed_files(json.loads(metadata)):
             blobs[name] = (model_dir / name).read_bytes()
         _check(blobs, f"{model_dir}")
+        blobs.update(_fast_path_entries(model_dir))
     except (ChatcoreError, OSError, ValueError) as exc:
         raise ModelPublishError(f"{model_dir}: refused, not a complete valid model: {exc}") from exc
     return modeldir.version_id(metadata), blobs
+
+
+FAST_PATH = re.compile(r"\.fastpath-[0-9a-f]{32}-([0-9a-f]{16})\.npz")
+"""A model's NumPy forward-pass cache (chatcore.builtin.qa.serve.fastload): published with it,
+so a worker swaps without loading Keras. Not in the metadata's hashes; its name ends with the
+SHA-256 of its bytes, checked on fetch and again by the loader before it is used."""
+
+
+def _fast_path_entries(model_dir: Path) -> dict[str, bytes]:
+    found = {}
+    for path in model_dir.iterdir():
+        match = FAST_PATH.fullmatch(path.name)
+        if match:
+            content = path.read_bytes()
+            if hashlib.sha256(content).hexdigest()[:16] == match.group(1):
+                found[path.name] = content
+    return found
 
 
 def _check(blobs: dict[str, bytes], where: str) -> dict[str, Any]:
@@ -163,6 +181,7 @@ def _write_version(blobs: dict[str, bytes], version: str, target: Path) -> Path:
         if modeldir.version_id(blobs.get(modeldir.METADATA, b"")) != version:
             raise ValueError(f"{modeldir.METADATA} does not match the version")
         names = (modeldir.METADATA, *modeldir.listed_files(_check(blobs, "the stored files")))
+        names += tuple(_checked_fast_paths(blobs))
     except ValueError as exc:
         raise ModelPublishError(
             f"model version {version}: refused, corrupt in Redis: {exc}"
@@ -181,6 +200,20 @@ def _write_version(blobs: dict[str, bytes], version: str, target: Path) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _checked_fast_paths(blobs: dict[str, bytes]) -> list[str]:
+    """The names of the stored fast-path entries; ValueError if one's bytes do not match
+    the hash in its name."""
+    names = []
+    for name, content in blobs.items():
+        match = FAST_PATH.fullmatch(name)
+        if match is None:
+            continue
+        if hashlib.sha256(content).hexdigest()[:16] != match.group(1):
+            raise ValueError(f"{name} does not match the hash in its name")
+        names.append(name)
+    return names
 
 
 def _move_into_place(tmp: Path, target: Path, version: str) -> None:
@@ -237,7 +270,9 @@ class ModelWatcher:
         if version is None or version in (self.applied, self.refused):
             return None
         try:
+            started = time.monotonic()
             path = await fetch(self.client, self.prefix, version, self.cache_dir)
+            log.info("model %s fetched in %.1f s", version, time.monotonic() - started)
             await self.swap(path, version)
         except asyncio.CancelledError:
             raise

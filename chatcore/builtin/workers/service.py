@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from typing import Any
 
@@ -155,6 +156,8 @@ class ModelFollower:
             n.component for n in engine.responders if hasattr(n.component, "swap_model")
         ]
         self.version: str | None = None
+        for responder in self.swappable:
+            self.version = getattr(responder, "model_version", None) or self.version
         self.ready = False
         self._task: asyncio.Task | None = None
         self._watcher = None
@@ -168,9 +171,8 @@ class ModelFollower:
                 self._swap,
                 poll_seconds=settings.model_poll_seconds,
                 on_event=self._event,
+                applied=self.version,  # the published model may be the one already loaded
             )
-        for responder in self.swappable:
-            self.version = getattr(responder, "model_version", None) or self.version
         metrics.model(self.version)
 
     async def start(self) -> None:
@@ -189,11 +191,12 @@ class ModelFollower:
                 await self._task
 
     async def _swap(self, path, version: str) -> None:
+        started = time.monotonic()
         for responder in self.swappable:
             await responder.swap_model(path)
         self.version = version
         self.metrics.model(version)
-        log.info("model %s now serving", version)
+        log.info("model %s now serving (loaded in %.1f s)", version, time.monotonic() - started)
 
     def _event(self, kind: str, version: str) -> None:
         self.metrics.model_event(kind, version)

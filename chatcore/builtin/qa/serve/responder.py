@@ -206,6 +206,13 @@ def _load_answerer(settings: QASettings, model_dir: Path) -> tuple[Any, str]:
     return answerer, version(model_dir)  # after the load, which verified the directory
 
 
+def check_model(settings: QASettings, model_dir: Path) -> str:
+    """Load a model as serving would and have it answer one question; its version, or the
+    error that would refuse it (``chatcore model publish`` checks before it publishes; the
+    load also leaves the model's NumPy fast path beside it, which is published with it)."""
+    return _load_checked(settings, model_dir)[1]
+
+
 def _load_checked(settings: QASettings, model_dir: Path) -> tuple[Any, str]:
     """Load a model and have it answer one question the way serving asks it."""
     answerer, loaded_version = _load_answerer(settings, model_dir)
