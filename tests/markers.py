@@ -2,8 +2,8 @@
 so a new test is classified without being marked by hand (``make test-fast`` runs the suite
 without any of them; ``make test`` runs everything):
 
-- ``redis``: uses the ``redis_url`` fixture (a real redis-server), directly or through another
-  fixture, or is the ``"redis"`` case of a parametrized fixture (the store contract tests).
+- ``redis``: uses the ``redis_url`` or ``redis`` fixture (a real redis-server), directly or
+  through another fixture, or is the ``"redis"`` case of a parametrized fixture (the store contract tests).
 - ``tf``: uses a fixture built on a trained model (``tiny_trained`` and the fixtures over it,
   ``shop_model_dir``), or trains or builds a network itself: its code names ``train``,
   ``train_command``, ``build_model``, ``load_keras``, ``keras`` or ``tensorflow``/``tf``.
@@ -31,7 +31,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TF_FIXTURES = frozenset({"tiny_trained", "shop_model_dir"})
-REDIS_FIXTURES = frozenset({"redis_url"})
+REDIS_FIXTURES = frozenset({"redis_url", "redis"})  # redis: a test's own server
 USES = {
     "pty": frozenset({"pexpect"}),
     "e2e": frozenset({"subprocess", "create_subprocess_exec", "create_subprocess_shell"}),
@@ -47,6 +47,8 @@ SLOW_MODULES = frozenset(
         "tests/qa/test_lexicon.py",  # 2 s: wordfreq's word lists
         "tests/qa/test_calibrate.py",  # 8.4 s: the fallback gate over the background questions
         "tests/telegram/test_reliability.py",  # 16 s: real retries, back-off and restarts
+        "tests/workers/test_scale.py",  # 60 s: processes, kills and restarts
+        "tests/workers/test_model_swap.py",  # 90 s: two TensorFlow workers and a publish
     }
 )
 """Modules (paths from the repository root) whose every test is slow."""
