@@ -3,7 +3,8 @@ so a new test is classified without being marked by hand (``make test-fast`` run
 without any of them; ``make test`` runs everything):
 
 - ``redis``: uses the ``redis_url`` or ``redis`` fixture (a real redis-server), directly or
-  through another fixture, or is the ``"redis"`` case of a parametrized fixture (the store contract tests).
+  through another fixture, or is the ``"redis"`` case of a parametrized fixture (the store
+  contract tests).
 - ``tf``: uses a fixture built on a trained model (``tiny_trained`` and the fixtures over it,
   ``shop_model_dir``), or trains or builds a network itself: its code names ``train``,
   ``train_command``, ``build_model``, ``load_keras``, ``keras`` or ``tensorflow``/``tf``.
