@@ -384,3 +384,56 @@ async def test_serve_with_workers_runs_restarts_and_stops_its_processes(server, 
         except ProcessLookupError:
             continue
         raise AssertionError(f"child {pid} still running after the supervisor stopped")
+
+
+async def test_a_polling_gateway_and_the_queue_status(tmp_path, server, redis):
+    """The gateway may poll instead (one poller, any number of workers); `chatcore queue
+    status` shows what is queued, the live workers and who holds each partition."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.workers.deployment import deployment_config
+
+    config = deployment_config(server, redis, tmp_path / "home")
+    config["telegram"]["mode"] = "polling"
+    config["telegram"]["poll_timeout"] = 1
+    deployment = Deployment(tmp_path, config)
+    try:
+        await deployment.gateway()
+        for i in range(3):
+            server.text(f"queued {i}", user_id=5)
+        await server.wait_for(lambda: server.confirmed_offset >= 3, timeout=20)
+
+        def status() -> dict:
+            cli = [sys.executable, "-m", "chatcore", "queue", "status", "--json"]
+            cli += ["-c", str(deployment.config_path)]
+            done = subprocess.run(cli, env=deployment.env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout)
+
+        before = await asyncio.to_thread(status)
+        assert before["queued"] == 3 and before["workers"] == []
+        await deployment.worker("w1")
+        assert await server.wait_for_texts(3, chat_id=5) == [f"echo: queued {i}" for i in range(3)]
+        after = await asyncio.to_thread(status)
+        assert after["queued"] == 0 and len(after["workers"]) == 1
+        assert set(after["partitions"].values()) == set(after["workers"])
+    finally:
+        await deployment.close()
+
+
+async def test_workers_need_the_redis_store(tmp_path, server, redis):
+    import subprocess
+    import sys
+
+    from tests.workers.deployment import deployment_config
+
+    config = deployment_config(server, redis, tmp_path / "home")
+    config["store"] = "sqlite"
+    deployment = Deployment(tmp_path, config)
+    cli = [sys.executable, "-m", "chatcore", "serve", "telegram", "--workers", "2"]
+    cli += ["-c", str(deployment.config_path)]
+    done = subprocess.run(cli, env=deployment.env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"{deployment.config_path}:" in done.stderr and "store: redis" in done.stderr
