@@ -81,8 +81,15 @@ async def wait_all_answered(
         ]
         deployment.signal_all(signal.SIGUSR1)
         await asyncio.sleep(1)
+        states = [
+            line.split("worker state: ", 1)[1]
+            for name in deployment.procs
+            for line in deployment.log(name).splitlines()
+            if "worker state: " in line
+        ]
         raise AssertionError(
-            f"{len(missing)} never answered: {missing[:20]}; queue: {queue_state(redis.url)}"
+            f"{len(missing)} never answered: {missing[:20]}; queue: {queue_state(redis.url)}; "
+            f"workers: {states}"
         ) from None
 
 

@@ -71,10 +71,11 @@ class Leases:
         lease could have expired in Redis (trust ends at 60 % of the time to live)."""
         return self.ttl_ms / 1000 * 0.2
 
-    async def tick(self) -> tuple[set[int], set[int]]:
-        """Heartbeat, renew what is held, take free partitions up to the fair share.
-        Returns (partitions lost, partitions gained). Raises on Redis errors (the caller
-        retries; leases it cannot renew expire on their own)."""
+    async def tick(self, acquire: bool = True) -> tuple[set[int], set[int]]:
+        """Heartbeat, renew what is held, take free partitions up to the fair share (unless
+        ``acquire`` is off: a draining worker takes nothing new). Returns (partitions lost,
+        partitions gained). Raises on Redis errors (the caller retries; leases it cannot
+        renew expire on their own)."""
         started = time.monotonic()
         lapsed = set(self.tokens) if started >= self.valid_until else set()
         if lapsed:  # not renewed in time: another worker may own them by now
@@ -83,7 +84,7 @@ class Leases:
         lost = lapsed | await self._renew_held()
         self.valid_until = started + self.ttl_ms / 1000 * TRUSTED_SHARE
         gained = set()
-        if len(self.held) < self.fair_share(live):
+        if acquire and len(self.held) < self.fair_share(live):
             gained = await self._acquire(self.fair_share(live) - len(self.held))
         return lost, gained
 

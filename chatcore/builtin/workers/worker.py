@@ -44,10 +44,10 @@ class WorkerOptions:
 class _Lanes:
     """Per-chat queues of claimed jobs and the count of jobs in flight per partition."""
 
-    queued: dict[str, deque[tuple[Job, str]]] = field(default_factory=dict)  # (job, token)
+    queued: dict[str, deque[Job]] = field(default_factory=dict)
     running: dict[str, asyncio.Task] = field(default_factory=dict)
     per_partition: dict[int, int] = field(default_factory=dict)
-    ids: set[tuple[int, str]] = field(default_factory=set)  # Job.key of each job in a lane
+    tokens: dict[tuple[int, str], str] = field(default_factory=dict)  # Job.key -> lease token
     total: int = 0
 
 
@@ -74,6 +74,7 @@ class Worker:
         self._lanes = _Lanes()
         self._slot_free = asyncio.Event()
         self._stopping = False
+        self._reads_issued = self._reads_done = 0  # a partition is released between reads
         self.redis_ok = False
         self.claimed = 0
         self.answered = 0
@@ -93,7 +94,8 @@ class Worker:
     # --- the loops ---------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Claim and answer until cancelled; then drain (see ``drain``)."""
+        """Claim and answer until cancelled; then drain (``_drain``), still renewing the
+        leases of what is being finished, and release them all."""
         keeper = asyncio.create_task(self._keep_leases(), name="chatcore-leases")
         try:
             await self._read_loop()
@@ -111,16 +113,14 @@ class Worker:
         outage: float | None = None
         while True:
             try:
-                lost, gained = await self.leases.tick()
+                lost, gained = await self.leases.tick(acquire=not self._stopping)
+                if outage is not None:
+                    log.info("worker %s: Redis reachable again", self.worker_id)
                 self.redis_ok, outage = True, None
                 await self._on_leases(lost, gained)
-                await self._adopt_orphans()
-                for partition in await self.leases.surplus():
-                    if partition not in self._giving_up:
-                        self._giving_up.add(partition)
-                        task = asyncio.create_task(self._give_up(partition))
-                        self._background.add(task)
-                        task.add_done_callback(self._background.discard)
+                if not self._stopping:  # a draining worker finishes what it has, no more
+                    await self._adopt_orphans()
+                    await self._rebalance()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -130,10 +130,21 @@ class Worker:
                     log.warning("worker %s: Redis unavailable (%s); retrying", self.worker_id, exc)
             await asyncio.sleep(period)
 
+    async def _rebalance(self) -> None:
+        """Give up partitions beyond the fair share (a worker joined), each once done."""
+        for partition in await self.leases.surplus():
+            if partition not in self._giving_up:
+                self._giving_up.add(partition)
+                task = asyncio.create_task(self._give_up(partition))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
     async def _on_leases(self, lost: set[int], gained: set[int]) -> None:
         for partition in lost:
             log.warning("worker %s: lost partition %d", self.worker_id, partition)
             self._readable.discard(partition)
+        if lost:
+            self._forget_queued(lost)
         for partition in sorted(gained):
             jobs = await self.queue.claim_pending(self.worker_id, partition)
             if jobs:
@@ -166,7 +177,10 @@ class Worker:
         """Stop reading a partition, finish its claimed jobs, then release it at once."""
         self._readable.discard(partition)
         try:
-            while self._lanes.per_partition.get(partition, 0) > 0:
+            # a read issued before the discard may still bring entries of the partition;
+            # releasing first would let them arrive after the next owner claimed its backlog
+            issued = self._reads_issued
+            while self._reads_done < issued or self._lanes.per_partition.get(partition, 0) > 0:
                 await asyncio.sleep(0.05)
             await self.leases.release(partition)
         except Exception:
@@ -188,7 +202,12 @@ class Worker:
                 continue
             try:
                 block_ms = min(self.options.read_block_ms, int(wait * 1000))
-                jobs = await self.queue.read(self.worker_id, readable, capacity, block_ms)
+                self._reads_issued += 1
+                try:
+                    per_partition = max(1, capacity // len(readable))  # COUNT is per stream
+                    jobs = await self.queue.read(self.worker_id, readable, per_partition, block_ms)
+                finally:
+                    self._reads_done += 1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -210,10 +229,11 @@ class Worker:
 
     def _dispatch(self, job: Job, token: str) -> None:
         lanes = self._lanes
-        if job.key in lanes.ids:
+        if job.key in lanes.tokens:  # claimed again (its partition lost and taken back)
+            lanes.tokens[job.key] = token  # answered under the newer lease
             return
-        lanes.ids.add(job.key)
-        lanes.queued.setdefault(job.chat_key, deque()).append((job, token))
+        lanes.tokens[job.key] = token
+        lanes.queued.setdefault(job.chat_key, deque()).append(job)
         lanes.per_partition[job.partition] = lanes.per_partition.get(job.partition, 0) + 1
         lanes.total += 1
         self.claimed += 1
@@ -221,16 +241,29 @@ class Worker:
             task = asyncio.create_task(self._run_lane(job.chat_key))
             lanes.running[job.chat_key] = task
 
+    def _forget_queued(self, partitions: set[int]) -> None:
+        """Drop the waiting jobs of lost partitions: whoever claims the partition next gets
+        them back in order (this worker too), behind nothing newer of their chat."""
+        lanes = self._lanes
+        for queued in lanes.queued.values():
+            dropped = [job for job in queued if job.partition in partitions]
+            for job in dropped:
+                queued.remove(job)
+                del lanes.tokens[job.key]
+                lanes.per_partition[job.partition] -= 1
+                lanes.total -= 1
+        self._slot_free.set()
+
     async def _run_lane(self, chat_key: str) -> None:
         lanes = self._lanes
         queued = lanes.queued[chat_key]
         try:
             while queued:
-                job, token = queued.popleft()
+                job = queued.popleft()
                 try:
-                    await self._process(job, token)
+                    await self._process(job)
                 finally:
-                    lanes.ids.discard(job.key)
+                    del lanes.tokens[job.key]
                     lanes.per_partition[job.partition] -= 1
                     lanes.total -= 1
                     self._slot_free.set()
@@ -257,15 +290,19 @@ class Worker:
 
     # --- one job -----------------------------------------------------------------------------
 
-    async def _process(self, job: Job, token: str) -> None:
-        for attempt in range(1, self.options.max_attempts + 1):
-            if not self.leases.trusted(job.partition, token):
+    async def _process(self, job: Job) -> None:
+        attempt = 1
+        while attempt <= self.options.max_attempts:
+            token = await self._lease_for(job)
+            if token is None:
                 return  # the partition moved: its next owner claims the job
             try:
                 await self._answer(job, token, last=attempt == self.options.max_attempts)
                 return
             except LeaseLost:
-                return
+                if self._lanes.tokens[job.key] == token:
+                    return  # another worker owns it now
+                continue  # lost and taken back meanwhile: go on under the new lease
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -278,9 +315,28 @@ class Worker:
                     exc,
                 )
                 await asyncio.sleep(self.options.retry_seconds * attempt)
-        log.error("worker %s: job %s given up after %d attempts", self.worker_id, job.id, attempt)
+                attempt += 1
+        log.error(
+            "worker %s: job %s given up after %d attempts",
+            self.worker_id,
+            job.id,
+            self.options.max_attempts,
+        )
         with contextlib.suppress(Exception):
             await self.queue.ack(job, token)
+
+    async def _lease_for(self, job: Job) -> str | None:
+        """The lease token to work on ``job`` under, once trusted; None when the partition
+        was lost. A renewal under way (the lease's trust ran out while the renewal waits on
+        Redis) is waited for, not taken for a loss: dropping the job then would leave it
+        pending under this worker, answered only after later messages of its chat."""
+        while True:
+            token = self._lanes.tokens[job.key]  # renewed when the job is claimed again
+            if self.leases.trusted(job.partition, token):
+                return token
+            if self.leases.tokens.get(job.partition) != token:
+                return None
+            await asyncio.sleep(0.02)
 
     async def _answer(self, job: Job, token: str, last: bool = False) -> None:
         channel = self.channels.get(job.channel)
@@ -291,7 +347,7 @@ class Worker:
             text = await self._compute(job, channel, last)
             await self.queue.checkpoint(job, token, text)
         if text != SILENT and text:
-            if not self.leases.trusted(job.partition, token):
+            if await self._lease_for(job) != token:
                 raise LeaseLost(f"partition {job.partition}")
             await channel.deliver(job.payload, text)
         await self._acknowledge(job, token)
