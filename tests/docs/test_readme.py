@@ -140,6 +140,7 @@ def write_tiny_dev_set(path: Path, pairs: list[list[str]]) -> None:
 
 def environment(where: Path) -> dict[str, str]:
     env = pty_env(where / "home", CHATCORE_TELEGRAM_TOKEN=DEFAULT_TOKEN)
+    env["CHATCORE_TELEGRAM_WEBHOOK_SECRET"] = "a-webhook-secret"  # configs/workers.yaml's
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
 
