@@ -74,10 +74,12 @@ class Deployment:
     def log(self, name: str) -> str:
         return (self.tmp / f"{name}.log").read_text(encoding="utf-8", errors="replace")
 
-    async def start(self, name: str, *args: str, ready: bool = True) -> asyncio.subprocess.Process:
+    async def start(
+        self, name: str, *args: str, ready: bool = True, config: Path | None = None
+    ) -> asyncio.subprocess.Process:
         """``chatcore ARGS -c config --ops-port P``; waits for /readyz unless told not to."""
         port = self.ports.setdefault(name, free_port())
-        cli = [sys.executable, "-m", "chatcore", *args, "-c", str(self.config_path)]
+        cli = [sys.executable, "-m", "chatcore", *args, "-c", str(config or self.config_path)]
         cli += ["--ops-port", str(port)]
         out = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
         proc = await asyncio.create_subprocess_exec(*cli, env=self.env, stdout=out, stderr=out)

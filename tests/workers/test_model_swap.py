@@ -124,3 +124,31 @@ async def test_a_model_swap_under_load(server, redis, qa_deployment: Deployment,
     await server.wait_for(lambda: len(server.texts(1)) > sent, timeout=30)
     assert server.texts(1)[-1] == NEW_ANSWER
     assert "refused" in deployment.log("w1") + deployment.log("w2")
+
+
+async def test_a_new_worker_without_a_model_starts_on_the_published_one(
+    tmp_path, server, redis, qa_deployment: Deployment, shop_model_dir
+):
+    """A worker on a machine with no model of its own fetches the published model before it
+    loads one, and serves it from its first message."""
+    import yaml
+
+    from chatcore.builtin.workers.models import model_version
+
+    deployment = qa_deployment
+    result = await asyncio.to_thread(publish, deployment, shop_model_dir)
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(deployment.config_path.read_text(encoding="utf-8"))
+    config["qa"]["model_dir"] = str(tmp_path / "no-model-here")
+    config["data_dir"] = str(tmp_path / "another-machine")
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(yaml.safe_dump(config), encoding="utf-8")
+    await deployment.gateway()
+    await deployment.start("w3", "worker", config=bare)
+    ready = (await deployment.get("w3", "/readyz"))[1]
+    assert ready["model_version"] == model_version(shop_model_dir)
+    await deliver_until_accepted(
+        server, {"update_id": next(UPDATE_IDS), "message": server.message(QUESTION, user_id=3)}
+    )
+    assert await server.wait_for_texts(1, chat_id=3) == [NEW_ANSWER]
+    assert "starting on the published model" in deployment.log("w3")

@@ -262,8 +262,8 @@ async def test_rate_limit_and_mute_hold_across_two_workers(tmp_path, server, red
             await deliver_until_accepted(server, update(server, mute_chat, f"forbidden {i}"))
             await server.wait_for(lambda s=sent: len(server.sent) > s, timeout=20)
         owner = partitions_held(redis.url)[_partition(f"telegram:{mute_chat}")]
-        pid = int(owner.rsplit("-", 2)[1])  # a worker id is <host>-<pid>-<random>
-        mover = next(n for n in ("w1", "w2") if deployment.procs[n].pid == pid)
+        ids = {(await deployment.get(n, "/healthz"))[1]["id"]: n for n in ("w1", "w2")}
+        mover = ids[owner]
         assert await deployment.terminate(mover) == 0  # its partitions move to the other
         await deliver_until_accepted(server, update(server, mute_chat, "hello again"))
         await asyncio.sleep(3)  # the other worker takes the partition and answers (nothing)

@@ -119,7 +119,12 @@ class RedisStore(ConversationStore):
         import redis.asyncio as aioredis
         from redis.exceptions import RedisError
 
-        client = aioredis.from_url(self.settings.url, decode_responses=True)
+        # a pool that waits for a free connection when all are busy (the default one fails at
+        # once, which would fail a reply in a burst of concurrent chats)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            self.settings.url, decode_responses=True, max_connections=128, timeout=20
+        )
+        client = aioredis.Redis(connection_pool=pool)
         try:
             await client.ping()
         except RedisError as exc:

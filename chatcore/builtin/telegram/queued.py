@@ -24,6 +24,7 @@ from chatcore.builtin.telegram.handler import (
     to_message,
     user_language,
 )
+from chatcore.builtin.telegram.ratelimit import PacedRateLimiter
 from chatcore.builtin.telegram.redact import install_token_filter
 from chatcore.builtin.telegram.sender import send_text, with_retries
 from chatcore.builtin.telegram.settings import TelegramSettings
@@ -31,7 +32,7 @@ from chatcore.contracts import Enqueue, Incoming
 from chatcore.errors import ChatcoreError
 from chatcore.serving import serve_until_cancelled
 from telegram import Bot, Update
-from telegram.ext import Updater
+from telegram.ext import ExtBot, Updater
 from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,19 @@ class TelegramChannel:
             write_timeout=s.request_timeout,
             pool_timeout=s.request_timeout,
         )
-        return Bot(
-            self._token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", request=request
+        limits = s.rate_limits  # paced per worker: a chat is on one worker at a time
+        limiter = PacedRateLimiter(
+            overall_per_second=limits.overall_per_second,
+            group_per_minute=limits.group_per_minute,
+            chat_interval=limits.chat_interval,
+            max_retries=limits.max_retries,
+        )
+        return ExtBot(
+            self._token,
+            base_url=f"{api}/bot",
+            base_file_url=f"{api}/file/bot",
+            request=request,
+            rate_limiter=limiter,
         )
 
     async def _initialized_bot(self) -> Bot:

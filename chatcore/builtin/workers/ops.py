@@ -16,9 +16,15 @@ ReadyCheck = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
 
 class OpsServer:
     def __init__(
-        self, host: str, port: int, role: str, ready: ReadyCheck, metrics: Metrics | None
+        self,
+        host: str,
+        port: int,
+        role: str,
+        ready: ReadyCheck,
+        metrics: Metrics | None,
+        ident: str = "",
     ) -> None:
-        self.host, self.port, self.role = host, port, role
+        self.host, self.port, self.role, self.ident = host, port, role, ident
         self._ready = ready
         self._metrics = metrics
         self._runner: Any = None
@@ -51,7 +57,8 @@ class OpsServer:
     async def _healthz(self, request: Any) -> Any:
         from aiohttp import web
 
-        return web.json_response({"status": "alive", "role": self.role, "pid": os.getpid()})
+        body = {"status": "alive", "role": self.role, "id": self.ident, "pid": os.getpid()}
+        return web.json_response(body)
 
     async def _readyz(self, request: Any) -> Any:
         from aiohttp import web

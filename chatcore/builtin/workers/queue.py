@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 GROUP = "workers"
-DEDUPE_SECONDS = 7 * 24 * 3600  # a redelivery within this is recognised and dropped
 CHECKPOINT_SECONDS = 24 * 3600
 
 ENQUEUE = """
@@ -80,10 +79,13 @@ class RedisQueue:
     """The queue's keys under one prefix: ``q:<n>`` streams, ``q:seen:<id>`` dedupe markers,
     ``q:reply:<id>`` reply checkpoints and ``q:lease:<n>`` leases."""
 
-    def __init__(self, client: Any, prefix: str, partitions: int) -> None:
+    def __init__(
+        self, client: Any, prefix: str, partitions: int, dedupe_seconds: int = 2 * 24 * 3600
+    ) -> None:
         self.client = client
         self.prefix = prefix
         self.partitions = partitions
+        self.dedupe_seconds = dedupe_seconds
         self._enqueue = client.register_script(ENQUEUE)
         self._ack = client.register_script(ACK)
         self._checkpoint = client.register_script(CHECKPOINT)
@@ -114,7 +116,7 @@ class RedisQueue:
         Returns only once Redis has the entry: a gateway confirms receipt after this."""
         stream = self.stream(partition_of(chat_key, self.partitions))
         keys = [f"{self.prefix}q:seen:{dedupe}", stream]
-        args = [DEDUPE_SECONDS, channel, chat_key, payload, dedupe]
+        args = [self.dedupe_seconds, channel, chat_key, payload, dedupe]
         return await self._enqueue(keys=keys, args=args) is not None
 
     async def read(self, consumer: str, partitions: list[int], count: int, block_ms: int):

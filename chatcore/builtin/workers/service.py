@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chatcore.builtin.workers.settings import WorkersSettings
@@ -39,8 +39,10 @@ class WorkersFrontend:
         self.workers: int = options.get("workers") or 0
         port = options.get("ops_port")
         self.ops_port = port if port is not None else settings.ops.port
-        self.worker_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.worker_id = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         _check(runtime, self.role, self._channels())
+        if self.role == "worker":
+            start_on_published_model(runtime)
 
     @property
     def needs_engine(self) -> bool:
@@ -73,9 +75,11 @@ class WorkersFrontend:
         metrics = Metrics("gateway", self.worker_id)
         receiving = asyncio.Event()
         async with queue_for(self.runtime, self.settings) as queue:
+            counts = {"queued": 0, "redelivered": 0}
 
             async def enqueue(channel: str, chat_key: str, payload: str, dedupe: str) -> bool:
                 queued = await queue.enqueue(channel, chat_key, payload, dedupe)
+                counts["queued" if queued else "redelivered"] += 1
                 if queued:
                     metrics.message()
                 return queued
@@ -87,8 +91,12 @@ class WorkersFrontend:
                     "receiving": receiving.is_set(),
                 }
 
-            async with self._ops(ready, metrics):
-                await channel.receive(enqueue, self.runtime.commands(), receiving.set)
+            def state() -> dict[str, Any]:
+                return {"receiving": receiving.is_set(), **counts}
+
+            with _state_on_sigusr1("gateway", state):
+                async with self._ops(ready, metrics):
+                    await channel.receive(enqueue, self.runtime.commands(), receiving.set)
 
     # --- worker --------------------------------------------------------------------------
 
@@ -124,7 +132,7 @@ class WorkersFrontend:
                 }
                 return worker.redis_ok and models.ready, detail
 
-            with _dump_tasks_on_sigusr1(worker):
+            with _state_on_sigusr1("worker", worker.state):
                 async with self._ops(ready, metrics):
                     log.info("worker %s: answering %s", self.worker_id, ", ".join(channels))
                     await worker.run()
@@ -137,7 +145,8 @@ class WorkersFrontend:
             yield
             return
         shown = metrics if self.settings.ops.metrics else None
-        server = OpsServer(self.settings.ops.host, self.ops_port, self.role, ready, shown)
+        ops = self.settings.ops
+        server = OpsServer(ops.host, self.ops_port, self.role, ready, shown, self.worker_id)
         await server.start()
         try:
             yield
@@ -203,20 +212,12 @@ class ModelFollower:
 
 
 @contextlib.contextmanager
-def _dump_tasks_on_sigusr1(worker: Any):
-    """``kill -USR1 <pid>`` logs where every task of the process waits (a stuck worker)."""
+def _state_on_sigusr1(role: str, state):
+    """``kill -USR1 <pid>`` logs what the process holds and does (a stuck deployment)."""
     import signal
 
     loop = asyncio.get_running_loop()
-
-    def dump() -> None:
-        log.warning("worker state: %s", worker.state())
-        for task in asyncio.all_tasks(loop):
-            frames = task.get_stack(limit=8)
-            where = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames))
-            log.warning("task %s: %s", task.get_name(), where)
-
-    loop.add_signal_handler(signal.SIGUSR1, dump)
+    loop.add_signal_handler(signal.SIGUSR1, lambda: log.warning("%s state: %s", role, state()))
     try:
         yield
     finally:
@@ -241,15 +242,16 @@ async def _pings(queue: Any) -> bool:
 async def queue_for(runtime: Any, settings: WorkersSettings, wait_seconds: float = 30.0):
     """The queue on the ``redis:`` section's server; waits for Redis to come up (a container
     started before it), then fails with the URL (password masked)."""
-    import redis.asyncio as aioredis
 
     from chatcore.builtin.conversation.redis_store import _masked
     from chatcore.builtin.workers.queue import RedisQueue
 
     redis_settings = runtime.settings_for("redis")
-    client = aioredis.from_url(redis_settings.url, health_check_interval=5)
+    client = shared_client(redis_settings.url, settings.max_in_flight)
     try:
-        queue = RedisQueue(client, redis_settings.key_prefix, settings.partitions)
+        queue = RedisQueue(
+            client, redis_settings.key_prefix, settings.partitions, settings.dedupe_seconds
+        )
         deadline = asyncio.get_running_loop().time() + wait_seconds
         while True:
             try:
@@ -261,6 +263,53 @@ async def queue_for(runtime: Any, settings: WorkersSettings, wait_seconds: float
                     raise StoreError(f"workers: cannot reach Redis at {where}: {exc}") from None
                 await asyncio.sleep(0.5)
         yield queue
+    finally:
+        await client.aclose()
+
+
+def shared_client(url: str, max_in_flight: int) -> Any:
+    """A client whose pool waits for a free connection when all are busy (redis-py's default
+    pool fails at once, which would fail a job on a burst)."""
+    import redis.asyncio as aioredis
+
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=max_in_flight * 2 + 16, timeout=20, health_check_interval=5
+    )
+    return aioredis.Redis(connection_pool=pool)
+
+
+def start_on_published_model(runtime: Any) -> None:
+    """Point the ``qa`` responder at the published model before the engine loads one, so a
+    new worker (even one with no model of its own) starts on what the others serve, loading
+    once. Redis unreachable or nothing published: the configured model; the worker's model
+    follower catches up later."""
+    if "qa" not in runtime.config.core.responders or runtime.settings_for("qa") is None:
+        return
+    try:
+        with ThreadPoolExecutor(1) as thread:  # the caller's event loop is busy building
+            path = thread.submit(asyncio.run, _fetch_published(runtime)).result()
+    except Exception as exc:
+        log.warning("worker: cannot fetch the published model yet (%s); starting on mine", exc)
+        return
+    if path is not None:
+        qa = runtime.settings_for("qa")
+        runtime.config.sections["qa"] = qa.model_copy(update={"model_dir": path})
+        log.info("worker: starting on the published model %s", path.name)
+
+
+async def _fetch_published(runtime: Any):
+    import redis.asyncio as aioredis
+
+    from chatcore.builtin.workers import models
+
+    redis_settings = runtime.settings_for("redis")
+    client = aioredis.from_url(redis_settings.url, socket_connect_timeout=5)
+    try:
+        version = await models.current(client, redis_settings.key_prefix)
+        if version is None:
+            return None
+        cache = runtime.data_dir / "models" / "published"
+        return await models.fetch(client, redis_settings.key_prefix, version, cache)
     finally:
         await client.aclose()
 

@@ -45,4 +45,10 @@ class WorkersSettings(Settings):
     restart_delay: float = Field(
         1.0, ge=0, le=60, description="--workers N: wait before restarting a process that died"
     )
+    dedupe_seconds: int = Field(
+        2 * 24 * 3600,
+        ge=60,
+        description="a redelivered message (same update id) within this is dropped; longer "
+        "than the frontend's redelivery window (Telegram keeps updates 24 h)",
+    )
     ops: OpsSettings = Field(default_factory=OpsSettings)
