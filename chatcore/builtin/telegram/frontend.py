@@ -61,13 +61,7 @@ class TelegramFrontend:
 
     def _build(self, queue: DurableUpdateQueue, handler: UpdateHandler) -> Application:
         s, api = self.settings, self.settings.api_base_url.rstrip("/")
-        limits = s.rate_limits
-        limiter = PacedRateLimiter(
-            overall_per_second=limits.overall_per_second,
-            group_per_minute=limits.group_per_minute,
-            chat_interval=limits.chat_interval,
-            max_retries=limits.max_retries,
-        )
+        limiter = paced_limiter(s)
         app = (
             ApplicationBuilder()
             .token(self._token)
@@ -115,30 +109,8 @@ class TelegramFrontend:
         await serve_until_cancelled(partial(self._stop, app))
 
     async def _start_updates(self, app: Application) -> None:
-        s = self.settings
         assert app.updater is not None
-        if s.mode == "polling":
-            await app.updater.start_polling(
-                poll_interval=0.0,
-                timeout=s.poll_timeout,
-                bootstrap_retries=s.retries.attempts,
-                allowed_updates=UPDATE_TYPES,
-                drop_pending_updates=False,
-                error_callback=_polling_error,
-            )
-            return
-        hook = s.webhook
-        url = hook.url or f"http://{hook.listen}:{hook.port}/{hook.path.lstrip('/')}"
-        await app.updater.start_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.path.lstrip("/"),
-            webhook_url=url,
-            secret_token=hook.secret_token.get_secret_value() if hook.secret_token else None,
-            allowed_updates=UPDATE_TYPES,
-            drop_pending_updates=False,
-            bootstrap_retries=s.retries.attempts,
-        )
+        await start_updates(app.updater, self.settings, error_callback=_polling_error)
 
     async def _stop(self, app: Application) -> None:
         """Stop taking updates, let in-flight replies finish (up to the grace period); what
@@ -168,26 +140,68 @@ class TelegramFrontend:
             )
 
     async def _register_commands(self, app: Application) -> None:
-        """setMyCommands from every plugin's commands; admin-only ones just for admins."""
         commands = getattr(self.engine, "commands", {}) or {}
-        public = [bot_command(c) for c in commands.values() if not c.admin_only]
-        everything = [bot_command(c) for c in commands.values()]
-        calls = [(public, None)] + [
-            (everything, BotCommandScopeChat(admin)) for admin in self.settings.admin_ids
-        ]
-        for listed, scope in calls:
-            listed = sorted((c for c in listed if c is not None), key=lambda c: c.command)
-            try:
-                await with_retries(
-                    lambda listed=listed, scope=scope: app.bot.set_my_commands(listed, scope),
-                    self.settings.retries,
-                    "setMyCommands",
-                )
-            except (TelegramError, Undeliverable) as exc:
-                log.warning("telegram: could not register commands (%s): %s", scope, exc)
+        await register_commands(app.bot, commands, self.settings)
 
     async def _on_error(self, update: object, context: Any) -> None:
         log.error("telegram: unhandled error: %s", context.error, exc_info=context.error)
+
+
+async def register_commands(bot: Any, commands: Any, settings: TelegramSettings) -> None:
+    """setMyCommands from every plugin's commands; admin-only ones just for admins."""
+    public = [bot_command(c) for c in commands.values() if not c.admin_only]
+    everything = [bot_command(c) for c in commands.values()]
+    calls = [(public, None)] + [
+        (everything, BotCommandScopeChat(admin)) for admin in settings.admin_ids
+    ]
+    for listed, scope in calls:
+        listed = sorted((c for c in listed if c is not None), key=lambda c: c.command)
+        try:
+            await with_retries(
+                lambda listed=listed, scope=scope: bot.set_my_commands(listed, scope),
+                settings.retries,
+                "setMyCommands",
+            )
+        except (TelegramError, Undeliverable) as exc:
+            log.warning("telegram: could not register commands (%s): %s", scope, exc)
+
+
+def paced_limiter(settings: TelegramSettings) -> PacedRateLimiter:
+    """The Bot API pacing of ``telegram.rate_limits`` (overall, per group, per chat)."""
+    limits = settings.rate_limits
+    return PacedRateLimiter(
+        overall_per_second=limits.overall_per_second,
+        group_per_minute=limits.group_per_minute,
+        chat_interval=limits.chat_interval,
+        max_retries=limits.max_retries,
+    )
+
+
+async def start_updates(updater: Any, settings: TelegramSettings, error_callback=None) -> None:
+    """Start taking updates as configured: long polling, or the webhook (registered with
+    Telegram at ``webhook.url``, else the address it listens on)."""
+    if settings.mode == "polling":
+        await updater.start_polling(
+            poll_interval=0.0,
+            timeout=settings.poll_timeout,
+            bootstrap_retries=settings.retries.attempts,
+            allowed_updates=UPDATE_TYPES,
+            drop_pending_updates=False,
+            error_callback=error_callback,
+        )
+        return
+    hook = settings.webhook
+    url = hook.url or f"http://{hook.listen}:{hook.port}/{hook.path.lstrip('/')}"
+    await updater.start_webhook(
+        listen=hook.listen,
+        port=hook.port,
+        url_path=hook.path.lstrip("/"),
+        webhook_url=url,
+        secret_token=hook.secret_token.get_secret_value() if hook.secret_token else None,
+        allowed_updates=UPDATE_TYPES,
+        drop_pending_updates=False,
+        bootstrap_retries=settings.retries.attempts,
+    )
 
 
 def bot_command(command: Any) -> BotCommand | None:

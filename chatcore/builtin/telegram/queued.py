@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chatcore.builtin.telegram import routing
-from chatcore.builtin.telegram.frontend import bot_command
+from chatcore.builtin.telegram.frontend import paced_limiter, register_commands, start_updates
 from chatcore.builtin.telegram.handler import (
     NOT_ALLOWED,
     NOTES,
@@ -24,7 +24,6 @@ from chatcore.builtin.telegram.handler import (
     to_message,
     user_language,
 )
-from chatcore.builtin.telegram.ratelimit import PacedRateLimiter
 from chatcore.builtin.telegram.redact import install_token_filter
 from chatcore.builtin.telegram.sender import send_text, with_retries
 from chatcore.builtin.telegram.settings import TelegramSettings
@@ -36,7 +35,6 @@ from telegram.ext import ExtBot, Updater
 from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
-UPDATE_TYPES = ["message", "edited_message", "channel_post", "edited_channel_post"]
 
 
 class _QueueingUpdates(asyncio.Queue):
@@ -76,19 +74,12 @@ class TelegramChannel:
             write_timeout=s.request_timeout,
             pool_timeout=s.request_timeout,
         )
-        limits = s.rate_limits  # paced per worker: a chat is on one worker at a time
-        limiter = PacedRateLimiter(
-            overall_per_second=limits.overall_per_second,
-            group_per_minute=limits.group_per_minute,
-            chat_interval=limits.chat_interval,
-            max_retries=limits.max_retries,
-        )
         return ExtBot(
             self._token,
             base_url=f"{api}/bot",
             base_file_url=f"{api}/file/bot",
             request=request,
-            rate_limiter=limiter,
+            rate_limiter=paced_limiter(s),  # per worker: a chat is on one at a time
         )
 
     async def _initialized_bot(self) -> Bot:
@@ -108,47 +99,13 @@ class TelegramChannel:
         bot = await self._initialized_bot()
         updater = Updater(bot, _QueueingUpdates(enqueue))
         async with updater:
-            await self._register_commands(bot, commands)
-            await self._start(updater)
+            await register_commands(bot, commands, self.settings)
+            await start_updates(updater, self.settings)
             ready()
             log.info(
                 "telegram gateway: queueing updates for @%s (%s)", bot.username, self.settings.mode
             )
             await serve_until_cancelled(updater.stop)
-
-    async def _start(self, updater: Updater) -> None:
-        s = self.settings
-        if s.mode == "polling":
-            await updater.start_polling(
-                poll_interval=0.0,
-                timeout=s.poll_timeout,
-                bootstrap_retries=s.retries.attempts,
-                allowed_updates=UPDATE_TYPES,
-                drop_pending_updates=False,
-            )
-            return
-        hook = s.webhook
-        url = hook.url or f"http://{hook.listen}:{hook.port}/{hook.path.lstrip('/')}"
-        await updater.start_webhook(
-            listen=hook.listen,
-            port=hook.port,
-            url_path=hook.path.lstrip("/"),
-            webhook_url=url,
-            secret_token=hook.secret_token.get_secret_value() if hook.secret_token else None,
-            allowed_updates=UPDATE_TYPES,
-            drop_pending_updates=False,
-            bootstrap_retries=s.retries.attempts,
-        )
-
-    async def _register_commands(self, bot: Bot, commands: Mapping[str, Any]) -> None:
-        public = (bot_command(c) for c in commands.values() if not c.admin_only)
-        listed = sorted((c for c in public if c is not None), key=lambda c: c.command)
-        try:
-            await with_retries(
-                lambda: bot.set_my_commands(listed), self.settings.retries, "setMyCommands"
-            )
-        except Exception as exc:
-            log.warning("telegram gateway: could not register commands: %s", exc)
 
     # --- worker --------------------------------------------------------------------------
 
