@@ -204,7 +204,9 @@ def test_shipped_configs_are_valid():
     configs = sorted(Path(__file__).parents[2].joinpath("configs").glob("*.yaml"))
     assert "default.yaml" in [path.name for path in configs]
     for path in configs:
-        Runtime.load(path, environ={"CHATCORE_TELEGRAM_TOKEN": "1:x", "REDIS_URL": "redis://x"})
+        environ = {"CHATCORE_TELEGRAM_TOKEN": "1:x", "REDIS_URL": "redis://x"}
+        environ["CHATCORE_TELEGRAM_WEBHOOK_SECRET"] = "a-secret"  # workers.yaml: a webhook
+        Runtime.load(path, environ=environ)
 
 
 def test_a_value_from_the_environment_is_never_echoed_in_an_error(tmp_path):
