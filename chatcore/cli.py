@@ -125,6 +125,10 @@ def serve(
 ) -> None:
     """Serve the bot through a frontend (e.g. telegram) until interrupted; with --workers or
     --role, as parts of a deployment of several processes (docs/deploy.md)."""
+    if workers is not None and role in ("gateway", "worker"):
+        raise click.UsageError(
+            "--workers runs a gateway and N workers itself; use --role without it"
+        )
     runtime = load_runtime(config_path)
     name = frontend or runtime.config.core.frontend
     if workers is None and role == "single":

@@ -423,3 +423,157 @@ async def test_the_fast_path_travels_with_the_model_and_is_checked(
     await corrupt_in_redis(client, prefix, version, entries[0])
     with pytest.raises(models.ModelPublishError, match="does not match the hash"):
         await models.fetch(client, prefix, version, tmp_path / "b")
+
+
+# the cache of fetched versions
+
+
+def version_dirs(cache: Path, *names: str) -> list[Path]:
+    made = [cache / name for name in names]
+    for path in made:
+        path.mkdir(parents=True)
+        (path / "metadata.json").write_text("{}", encoding="utf-8")
+    return made
+
+
+def test_prune_cache_removes_only_version_directories_not_kept(tmp_path):
+    cache = tmp_path / "cache"
+    kept = ["0" * 16, "1" * 16]
+    old = ["a" * 16, "b" * 16]
+    version_dirs(cache, *kept, *old)
+    others = version_dirs(
+        cache,
+        f".{'c' * 16}.tmp-x1y2",  # a fetch in progress
+        f".{'d' * 16}.old-42",  # a broken copy being replaced
+        "e" * 15,  # not a version id: too short, upper case, not hex, or longer
+        "E" * 16,
+        "g" * 16,
+        "f" * 17,
+        "default",
+    )
+    (cache / ("9" * 16)).write_text("a file, not a directory", encoding="utf-8")
+    outside = version_dirs(tmp_path, "elsewhere")[0]
+    (cache / ("8" * 16)).symlink_to(outside, target_is_directory=True)
+    assert models.prune_cache(cache, set(kept)) == old
+    assert sorted(p.name for p in cache.iterdir()) == sorted(
+        [*kept, *(p.name for p in others), "9" * 16, "8" * 16]
+    )
+    assert (outside / "metadata.json").is_file()  # the link's target is untouched
+    assert models.prune_cache(cache, set(kept)) == []
+    assert models.prune_cache(tmp_path / "none", set()) == []  # no cache yet
+
+
+def test_prune_cache_leaves_a_directory_younger_than_min_age(tmp_path):
+    import os
+
+    cache = tmp_path / "cache"
+    young, aged = version_dirs(cache, "a" * 16, "b" * 16)
+    hour_ago = time.time() - 3600
+    os.utime(aged, (hour_ago, hour_ago))
+    assert models.prune_cache(cache, set(), min_age=600) == [aged.name]
+    assert young.is_dir() and not aged.exists()
+
+
+async def test_the_watcher_keeps_the_applied_and_the_previous_version_cached(
+    client, prefix, tmp_path
+):
+    swapped: list[str] = []
+
+    async def swap(path: Path, version: str) -> None:
+        swapped.append(version)
+
+    cache = tmp_path / "cache"
+    watcher = ModelWatcher(client, prefix, cache, swap)
+    assert watcher.prune_min_age == models.PRUNE_MIN_AGE > 0
+    watcher.prune_min_age = 0  # as if every copy were old enough
+    published = []
+    for tag in "abc":
+        published.append(await models.publish(client, prefix, fake_model(tmp_path / tag, tag)))
+        assert await watcher.check_once() == "applied"
+    assert swapped == published
+    assert sorted(p.name for p in cache.iterdir()) == sorted(published[1:])
+
+    bad = await models.publish(client, prefix, fake_model(tmp_path / "bad", "bad"))
+    await corrupt_in_redis(client, prefix, bad)
+    assert await watcher.check_once() == "refused"  # a refusal prunes nothing
+    assert sorted(p.name for p in cache.iterdir()) == sorted(published[1:])
+
+    young = ModelWatcher(client, prefix, cache, swap, applied=published[2])
+    await models.publish(client, prefix, tmp_path / "a")  # a rollback to a
+    assert await young.check_once() == "applied"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(published)  # b is too young
+
+
+# chatcore model status
+
+
+def test_model_status_shows_every_stored_version(redis_url, prefix, tmp_path):
+    import json
+    from datetime import UTC, datetime
+
+    import redis.asyncio as aioredis
+    from click.testing import CliRunner
+
+    from chatcore.cli import build_cli
+
+    config = tmp_path / "workers.yaml"
+    config.write_text(
+        f"data_dir: {tmp_path / 'home'}\nstore: redis\n"
+        f"redis:\n  url: {redis_url}\n  key_prefix: '{prefix}'\n",
+        encoding="utf-8",
+    )
+
+    def status(*extra: str) -> str:
+        args = ["model", "status", "-c", str(config), *extra]
+        result = CliRunner().invoke(build_cli(args), args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert status() == "current: none\nversions: none\n"
+    assert json.loads(status("--json")) == {"current": None, "versions": []}
+
+    async def publish_two() -> tuple[list[str], list[dict[bytes, bytes]]]:
+        client = aioredis.from_url(redis_url)
+        try:
+            published = [
+                await models.publish(client, prefix, fake_model(tmp_path / tag, tag))
+                for tag in "ab"
+            ]
+            infos = [await client.hgetall(f"{prefix}model:info:{v}") for v in published]
+            assert await models.info(client, prefix, published[0]) == {
+                "published_at": float(infos[0][b"published_at"]),
+                "size": int(infos[0][b"size"]),
+                "files": int(infos[0][b"files"]),
+            }
+            assert await models.info(client, prefix, "0" * 16) is None
+            return published, infos
+        finally:
+            await client.aclose()
+
+    (old, new), infos = asyncio.run(publish_two())
+    expected = [
+        {
+            "version": version,
+            "published_at": datetime.fromtimestamp(float(info[b"published_at"]), UTC).isoformat(
+                timespec="seconds"
+            ),
+            "size": int(info[b"size"]),
+            "files": int(info[b"files"]),
+        }
+        for version, info in zip((old, new), infos, strict=True)
+    ]
+    shown = json.loads(status("--json"))
+    assert shown == {"current": new, "versions": expected}
+    stamp = datetime.fromisoformat(shown["versions"][0]["published_at"])
+    assert stamp.utcoffset().total_seconds() == 0 and abs(stamp.timestamp() - time.time()) < 60
+    assert expected[0]["files"] == len(modeldir.FILES) + 1  # the files and the metadata
+    size = expected[0]["size"]
+    assert 0 < size < 1000
+
+    lines = status().splitlines()
+    assert lines[:2] == [f"current: {new}", "versions:"]
+    for line, entry in zip(lines[2:], expected, strict=True):
+        published = entry["published_at"]
+        assert line.startswith(f"  {entry['version']}  published {published}  ")
+        assert f"  {entry['size']} B  {entry['files']} files" in line
+    assert lines[3].endswith("(current)") and not lines[2].endswith("(current)")

@@ -89,7 +89,8 @@ def _check_loads(runtime: Any, target: Any) -> None:
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def model_status(config_path: str | None, as_json: bool) -> None:
-    """The published model version and the versions kept."""
+    """The published model version and the versions kept (oldest first), each with when it
+    was published (UTC), its size and its number of files."""
     require("workers", "chatcore model status")
     from chatcore.builtin.workers import models
 
@@ -97,9 +98,53 @@ def model_status(config_path: str | None, as_json: bool) -> None:
 
     async def status() -> dict[str, Any]:
         async with _redis(runtime) as (client, prefix):
-            return {"current": await models.current(client, prefix)}
+            kept = []
+            for version in await models.versions(client, prefix):
+                stored = await models.info(client, prefix, version) or {}
+                published = stored.get("published_at")
+                kept.append(
+                    {
+                        "version": version,
+                        "published_at": None if published is None else _iso(published),
+                        "size": stored.get("size"),
+                        "files": stored.get("files"),
+                    }
+                )
+            return {"current": await models.current(client, prefix), "versions": kept}
 
-    _show(asyncio.run(status()), as_json)
+    data = asyncio.run(status())
+    if as_json:
+        _show(data, as_json)
+        return
+    from chatcore.terminal_text import printable
+
+    click.echo(printable(f"current: {data['current'] or 'none'}"))
+    click.echo("versions:" if data["versions"] else "versions: none")
+    for entry in data["versions"]:
+        size, files = entry["size"], entry["files"]
+        line = (
+            f"  {entry['version']}  published {entry['published_at'] or '?'}  "
+            f"{'?' if size is None else _size(size)}  "
+            f"{'?' if files is None else files} files"
+        )
+        click.echo(printable(line + ("  (current)" if entry["version"] == data["current"] else "")))
+
+
+def _iso(timestamp: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def _size(size: float) -> str:
+    """1234567 -> "1.2 MB" (powers of 1000, as the sizes in docs/deploy.md)."""
+    if size < 1000:
+        return f"{size:.0f} B"
+    for unit in ("KB", "MB", "GB"):
+        size /= 1000
+        if size < 1000 or unit == "GB":
+            break
+    return f"{size:.1f} {unit}"
 
 
 @click.group("queue")

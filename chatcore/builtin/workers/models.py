@@ -146,6 +146,20 @@ async def versions(client: Any, prefix: str) -> list[str]:
     return [_text(v) for v in await client.zrange(_key(prefix, "versions"), 0, -1)]
 
 
+async def info(client: Any, prefix: str, version: str) -> dict[str, Any] | None:
+    """``model:info:<version>``: published_at (a Unix time), size (bytes) and files, or None
+    when the version is not stored."""
+    stored = await client.hgetall(_key(prefix, "info", version))
+    if not stored:
+        return None
+    fields = {_text(k): _text(v) for k, v in stored.items()}
+    return {
+        "published_at": float(fields["published_at"]) if "published_at" in fields else None,
+        "size": int(fields.get("size", 0)),
+        "files": int(fields.get("files", 0)),
+    }
+
+
 def _text(value: bytes | str) -> str:
     return value.decode("ascii") if isinstance(value, bytes) else value
 
@@ -233,6 +247,38 @@ def _move_into_place(tmp: Path, target: Path, version: str) -> None:
             raise
 
 
+def prune_cache(cache_dir: Path, keep: set[str], *, min_age: float = 0.0) -> list[str]:
+    """Delete the version directories of ``cache_dir`` (16 hex digits) not in ``keep``, and
+    return their names. Nothing else is touched: no file, no symbolic link, no dot-directory
+    (a fetch in progress), no directory changed in the last ``min_age`` seconds (another
+    process sharing the cache may have just fetched it). A directory that cannot be removed
+    is logged and left."""
+    cutoff = time.time() - min_age
+    removed = []
+    try:
+        entries = sorted(Path(cache_dir).iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        if path.name in keep or not VERSION_PATTERN.fullmatch(path.name):
+            continue
+        try:
+            if path.is_symlink() or not path.is_dir() or path.stat().st_mtime > cutoff:
+                continue
+            shutil.rmtree(path)
+        except OSError as exc:
+            log.warning("cannot remove the cached model %s: %s", path, exc)
+            continue
+        removed.append(path.name)
+    if removed:
+        log.info("removed cached models %s", ", ".join(removed))
+    return removed
+
+
+PRUNE_MIN_AGE = 600.0
+"""ModelWatcher leaves a cached version younger than this (seconds): with workers on one machine
+the cache is shared, and a sibling may be loading one it just fetched."""
+
 Swap = Callable[[Path, str], Awaitable[None]]
 OnEvent = Callable[[str, str], None]
 
@@ -240,7 +286,8 @@ OnEvent = Callable[[str, str], None]
 class ModelWatcher:
     """Follows ``model:current``: fetches each new version and hands it to ``swap``. A version
     that fails (fetch, load or check) is refused and not retried until another is published;
-    the worker keeps the model it has. ``on_event(kind, version)``: "applied" or "refused"."""
+    the worker keeps the model it has. ``on_event(kind, version)``: "applied" or "refused".
+    After applying one, the cache keeps it and the one it replaced (``prune_cache``)."""
 
     def __init__(
         self,
@@ -261,6 +308,7 @@ class ModelWatcher:
         self.on_event = on_event
         self.applied = applied  # the version serving (the worker's own model's, if it says)
         self.refused: str | None = None
+        self.prune_min_age = PRUNE_MIN_AGE
         self._outage = False
 
     async def check_once(self) -> str | None:
@@ -284,8 +332,10 @@ class ModelWatcher:
             self._emit("refused", version)
             return "refused"
         log.info("model %s applied (was %s)", version, self.applied)
+        keep = {version} | ({self.applied} if self.applied else set())
         self.applied, self.refused = version, None
         self._emit("applied", version)
+        await asyncio.to_thread(prune_cache, self.cache_dir, keep, min_age=self.prune_min_age)
         return "applied"
 
     async def run(self) -> None:

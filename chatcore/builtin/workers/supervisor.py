@@ -3,8 +3,9 @@
 Each child is the same command a deployment on several machines runs by hand
 (``chatcore serve NAME --role gateway``, ``chatcore worker``), with the same config and
 environment, so one machine and many behave alike. A child that exits without being asked
-to is restarted after ``restart_delay``; SIGTERM (or SIGINT) is passed to every child, which
-drains, and this process exits once they all have.
+to is restarted after ``restart_delay``, doubled after each quick failure up to 30 s
+(``Backoff``); SIGUSR1 is passed to every child (each logs its state); SIGTERM (or SIGINT) is
+passed to every child, which drains, and this process exits once they all have.
 """
 
 from __future__ import annotations
@@ -14,9 +15,34 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from typing import Any
 
 log = logging.getLogger(__name__)
+MAX_RESTART_DELAY = 30.0
+STEADY_SECONDS = 60.0  # a child that ran this long before exiting starts over at restart_delay
+
+
+class Backoff:
+    """The wait before restarting one child: ``base`` at first, doubled after each quick
+    failure up to ``ceiling`` (or ``base`` if larger); back to ``base`` once a child ran
+    ``steady`` seconds before exiting."""
+
+    def __init__(
+        self, base: float, ceiling: float = MAX_RESTART_DELAY, steady: float = STEADY_SECONDS
+    ) -> None:
+        self.base = base
+        self.ceiling = max(ceiling, base)
+        self.steady = steady
+        self._next = base
+
+    def next_delay(self, ran_for: float) -> float:
+        """The delay before restarting a child that exited after running ``ran_for`` seconds."""
+        if ran_for >= self.steady:
+            self._next = self.base
+        delay = self._next
+        self._next = min(delay * 2, self.ceiling)
+        return delay
 
 
 def child_commands(
@@ -38,11 +64,14 @@ def child_commands(
 async def supervise(
     runtime: Any, settings: Any, channel: str, workers: int, ops_port: int | None
 ) -> None:
-    """Run the children until cancelled; then stop them in order (SIGTERM, drain, wait)."""
+    """Run the children until cancelled; then stop them in order (SIGTERM, drain, wait).
+    SIGUSR1 meanwhile is passed to every running child."""
     source = runtime.config.source
     children = child_commands(str(source) if source else None, channel, workers, ops_port)
     stopping = asyncio.Event()
     running: dict[str, asyncio.subprocess.Process] = {}
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, _forward, running, signal.SIGUSR1)
     tasks = [
         asyncio.create_task(_keep_running(name, argv, running, stopping, settings.restart_delay))
         for name, argv in children
@@ -51,11 +80,25 @@ async def supervise(
     try:
         await asyncio.gather(*tasks)
     finally:
-        stopping.set()
-        await _stop_all(running, settings.drain_seconds + 10)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            stopping.set()
+            await _stop_all(running, settings.drain_seconds + 10)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:  # forwarded while the children drain too
+            loop.remove_signal_handler(signal.SIGUSR1)
+
+
+def _forward(running: dict[str, asyncio.subprocess.Process], sig: int) -> None:
+    """Pass ``sig`` to every running child."""
+    alive = {name: p for name, p in running.items() if p.returncode is None}
+    for proc in alive.values():
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(sig)
+    log.info(
+        "supervisor: %s passed to %s", signal.Signals(sig).name, ", ".join(sorted(alive)) or "none"
+    )
 
 
 async def _keep_running(
@@ -63,15 +106,26 @@ async def _keep_running(
     argv: list[str],
     running: dict[str, asyncio.subprocess.Process],
     stopping: asyncio.Event,
-    delay: float,
+    restart_delay: float,
 ) -> None:
+    backoff = Backoff(restart_delay)
     while not stopping.is_set():
+        started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(*argv)
         running[name] = proc
         code = await proc.wait()
         if stopping.is_set():
             return
-        log.warning("supervisor: %s (pid %d) exited with %s; restarting", name, proc.pid, code)
+        ran_for = time.monotonic() - started
+        delay = backoff.next_delay(ran_for)
+        log.warning(
+            "supervisor: %s (pid %d) exited with %s after %.1f s; restarting in %.2f s",
+            name,
+            proc.pid,
+            code,
+            ran_for,
+            delay,
+        )
         await asyncio.sleep(delay)
 
 
