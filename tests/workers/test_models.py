@@ -65,14 +65,15 @@ def tampered_copy(model_dir: Path, to: Path) -> Path:
 
 
 def model_files(path: Path) -> dict[str, bytes]:
-    """What is published: the model's files and its NumPy fast-path entry, if it has one."""
+    """What is published: the files the metadata lists, the metadata, and the NumPy fast-path
+    entry if there is one (never other files beside them, e.g. a training-curve picture that
+    ``chatcore eval`` writes next to the model)."""
     from chatcore.builtin.workers.models import FAST_PATH
 
-    return {
-        p.name: p.read_bytes()
-        for p in path.iterdir()
-        if not p.name.startswith(".") or FAST_PATH.fullmatch(p.name)
-    }
+    metadata = json.loads((path / modeldir.METADATA).read_text(encoding="utf-8"))
+    names = {modeldir.METADATA, *modeldir.listed_files(metadata)}
+    names |= {p.name for p in path.iterdir() if FAST_PATH.fullmatch(p.name)}
+    return {name: (path / name).read_bytes() for name in names}
 
 
 async def corrupt_in_redis(client, prefix: str, version: str, name: str = "answers.json"):
