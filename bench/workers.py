@@ -347,11 +347,12 @@ async def _latency(
 # --- 3. recovery -----------------------------------------------------------------------------
 
 
-async def _held_by(queue: Any, pid: int) -> set[int]:
+async def _held_by(queue: Any, worker_id: str) -> set[int]:
+    """The partitions a worker holds (a lease's value is "<worker id>#<n>")."""
     keys = [queue.lease_key(p) for p in range(PARTITIONS)]
     values = await queue.client.mget(keys)
-    mark = f"-{pid}-"
-    return {p for p, v in enumerate(values) if v is not None and mark in v.decode()}
+    mark = f"{worker_id}#"
+    return {p for p, v in enumerate(values) if v is not None and v.decode().startswith(mark)}
 
 
 async def _recovery_run(deployment, queue, server, updates, run: int) -> dict[str, Any]:
@@ -366,7 +367,7 @@ async def _recovery_run(deployment, queue, server, updates, run: int) -> dict[st
     offering = asyncio.create_task(_offer(queue, jobs, KILL_RATE, sent_at))
     await asyncio.sleep(BEFORE_KILL)
     proc = deployment.procs[victim]
-    held = await _held_by(queue, proc.pid)
+    held = await _held_by(queue, (await deployment.get(victim, "/healthz"))[1]["id"])
     deployment.kill(victim)
     killed = time.monotonic()
     await proc.wait()
