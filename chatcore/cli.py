@@ -37,6 +37,13 @@ def config_option_for(
 
 
 config_option = config_option_for()
+ops_port_option = click.option(
+    "--ops-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of /healthz, /readyz, /metrics (default: workers.ops.port).",
+)
+"""The ``--ops-port`` option of the processes of a deployment with workers."""
 
 
 class ChatcoreGroup(click.Group):
@@ -110,12 +117,7 @@ def chat(config_path: str | None, verbose: bool) -> None:
     help="single: one process does everything; gateway: only receive and queue (workers "
     "answer, `chatcore worker`); worker: answer queued messages.",
 )
-@click.option(
-    "--ops-port",
-    type=click.IntRange(0, 65535),
-    default=None,
-    help="Port of /healthz, /readyz, /metrics (default: workers.ops.port).",
-)
+@ops_port_option
 def serve(
     frontend: str | None,
     config_path: str | None,

@@ -29,6 +29,16 @@ data_option = click.option(
 )
 
 
+model_option = click.option(
+    "--model",
+    "model",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Model directory (default: the configured one).",
+)
+"""``--model``: the model directory a command reads (eval, model publish)."""
+
+
 def command_runtime(config_path: str | None) -> Callable[[], Any]:
     """The command's runtime, loaded on first call and once: a command that needs both the
     model directory and the mode reads the config and loads the plugins one time."""
@@ -143,13 +153,7 @@ def _write_curve(target: Path, history: dict) -> None:
     type=click.Path(dir_okay=False),
     help="Dev set(s): paraphrases/out_of_domain YAML, or question/answer pairs.",
 )
-@click.option(
-    "--model",
-    "model",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Model directory (default: the configured one).",
-)
+@model_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--ablation",

@@ -10,18 +10,14 @@ from typing import Any
 
 import click
 
-from chatcore.cli import config_option, load_runtime, run_frontend
+from chatcore.builtin.qa.cli import model_option
+from chatcore.cli import config_option, load_runtime, ops_port_option, run_frontend
 from chatcore.extras import require
 
 
 @click.command("worker")
 @config_option
-@click.option(
-    "--ops-port",
-    type=click.IntRange(0, 65535),
-    default=None,
-    help="Port of /healthz, /readyz, /metrics (default: workers.ops.port).",
-)
+@ops_port_option
 def worker_command(config_path: str | None, ops_port: int | None) -> None:
     """Answer queued messages (the gateway queues them): one worker process of a
     deployment on one Redis. SIGTERM drains: finishes what it claimed, then exits 0."""
@@ -36,13 +32,7 @@ def model_group() -> None:
 
 
 @model_group.command("publish")
-@click.option(
-    "--model",
-    "model",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Model directory (default: the configured one).",
-)
+@model_option
 @click.option(
     "--keep",
     type=click.IntRange(1, 100),
