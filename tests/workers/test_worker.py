@@ -63,7 +63,10 @@ async def setup(redis_url):
         engine = Engine(store=store, responders=[Named("echo", SlowEcho())])
         engine.settings.rate_limit.messages = 100_000
         await engine.start()
-        options = WorkerOptions(lease_seconds=lease_seconds, max_in_flight=8, retry_seconds=0.05)
+        # a short drain: a lane still waiting at teardown is cancelled, not waited on 30 s
+        options = WorkerOptions(
+            lease_seconds=lease_seconds, max_in_flight=8, retry_seconds=0.05, drain_seconds=2
+        )
         worker = Worker(
             queue, {"list": channel}, engine, uuid.uuid4().hex[:6], options, Metrics("worker", "t")
         )
@@ -74,9 +77,29 @@ async def setup(redis_url):
     for engine, task in made:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await engine.stop()
+            await _within(task, 15)
+        await _within(engine.stop(), 15)
     await client.aclose()
+
+
+async def _within(awaitable, seconds: float):
+    """Await, or fail naming where every task of the loop waits (a stop that hangs)."""
+    try:
+        return await asyncio.wait_for(asyncio.shield(awaitable), seconds)
+    except TimeoutError:
+        raise AssertionError(
+            "stop hangs:\n" + "\n".join(_awaiting(t) for t in asyncio.all_tasks())
+        ) from None
+
+
+def _awaiting(task: asyncio.Task) -> str:
+    chain, coro = [], task.get_coro()
+    while coro is not None and hasattr(coro, "cr_frame"):
+        frame = coro.cr_frame
+        if frame is not None:
+            chain.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        coro = coro.cr_await
+    return f"{task.get_name()}: " + " -> ".join(chain)
 
 
 async def enqueue(queue: RedisQueue, chats: int, per_chat: int) -> None:

@@ -73,7 +73,8 @@ class Worker:
         self._background: set[asyncio.Task] = set()
         self._lanes = _Lanes()
         self._slot_free = asyncio.Event()
-        self._stopping = False
+        self._stopping = False  # no more claiming (a drain)
+        self._keeper_done = asyncio.Event()
         self._reads_issued = self._reads_done = 0  # a partition is released between reads
         self.redis_ok = False
         self.claimed = 0
@@ -97,21 +98,24 @@ class Worker:
         """Claim and answer until cancelled; then drain (``_drain``), still renewing the
         leases of what is being finished, and release them all."""
         keeper = asyncio.create_task(self._keep_leases(), name="chatcore-leases")
+        reader = asyncio.create_task(self._read_loop(), name="chatcore-reader")
         try:
-            await self._read_loop()
+            await asyncio.shield(reader)
         finally:
+            # stopped by flag, not by cancelling a Redis command mid-flight (redis-py may
+            # swallow that cancellation, or leave the connection with an unread reply)
             self._stopping = True
+            await _stopped(reader, self.leases.longest_wait + 5)
             await self._drain()
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            self._keeper_done.set()
+            await _stopped(keeper, 10)
             with contextlib.suppress(Exception):
                 await self.leases.release_all()
 
     async def _keep_leases(self) -> None:
         period = self.options.lease_seconds / 3
         outage: float | None = None
-        while True:
+        while not self._keeper_done.is_set():
             try:
                 lost, gained = await self.leases.tick(acquire=not self._stopping)
                 if outage is not None:
@@ -124,11 +128,13 @@ class Worker:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                _raise_if_cancelled(exc)
                 self.redis_ok = False
                 if outage is None:
                     outage = time.monotonic()
                     log.warning("worker %s: Redis unavailable (%s); retrying", self.worker_id, exc)
-            await asyncio.sleep(period)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._keeper_done.wait(), period)
 
     async def _rebalance(self) -> None:
         """Give up partitions beyond the fair share (a worker joined), each once done."""
@@ -189,7 +195,7 @@ class Worker:
             self._giving_up.discard(partition)
 
     async def _read_loop(self) -> None:
-        while True:
+        while not self._stopping:
             capacity = self.options.max_in_flight - self._lanes.total
             tokens, wait = self.leases.tokens, self.leases.longest_wait
             readable = sorted(
@@ -211,6 +217,7 @@ class Worker:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                _raise_if_cancelled(exc)
                 await self._on_read_error(exc)
                 continue
             for job in jobs:
@@ -392,3 +399,19 @@ def ready_check(worker: Worker, model_ready: Callable[[], bool]) -> tuple[bool, 
         "partitions": len(worker.leases.held),
     }
     return worker.redis_ok and detail["model"], detail
+
+
+async def _stopped(task: asyncio.Task, seconds: float) -> None:
+    """Wait for a loop that stops by its flag; cancel it if it does not in time."""
+    done, _ = await asyncio.wait([task], timeout=seconds)
+    if not done:
+        task.cancel()
+        await asyncio.wait([task], timeout=seconds)
+
+
+def _raise_if_cancelled(exc: Exception) -> None:
+    """A client library may turn the task's cancellation into its own error (redis-py does,
+    mid-command); a loop that retries on errors must still stop when it was cancelled."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
