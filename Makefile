@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup chat test test-fast lint bench services
+.PHONY: setup chat test test-fast lint bench services browser
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml examples/chatcore-http/pyproject.toml
@@ -24,7 +24,11 @@ chat: setup
 services:
 	command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
 
-test: setup services
+# Debian's Chromium for the web frontend's browser tests (Playwright drives it; no download)
+browser:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: setup services browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -42,5 +46,5 @@ lint: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup
+bench: setup services browser
 	$(BIN)/python -m bench

@@ -275,14 +275,12 @@ class Engine:
     async def _check_one(self, stage: str, named: Named, text: str, message: Message) -> Verdict:
         try:
             verdict = await named.component.check(text, message)
-            if verdict.filter:
-                return verdict
-            return replace(verdict, filter=named.name)
+            return replace(verdict, filter=verdict.filter or named.name, stage=stage)
         except Exception:
             log.exception("%s filter %r failed", stage, named.name)
             closed = getattr(self.filter_settings.on_error, stage) == "closed"
             action = Action.BLOCK if closed else Action.FLAG
-            return Verdict(action, category="filter-error", filter=named.name)
+            return Verdict(action, category="filter-error", filter=named.name, stage=stage)
 
     async def _respond(self, message: Message, context: list[Turn]) -> Reply:
         for named in self.responders:

@@ -2,7 +2,7 @@
 
 ``pip install chatcore`` is the framework alone (the CLI, the plugin system, config, the
 SQLite and memory stores, the PII filter); ``chatcore[qa]``, ``[moderation]``, ``[repl]``,
-``[telegram]``, ``[redis]`` and ``[workers]`` add what their components need,
+``[telegram]``, ``[redis]``, ``[workers]`` and ``[web]`` add what their components need,
 ``chatcore[all]`` all of them.
 The built-in plugins always load (their modules import nothing heavy), so ``chatcore --help``
 and ``chatcore plugins`` work on the base install; a component whose extra is missing fails
@@ -36,6 +36,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "telegram": ("telegram",),
     "redis": ("redis",),
     "workers": ("redis", "prometheus_client", "aiohttp"),
+    "web": ("aiohttp",),
 }
 
 

@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "qa": "chatcore.builtin.qa.plugin",
     "repl": "chatcore.builtin.repl.plugin",
     "telegram": "chatcore.builtin.telegram.plugin",
+    "web": "chatcore.builtin.web.plugin",
     "workers": "chatcore.builtin.workers.plugin",
 }
 """Built-in plugin name -> module. Registered first, so a third-party plugin's hooks run

@@ -47,6 +47,7 @@ class Verdict:
     masked: str | None = None
     snippet: str = ""  # redacted evidence, never the full offending text
     categories: tuple[str, ...] = ()  # every category found; `category` is the deciding one
+    stage: str = ""  # "input" (the user's text) or "output" (the reply); set by the engine
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

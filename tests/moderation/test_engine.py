@@ -134,7 +134,7 @@ async def test_raising_filter_fails_closed_on_input_without_a_strike(tmp_path, c
             replies = [await chat.say("hello") for _ in range(2)]
             strikes = await engine.store.count_strikes("test:chat", "user", 0)
     assert [r.kind for r in replies] == ["refusal", "refusal"]  # never muted
-    assert replies[0].verdicts[0] == Verdict(Action.BLOCK, "filter-error", "broken")
+    assert replies[0].verdicts[0] == Verdict(Action.BLOCK, "filter-error", "broken", stage="input")
     assert strikes == 0 and plugin.seen == []
     assert "input filter 'broken' failed" in caplog.text
 

@@ -1,0 +1,1 @@
+"""Built-in plugin: the ``web`` frontend (chat page, embeddable widget, operator console)."""
