@@ -24,9 +24,11 @@ chat: setup
 services:
 	command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server; }
 
-# Debian's Chromium for the web frontend's browser tests (Playwright drives it; no download)
+# Debian's Chromium for the web frontend's browser tests (Playwright drives it; no download),
+# and CJK fonts so the screenshots they save show Chinese as text, not boxes
 browser:
-	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; }
 
 test: setup services browser
 	$(BIN)/ruff check .

@@ -163,12 +163,14 @@ def _write_curve(target: Path, history: dict) -> None:
 @config_option
 def eval_command(data_files, model, as_json, ablation, config_path) -> None:
     """Score the model on a dev set: accuracy, fallback precision/recall, latency, TF-IDF
-    baseline, per language; writes the training-curve PNG next to the model."""
+    baseline, per language; writes the training-curve PNG and the report (evaluation.json,
+    shown on the web console's model card) next to the model."""
     require("qa", "chatcore eval")
     from chatcore.builtin.qa.eval.evaluate import evaluate_cli
 
     target = model_dir_for(command_runtime(config_path), model)
     report = evaluate_cli(target, [Path(p) for p in data_files], ablation=ablation)
+    _write_evaluation(target, report, data_files)
     if as_json:
         from chatcore.terminal_text import json_text
 
@@ -177,6 +179,29 @@ def eval_command(data_files, model, as_json, ablation, config_path) -> None:
         from chatcore.builtin.qa.eval.report import format_report
 
         click.echo(format_report(report))
+
+
+def _write_evaluation(target: Path, report: Any, data_files: tuple[str, ...]) -> None:
+    """The last report beside the model, replaced whole (never half-written); a read-only
+    model directory only loses the console's copy."""
+    import datetime as dt
+    import json
+    import os
+    import tempfile
+
+    record = {
+        "evaluated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "data": [Path(p).name for p in data_files] or ["the bundled dev sets"],
+        "report": report,
+    }
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", dir=target, suffix=".tmp", delete=False, encoding="utf-8"
+        ) as out:
+            json.dump(record, out, ensure_ascii=False, indent=1, default=str)
+        os.replace(out.name, target / "evaluation.json")
+    except OSError as exc:
+        click.echo(f"chatcore: note: could not save evaluation.json: {exc}", err=True)
 
 
 @click.group("data")

@@ -65,6 +65,7 @@ class WebFrontend:
         app.router.add_post("/api/message", self.http_message)
         app.router.add_get("/api/history", self.http_history)
         app.router.add_get("/healthz", self.health)
+        app.router.add_get("/favicon.ico", self.no_icon)
         console = Console(
             self.settings,
             engine,
@@ -118,6 +119,9 @@ class WebFrontend:
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
+
+    async def no_icon(self, request: web.Request) -> web.Response:
+        return web.Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
 
     def _frame_ancestors(self) -> str:
         origins = self.settings.allowed_origins

@@ -74,10 +74,12 @@ def page_response(text: str, *, frame_ancestors: str, status: int = 200) -> web.
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Headers for every response: no sniffing, no referrer leaking chat URLs."""
+    """Headers for every response: no sniffing, no referrer sent to other sites (same-origin,
+    not no-referrer: under no-referrer a browser sends ``Origin: null`` with the login form,
+    and the console checks Origin on every post)."""
     response = await handler(request)
     if response.prepared:  # a WebSocket: its headers went out with the upgrade
         return response
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
