@@ -62,14 +62,14 @@ async def test_a_socket_dropped_mid_answer_loses_nothing_and_runs_nothing_twice(
 async def test_a_reload_gets_the_conversation_back_and_after_skips_what_was_shown(site):
     ws = await site.socket()
     token = (await site.hello(ws))["token"]
-    for n in range(3):
-        await ask(site, ws, f"r{n}", f"question {n}")
+    live = [(await ask(site, ws, f"r{n}", f"question {n}"))[-1] for n in range(3)]
     await ws.close()
     ws = await site.socket()
     history = (await site.hello(ws, token=token))["history"]
     assert [(t["id"], t["user"], t["bot"]) for t in history] == [
         (f"r{n}", f"question {n}", f"echo: question {n}") for n in range(3)
     ]
+    assert [t["turn"] for t in history] == [reply["turn"] for reply in live]
     later = await site.hello(await site.socket(), token=token, after=history[0]["turn"])
     assert [t["id"] for t in later["history"]] == ["r1", "r2"]
 
@@ -198,3 +198,19 @@ async def test_stopping_the_server_closes_sockets_after_answers_in_flight_are_st
     await site.server.close()
     turns = await site.engine.store.recent_turns(f"web:{token.split('.')[0]}", 5)
     assert [t.reply_text for t in turns] == ["echo: finishing"]
+
+
+async def test_a_page_flooding_messages_is_told_to_wait_and_loses_none_it_was_not_told_of(site):
+    ws = await site.socket()
+    await site.hello(ws)
+    for n in range(40):
+        await ws.send_json({"type": "message", "id": f"flood{n}", "text": f"slow 0.05 n{n}"})
+    replies, refused = set(), set()
+    while len(replies) + len(refused) < 40:
+        frame = await ws.receive_json(timeout=10)
+        if frame["type"] == "reply":
+            replies.add(frame["id"])
+        elif frame["type"] == "error":
+            assert "too many messages" in frame["text"]
+            refused.add(frame["id"])
+    assert len(replies) == 32 and refused == {f"flood{n}" for n in range(32, 40)}

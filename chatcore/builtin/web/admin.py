@@ -236,7 +236,12 @@ class Console:
         return web.json_response(self.numbers.snapshot())
 
     async def forget(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return web.json_response({"error": "the body must be a JSON object"}, status=400)
         chat_key, user_id = body.get("chat_key"), body.get("user_id")
         if not isinstance(chat_key, str) or not isinstance(user_id, str):
             return web.json_response({"error": "give chat_key and user_id"}, status=400)

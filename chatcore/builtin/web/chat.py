@@ -26,6 +26,10 @@ CHANNEL = "web"
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ENDS_CONVERSATION = frozenset({"reset", "forget"})
 REMEMBERED_REPLIES = 10_000
+RECENT_TURNS = 8
+UNSTORED = frozenset(
+    {"command", "limited", "muted", "error"}
+)  # replies the engine keeps no turn of
 
 
 class BadRequest(ValueError):
@@ -100,6 +104,8 @@ class ChatService:
                 await started()
             reply = await self.engine.handle(_message(chat_id, message_id, text, language))
             result = _reply_json(message_id, reply, ends=_ends_conversation(text, reply))
+            if reply.kind not in UNSTORED:
+                result["turn"] = await self._turn_id(chat_id, message_id)
             self.live.record(reply.latency_ms, reply.fallback)
             self._remember(key, result)
             future.set_result(result)
@@ -111,21 +117,30 @@ class ChatService:
         finally:
             del self._in_flight[key]
 
+    async def _turn_id(self, chat_id: str, message_id: str) -> int | None:
+        """The id of the turn just stored for a message (the page's ``after`` on reconnect);
+        a few turns back, since the chat's next message may be stored already."""
+        turn = await self._stored_turn(chat_id, message_id, RECENT_TURNS)
+        return turn.id if turn is not None else None
+
+    async def _stored_turn(self, chat_id: str, message_id: str, limit: int) -> Turn | None:
+        turns = await self.engine.store.recent_turns(_chat_key(chat_id), limit)
+        return next((t for t in reversed(turns) if t.message_id == message_id), None)
+
     async def _stored_reply(self, chat_id: str, message_id: str) -> dict[str, Any] | None:
         """An answer stored before (by this process before a restart, or another one)."""
-        turns = await self.engine.store.recent_turns(_chat_key(chat_id), self.history_turns)
-        for turn in reversed(turns):
-            if turn.message_id == message_id:
-                return {
-                    "type": "reply",
-                    "id": message_id,
-                    "turn": turn.id,
-                    "text": turn.reply_text,
-                    "kind": "answer",
-                    "fallback": turn.fallback,
-                    "silent": not turn.reply_text.strip(),
-                }
-        return None
+        turn = await self._stored_turn(chat_id, message_id, max(self.history_turns, 50))
+        if turn is None:
+            return None
+        return {
+            "type": "reply",
+            "id": message_id,
+            "turn": turn.id,
+            "text": turn.reply_text,
+            "kind": "answer",
+            "fallback": turn.fallback,
+            "silent": not turn.reply_text.strip(),
+        }
 
     def _remember(self, key: tuple[str, str], result: dict[str, Any]) -> None:
         self._answered[key] = result

@@ -26,6 +26,7 @@ from .settings import WebSettings
 log = logging.getLogger("chatcore.web")
 HELLO_SECONDS = 10.0
 MAX_FRAME_BYTES = 64 * 1024
+MAX_WAITING = 32  # messages one socket may have in the engine at once
 
 
 class WebFrontend:
@@ -183,6 +184,7 @@ class WebFrontend:
         language = _language(hello.get("lang"))
         history = await self.chat.history(chat_id, hello.get("after"))
         await ws.send_json({"type": "welcome", "token": token, "history": history})
+        waiting: set[asyncio.Task[None]] = set()  # this page's messages not yet answered
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
                 continue
@@ -190,7 +192,13 @@ class WebFrontend:
             if data is None or data.get("type") != "message":
                 await _send(ws, {"type": "error", "id": None, "text": "unknown frame"})
                 continue
-            self._spawn(self._reply(ws, chat_id, data, language))
+            if len(waiting) >= MAX_WAITING:
+                text = "too many messages at once; wait for the answers"
+                await _send(ws, {"type": "error", "id": _str_or_none(data.get("id")), "text": text})
+                continue
+            task = self._spawn(self._reply(ws, chat_id, data, language))
+            waiting.add(task)
+            task.add_done_callback(waiting.discard)
 
     async def _reply(
         self, ws: web.WebSocketResponse, chat_id: str, data: dict[str, Any], language: str | None
@@ -210,13 +218,14 @@ class WebFrontend:
         if reply.get("ends_conversation"):
             await _send(ws, {"type": "reset"})
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[None]:
         """Answers run as tasks, so a page can send while the engine works; the engine keeps
         one chat's messages in order. A dropped socket does not cancel them: the answer is
         stored and the page gets it when it reconnects."""
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
