@@ -50,6 +50,8 @@ SLOW_MODULES = frozenset(
         "tests/telegram/test_reliability.py",  # 16 s: real retries, back-off and restarts
         "tests/workers/test_scale.py",  # 60 s: processes, kills and restarts
         "tests/workers/test_model_swap.py",  # 90 s: two TensorFlow workers and a publish
+        "tests/web/test_browser.py",  # 30 s: serve web + headless Chromium (+75 s: the tiny model)
+        "tests/web/test_load.py",  # 4.5 s: 200 chat sockets x 10 messages, one serve process
     }
 )
 """Modules (paths from the repository root) whose every test is slow."""
@@ -85,6 +87,12 @@ SLOW_TESTS = frozenset(
         "tests/telegram/test_private.py::test_long_reply_is_split_on_sentence_boundaries",
         "tests/telegram/test_private.py::test_typing_indicator_while_the_engine_works",
         "tests/telegram/test_secrets.py::test_token_never_logged_at_debug",
+        "tests/web/test_admin.py::test_unanswered_questions_are_grouped_with_counts",
+        "tests/web/test_admin.py::test_every_console_route_and_api_needs_a_login",
+        "tests/web/test_chat_socket.py::"
+        "test_a_page_flooding_messages_is_told_to_wait_and_loses_none_it_was_not_told_of",
+        "tests/web/test_chat_socket.py::"
+        "test_a_socket_dropped_mid_answer_loses_nothing_and_runs_nothing_twice",
     }
 )
 

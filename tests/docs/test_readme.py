@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from chatcore.cli import build_cli
+from chatcore.testing import free_port
 from chatcore.testing.telegram_server import DEFAULT_TOKEN, FakeTelegramServer
 from chatcore.testing.terminal import pty_env
 from tests.tiny import TINY
@@ -114,6 +115,7 @@ def workspace(tiny_model_dir, fake_telegram, tmp_path_factory) -> Path:
     telegram["telegram"].update(api_base_url=fake_telegram[0].api_base_url, poll_timeout=1)
     (where / "configs").mkdir()
     (where / "configs" / "telegram.yaml").write_text(yaml.safe_dump(telegram), encoding="utf-8")
+    shutil.copy(ROOT / "configs" / "web.yaml", where / "configs" / "web.yaml")
     seeded = run_shell("echo 'hello there' | chatcore chat", where)
     assert seeded.returncode == 0, seeded.stderr
     return where
@@ -216,6 +218,51 @@ async def serve_one_message(shown: Shown, where: Path, server: FakeTelegramServe
     return output.decode(errors="replace"), proc.returncode
 
 
+def run_web(shown: Shown, where: Path) -> str:
+    """`chatcore serve web`: answer one question over the chat socket, then stop on SIGTERM
+    with exit code 0."""
+    port = free_port()
+    env = {**environment(where), "CHATCORE_WEB_PORT": str(port)}
+    proc = subprocess.Popen(
+        ["bash", "-c", f"exec {shown.command}"],
+        cwd=where,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        reply = asyncio.run(ask_web(port, "who are you", proc))
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, output
+    return reply
+
+
+async def ask_web(port: int, question: str, proc: subprocess.Popen) -> str:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):  # the model loads first: up to a minute on a busy machine
+            assert proc.poll() is None, "chatcore serve web exited"
+            try:
+                ws = await session.ws_connect(f"http://127.0.0.1:{port}/ws")
+                break
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+        await ws.send_json({"type": "hello", "token": None, "after": 0})
+        await ws.receive_json(timeout=30)
+        await ws.send_json({"type": "message", "id": "readme-1", "text": question})
+        while (frame := await ws.receive_json(timeout=60))["type"] != "reply":
+            pass
+        await ws.close()
+        return frame["text"]
+
+
 # ---------------------------------------------------------------------------- the promises
 
 
@@ -298,6 +345,9 @@ def test_every_command_in_using_it_runs_as_written(shown: Shown, workspace, fake
     words = shown.words
     if words[:2] == ["chatcore", "chat"] and "|" not in shown.command:
         assert run_in_terminal(shown, workspace).strip()
+        return
+    if words[:3] == ["chatcore", "serve", "web"]:
+        assert run_web(shown, workspace)
         return
     if words[:2] == ["chatcore", "serve"]:
         assert run_serving(shown, workspace, fake_telegram).strip()
