@@ -34,6 +34,7 @@ from typing import Any
 from bench.common import table
 from chatcore.stats import percentile
 from chatcore.testing import free_port
+from chatcore.testing.chromium import launch as launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "chatcore" / "builtin" / "web" / "static"
@@ -42,7 +43,6 @@ CHATS = 200
 MESSAGES = 10  # per chat
 RUNS = 5
 PAINTS = 20
-CHROMIUM = "/usr/bin/chromium"
 # a function, not a string to evaluate: the page's CSP forbids eval (wait_for_function's way)
 FIRST_CONTENTFUL_PAINT = """() => new Promise((resolve) => {
   const observer = new PerformanceObserver((list) => {
@@ -51,16 +51,6 @@ FIRST_CONTENTFUL_PAINT = """() => new Promise((resolve) => {
   });
   observer.observe({ type: "paint", buffered: true });
 })"""
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _config(home: Path, port: int) -> dict[str, Any]:
@@ -204,7 +194,7 @@ def _paints(urls: dict[str, str]) -> dict[str, list[float]]:
 
     found: dict[str, list[float]] = {name: [] for name in urls}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         for run in range(PAINTS + 1):
             for name, url in urls.items():
                 context = browser.new_context()

@@ -3,10 +3,23 @@ sections are declared by their plugins, as ``Settings`` subclasses."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+def secret_from_env(name: str) -> Callable[[], SecretStr | None]:
+    """A ``default_factory`` for a secret setting that defaults to an environment variable
+    (unset or empty: None), so the secret never has to appear in a config file."""
+
+    def read() -> SecretStr | None:
+        value = os.environ.get(name, "")
+        return SecretStr(value) if value else None
+
+    return read
 
 
 class Settings(BaseModel):

@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from chatcore.testing import free_port
+from chatcore.testing.chromium import launch as launch_chromium
 
 IMAGES = Path(__file__).parent / "images"
 PASSWORD = "screenshots-only"
@@ -32,7 +33,6 @@ SHOP = f"http://127.0.0.1:{SHOP_PORT}"  # another origin on this machine (a publ
 # load scripts from 127.0.0.1: Chromium's Private Network Access)
 SHOP_PAGE = """<!doctype html><meta charset="utf-8"><title>A shop</title>
 <h1>A shop</h1><p>Things for sale.</p><script src="{base}/static/chat.js" defer></script>"""
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 QUESTIONS = ["who are you", "what is your favorite book", "你好吗", "<b>is this bold?</b>"]
 
 
@@ -81,7 +81,7 @@ def shoot(base: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 900, "height": 560})
         page.goto(base + "/")
         chat(page, QUESTIONS)

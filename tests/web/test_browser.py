@@ -20,9 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from chatcore.testing import free_port
+from chatcore.testing.chromium import launch as launch_chromium
 from tests.web.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PASSWORD,
     Server,
     StaticSite,
@@ -84,7 +83,7 @@ def shop(
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
-from chatcore.settings import Settings
+from chatcore.settings import Settings, secret_from_env
 
 TOKEN_ENV = "CHATCORE_TELEGRAM_TOKEN"
 WEBHOOK_SECRET_ENV = "CHATCORE_TELEGRAM_WEBHOOK_SECRET"
-
-
-def _secret_from_env(name: str):
-    def read() -> SecretStr | None:
-        value = os.environ.get(name, "")
-        return SecretStr(value) if value else None
-
-    return read
 
 
 class WebhookSettings(Settings):
@@ -28,7 +19,7 @@ class WebhookSettings(Settings):
     url: str | None = Field(None, description="public URL Telegram posts to (default: local)")
     path: str = Field("telegram", description="URL path of the webhook")
     secret_token: SecretStr | None = Field(
-        default_factory=_secret_from_env(WEBHOOK_SECRET_ENV),
+        default_factory=secret_from_env(WEBHOOK_SECRET_ENV),
         description=f"checked on every request (default: ${WEBHOOK_SECRET_ENV})",
     )
 
@@ -57,7 +48,7 @@ class TelegramSettings(Settings):
     """The Telegram frontend: connection, access control, rate limits and reliability."""
 
     token: SecretStr | None = Field(
-        default_factory=_secret_from_env(TOKEN_ENV),
+        default_factory=secret_from_env(TOKEN_ENV),
         description=f"bot token: ${{{TOKEN_ENV}}} (default: that variable)",
     )
     api_base_url: str = Field("https://api.telegram.org", description="Bot API server")

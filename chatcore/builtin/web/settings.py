@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
-from chatcore.settings import Settings
+from chatcore.settings import Settings, secret_from_env
 
 ADMIN_PASSWORD_ENV = "CHATCORE_WEB_ADMIN_PASSWORD"
 SECRET_ENV = "CHATCORE_WEB_SECRET"
 COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
 ORIGIN = re.compile(r"https?://[^/\s?#]+")
-
-
-def _secret_from_env(name: str):
-    def read() -> SecretStr | None:
-        value = os.environ.get(name, "")
-        return SecretStr(value) if value else None
-
-    return read
 
 
 class ColorSettings(Settings):
@@ -60,12 +51,12 @@ class WebSettings(Settings):
         "(the page's own origin is always allowed; '*' allows every site)",
     )
     admin_password: SecretStr | None = Field(
-        default_factory=_secret_from_env(ADMIN_PASSWORD_ENV),
+        default_factory=secret_from_env(ADMIN_PASSWORD_ENV),
         description=f"console password or its scrypt hash (`chatcore web hash-password`); "
         f"${{{ADMIN_PASSWORD_ENV}}} by default; unset: no console",
     )
     secret: SecretStr | None = Field(
-        default_factory=_secret_from_env(SECRET_ENV),
+        default_factory=secret_from_env(SECRET_ENV),
         description=f"signs chat tokens (${SECRET_ENV}); unset: a key kept in the data dir",
     )
     secure_cookies: bool | None = Field(
