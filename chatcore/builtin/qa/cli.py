@@ -112,7 +112,7 @@ def train_command(
             click.echo(f"model already trained: {target}")  # a newer or broken one: load says
             return
         click.echo(f"model in {target} has format {version}; training the current format")
-    pairs = load_training_pairs(data_files)
+    pairs = _with_teaching(load_training_pairs(data_files), runtime)
     from chatcore.builtin.qa.train.training import TrainSettings, train
 
     options = (("epochs", epochs), ("seed", seed), ("ensemble", networks))
@@ -137,6 +137,32 @@ def train_command(
         f"saved model to {target}\nthreshold={trained.threshold:.3f} "
         f"temperature={trained.temperature:.2f} {metrics}"
     )
+
+
+def _with_teaching(pairs: list, runtime: Callable[[], Any]) -> list:
+    """The pairs with what operators taught folded in (chatcore teach / answers), so the new
+    model knows it and the taught answers need not stand beside it for ever."""
+    from chatcore.builtin.qa.serve.responder import QASettings
+    from chatcore.builtin.qa.teach.fold import fold_into
+    from chatcore.builtin.qa.teach.log import Knowledge
+    from chatcore.builtin.qa.teach.where import open_log
+
+    settings = runtime().settings_for("qa") or QASettings()
+    if not settings.taught.enabled:
+        return pairs
+    taught_log = open_log(settings, runtime())
+    try:
+        knowledge = Knowledge.fold(taught_log.since(0))
+    finally:
+        taught_log.close()
+    if not knowledge.items:
+        return pairs
+    folded, counts = fold_into(pairs, knowledge)
+    click.echo(
+        f"teaching folded in: {counts['taught']} taught questions, {counts['edited']} pairs "
+        f"with edited answers, {counts['deleted']} pairs of deleted answers dropped"
+    )
+    return folded
 
 
 def _write_curve(target: Path, history: dict) -> None:

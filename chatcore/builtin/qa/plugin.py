@@ -28,7 +28,9 @@ def build_responder(settings: Any, runtime: Any) -> Any:
         extras.require("qa", "the qa responder")
     if modeldir.exists(path):
         modeldir.load_files(path)  # a wrong version or corrupt file fails now, by name
-        return QAResponder(settings, path)
+        from chatcore.builtin.qa.teach.where import open_memory
+
+        return QAResponder(settings, path, open_memory(settings, runtime))
     command = "chatcore train" if model_dir is None else modeldir.train_command(path)
     if runtime.config.source is not None and model_dir is None:
         command += f" -c {runtime.config.source}"  # the config may move the data dir
@@ -58,3 +60,7 @@ def chatcore_register_cli(cli) -> None:
     cli.add_command(train_command)
     cli.add_command(eval_command)
     cli.add_command(data_group)
+    from chatcore.builtin.qa.teach.cli import answers_group, teach_command
+
+    cli.add_command(teach_command)
+    cli.add_command(answers_group)

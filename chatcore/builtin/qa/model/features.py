@@ -7,7 +7,8 @@ same kind of input."""
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -97,10 +98,36 @@ class Featurizer:
 
 def sentence_vectors(texts: list[str]) -> np.ndarray:
     """The shared encoder's vectors, each distinct text encoded once (noisy copies and short
-    questions repeat a lot in training)."""
+    questions repeat a lot in training). Small batches (serving) remember their last few
+    thousand texts, so the taught answers' lookup reuses the vector the model just made."""
     from chatcore.builtin.qa.model.encoder import shared_encoder
 
     distinct = list(dict.fromkeys(texts))
+    if len(distinct) <= RECENT_BATCH:
+        return _recent_vectors(texts, distinct, shared_encoder())
     vectors = shared_encoder().encode(distinct)
     row = {text: i for i, text in enumerate(distinct)}
     return vectors[[row[t] for t in texts]] if texts else vectors
+
+
+RECENT_BATCH = 64
+RECENT_TEXTS = 4096
+_recent: OrderedDict[str, np.ndarray] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def _recent_vectors(texts: list[str], distinct: list[str], encoder: Any) -> np.ndarray:
+    if not texts:
+        return encoder.encode([])
+    with _recent_lock:  # small batches only: holding it while encoding costs little
+        missing = [t for t in distinct if t not in _recent]
+        found = dict(zip(missing, encoder.encode(missing), strict=True)) if missing else {}
+        for text in distinct:
+            if text in found:
+                _recent[text] = found[text]
+            else:
+                found[text] = _recent[text]
+            _recent.move_to_end(text)
+        while len(_recent) > RECENT_TEXTS:
+            _recent.popitem(last=False)
+    return np.stack([found[t] for t in texts])

@@ -20,10 +20,30 @@ from pydantic import Field
 from chatcore.batching import MicroBatcher
 from chatcore.builtin.qa.errors import ModelFormatError
 from chatcore.builtin.qa.model.modeldir import version
+from chatcore.builtin.qa.teach.memory import TaughtMemory
 from chatcore.settings import Settings
 from chatcore.types import Message, Reply
 
 log = logging.getLogger(__name__)
+
+
+TAUGHT_THRESHOLD = 0.72
+"""The cosine at which a message is taken for a taught question; see docs/teach.md for how it
+was chosen (data/dev) and what it scores (data/test)."""
+
+
+class TaughtSettings(Settings):
+    enabled: bool = Field(True, description="consult taught answers (chatcore teach)")
+    threshold: float = Field(
+        TAUGHT_THRESHOLD,
+        ge=-1,
+        le=1,
+        description="a message this close (cosine) to a taught question gets its answer",
+    )
+    poll_seconds: float = Field(1.0, gt=0, description="how often new teaching is read")
+    path: Path | None = Field(
+        None, description="default: <data_dir>/taught.sqlite3 (in Redis with store: redis)"
+    )
 
 
 class QASettings(Settings):
@@ -53,6 +73,7 @@ class QASettings(Settings):
     batch_window_ms: float = Field(
         0.0, ge=0, le=50, description="extra wait to grow batches (0: a lone question never waits)"
     )
+    taught: TaughtSettings = Field(default_factory=TaughtSettings)
 
 
 def default_model_dir(runtime: Any) -> Path:
@@ -62,9 +83,11 @@ def default_model_dir(runtime: Any) -> Path:
 class QAResponder:
     """Loads a model directory lazily and answers questions with it."""
 
-    def __init__(self, settings: QASettings, model_dir: Path):
+    def __init__(self, settings: QASettings, model_dir: Path, taught: TaughtMemory | None = None):
         self.settings = settings
         self.model_dir = Path(model_dir)
+        self.taught = taught  # what operators taught (chatcore teach), followed while serving
+        self._following: asyncio.Task | None = None
         self._rng = random.Random(settings.seed)
         self._executor: ThreadPoolExecutor | None = None
         self._loading: asyncio.Future | None = None
@@ -81,8 +104,21 @@ class QAResponder:
         return self._version
 
     async def start(self) -> None:
-        """Begin loading the model in the background; the first answer waits for it."""
+        """Begin loading the model in the background; the first answer waits for it. Taught
+        answers are read now and followed every ``taught.poll_seconds``."""
         self._ensure_loading()
+        if self.taught is not None and self._following is None:
+            await asyncio.to_thread(self.taught.refresh)
+            self._following = asyncio.create_task(self._follow_taught(self.taught))
+
+    async def _follow_taught(self, memory: TaughtMemory) -> None:
+        """New teaching from any process, within a poll; a failed read is retried."""
+        while True:
+            await asyncio.sleep(self.settings.taught.poll_seconds)
+            try:
+                await asyncio.to_thread(memory.refresh)
+            except Exception as exc:  # the store away for a moment: keep what is known
+                log.warning("could not read taught answers: %s", exc)
 
     async def ready(self) -> None:
         """The model loaded and checked, or the error that stops it (a frontend fails fast)."""
@@ -116,7 +152,7 @@ class QAResponder:
         answerer = self._loading.result()
         if self._batcher is None:
             self._batcher = MicroBatcher(
-                _in_context(answerer),
+                _with_taught(_in_context(answerer), self.taught),
                 max_batch=self.settings.max_batch,
                 window_ms=self.settings.batch_window_ms,
                 executor=self._executor,
@@ -169,16 +205,30 @@ class QAResponder:
     async def respond(self, message: Message, context: list) -> Reply:
         answerer, batcher = await self._serving()
         previous = _previous(answerer, context)
-        prediction = await batcher.submit((message.text, previous))
-        if prediction.fallback:
+        prediction, taught = await batcher.submit((message.text, previous))
+        if taught is not None:
+            return Reply(taught.item.answer or "", round(taught.score, 4), source="taught")
+        override = (
+            self.taught.knowledge.override(prediction.answers[0])
+            if (self.taught is not None and prediction.answers and not prediction.fallback)
+            else None
+        )
+        if prediction.fallback or (override is not None and override.deleted):
             return Reply("", prediction.confidence, fallback=True, source="qa")
         answers = prediction.answers[: self.settings.top_k]
         text = answers[0] if len(answers) == 1 else self._rng.choice(answers)
+        if override is not None and override.answer:
+            text = override.answer
         read_as = getattr(prediction, "read_as", "")
         return Reply(text, prediction.confidence, fallback=False, source="qa", read_as=read_as)
 
     async def close(self) -> None:
         self._closed = True
+        if self._following is not None:
+            self._following.cancel()
+            self._following = None
+        if self.taught is not None:
+            self.taught.log.close()
         for batcher in [*self._retired, self._batcher]:
             if batcher is not None:
                 await batcher.close()  # queued questions finish before the thread goes
@@ -229,6 +279,28 @@ def _in_context(answerer: Any):
     if hasattr(answerer, "predict_in_context"):
         return answerer.predict_in_context
     return lambda items: answerer.predict_many([text for text, _ in items])
+
+
+def _with_taught(predict: Any, memory: TaughtMemory | None):
+    """The batch function with each message's nearest taught question beside its prediction
+    (the encoder's vectors of these texts were just made for the model: reused, not redone)."""
+
+    def batch(items: list[tuple[str, Any]]) -> list[tuple[Any, Any]]:
+        predictions = predict(items)
+        if memory is None or not memory.has_questions:
+            return [(p, None) for p in predictions]
+        vectors = memory_vectors([text for text, _ in items])
+        return [(p, memory.match(v)) for p, v in zip(predictions, vectors, strict=True)]
+
+    return batch
+
+
+def memory_vectors(texts: list[str]) -> Any:
+    """The sentence vectors of messages as the model reads them (tokenized and rejoined)."""
+    from chatcore.builtin.qa.data.text import detokenize, tokenize
+    from chatcore.builtin.qa.model.features import sentence_vectors
+
+    return sentence_vectors([detokenize(tokenize(text)) for text in texts])
 
 
 def _previous(answerer: Any, context: list) -> Any:

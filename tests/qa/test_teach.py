@@ -1,0 +1,133 @@
+"""The taught log, its fold and the memory, without a model (a stand-in encoder)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chatcore.builtin.qa.data.sources import Pair
+from chatcore.builtin.qa.teach.fold import fold_into
+from chatcore.builtin.qa.teach.log import (
+    Change,
+    Knowledge,
+    RedisTaughtLog,
+    SqliteTaughtLog,
+    answer_target,
+)
+from chatcore.builtin.qa.teach.memory import TaughtMemory
+from chatcore.errors import StoreError
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Letter counts, normalised: the same words give cosine 1, others less."""
+    rows = np.zeros((len(texts), 26), np.float32)
+    for row, text in enumerate(texts):
+        for char in text.lower():
+            if "a" <= char <= "z":
+                rows[row, ord(char) - 97] += 1
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def taught_log(request, tmp_path):
+    if request.param == "sqlite":
+        made = SqliteTaughtLog(tmp_path / "taught.sqlite3")
+    else:
+        url = request.getfixturevalue("redis_url")
+        made = RedisTaughtLog(url, f"t{tmp_path.name}:")
+    yield made
+    made.close()
+
+
+def test_the_log_numbers_changes_and_reads_those_after_a_number(taught_log):
+    first = taught_log.append(Change("add", "taught:a", "q1", "a1", who="ann"))
+    second = taught_log.append(Change("edit", "taught:a", answer="a2", who="bob"))
+    assert (first, second) == (1, 2) and taught_log.version() == 2
+    later = taught_log.since(1)
+    assert [(c.seq, c.op, c.answer, c.who) for c in later] == [(2, "edit", "a2", "bob")]
+
+
+def test_the_fold_applies_changes_and_undo_cancels_one():
+    changes = [
+        Change("add", "taught:a", "where is the shop", "On Main Street.", seq=1),
+        Change("question", "taught:a", "shop address?", seq=2),
+        Change("edit", "taught:a", answer="On 5 Main Street.", seq=3),
+        Change("delete", answer_target("Old answer."), original="Old answer.", seq=4),
+        Change("undo", "taught:a", undoes=3, seq=5),
+    ]
+    knowledge = Knowledge.fold(changes)
+    (item,) = knowledge.taught()
+    assert item.questions == ["where is the shop", "shop address?"]
+    assert item.answer == "On Main Street."  # the edit was undone
+    assert knowledge.override("Old answer.").deleted and knowledge.version == 5
+    undone = Knowledge.fold([*changes, Change("undo", "x", undoes=4, seq=6)])
+    assert undone.override("Old answer.") is None  # as if never deleted
+
+
+def test_the_memory_answers_near_questions_and_follows_new_changes(taught_log):
+    memory = TaughtMemory(taught_log, encode, threshold=0.95)
+    assert memory.refresh() is False and memory.match(encode(["anything"])[0]) is None
+    taught_log.append(Change("add", "taught:a", "opening hours", "9 to 5."))
+    assert memory.refresh() is True
+    hit = memory.match(encode(["hours opening"])[0])  # same letters: cosine 1
+    assert hit is not None and hit.item.answer == "9 to 5." and hit.score == pytest.approx(1)
+    assert memory.match(encode(["zzz quux"])[0]) is None
+    taught_log.append(Change("delete", "taught:a"))
+    memory.refresh()
+    assert memory.match(encode(["opening hours"])[0]) is None
+
+
+def test_the_memory_encodes_each_question_once():
+    seen: list[str] = []
+
+    def counting(texts):
+        seen.extend(texts)
+        return encode(texts)
+
+    changes = [Change("add", f"taught:{n}", f"question {n}", "a", seq=n) for n in range(1, 4)]
+
+    class Log:
+        def since(self, seq):
+            return [c for c in changes if c.seq > seq]
+
+    memory = TaughtMemory(Log(), counting, 0.9)
+    memory.refresh()
+    changes.append(Change("add", "taught:9", "question 9", "b", seq=4))
+    memory.refresh()
+    assert seen == ["question 1", "question 2", "question 3", "question 9"]
+
+
+def test_a_corrupt_log_file_is_refused_with_its_path(tmp_path):
+    path = tmp_path / "taught.sqlite3"
+    path.write_bytes(b"not a database" * 100)
+    with pytest.raises(StoreError, match=str(path)):
+        SqliteTaughtLog(path)
+
+
+def test_training_data_gets_taught_pairs_edits_and_deletions():
+    pairs = [
+        Pair("hi", "Hello!"),
+        Pair("what is ai", "Old AI answer."),
+        Pair("who are you", "A bot."),
+    ]
+    knowledge = Knowledge.fold(
+        [
+            Change("add", "taught:a", "where is the shop", "On Main Street.", seq=1),
+            Change(
+                "edit",
+                answer_target("Old AI answer."),
+                answer="New.",
+                original="Old AI answer.",
+                seq=2,
+            ),
+            Change("delete", answer_target("A bot."), original="A bot.", seq=3),
+        ]
+    )
+    folded, counts = fold_into(pairs, knowledge)
+    assert [(p.question, p.answer) for p in folded] == [
+        ("hi", "Hello!"),
+        ("what is ai", "New."),
+        ("where is the shop", "On Main Street."),
+    ]
+    assert counts == {"taught": 1, "edited": 1, "deleted": 1}
