@@ -131,3 +131,28 @@ def test_training_data_gets_taught_pairs_edits_and_deletions():
         ("where is the shop", "On Main Street."),
     ]
     assert counts == {"taught": 1, "edited": 1, "deleted": 1}
+
+
+def test_a_large_memory_searches_a_projection_and_finds_the_same_nearest(monkeypatch):
+    from chatcore.builtin.qa.teach import memory as memory_module
+
+    monkeypatch.setattr(memory_module, "PROJECT_FROM", 500)
+    rng = np.random.default_rng(7)
+    keys = rng.normal(size=(2000, 256)).astype(np.float32)  # more than PROJECTED_DIM
+    keys /= np.linalg.norm(keys, axis=1, keepdims=True)
+    changes = [Change("add", f"taught:{n}", f"q{n}", f"a{n}", seq=n + 1) for n in range(2000)]
+    vectors = {f"q{n}": keys[n] for n in range(2000)}
+
+    class Log:
+        def since(self, seq):
+            return [c for c in changes if c.seq > seq]
+
+    memory = TaughtMemory(Log(), lambda texts: np.stack([vectors[t] for t in texts]), 0.5)
+    memory.refresh()
+    assert memory._index.basis is not None  # the projected search is the one under test
+    for n in rng.choice(2000, 50, replace=False):
+        asked = keys[n] + rng.normal(scale=0.05, size=256).astype(np.float32)
+        asked /= np.linalg.norm(asked)
+        exact = int(np.argmax(keys @ asked))
+        found = memory.match(asked)
+        assert found is not None and found.item.answer == f"a{exact}"

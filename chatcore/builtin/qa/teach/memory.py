@@ -28,13 +28,39 @@ class Match:
     score: float
 
 
+PROJECT_FROM = 4096  # from this many questions on, search a projection first
+PROJECTED_DIM = 96
+CANDIDATES = 64
+
+
 @dataclass(frozen=True)
 class _Index:
     vectors: np.ndarray  # (questions, dim), L2-normalised
     rows: tuple[tuple[Item, str], ...]  # the item and question of each row
+    basis: np.ndarray | None = None  # (dim, PROJECTED_DIM): the questions' main directions
+    projected: np.ndarray | None = None  # (questions, PROJECTED_DIM)
+
+    def scores(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, their exact cosines): every row, or for a large index the CANDIDATES rows
+        nearest in the projection, rescored exactly. The full matrix of 10,000 questions is
+        15 MB, read from memory on every message; the projection is a sixth of that, and the
+        nearest question of the full space is among the projection's nearest few."""
+        if self.basis is None or self.projected is None:
+            return np.arange(len(self.rows)), self.vectors @ vector
+        rough = self.projected @ (vector @ self.basis)
+        rows = np.argpartition(-rough, CANDIDATES)[:CANDIDATES]
+        return rows, self.vectors[rows] @ vector
 
 
 EMPTY = _Index(np.zeros((0, 1), np.float32), ())
+
+
+def _projected(vectors: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    if len(vectors) < PROJECT_FROM:
+        return None, None
+    _, _, directions = np.linalg.svd(vectors, full_matrices=False)
+    basis = np.ascontiguousarray(directions[:PROJECTED_DIM].T, dtype=np.float32)
+    return basis, np.ascontiguousarray(vectors @ basis, dtype=np.float32)
 
 
 class TaughtMemory:
@@ -70,7 +96,7 @@ class TaughtMemory:
             for question, vector in zip(missing, self.encode(missing), strict=True):
                 self._cache[question] = vector.astype(np.float32)
         vectors = np.stack([self._cache[q] for _, q in rows])
-        return _Index(vectors, tuple(rows))
+        return _Index(vectors, tuple(rows), *_projected(vectors))
 
     @property
     def has_questions(self) -> bool:
@@ -81,12 +107,12 @@ class TaughtMemory:
         index = self._index
         if not index.rows:
             return None
-        scores = index.vectors @ vector
+        rows, scores = index.scores(vector)
         best = int(np.argmax(scores))
         score = float(scores[best])
         if score < self.threshold:
             return None
-        item, question = index.rows[best]
+        item, question = index.rows[int(rows[best])]
         return Match(item, question, score)
 
     def nearest(self, vector: np.ndarray, count: int) -> list[Match]:
