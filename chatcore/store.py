@@ -7,7 +7,8 @@ coroutines so a store can do blocking I/O off the event loop.
 
 To add a store (PostgreSQL, ...), subclass ``ConversationStore``, implement the abstract
 methods, and register a factory with ``chatcore_register_stores``; implement ``all_turns``,
-``chat_keys`` and ``prune`` too if ``chatcore history`` should work with it. Run the contract
+``chat_keys`` and ``prune`` too if ``chatcore history`` should work with it, and
+``set_feedback`` and ``feedback`` for ``/good`` and ``/bad``. Run the contract
 tests in ``tests/conversation/test_store_contract.py`` against it. ``conversation.common``
 has the text hygiene (``prepare_turn``) and limits settings (``StoreLimits``) the built-in
 stores share. An ended mute must stay readable through ``muted_until`` (the engine counts
@@ -125,6 +126,17 @@ class ConversationStore(abc.ABC):
     async def prune(self, before: float) -> int:
         """Delete turns created before ``before`` (a Unix time); returns turns deleted."""
         raise _unsupported(self, "prune")
+
+    # --- feedback (👍/👎 on answers, ``/good`` ``/bad``); optional -----------------------------
+
+    async def set_feedback(self, chat_key: str, turn_id: int, user_id: str, value: int) -> bool:
+        """Record ``user_id``'s verdict on a turn of the chat: 1 (good), -1 (bad), 0 (none);
+        the last one counts. False when the chat has no such turn (nothing is recorded)."""
+        raise _unsupported(self, "set_feedback")
+
+    async def feedback(self, chat_key: str) -> dict[int, int]:
+        """Turn id -> verdict, for the chat's turns that have one."""
+        raise _unsupported(self, "feedback")
 
 
 def _unsupported(store: ConversationStore, method: str) -> Exception:

@@ -102,3 +102,17 @@ async def test_odd_messages_go_through_the_engine_and_are_stored(engine):
     cap = engine.settings.max_message_chars
     assert turns[4].user_text == "x" * cap and turns[4].truncated is True
     assert [t.truncated for t in turns[:4]] == [False] * 4
+
+
+async def test_good_and_bad_rate_the_last_answer_and_the_last_verdict_counts(engine):
+    chat = ChatHarness(engine, chat_id="fb")
+    assert (await chat.say("/good")).text == "There is no answer of mine to rate yet."
+    await chat.say("first")
+    await chat.say("second")
+    assert (await chat.say("/bad")).text.startswith("Thanks for telling me")
+    _first, second = await engine.store.all_turns("test:fb")
+    assert await engine.store.feedback("test:fb") == {second.id: -1}
+    assert (await chat.say("/good")).text == "Thanks! Glad that helped."
+    assert await engine.store.feedback("test:fb") == {second.id: 1}
+    await chat.say("/lang zh")
+    assert (await chat.say("/bad")).text == "谢谢告诉我。我已记下这个回答不好。"

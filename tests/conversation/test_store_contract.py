@@ -192,3 +192,24 @@ async def test_allow_message_counts_or_leaves_the_limit_to_the_engine(make_store
         assert answers == [None] * 3  # not shared: the engine's in-process limiter decides
     else:
         assert answers == [True, True, False]
+
+
+async def test_feedback_is_one_verdict_per_turn_of_the_chat_and_goes_with_the_turn(make_store):
+    store = await make_store()
+    for n in range(3):
+        await store.append_turn(turn("test:fb", n, user="alice" if n < 2 else "bob"))
+    for n in range(5):
+        await store.append_turn(turn("test:elsewhere", n))
+    first, second, third = [t.id for t in await store.all_turns("test:fb")]
+    other = (await store.all_turns("test:elsewhere"))[-1].id  # not an id of test:fb's turns
+    assert await store.set_feedback("test:fb", first, "alice", 1)
+    assert await store.set_feedback("test:fb", second, "alice", 1)
+    assert await store.set_feedback("test:fb", second, "alice", -1)  # the last one counts
+    assert await store.set_feedback("test:fb", third, "bob", -1)
+    assert not await store.set_feedback("test:fb", other, "alice", 1)  # another chat's turn
+    assert not await store.set_feedback("test:fb", 10**9, "alice", 1)
+    assert await store.feedback("test:fb") == {first: 1, second: -1, third: -1}
+    assert await store.feedback("test:elsewhere") == {}
+    await store.set_feedback("test:fb", first, "alice", 0)  # withdrawn
+    await store.forget_user("test:fb", "bob")
+    assert await store.feedback("test:fb") == {second: -1}

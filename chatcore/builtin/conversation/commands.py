@@ -40,6 +40,24 @@ async def forget_command(ctx: CommandContext) -> str:
     return ctx.text("forget.done", count=deleted)
 
 
+async def good_command(ctx: CommandContext) -> str:
+    return await _rate_last_answer(ctx, 1, "feedback.good")
+
+
+async def bad_command(ctx: CommandContext) -> str:
+    return await _rate_last_answer(ctx, -1, "feedback.bad")
+
+
+async def _rate_last_answer(ctx: CommandContext, value: int, thanks: str) -> str:
+    """The verdict goes to the chat's last stored turn (commands are not stored, so that is
+    the last answer the user saw); `chatcore review` and the console count them."""
+    turns = await ctx.store.recent_turns(ctx.message.chat_key, 1)
+    if not turns or turns[-1].id is None:
+        return ctx.text("feedback.nothing")
+    await ctx.store.set_feedback(ctx.message.chat_key, turns[-1].id, ctx.message.user_id, value)
+    return ctx.text(thanks)
+
+
 async def lang_command(ctx: CommandContext) -> str:
     """Pin the reply language of this chat, or ``auto`` to detect it from each message."""
     choice = ctx.args.strip().lower()

@@ -22,6 +22,7 @@ class MemoryStore(ConversationStore):
         self._strikes: dict[tuple[str, str], list[float]] = defaultdict(list)
         self._mutes: dict[tuple[str, str], float] = {}
         self._message_ids: set[tuple[str, str]] = set()  # (chat_key, message_id) stored
+        self._feedback: dict[tuple[str, int], int] = {}  # (chat_key, turn id) -> verdict
 
     async def append_turn(self, turn: Turn) -> None:
         if turn.message_id is not None:
@@ -46,6 +47,20 @@ class MemoryStore(ConversationStore):
 
     async def chat_keys(self) -> list[str]:
         return sorted(key for key, turns in self._turns.items() if turns)
+
+    async def set_feedback(self, chat_key: str, turn_id: int, user_id: str, value: int) -> bool:
+        if not any(t.id == turn_id for t in self._turns.get(chat_key, [])):
+            return False
+        self._feedback[(chat_key, turn_id)] = value
+        return True
+
+    async def feedback(self, chat_key: str) -> dict[int, int]:
+        present = {t.id for t in self._turns.get(chat_key, [])}  # forgotten turns lose theirs
+        return {
+            turn: value
+            for (key, turn), value in self._feedback.items()
+            if key == chat_key and turn in present and value
+        }
 
     async def prune(self, before: float) -> int:
         removed = 0

@@ -9,6 +9,15 @@ from chatcore.extras import require
 from chatcore.hookspecs import hookimpl
 
 MESSAGES = {
+    "feedback.good": {"en": "Thanks! Glad that helped.", "zh": "谢谢！很高兴能帮上忙。"},
+    "feedback.bad": {
+        "en": "Thanks for telling me. I've noted that this answer was not good.",
+        "zh": "谢谢告诉我。我已记下这个回答不好。",
+    },
+    "feedback.nothing": {
+        "en": "There is no answer of mine to rate yet.",
+        "zh": "我还没有可以评价的回答。",
+    },
     "history.usage": {
         "en": "Usage: /history [n], n a positive number",
         "zh": "用法：/history [n]（正整数）",
@@ -86,6 +95,8 @@ def chatcore_register_commands(register) -> None:
         commands.forget_command,
         description="delete everything stored about you in this chat",
     )
+    register("good", commands.good_command, description="tell me my last answer was good")
+    register("bad", commands.bad_command, description="tell me my last answer was wrong")
     register(
         "lang",
         commands.lang_command,

@@ -212,6 +212,26 @@ class RedisStore(ConversationStore):
         keys.append(self._key("mute", chat_key, user_id))
         return int(await self._scripts["forget"](keys=keys, args=[user_id]))
 
+    async def set_feedback(self, chat_key: str, turn_id: int, user_id: str, value: int) -> bool:
+        if turn_id not in {t.id for t in await self.all_turns(chat_key)}:
+            return False
+        client = await self._redis()
+        key = self._key("feedback", chat_key)
+        async with client.pipeline(transaction=True) as pipe:
+            pipe.hset(key, str(turn_id), str(value))
+            if self._ttl:
+                pipe.expire(key, self._ttl)
+            await pipe.execute()
+        return True
+
+    async def feedback(self, chat_key: str) -> dict[int, int]:
+        """Verdicts of turns still stored (a forgotten or pruned turn's is left to expire)."""
+        client = await self._redis()
+        stored = await client.hgetall(self._key("feedback", chat_key))
+        present = {t.id for t in await self.all_turns(chat_key)}
+        found = {int(turn): int(value) for turn, value in stored.items()}
+        return {turn: value for turn, value in found.items() if turn in present and value}
+
     async def prune(self, before: float) -> int:
         removed = 0
         for chat_key in await self.chat_keys():

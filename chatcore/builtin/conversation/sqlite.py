@@ -238,6 +238,13 @@ class SqliteStore(ConversationStore):
         self._cache.drop(chat_key)
         return deleted
 
+    async def set_feedback(self, chat_key: str, turn_id: int, user_id: str, value: int) -> bool:
+        now = self.clock()
+        return await self._write(queries.set_feedback, chat_key, turn_id, user_id, value, now)
+
+    async def feedback(self, chat_key: str) -> dict[int, int]:
+        return await self._read(queries.feedback, chat_key)
+
     async def prune(self, before: float) -> int:
         try:
             return await self._write(queries.prune, before)

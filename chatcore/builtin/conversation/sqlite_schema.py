@@ -64,7 +64,17 @@ CREATE UNIQUE INDEX turns_by_message ON turns (chat_key, message_id)
     WHERE message_id IS NOT NULL;
 """
 
-MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3}  # target version -> script from the one before
+# v4: users' verdicts on answers (👍/👎, /good /bad), one per turn, the last one counting.
+V4 = """
+CREATE TABLE feedback (
+    chat_key TEXT NOT NULL, turn_id INTEGER NOT NULL, user_id TEXT NOT NULL,
+    value INTEGER NOT NULL, at REAL NOT NULL,
+    PRIMARY KEY (chat_key, turn_id)
+);
+"""
+
+# target version -> script from the one before
+MIGRATIONS: dict[int, str] = {1: V1, 2: V2, 3: V3, 4: V4}
 LATEST = max(MIGRATIONS)
 
 

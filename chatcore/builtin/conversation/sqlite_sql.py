@@ -139,7 +139,7 @@ def forget_user(conn: sqlite3.Connection, chat_key: str, user_id: str) -> int:
     deleted = conn.execute(
         "DELETE FROM turns WHERE chat_key = ? AND user_id = ?", (chat_key, user_id)
     ).rowcount
-    for table in ("strikes", "mutes"):
+    for table in ("strikes", "mutes", "feedback"):
         conn.execute(f"DELETE FROM {table} WHERE chat_key = ? AND user_id = ?", (chat_key, user_id))
     return deleted
 
@@ -160,4 +160,32 @@ def prune(conn: sqlite3.Connection, before: float) -> int:
     deleted = conn.execute("DELETE FROM turns WHERE created_at < ?", (before,)).rowcount
     conn.execute("DELETE FROM strikes WHERE at < ?", (before,))
     conn.execute("DELETE FROM mutes WHERE until < ?", (before,))
+    conn.execute("DELETE FROM feedback WHERE at < ?", (before,))
     return deleted
+
+
+def set_feedback(
+    conn: sqlite3.Connection, chat_key: str, turn_id: int, user_id: str, value: int, at: float
+) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM turns WHERE chat_key = ? AND id = ?", (chat_key, turn_id)
+    ).fetchone()
+    if found is None:
+        return False
+    conn.execute(
+        "INSERT INTO feedback (chat_key, turn_id, user_id, value, at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (chat_key, turn_id) DO UPDATE SET"
+        " user_id = excluded.user_id, value = excluded.value, at = excluded.at",
+        (chat_key, turn_id, user_id, value, at),
+    )
+    return True
+
+
+def feedback(conn: sqlite3.Connection, chat_key: str) -> dict[int, int]:
+    rows = conn.execute(
+        "SELECT f.turn_id, f.value FROM feedback f JOIN turns t"
+        " ON t.id = f.turn_id AND t.chat_key = f.chat_key"
+        " WHERE f.chat_key = ? AND f.value != 0",
+        (chat_key,),
+    )
+    return dict(rows.fetchall())
