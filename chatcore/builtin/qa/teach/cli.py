@@ -277,3 +277,50 @@ def import_command(source, config_path) -> None:
         renumbered[change.seq] = taught_log.append(fresh)
     taught_log.close()
     click.echo(f"imported {len(changes)} changes", err=not sys.stdout.isatty())
+
+
+@click.command("review")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per group.")
+@click.option(
+    "--kind",
+    type=click.Choice(["all", "unanswered", "disliked"]),
+    default="all",
+    help="Questions the bot fell back on, answers rated /bad (👎), or both.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=50, help="Groups per kind.")
+@config_option
+def review_command(as_json: bool, kind: str, limit: int, config_path) -> None:
+    """What to teach next: unanswered questions and disliked answers from the stored
+    conversations, grouped by meaning, most frequent first."""
+    from chatcore.builtin.qa.serve.responder import QASettings, memory_vectors
+    from chatcore.builtin.qa.teach import review
+
+    runtime = load_runtime(config_path)
+    settings = runtime.settings_for("qa") or QASettings()
+
+    async def collected() -> dict[str, list]:
+        store = runtime.build("store", runtime.config.core.store)
+        await store.open()
+        try:
+            return await review.collect(store)
+        finally:
+            await store.close()
+
+    found = asyncio.run(collected())
+    kinds = ["unanswered", "disliked"] if kind == "all" else [kind]
+    for name in kinds:
+        groups = review.group(name, found[name], memory_vectors, settings.taught.threshold)
+        if not as_json:
+            total = sum(g.count for g in groups)
+            click.echo(f"{name}: {total} message(s) in {len(groups)} group(s)")
+        for found_group in groups[:limit]:
+            if as_json:
+                click.echo(json.dumps(found_group.to_dict(), ensure_ascii=False))
+                continue
+            click.echo(f"{found_group.count:>6}  {found_group.example}")
+            others = len(found_group.texts) - 1
+            if others:
+                click.echo(f"        ({others} other wording(s), {len(found_group.chats)} chat(s))")
+            if found_group.answers:
+                answer, _ = found_group.answers.most_common(1)[0]
+                click.echo(f"        bot said: {answer}")
