@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -654,3 +655,29 @@ def test_the_trained_model_answers_in_english_and_chinese(qa_server: Server, new
     card = console.locator("#model-card")
     expect(card.get_by_role("heading", name="tiny")).to_be_visible()
     expect(card.locator("svg.chart").first).to_be_visible()  # the training curve
+
+
+def test_a_person_rates_an_answer_and_the_console_shows_it(server: Server, new_context):
+    context = new_context()
+    page = context.new_page()
+    page.goto(server.url("/"))
+    ask(page, "rate this one")
+    answer = bubbles(page, "bot", "echo: rate this one")
+    bad = answer.get_by_role("button", name="Bad answer")
+    expect(answer.get_by_role("button", name="Good answer")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    bad.click()
+    expect(bad).to_have_attribute("aria-pressed", "true")
+    api_login(context, server)
+    chat = chat_id(page, server)
+    deadline = time.monotonic() + 10
+    while stored_turns(context, server, chat)[0]["feedback"] != -1:
+        assert time.monotonic() < deadline, "the rating never reached the store"
+        time.sleep(0.05)
+    page.reload()  # an answer from history can be rated too, and keeps its text alone
+    again = bubbles(page, "bot", "echo: rate this one")
+    again.get_by_role("button", name="Good answer").click()
+    while stored_turns(context, server, chat)[0]["feedback"] != 1:
+        assert time.monotonic() < deadline, "the second rating never reached the store"
+        time.sleep(0.05)

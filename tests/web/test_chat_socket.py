@@ -214,3 +214,37 @@ async def test_a_page_flooding_messages_is_told_to_wait_and_loses_none_it_was_no
             assert "too many messages" in frame["text"]
             refused.add(frame["id"])
     assert len(replies) == 32 and refused == {f"flood{n}" for n in range(32, 40)}
+
+
+async def test_a_page_rates_its_own_answers_only(site):
+    ws = await site.socket()
+    token = (await site.hello(ws))["token"]
+    reply = (await ask(site, ws, "r1", "rate me"))[-1]
+    await ws.send_json({"type": "feedback", "turn": reply["turn"], "value": -1})
+    assert await ws.receive_json(timeout=10) == {
+        "type": "feedback",
+        "turn": reply["turn"],
+        "recorded": True,
+    }
+    chat_key = f"web:{token.split('.')[0]}"
+    assert await site.engine.store.feedback(chat_key) == {reply["turn"]: -1}
+    other = await site.socket()
+    await site.hello(other)  # another browser cannot rate this chat's turn
+    await other.send_json({"type": "feedback", "turn": reply["turn"], "value": 1})
+    assert (await other.receive_json(timeout=10))["recorded"] is False
+    await ws.send_json({"type": "feedback", "turn": "x", "value": 5})
+    assert (await ws.receive_json(timeout=10))["type"] == "error"
+    over_http = await site.session.post(
+        site.url("/api/feedback"), json={"token": token, "turn": reply["turn"], "value": 1}
+    )
+    assert (await over_http.json()) == {"recorded": True}
+    assert await site.engine.store.feedback(chat_key) == {reply["turn"]: 1}
+    forged = await site.session.post(
+        site.url("/api/feedback"), json={"token": "x.y", "turn": reply["turn"], "value": -1}
+    )
+    assert forged.status == 403
+    await site.login()
+    opened = await site.session.get(
+        site.url(f"/admin/api/conversations/web%3A{token.split('.')[0]}")
+    )
+    assert [t["feedback"] for t in (await opened.json())["turns"]] == [1]

@@ -69,6 +69,14 @@ class ChatService:
         turns = await self.engine.store.recent_turns(_chat_key(chat_id), self.history_turns)
         return [_turn_json(turn) for turn in turns if (turn.id or 0) > since]
 
+    async def rate(self, chat_id: str, turn: object, value: object) -> bool:
+        """A 👍 (1), 👎 (-1) or withdrawn (0) verdict on one of this chat's turns; False for a
+        turn the chat does not have (another browser's, or a made-up number)."""
+        if not isinstance(turn, int) or isinstance(turn, bool) or value not in (1, -1, 0):
+            raise BadRequest("feedback needs a turn number and a value of 1, -1 or 0")
+        store = self.engine.store
+        return await store.set_feedback(_chat_key(chat_id), turn, chat_id, int(value))
+
     def check(self, message_id: object, text: object) -> tuple[str, str]:
         if not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id):
             raise BadRequest("a message needs an id of 1-64 letters, digits, '-' or '_'")

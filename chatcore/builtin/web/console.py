@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcore.builtin.web.grouping import group_questions
+from chatcore.errors import StoreError
 from chatcore.store import ConversationStore, Turn
 
 MODERATED = ("block", "mask", "flag")
@@ -91,8 +92,13 @@ async def conversations(store: ConversationStore, search: Search) -> list[dict[s
 
 
 async def transcript(store: ConversationStore, chat_key: str) -> list[dict[str, Any]]:
-    """Every stored turn of one chat, oldest first."""
-    return [_turn_row(turn) for turn in await store.all_turns(chat_key)]
+    """Every stored turn of one chat, oldest first, with the user's 👍/👎 when given."""
+    turns = await store.all_turns(chat_key)
+    try:
+        verdicts = await store.feedback(chat_key)
+    except StoreError:  # a store that keeps no feedback
+        verdicts = {}
+    return [{**_turn_row(turn), "feedback": verdicts.get(turn.id or -1)} for turn in turns]
 
 
 def _turn_row(turn: Turn) -> dict[str, Any]:

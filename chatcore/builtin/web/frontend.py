@@ -65,6 +65,7 @@ class WebFrontend:
         app.router.add_route("OPTIONS", "/api/{tail:.*}", self.preflight)
         app.router.add_post("/api/message", self.http_message)
         app.router.add_get("/api/history", self.http_history)
+        app.router.add_post("/api/feedback", self.http_feedback)
         app.router.add_get("/healthz", self.health)
         app.router.add_get("/favicon.ico", self.no_icon)
         console = Console(
@@ -189,6 +190,9 @@ class WebFrontend:
             if frame.type != WSMsgType.TEXT:
                 continue
             data = _json_object(frame.data)
+            if data is not None and data.get("type") == "feedback":
+                await self._feedback(ws, chat_id, data)
+                continue
             if data is None or data.get("type") != "message":
                 await _send(ws, {"type": "error", "id": None, "text": "unknown frame"})
                 continue
@@ -199,6 +203,15 @@ class WebFrontend:
             task = self._spawn(self._reply(ws, chat_id, data, language))
             waiting.add(task)
             task.add_done_callback(waiting.discard)
+
+    async def _feedback(self, ws: web.WebSocketResponse, chat_id: str, data: dict) -> None:
+        assert self.chat is not None
+        try:
+            recorded = await self.chat.rate(chat_id, data.get("turn"), data.get("value"))
+        except BadRequest as exc:
+            await _send(ws, {"type": "error", "id": None, "text": str(exc)})
+            return
+        await _send(ws, {"type": "feedback", "turn": data.get("turn"), "recorded": recorded})
 
     async def _reply(
         self, ws: web.WebSocketResponse, chat_id: str, data: dict[str, Any], language: str | None
@@ -252,6 +265,20 @@ class WebFrontend:
             return self._cors(request, web.json_response({"error": str(exc)}, status=400))
         reply = await self.chat.answer(chat_id, message_id, text, _language(body.get("lang")))
         return self._cors(request, web.json_response({**reply, "token": token}))
+
+    async def http_feedback(self, request: web.Request) -> web.StreamResponse:
+        assert self.chat is not None
+        if not self.origin_allowed(request):
+            raise web.HTTPForbidden(text="this site may not use the chat")
+        body = await _request_json(request)
+        chat_id = self.chat.tokens.chat_id(body.get("token"))
+        if chat_id is None:
+            return self._cors(request, web.json_response({"error": "unknown chat"}, status=403))
+        try:
+            recorded = await self.chat.rate(chat_id, body.get("turn"), body.get("value"))
+        except BadRequest as exc:
+            return self._cors(request, web.json_response({"error": str(exc)}, status=400))
+        return self._cors(request, web.json_response({"recorded": recorded}))
 
     async def http_history(self, request: web.Request) -> web.StreamResponse:
         assert self.chat is not None

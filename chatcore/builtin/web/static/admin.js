@@ -252,7 +252,8 @@
     return h(
       "li",
       { class: "turn" + (t.fallback ? " is-fallback" : ""), "data-user": t.user_id },
-      h("p", { class: "meta" }, meta, t.fallback ? h("span", { class: "badge badge-flag" }, "fallback") : null),
+      h("p", { class: "meta" }, meta, t.fallback ? h("span", { class: "badge badge-flag" }, "fallback") : null,
+        t.feedback ? h("span", { class: "badge feedback" }, t.feedback > 0 ? "👍 good" : "👎 bad") : null),
       h("div", { class: "said said-user" }, h("span", { class: "who" }, "User"), h("p", {}, t.user)),
       h("div", { class: "said said-bot" }, h("span", { class: "who" }, "Bot"),
         t.bot ? h("p", {}, t.bot) : h("p", { class: "none" }, "(no reply)")),

@@ -24,10 +24,11 @@
   const T = zh
     ? { send: "发送", message: "消息", open: "打开聊天", close: "关闭聊天", typing: "正在输入…",
         reconnecting: "正在重新连接…", you: "你", bot: "机器人", reset: "新的对话",
-        failed: "消息发送失败。", chat: "聊天" }
+        failed: "消息发送失败。", chat: "聊天", good: "回答得好", bad: "回答得不好" }
     : { send: "Send", message: "Message", open: "Open chat", close: "Close chat",
         typing: "Bot is typing…", reconnecting: "Reconnecting…", you: "You", bot: "Bot",
-        reset: "New conversation", failed: "The message could not be sent.", chat: "Chat" };
+        reset: "New conversation", failed: "The message could not be sent.", chat: "Chat",
+        good: "Good answer", bad: "Bad answer" };
 
   /* ---------- storage: the token and the outbox (messages sent but not yet answered) ---------- */
 
@@ -317,6 +318,36 @@
     if (status.textContent !== text) status.textContent = text;
   }
 
+  // 👍/👎 on an answer the store kept (it has a turn number). The icons are drawn by CSS, so
+  // the bubble's text stays the answer alone; the buttons' names come from aria-label.
+  function addRating(li, turn) {
+    if (typeof turn !== "number" || li.querySelector(".cc-rate")) return;
+    const box = el("span", "cc-rate");
+    for (const [value, cls, name] of [[1, "cc-good", T.good], [-1, "cc-bad", T.bad]]) {
+      const b = el("button", "cc-rate-btn " + cls);
+      b.type = "button";
+      b.setAttribute("aria-label", name);
+      b.setAttribute("aria-pressed", "false");
+      b.addEventListener("click", () => rate(box, turn, value));
+      box.append(b);
+    }
+    li.append(box);
+  }
+
+  function rate(box, turn, value) {
+    for (const b of box.children) {
+      const mine = b.classList.contains(value > 0 ? "cc-good" : "cc-bad");
+      b.setAttribute("aria-pressed", String(mine));
+    }
+    const body = { type: "feedback", turn, value };
+    if (!useHttp && ready && ws) ws.send(JSON.stringify(body));
+    else fetchJson(base + "/api/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...body, token }),
+    }).catch(() => {}); // a lost rating is not worth a retry loop
+  }
+
   function onReply(r) {
     const id = typeof r.id === "string" ? r.id : null;
     const m = id && msgs.get(id);
@@ -327,8 +358,11 @@
     if (dup || r.silent || !r.text) return;
     const li = line("bot", r.text, id, r.turn);
     if (r.fallback) li.classList.add("cc-fallback");
+    addRating(li, r.turn);
     place(li, m && m.user);
   }
+
+  const rated = (li, turn) => { addRating(li, turn); return li; };
 
   function onHistory(turns) {
     if (!Array.isArray(turns)) return;
@@ -341,13 +375,13 @@
         // Its user bubble is on screen already: only the missing answer is added.
         if (!m.done) {
           settle(id);
-          if (t.bot) place(line("bot", t.bot, id, t.turn), m.user);
+          if (t.bot) place(rated(line("bot", t.bot, id, t.turn), t.turn), m.user);
         }
         continue;
       }
       const user = line("user", t.user, id);
       place(user);
-      if (t.bot) place(line("bot", t.bot, id, t.turn));
+      if (t.bot) place(rated(line("bot", t.bot, id, t.turn), t.turn));
       if (id) {
         msgs.set(id, { user, done: true });
         unqueue(id);
