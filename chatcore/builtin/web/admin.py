@@ -47,6 +47,7 @@ class Console:
         static: dict[str, StaticFile],
         live: LiveNumbers,
         model_dir: Path | None,
+        taught_log: Any = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -54,6 +55,7 @@ class Console:
         self.static = static
         self.numbers = live
         self.model_dir = model_dir
+        self.taught_log = taught_log  # chatcore.builtin.qa.teach.log: None without a qa model
         admin = settings.admin
         self.sessions = Sessions(admin.session_minutes * 60)
         self.limiter = LoginLimiter(admin.login_attempts, admin.login_window_seconds)
@@ -79,6 +81,7 @@ class Console:
         for path, handler in api.items():
             routes.add_get(f"/admin/api/{path}", self.api(handler))
         routes.add_post("/admin/api/forget", self.change(self.forget))
+        routes.add_post("/admin/api/teach", self.change(self.teach))
         routes.add_route("*", "/admin/{tail:.*}", self.api(self.not_found))
 
     # --- guards ------------------------------------------------------------------------------
@@ -236,18 +239,44 @@ class Console:
         return web.json_response(self.numbers.snapshot())
 
     async def forget(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return web.json_response({"error": "the body must be a JSON object"}, status=400)
+        body = await _json_body(request)
         chat_key, user_id = body.get("chat_key"), body.get("user_id")
         if not isinstance(chat_key, str) or not isinstance(user_id, str):
             return web.json_response({"error": "give chat_key and user_id"}, status=400)
         deleted = await self.engine.store.forget_user(chat_key, user_id)
         log.info("console: deleted %d turns of a user in %s", deleted, chat_key)
         return web.json_response({"deleted": deleted})
+
+    async def teach(self, request: web.Request) -> web.Response:
+        """A question and its answer, taught as ``chatcore teach`` would (who: "console")."""
+        from chatcore.builtin.qa.teach.log import Change, new_item_target
+
+        if self.taught_log is None:
+            return web.json_response({"error": "no qa model here: nothing to teach"}, status=404)
+        body = await _json_body(request)
+        question, answer = body.get("question"), body.get("answer")
+        if not all(isinstance(x, str) and x.strip() for x in (question, answer)):
+            return web.json_response({"error": "give a question and an answer"}, status=400)
+        refused = await self._blocked_by(answer)
+        if refused:
+            return web.json_response({"error": refused}, status=422)
+        target = new_item_target()
+        change = Change("add", target, question.strip(), answer.strip(), who="console")
+        seq = await asyncio.to_thread(self.taught_log.append, change)
+        log.info("console: taught %s (change %d)", target, seq)
+        return web.json_response({"target": target, "change": seq})
+
+    async def _blocked_by(self, answer: str) -> str | None:
+        """Why the output filters would block this answer, or None."""
+        from chatcore.types import Action, Message
+
+        message = Message("web", "console", "console", answer)
+        for named in getattr(self.engine, "output_filters", []):
+            verdict = await named.component.check(answer, message)
+            if verdict.action is Action.BLOCK:
+                category = verdict.category or "no category"
+                return f"refused: the {named.name} filter would block this answer ({category})"
+        return None
 
     async def _list(
         self,
@@ -262,6 +291,18 @@ class Console:
         if request.query.get("format"):
             return _export(request, rows, request.path.rsplit("/", 1)[-1])
         return web.json_response({key: rows})
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "the body must be a JSON object"}', content_type="application/json"
+        )
+    return body
 
 
 def _limit(query: Any) -> int:

@@ -36,11 +36,13 @@ class WebFrontend:
         signing_key: bytes,
         password_hash: str | None,
         model_dir: Path | None,
+        taught_log: Any = None,
     ) -> None:
         self.settings = settings
         self.tokens = ChatTokens(signing_key)
         self.password_hash = password_hash
         self.model_dir = model_dir
+        self.taught_log = taught_log
         self.live = LiveNumbers()
         self.static = load_static()
         self.chat: ChatService | None = None
@@ -75,6 +77,7 @@ class WebFrontend:
             static=self.static,
             live=self.live,
             model_dir=self.model_dir,
+            taught_log=self.taught_log,
         )
         console.add_routes(app)
         app.on_shutdown.append(self._close_sockets)

@@ -43,7 +43,24 @@ def build_frontend(settings: Any, runtime: Any) -> Any:
         password_hash = stored_password(password) if password else None
     except ValueError as exc:  # never echo the value
         raise ConfigError(runtime.config.error(("web", "admin_password"), str(exc))) from None
-    return WebFrontend(settings, signing_key(secret, directory), password_hash, _model_dir(runtime))
+    return WebFrontend(
+        settings,
+        signing_key(secret, directory),
+        password_hash,
+        _model_dir(runtime),
+        _taught_log(runtime),
+    )
+
+
+def _taught_log(runtime: Any) -> Any:
+    """Where the console's teaching goes: the qa responder's taught log, if it has one."""
+    if "qa" not in runtime.config.core.responders:
+        return None
+    from chatcore.builtin.qa.serve.responder import QASettings
+    from chatcore.builtin.qa.teach.where import open_log
+
+    settings = runtime.settings_for("qa") or QASettings()
+    return open_log(settings, runtime) if settings.taught.enabled else None
 
 
 def _model_dir(runtime: Any) -> Path | None:

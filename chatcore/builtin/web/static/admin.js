@@ -189,7 +189,37 @@
           h("ul", { class: "variants" }, questions.map((q) => h("li", {}, q))),
           chats.length ? h("p", { class: "chats" }, "Chats: ", chats.map((k, i) => [i ? ", " : "", chatLink(k)])) : null)),
       h("td", { class: "nowrap" }, when(g.last_at)),
+      h("td", {}, teachForm(g.example)),
     );
+  }
+
+  // Teach an answer to an unanswered question: running bots answer it within a second
+  // (POST /admin/api/teach appends to the taught log; chatcore answers undo takes it back).
+  function teachForm(question) {
+    const n = ++uid;
+    const result = h("p", { class: "teach-result", role: "status" });
+    const q = h("input", { id: `teach-q-${n}`, name: "question", required: true });
+    q.value = question || "";
+    const a = h("textarea", { id: `teach-a-${n}`, name: "answer", rows: "3", required: true });
+    const form = h("form", { class: "teach" },
+      h("p", {}, h("label", { for: q.id }, "Question"), q),
+      h("p", {}, h("label", { for: a.id }, "Answer"), a),
+      h("p", {}, h("button", { type: "submit" }, "Teach")),
+      result);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      result.textContent = "Teaching…";
+      try {
+        const done = await api("/admin/api/teach", {
+          method: "POST",
+          body: { question: q.value, answer: a.value },
+        });
+        result.textContent = `Taught as ${done.target} (change ${done.change}).`;
+      } catch (error) {
+        result.textContent = error.message;
+      }
+    });
+    return h("details", {}, h("summary", {}, "Teach an answer"), form);
   }
 
   function moderationRow(m) {
