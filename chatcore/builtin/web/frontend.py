@@ -81,7 +81,12 @@ class WebFrontend:
         )
         console.add_routes(app)
         app.on_shutdown.append(self._close_sockets)
+        app.on_cleanup.append(self._close_taught_log)
         return app
+
+    async def _close_taught_log(self, app: web.Application) -> None:
+        if self.taught_log is not None:
+            await asyncio.to_thread(self.taught_log.close)
 
     async def run(self, engine: EngineView) -> None:
         """Serve until cancelled; then close the sockets and let answers in flight finish

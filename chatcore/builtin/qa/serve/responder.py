@@ -108,7 +108,10 @@ class QAResponder:
         answers are read now and followed every ``taught.poll_seconds``."""
         self._ensure_loading()
         if self.taught is not None and self._following is None:
-            await asyncio.to_thread(self.taught.refresh)
+            try:
+                await asyncio.to_thread(self.taught.refresh)
+            except Exception as exc:  # the log unreachable now: serve, and keep trying
+                log.warning("could not read taught answers yet: %s", exc)
             self._following = asyncio.create_task(self._follow_taught(self.taught))
 
     async def _follow_taught(self, memory: TaughtMemory) -> None:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import secrets
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -131,10 +132,12 @@ class TaughtLog(Protocol):
 
 
 class SqliteTaughtLog:
-    """The log in an SQLite file (WAL: readers never wait for the writer)."""
+    """The log in an SQLite file (WAL: readers never wait for the writer). One connection,
+    used from worker threads one call at a time (the lock), never two at once."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(path, timeout=10, check_same_thread=False)
@@ -150,22 +153,25 @@ class SqliteTaughtLog:
     def append(self, change: Change) -> int:
         data = change.to_dict()
         data.pop("seq")
-        with self._db:  # one transaction: the change is whole or absent
+        with self._lock, self._db:  # one transaction: the change is whole or absent
             cursor = self._db.execute("INSERT INTO changes (data) VALUES (?)", (json.dumps(data),))
         return int(cursor.lastrowid or 0)
 
     def since(self, seq: int) -> list[Change]:
-        rows = self._db.execute(
-            "SELECT seq, data FROM changes WHERE seq > ? ORDER BY seq", (seq,)
-        ).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, data FROM changes WHERE seq > ? ORDER BY seq", (seq,)
+            ).fetchall()
         return [Change.from_dict({**json.loads(data), "seq": n}) for n, data in rows]
 
     def version(self) -> int:
-        row = self._db.execute("SELECT max(seq) FROM changes").fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT max(seq) FROM changes").fetchone()
         return int(row[0] or 0)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
 
 class RedisTaughtLog:
