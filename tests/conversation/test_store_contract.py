@@ -211,5 +211,7 @@ async def test_feedback_is_one_verdict_per_turn_of_the_chat_and_goes_with_the_tu
     assert await store.feedback("test:fb") == {first: 1, second: -1, third: -1}
     assert await store.feedback("test:elsewhere") == {}
     await store.set_feedback("test:fb", first, "alice", 0)  # withdrawn
-    await store.forget_user("test:fb", "bob")
-    assert await store.feedback("test:fb") == {second: -1}
+    await store.set_feedback("test:fb", first, "bob", 1)  # bob rates alice's turn
+    await store.forget_user("test:fb", "alice")  # her turns go, and the verdicts on them
+    assert await store.feedback("test:fb") == {third: -1}
+    assert not await store.set_feedback("test:fb", first, "bob", 1)  # the turn is gone

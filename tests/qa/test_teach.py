@@ -105,11 +105,14 @@ def test_a_corrupt_log_file_is_refused_with_its_path(tmp_path):
         SqliteTaughtLog(path)
 
 
-def test_training_data_gets_taught_pairs_edits_and_deletions():
+def test_training_data_gets_taught_pairs_and_edits_and_deletions_of_whole_classes():
     pairs = [
         Pair("hi", "Hello!"),
         Pair("what is ai", "Old AI answer."),
+        Pair("what is ai", "Another old AI answer."),  # the same class: edited as one
         Pair("who are you", "A bot."),
+        Pair("who are you", "I am chatcore."),  # the same class: deleted with it
+        Pair("tell me about you", "I am chatcore."),  # another class, its own first answer
     ]
     knowledge = Knowledge.fold(
         [
@@ -127,6 +130,7 @@ def test_training_data_gets_taught_pairs_edits_and_deletions():
     folded, counts = fold_into(pairs, knowledge)
     assert [(p.question, p.answer) for p in folded] == [
         ("hi", "Hello!"),
+        ("tell me about you", "I am chatcore."),
         ("what is ai", "New."),
         ("where is the shop", "On Main Street."),
     ]
@@ -187,3 +191,32 @@ def test_review_assigns_across_blocks(monkeypatch):
     monkeypatch.setattr(review, "BLOCK", 2)
     vectors = encode(["abc", "xyz", "cab", "zyx", "bca", "qqq"])
     assert review._assign(vectors, 0.99) == [0, 1, 0, 1, 0, 5]
+
+
+def test_a_stored_row_that_is_not_a_change_is_skipped_not_fatal(tmp_path):
+    import sqlite3
+
+    log = SqliteTaughtLog(tmp_path / "taught.sqlite3")
+    log.append(Change("add", "taught:a", "q1", "a1"))
+    with sqlite3.connect(tmp_path / "taught.sqlite3") as db:  # written by hand, or by a bug
+        db.execute("""INSERT INTO changes (data) VALUES ('{"op": "add", "question": 5}')""")
+    log.append(Change("add", "taught:b", "q2", "a2"))
+    memory = TaughtMemory(log, encode, 0.9)
+    memory.refresh()
+    assert [i.target for i in memory.knowledge.taught()] == ["taught:a", "taught:b"]
+    log.close()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"op": "add", "target": "taught:a", "question": 5},
+        {"op": "wipe", "target": "taught:a"},
+        {"op": "add", "target": "taught:a", "at": "yesterday"},
+        {"op": "undo", "target": "taught:a", "undoes": True},
+        ["not", "an", "object"],
+    ],
+)
+def test_a_change_of_the_wrong_shape_is_refused(data):
+    with pytest.raises(ValueError):
+        Change.from_dict(data)

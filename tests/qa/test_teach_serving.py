@@ -152,15 +152,19 @@ def test_export_and_import_carry_the_teaching_to_another_bot(tmp_path):
     assert run("teach", "q two", "a two", "-c", one, cwd=first).returncode == 0
     assert run("answers", "undo", "-c", one, cwd=first).returncode == 0
     exported = run("answers", "export", "-c", one, cwd=first).stdout
+    assert run("teach", "q zero", "a zero", "-c", two, cwd=second).returncode == 0  # numbers shift
     imported = run("answers", "import", "-c", two, stdin=exported, cwd=second)
     assert imported.returncode == 0, imported.stderr
     listed = run("answers", "list", "--json", "-c", two, cwd=second).stdout
     items = [json.loads(line) for line in listed.splitlines()]
     assert [(i["questions"], i["answer"], i["deleted"]) for i in items] == [
-        (["q one"], "a one", False)  # "q two" was taught, then undone, here as there
+        (["q zero"], "a zero", False),
+        (["q one"], "a one", False),  # "q two" was taught, then undone, here as there
     ]
     history = run("answers", "history", "--json", "-c", two, cwd=second).stdout
-    assert [json.loads(line)["op"] for line in history.splitlines()] == ["add", "add", "undo"]
+    changes = [json.loads(line) for line in history.splitlines()]
+    assert [c["op"] for c in changes] == ["add", "add", "add", "undo"]
+    assert changes[-1]["undoes"] == changes[2]["seq"] == 3  # renumbered to its new place
 
 
 def test_a_taught_answer_survives_retraining(tiny_model_dir):
@@ -216,3 +220,22 @@ async def test_review_lists_unanswered_and_disliked_grouped_by_meaning(tmp_path)
         or summary[0][1] == 3
     )
     assert groups[-1]["answers"] == ["Tiny."]
+
+
+def test_import_refuses_a_bad_line_and_a_dangling_undo_and_teach_refuses_an_unknown_item(
+    tmp_path,
+):
+    (tmp_path / "bot.yaml").write_text(yaml.safe_dump({"data_dir": str(tmp_path / "data")}))
+    config = str(tmp_path / "bot.yaml")
+    bad = (
+        '{"op": "add", "target": "taught:a", "question": "q", "answer": "a", "seq": 1}\n{"op": 7}\n'
+    )
+    result = run("answers", "import", "-c", config, stdin=bad, cwd=tmp_path)
+    assert result.returncode == 1 and "<stdin>:2: not a change" in result.stderr
+    dangling = '{"op": "undo", "target": "taught:a", "undoes": 4, "seq": 5}\n'
+    result = run("answers", "import", "-c", config, stdin=dangling, cwd=tmp_path)
+    assert result.returncode == 1 and "undoes change 4" in result.stderr
+    assert run("answers", "history", "-c", config, cwd=tmp_path).stdout == ""  # nothing in
+    result = run("teach", "another wording", "--to", "taught:nothere", "-c", config, cwd=tmp_path)
+    assert result.returncode == 2 and "taught:nothere" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -68,6 +68,7 @@ class MemoryStore(ConversationStore):
             kept = [t for t in turns if t.created_at >= before]
             removed += len(turns) - len(kept)
             self._turns[key] = kept
+            self._drop_feedback(key)
         return removed
 
     async def reset(self, chat_key: str) -> None:
@@ -79,7 +80,14 @@ class MemoryStore(ConversationStore):
         self._turns[chat_key] = kept
         self._strikes.pop((chat_key, user_id), None)
         self._mutes.pop((chat_key, user_id), None)
+        self._drop_feedback(chat_key)
         return len(turns) - len(kept)
+
+    def _drop_feedback(self, chat_key: str) -> None:
+        """Verdicts go with their turns."""
+        present = {t.id for t in self._turns.get(chat_key, [])}
+        for key in [k for k in self._feedback if k[0] == chat_key and k[1] not in present]:
+            del self._feedback[key]
 
     async def get_setting(self, chat_key: str, key: str) -> str | None:
         return self._settings.get((chat_key, key))

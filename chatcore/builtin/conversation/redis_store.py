@@ -210,7 +210,18 @@ class RedisStore(ConversationStore):
         await self._redis()
         keys = [self._key("turns", chat_key), self._key("strikes", chat_key, user_id)]
         keys.append(self._key("mute", chat_key, user_id))
-        return int(await self._scripts["forget"](keys=keys, args=[user_id]))
+        deleted = int(await self._scripts["forget"](keys=keys, args=[user_id]))
+        await self._drop_feedback(chat_key)
+        return deleted
+
+    async def _drop_feedback(self, chat_key: str) -> None:
+        """Verdicts go with their turns."""
+        client = await self._redis()
+        key = self._key("feedback", chat_key)
+        present = {str(t.id) for t in await self.all_turns(chat_key)}
+        gone = [turn for turn in await client.hkeys(key) if turn not in present]
+        if gone:
+            await client.hdel(key, *gone)
 
     async def set_feedback(self, chat_key: str, turn_id: int, user_id: str, value: int) -> bool:
         if turn_id not in {t.id for t in await self.all_turns(chat_key)}:
@@ -237,6 +248,7 @@ class RedisStore(ConversationStore):
         for chat_key in await self.chat_keys():
             key = self._key("turns", chat_key)
             removed += int(await self._scripts["prune"](keys=[key], args=[repr(before)]))
+            await self._drop_feedback(chat_key)
         return removed
 
     # --- shared limits ---------------------------------------------------------------------

@@ -136,6 +136,11 @@ def reset(conn: sqlite3.Connection, chat_key: str) -> None:
 
 
 def forget_user(conn: sqlite3.Connection, chat_key: str, user_id: str) -> int:
+    conn.execute(  # verdicts on the user's turns (whoever gave them), before the turns go
+        "DELETE FROM feedback WHERE chat_key = ?1 AND turn_id IN"
+        " (SELECT id FROM turns WHERE chat_key = ?1 AND user_id = ?2)",
+        (chat_key, user_id),
+    )
     deleted = conn.execute(
         "DELETE FROM turns WHERE chat_key = ? AND user_id = ?", (chat_key, user_id)
     ).rowcount
@@ -160,7 +165,7 @@ def prune(conn: sqlite3.Connection, before: float) -> int:
     deleted = conn.execute("DELETE FROM turns WHERE created_at < ?", (before,)).rowcount
     conn.execute("DELETE FROM strikes WHERE at < ?", (before,))
     conn.execute("DELETE FROM mutes WHERE until < ?", (before,))
-    conn.execute("DELETE FROM feedback WHERE at < ?", (before,))
+    conn.execute("DELETE FROM feedback WHERE turn_id NOT IN (SELECT id FROM turns)")
     return deleted
 
 

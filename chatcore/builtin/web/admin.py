@@ -271,8 +271,12 @@ class Console:
         from chatcore.types import Action, Message
 
         message = Message("web", "console", "console", answer)
-        for named in getattr(self.engine, "output_filters", []):
-            verdict = await named.component.check(answer, message)
+        for named in self.engine.output_filters:  # type: ignore[attr-defined]
+            try:
+                verdict = await named.component.check(answer, message)
+            except Exception:  # a filter that fails cannot vouch for the answer
+                log.exception("console: the %s filter failed on a taught answer", named.name)
+                return f"refused: the {named.name} filter failed on this answer"
             if verdict.action is Action.BLOCK:
                 category = verdict.category or "no category"
                 return f"refused: the {named.name} filter would block this answer ({category})"

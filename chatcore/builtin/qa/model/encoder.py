@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -136,7 +137,16 @@ def _unpack(weights: Path, target: Path) -> None:
     write_atomic(target, write)
 
 
-@cache
+_building = threading.Lock()
+
+
 def shared_encoder() -> SentenceEncoder:
-    """One encoder per process (its weights are 30 MB)."""
+    """One encoder per process (its weights are 30 MB): built once even when the model's
+    thread and the taught answers' thread ask for it at the same moment."""
+    with _building:
+        return _encoder()
+
+
+@cache
+def _encoder() -> SentenceEncoder:
     return SentenceEncoder()

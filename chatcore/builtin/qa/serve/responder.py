@@ -229,9 +229,10 @@ class QAResponder:
         self._closed = True
         if self._following is not None:
             self._following.cancel()
+            await asyncio.gather(self._following, return_exceptions=True)
             self._following = None
-        if self.taught is not None:
-            self.taught.log.close()
+        if self.taught is not None:  # off the loop: a refresh's read may hold the log a moment
+            await asyncio.to_thread(self.taught.log.close)
         for batcher in [*self._retired, self._batcher]:
             if batcher is not None:
                 await batcher.close()  # queued questions finish before the thread goes

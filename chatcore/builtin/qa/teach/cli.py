@@ -40,7 +40,9 @@ def _opened(config_path: str | None) -> tuple[Any, Any, Any]:
 
     runtime = load_runtime(config_path)
     settings = runtime.settings_for("qa") or QASettings()
-    return runtime, settings, open_log(settings, runtime)
+    taught_log = open_log(settings, runtime)
+    click.get_current_context().call_on_close(taught_log.close)  # error paths included
+    return runtime, settings, taught_log
 
 
 def _refuse_blocked(runtime: Any, answer: str) -> None:
@@ -78,13 +80,25 @@ def _model_answer(runtime: Any, settings: Any, question: str) -> str:
     return prediction.answers[0]
 
 
-def _target_of(runtime: Any, settings: Any, target: str) -> tuple[str, str | None]:
-    """A taught item's id as given, or a question: the model answer it gets."""
+def _target_of(runtime: Any, settings: Any, taught_log: Any, target: str) -> tuple[str, str | None]:
+    """A taught item's id as given, or a question: the taught item that answers it, else the
+    model answer it gets (said, so the operator sees what changes)."""
+    from chatcore.builtin.qa.serve.responder import memory_vectors
     from chatcore.builtin.qa.teach.log import ANSWER, TAUGHT, answer_target
+    from chatcore.builtin.qa.teach.memory import TaughtMemory
 
     if target.startswith((TAUGHT, ANSWER)):
         return target, None
+    memory = TaughtMemory(taught_log, memory_vectors, settings.taught.threshold)
+    memory.refresh()
+    if memory.has_questions:
+        match = memory.match(memory_vectors([target])[0])
+        if match is not None:
+            click.echo(f"{match.item.target} answers it (taught: {match.item.answer})")
+            return match.item.target, None
     original = _model_answer(runtime, settings, target)
+    click.echo(f"the model answers it with: {original}")
+    click.echo("(the change applies to every question given that answer)")
     return answer_target(original), original
 
 
@@ -103,7 +117,7 @@ def _append(taught_log: Any, change: Any) -> int:
 def teach_command(question: str, answer: str | None, to: str | None, who, config_path) -> None:
     """Teach QUESTION with ANSWER (or --to an item already taught). Running bots answer it
     within seconds; the next `chatcore train` learns it."""
-    from chatcore.builtin.qa.teach.log import TAUGHT, Change, new_item_target
+    from chatcore.builtin.qa.teach.log import Change, new_item_target
 
     if not question.strip():
         raise UsageError("the question is empty")
@@ -113,8 +127,13 @@ def teach_command(question: str, answer: str | None, to: str | None, who, config
         )
     runtime, _, taught_log = _opened(config_path)
     if to is not None:
-        if not to.startswith(TAUGHT):
-            raise UsageError(f"--to takes a taught item (taught:...), not {to!r}")
+        from chatcore.builtin.qa.teach.log import Knowledge
+
+        known = {item.target for item in Knowledge.fold(taught_log.since(0)).taught()}
+        if to not in known:
+            raise UsageError(
+                f"--to takes a taught item in force (chatcore answers list), not {to!r}"
+            )
         change = Change("question", to, question=question, who=_who(who))
         seq = _append(taught_log, change)
         click.echo(f"{to}: question added (change {seq})")
@@ -171,7 +190,7 @@ def edit_command(target: str, answer: str, who, config_path) -> None:
     if not answer.strip():
         raise UsageError("the answer is empty")
     _refuse_blocked(runtime, answer)
-    target, original = _target_of(runtime, settings, target)
+    target, original = _target_of(runtime, settings, taught_log, target)
     seq = _append(
         taught_log, Change("edit", target, answer=answer, original=original, who=_who(who))
     )
@@ -188,7 +207,7 @@ def delete_command(target: str, who, config_path) -> None:
     from chatcore.builtin.qa.teach.log import Change
 
     runtime, settings, taught_log = _opened(config_path)
-    target, original = _target_of(runtime, settings, target)
+    target, original = _target_of(runtime, settings, taught_log, target)
     seq = _append(taught_log, Change("delete", target, original=original, who=_who(who)))
     click.echo(f"{target}: deleted (change {seq})")
 
@@ -254,21 +273,25 @@ def export_command(config_path) -> None:
 def import_command(source, config_path) -> None:
     """Append the changes of an exported log (a file or stdin) to this deployment's log; undo
     numbers are renumbered to the new changes."""
-    from chatcore.builtin.qa.teach.log import OPS, Change
+    from chatcore.builtin.qa.teach.log import Change
 
     changes = []
     for number, line in enumerate(source, start=1):
         if not line.strip():
             continue
         try:
-            change = Change.from_dict(json.loads(line))
+            changes.append(Change.from_dict(json.loads(line)))
         except (ValueError, TypeError) as exc:
             raise ChatcoreError(
                 f"{source.name}:{number}: not a change of chatcore answers export ({exc})"
             ) from None
-        if change.op not in OPS:
-            raise ChatcoreError(f"{source.name}:{number}: unknown change {change.op!r}")
-        changes.append(change)
+    numbers = {c.seq for c in changes}
+    for change in changes:
+        if change.op == "undo" and change.undoes not in numbers:
+            raise ChatcoreError(
+                f"{source.name}: change {change.seq} undoes change {change.undoes}, which the "
+                "file does not have; nothing was imported"
+            )
     _, _, taught_log = _opened(config_path)
     renumbered: dict[int, int] = {}
     for change in changes:

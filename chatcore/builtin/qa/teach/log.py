@@ -10,13 +10,15 @@ reading only the changes after the last it saw.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +26,18 @@ from typing import Any, Protocol
 from chatcore.errors import StoreError
 
 OPS = ("add", "question", "edit", "delete", "undo")
+FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "op": str,
+    "target": str,
+    "question": (str, type(None)),
+    "answer": (str, type(None)),
+    "undoes": (int, type(None)),
+    "original": (str, type(None)),
+    "who": str,
+    "at": (int, float),
+    "seq": int,
+}
+log = logging.getLogger(__name__)
 TAUGHT = "taught:"  # a taught item's target prefix
 ANSWER = "answer:"  # a model answer's target prefix: the hash of the answer's text, so an
 # edit or deletion still finds its answer after retraining on the same data
@@ -49,7 +63,18 @@ class Change:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
+        """A change from its JSON form; ValueError naming the field when it is not one (a
+        bad line of an import must not reach the log, where every bot would trip on it)."""
+        if not isinstance(data, dict):
+            raise ValueError("a change is a JSON object")
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        for name, kinds in FIELD_TYPES.items():
+            if name in known and not isinstance(known[name], kinds):
+                raise ValueError(f"{name!r} has the wrong type")
+            if isinstance(known.get(name), bool):
+                raise ValueError(f"{name!r} has the wrong type")
+        if known.get("op") not in OPS or not known.get("target"):
+            raise ValueError("'op' must be one of " + ", ".join(OPS) + " and 'target' given")
         return cls(**known)
 
 
@@ -153,25 +178,33 @@ class SqliteTaughtLog:
     def append(self, change: Change) -> int:
         data = change.to_dict()
         data.pop("seq")
-        with self._lock, self._db:  # one transaction: the change is whole or absent
+        with self._lock, self._errors(), self._db:  # one transaction: whole or absent
             cursor = self._db.execute("INSERT INTO changes (data) VALUES (?)", (json.dumps(data),))
         return int(cursor.lastrowid or 0)
 
     def since(self, seq: int) -> list[Change]:
-        with self._lock:
+        with self._lock, self._errors():
             rows = self._db.execute(
                 "SELECT seq, data FROM changes WHERE seq > ? ORDER BY seq", (seq,)
             ).fetchall()
-        return [Change.from_dict({**json.loads(data), "seq": n}) for n, data in rows]
+        return _parsed((n, data) for n, data in rows)
 
     def version(self) -> int:
-        with self._lock:
+        with self._lock, self._errors():
             row = self._db.execute("SELECT max(seq) FROM changes").fetchone()
         return int(row[0] or 0)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's errors (locked, disk full, corrupt) as one line naming the file."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
 
 
 class RedisTaughtLog:
@@ -183,20 +216,43 @@ class RedisTaughtLog:
 
         self._redis = redis.Redis.from_url(url)
         self._key = f"{key_prefix}taught:log"
+        self._where = url.rsplit("@", 1)[-1]  # never the password
 
     def append(self, change: Change) -> int:
         data = change.to_dict()
         data.pop("seq")
-        return int(self._redis.rpush(self._key, json.dumps(data)))
+        with self._errors():
+            return int(self._redis.rpush(self._key, json.dumps(data)))
 
     def since(self, seq: int) -> list[Change]:
-        rows = self._redis.lrange(self._key, seq, -1)
-        return [
-            Change.from_dict({**json.loads(raw), "seq": seq + n + 1}) for n, raw in enumerate(rows)
-        ]
+        with self._errors():
+            rows = self._redis.lrange(self._key, seq, -1)
+        return _parsed((seq + n + 1, raw) for n, raw in enumerate(rows))
 
     def version(self) -> int:
-        return int(self._redis.llen(self._key))
+        with self._errors():
+            return int(self._redis.llen(self._key))
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        import redis
+
+        try:
+            yield
+        except redis.RedisError as exc:
+            raise StoreError(f"the taught log in Redis ({self._where}): {exc}") from exc
 
     def close(self) -> None:
         self._redis.close()
+
+
+def _parsed(rows: Iterable[tuple[int, str | bytes]]) -> list[Change]:
+    """Changes of stored rows; a row that is not one (written by hand, or by a bug) is logged
+    and skipped, so it cannot stop every bot from reading the changes after it."""
+    changes = []
+    for seq, raw in rows:
+        try:
+            changes.append(Change.from_dict({**json.loads(raw), "seq": seq}))
+        except (ValueError, TypeError) as exc:
+            log.warning("taught change %d skipped: %s", seq, exc)
+    return changes
