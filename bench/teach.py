@@ -243,15 +243,7 @@ def _review_seconds(tmp: Path) -> tuple[list[float], dict[str, int]]:
     for _ in range(REVIEW_RUNS):
         started = time.perf_counter()
 
-        async def collected() -> dict:
-            store = SqliteStore(path)
-            await store.open()
-            try:
-                return await review.collect(store)
-            finally:
-                await store.close()
-
-        found = asyncio.run(collected())
+        found = review.collect_all(SqliteStore(path))
         for kind, items in found.items():
             sizes[kind] = len(review.group(kind, items, memory_vectors, TAUGHT_THRESHOLD))
             sizes[f"{kind} turns"] = len(items)

@@ -321,15 +321,7 @@ def review_command(as_json: bool, kind: str, limit: int, config_path) -> None:
     runtime = load_runtime(config_path)
     settings = runtime.settings_for("qa") or QASettings()
 
-    async def collected() -> dict[str, list]:
-        store = runtime.build("store", runtime.config.core.store)
-        await store.open()
-        try:
-            return await review.collect(store)
-        finally:
-            await store.close()
-
-    found = asyncio.run(collected())
+    found = review.collect_all(runtime.build("store", runtime.config.core.store))
     kinds = ["unanswered", "disliked"] if kind == "all" else [kind]
     for name in kinds:
         groups = review.group(name, found[name], memory_vectors, settings.taught.threshold)

@@ -66,6 +66,20 @@ async def collect(store: ConversationStore) -> dict[str, list[tuple[Turn, str]]]
     return found
 
 
+def collect_all(store: ConversationStore) -> dict[str, list[tuple[Turn, str]]]:
+    """``collect`` on a store not yet open: opened, read, closed (for commands)."""
+    import asyncio
+
+    async def read() -> dict[str, list[tuple[Turn, str]]]:
+        await store.open()
+        try:
+            return await collect(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
 def group(
     kind: str,
     items: list[tuple[Turn, str]],
