@@ -13,16 +13,18 @@ import logging
 import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from chatcore.batching import MicroBatcher
 from chatcore.builtin.qa.errors import ModelFormatError
 from chatcore.builtin.qa.model.modeldir import version
-from chatcore.builtin.qa.teach.memory import TaughtMemory
 from chatcore.settings import Settings
 from chatcore.types import Message, Reply
+
+if TYPE_CHECKING:  # NumPy: not on a base install, where only the settings are read
+    from chatcore.builtin.qa.teach.memory import TaughtMemory
 
 log = logging.getLogger(__name__)
 
