@@ -57,6 +57,10 @@ class Engine:
     messages: Catalogue = field(default_factory=Catalogue)  # every text users see
     notify: Notify | None = None  # runs an observer hook in every plugin (the runtime's)
     clock: Callable[[], float] = time.time
+    # True: a turn the store could not keep makes ``handle`` raise instead of replying (a
+    # queue worker then retries the message, so no answer goes out unstored); False, the
+    # default for one process: the user still gets the answer and the operator a log line.
+    strict_store: bool = False
 
     def __post_init__(self) -> None:
         limit = self.settings.rate_limit
@@ -153,12 +157,15 @@ class Engine:
 
     async def _store(self, turn: Turn) -> None:
         """Store a turn; when the store cannot (disk full, database locked too long) the user
-        still gets the answer already computed, and the operator one line per turn lost
+        still gets the answer already computed (unless ``strict_store``: then it raises, for a
+        caller that can retry the message), and the operator one line per turn lost
         (the store's write is atomic: nothing half-written)."""
         try:
             await self.store.append_turn(turn)
         except Exception as exc:
             log.error("could not store a turn of chat %s: %s", turn.chat_key, _one_line(exc))
+            if self.strict_store:
+                raise
 
     async def _run(self, message: Message) -> _Outcome:
         message, truncated = self._truncate(message)

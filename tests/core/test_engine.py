@@ -335,3 +335,21 @@ async def test_async_observers_run_without_delaying_the_reply():
         reply = await ChatHarness(engine).say("/help")
         assert seen == []  # still running
     assert seen == [reply.text]  # stop() waited for it
+
+
+async def test_a_turn_the_store_cannot_keep_is_answered_or_with_strict_store_raised(caplog):
+    from chatcore.builtin.conversation.memory import MemoryStore
+    from chatcore.testing import ChatHarness, make_runtime
+
+    class FullDisk(MemoryStore):
+        async def append_turn(self, turn):
+            raise OSError("disk full")
+
+    engine = make_runtime({"filters": {"input": [], "output": []}}).build_engine()
+    engine.store = FullDisk()
+    chat = ChatHarness(engine)
+    reply = await chat.say("hello")  # one process: the user still gets the answer
+    assert reply.kind != "error" and "could not store a turn" in caplog.text
+    engine.strict_store = True  # a queue worker: the message is retried instead
+    with pytest.raises(OSError, match="disk full"):
+        await chat.say("hello again")

@@ -116,6 +116,7 @@ class WorkersFrontend:
                 max_in_flight=s.max_in_flight,
                 drain_seconds=s.drain_seconds,
             )
+            engine.strict_store = True  # an answer whose turn was not stored is retried
             worker = Worker(queue, channels, engine, self.worker_id, options, metrics)
             models = ModelFollower(queue, engine, self.runtime, s, metrics)
             await models.start()
