@@ -53,6 +53,12 @@ class Turn:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def unanswered(self) -> bool:
+        """A question the bot could not answer: its fallback, not a refusal by moderation
+        (what the console's unanswered list and ``chatcore review`` show)."""
+        return self.fallback and not any(v.get("action") == "block" for v in self.verdicts)
+
 
 class ConversationStore(abc.ABC):
     """What the engine needs from a store. Implementations must make ``append_turn`` atomic:

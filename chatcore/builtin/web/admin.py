@@ -25,7 +25,7 @@ from chatcore.errors import StoreError
 
 from . import console
 from .live import LiveNumbers
-from .pages import StaticFile, page_response, render
+from .pages import StaticFile, json_body, page_response, render
 from .security import LoginLimiter, Session, Sessions, check_password
 from .settings import WebSettings
 
@@ -239,7 +239,7 @@ class Console:
         return web.json_response(self.numbers.snapshot())
 
     async def forget(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         chat_key, user_id = body.get("chat_key"), body.get("user_id")
         if not isinstance(chat_key, str) or not isinstance(user_id, str):
             return web.json_response({"error": "give chat_key and user_id"}, status=400)
@@ -249,15 +249,17 @@ class Console:
 
     async def teach(self, request: web.Request) -> web.Response:
         """A question and its answer, taught as ``chatcore teach`` would (who: "console")."""
+        from chatcore.builtin.qa.teach.guard import refusal
         from chatcore.builtin.qa.teach.log import Change, new_item_target
 
         if self.taught_log is None:
             return web.json_response({"error": "no qa model here: nothing to teach"}, status=404)
-        body = await _json_body(request)
+        body = await json_body(request)
         question, answer = body.get("question"), body.get("answer")
         if not all(isinstance(x, str) and x.strip() for x in (question, answer)):
             return web.json_response({"error": "give a question and an answer"}, status=400)
-        refused = await self._blocked_by(answer)
+        filters = [(n.name, n.component) for n in self.engine.output_filters]  # type: ignore[attr-defined]
+        refused = await refusal(filters, answer, "web")
         if refused:
             return web.json_response({"error": refused}, status=422)
         target = new_item_target()
@@ -265,22 +267,6 @@ class Console:
         seq = await asyncio.to_thread(self.taught_log.append, change)
         log.info("console: taught %s (change %d)", target, seq)
         return web.json_response({"target": target, "change": seq})
-
-    async def _blocked_by(self, answer: str) -> str | None:
-        """Why the output filters would block this answer, or None."""
-        from chatcore.types import Action, Message
-
-        message = Message("web", "console", "console", answer)
-        for named in self.engine.output_filters:  # type: ignore[attr-defined]
-            try:
-                verdict = await named.component.check(answer, message)
-            except Exception:  # a filter that fails cannot vouch for the answer
-                log.exception("console: the %s filter failed on a taught answer", named.name)
-                return f"refused: the {named.name} filter failed on this answer"
-            if verdict.action is Action.BLOCK:
-                category = verdict.category or "no category"
-                return f"refused: the {named.name} filter would block this answer ({category})"
-        return None
 
     async def _list(
         self,
@@ -295,18 +281,6 @@ class Console:
         if request.query.get("format"):
             return _export(request, rows, request.path.rsplit("/", 1)[-1])
         return web.json_response({key: rows})
-
-
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(
-            text='{"error": "the body must be a JSON object"}', content_type="application/json"
-        )
-    return body
 
 
 def _limit(query: Any) -> int:

@@ -120,17 +120,12 @@ def _turn_row(turn: Turn) -> dict[str, Any]:
     }
 
 
-def is_unanswered(turn: Turn) -> bool:
-    """A question the bot could not answer: its fallback, not a refusal by moderation."""
-    return turn.fallback and not any(v.get("action") == "block" for v in turn.verdicts)
-
-
 async def unanswered(store: ConversationStore, limit: int) -> list[dict[str, Any]]:
     """The unanswered questions grouped by similarity, most asked first."""
     questions: list[str] = []
     seen: dict[str, tuple[float, set[str]]] = {}
     async for chat_key, turns in _chats(store):
-        for turn in filter(is_unanswered, turns):
+        for turn in (t for t in turns if t.unanswered):
             text = " ".join(turn.user_text.split())
             questions.append(text)
             last, chats = seen.setdefault(text, (0.0, set()))

@@ -19,7 +19,14 @@ from chatcore.serving import serve_until_cancelled
 from .admin import Console
 from .chat import BadRequest, ChatService
 from .live import LiveNumbers
-from .pages import load_static, page_response, render, security_headers, static_response
+from .pages import (
+    json_body,
+    load_static,
+    page_response,
+    render,
+    security_headers,
+    static_response,
+)
 from .security import ChatTokens
 from .settings import WebSettings
 
@@ -265,7 +272,7 @@ class WebFrontend:
         assert self.chat is not None
         if not self.origin_allowed(request):
             raise web.HTTPForbidden(text="this site may not use the chat")
-        body = await _request_json(request)
+        body = await json_body(request)
         chat_id, token = self.chat.identify(body.get("token"))
         try:
             message_id, text = self.chat.check(body.get("id"), body.get("text"))
@@ -278,7 +285,7 @@ class WebFrontend:
         assert self.chat is not None
         if not self.origin_allowed(request):
             raise web.HTTPForbidden(text="this site may not use the chat")
-        body = await _request_json(request)
+        body = await json_body(request)
         chat_id = self.chat.tokens.chat_id(body.get("token"))
         if chat_id is None:
             return self._cors(request, web.json_response({"error": "unknown chat"}, status=403))
@@ -312,16 +319,6 @@ def _json_object(text: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
-
-
-async def _request_json(request: web.Request) -> dict[str, Any]:
-    try:
-        data = await request.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text="the body must be a JSON object")
-    return data
 
 
 async def _send(ws: web.WebSocketResponse, data: dict[str, Any]) -> None:

@@ -83,3 +83,16 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    """The request's body as a JSON object; 400 (with a JSON error) for anything else."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(
+            text='{"error": "the body must be a JSON object"}', content_type="application/json"
+        )
+    return body

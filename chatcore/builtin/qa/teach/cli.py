@@ -47,21 +47,12 @@ def _opened(config_path: str | None) -> tuple[Any, Any, Any]:
 
 def _refuse_blocked(runtime: Any, answer: str) -> None:
     """An answer the output filters would block is refused now, not served later."""
-    from chatcore.types import Action, Message
+    from chatcore.builtin.qa.teach.guard import refusal
 
-    async def verdicts() -> list[Any]:
-        message = Message("cli", "teach", "teach", answer)
-        found = []
-        for name in runtime.config.core.filters.output:
-            found.append((name, await runtime.build("filter", name).check(answer, message)))
-        return found
-
-    for name, verdict in asyncio.run(verdicts()):
-        if verdict.action is Action.BLOCK:
-            raise ChatcoreError(
-                f"refused: the {name} filter would block this answer "
-                f"({verdict.category or 'no category'})"
-            )
+    filters = [(name, runtime.build("filter", name)) for name in runtime.config.core.filters.output]
+    refused = asyncio.run(refusal(filters, answer, "cli"))
+    if refused:
+        raise ChatcoreError(refused)
 
 
 def _model_answer(runtime: Any, settings: Any, question: str) -> str:

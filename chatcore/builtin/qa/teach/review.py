@@ -44,11 +44,6 @@ class Group:
         }
 
 
-def unanswered(turn: Turn) -> bool:
-    """The bot's fallback, not a refusal by moderation."""
-    return turn.fallback and not any(v.get("action") == "block" for v in turn.verdicts)
-
-
 async def collect(store: ConversationStore) -> dict[str, list[tuple[Turn, str]]]:
     """Per kind, the turns to review with their chat key."""
     found: dict[str, list[tuple[Turn, str]]] = {"unanswered": [], "disliked": []}
@@ -59,7 +54,7 @@ async def collect(store: ConversationStore) -> dict[str, list[tuple[Turn, str]]]
         except Exception:  # a store without feedback: fallbacks only
             verdicts = {}
         for turn in turns:
-            if unanswered(turn):
+            if turn.unanswered:
                 found["unanswered"].append((turn, chat_key))
             elif verdicts.get(turn.id or -1) == -1:
                 found["disliked"].append((turn, chat_key))
