@@ -1,15 +1,17 @@
 """A fake Telegram Bot API server on 127.0.0.1, for testing bots without the internet.
 
 Point python-telegram-bot (or any Bot API client) at ``server.api_base_url``; inject updates
-with ``server.text(...)`` and friends; read what the bot sent from ``server.sent``; inject
-faults (429, 5xx, slow answers, dropped connections) with ``server.fault(...)``. See
-docs/telegram.md. aiohttp is a test dependency, imported here only.
+with ``server.text(...)`` and friends; read what the bot sent from ``server.sent``; press its
+inline buttons with ``server.press(...)``; inject faults (429, 5xx, slow answers, dropped
+connections) with ``server.fault(...)``. See docs/telegram.md. aiohttp is a test dependency,
+imported here only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import itertools
 import json
 import re
@@ -21,7 +23,9 @@ from typing import Any
 from aiohttp import ClientSession, web
 
 DEFAULT_TOKEN = "123456789:TEST-fake-token-for-chatcore-tests"
-STRING_PARAMS = frozenset({"text", "caption", "url", "secret_token", "description", "title"})
+STRING_PARAMS = frozenset(
+    {"text", "caption", "url", "secret_token", "description", "title", "callback_query_id"}
+)  # never JSON-decoded: a text "42" or a query id "0042" must stay the string it was
 REGISTERED = object()  # deliver(): use the secret token the bot registered with setWebhook
 
 
@@ -58,8 +62,9 @@ class Call:
 
 class FakeTelegramServer:
     """The Bot API subset a bot needs (getMe, getUpdates with long polling and offsets,
-    sendMessage, sendChatAction, setMyCommands, webhooks), plus a test API. The token's
-    digits before ':' are the bot's user id, as on Telegram."""
+    sendMessage, sendChatAction, setMyCommands, webhooks, inline keyboards: editMessageText,
+    editMessageReplyMarkup, answerCallbackQuery), plus a test API. The token's digits before
+    ':' are the bot's user id, as on Telegram."""
 
     def __init__(self, token: str = DEFAULT_TOKEN, *, bot_username: str = "chatcore_test_bot"):
         self.token = token
@@ -68,6 +73,7 @@ class FakeTelegramServer:
         self.bot |= {"can_read_all_group_messages": False, "supports_inline_queries": False}
         self.calls: list[Call] = []
         self.sent: list[dict[str, Any]] = []  # messages the bot sent, as the API returned them
+        self.answered_callbacks: dict[str, dict[str, Any]] = {}  # query id -> the answer
         self.faults: list[Fault] = []
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] = {}
@@ -75,6 +81,8 @@ class FakeTelegramServer:
         self._pending: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
+        self._queries: dict[str, dict[str, Any]] = {}  # callback queries pushed by press()
+        self._query_ids = itertools.count(4_000_000_000_000_000_001)  # digits, as Telegram's
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -201,6 +209,40 @@ class FakeTelegramServer:
         members = [self.user(u) for u in user_ids]
         return self.push("message", self.message(chat_id=chat_id, new_chat_members=members))
 
+    def press(
+        self,
+        message: dict[str, Any],
+        data: str | None = None,
+        *,
+        user_id: int | None = None,
+        text: str | None = None,
+        language_code: str = "en",
+    ) -> dict[str, Any]:
+        """A user presses an inline button of ``message`` (a dict from ``sent``): queues a
+        ``callback_query`` update with ``data``, or with the callback_data of the button
+        labelled ``text``. ``data`` is not checked against the keyboard, so a press on a
+        keyboard the bot has since edited away (a race real users win) can be simulated.
+        ``user_id`` defaults to the private chat's user, else 1."""
+        if (data is None) == (text is None):
+            raise ValueError("press() needs exactly one of data and text")
+        if text is not None:
+            found = [b for row in self.buttons(message) for b in row if b.get("text") == text]
+            if not found or "callback_data" not in found[0]:
+                raise LookupError(f"no callback button {text!r} on message {message['message_id']}")
+            data = found[0]["callback_data"]
+        chat_id = message["chat"]["id"]
+        if user_id is None:
+            user_id = chat_id if chat_id > 0 else 1
+        query = {
+            "id": str(next(self._query_ids)),
+            "from": self.user(user_id, language_code),
+            "message": copy.deepcopy(message),  # as it was when pressed, not after later edits
+            "chat_instance": str(abs(chat_id) * 7919 + 1),  # stable per chat, opaque as on Telegram
+            "data": data,
+        }
+        self._queries[query["id"]] = query
+        return self.push("callback_query", query)
+
     # --- reading what the bot did --------------------------------------------------------------
 
     def texts(self, chat_id: int | None = None) -> list[str]:
@@ -209,6 +251,20 @@ class FakeTelegramServer:
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def last_sent(self, chat_id: int | None = None) -> dict[str, Any]:
+        """The latest message the bot sent (to ``chat_id``), the live dict that edits update;
+        LookupError if there is none, so a test fails on the cause, not on a ``None``."""
+        for message in reversed(self.sent):
+            if chat_id is None or message["chat"]["id"] == chat_id:
+                return message
+        raise LookupError(f"the bot sent nothing{'' if chat_id is None else f' to {chat_id}'}")
+
+    @staticmethod
+    def buttons(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        """The inline keyboard's rows of buttons (``text``, ``callback_data``, ``url``, ...);
+        ``[]`` when the message has none or it was edited away."""
+        return list((message.get("reply_markup") or {}).get("inline_keyboard") or [])
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until ``predicate()`` is truthy (checked on every request); return its value."""
@@ -323,8 +379,64 @@ class FakeTelegramServer:
             message["message_thread_id"] = int(params["message_thread_id"])
         if params.get("parse_mode"):
             message["parse_mode"] = params["parse_mode"]
+        if markup := _inline_markup(params):
+            message["reply_markup"] = markup
         self.sent.append(message)
         return message
+
+    def _find_sent(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The message in ``sent`` an edit names by chat_id and message_id (inline_message_id,
+        for messages sent via inline mode, is not supported: there are none here)."""
+        chat_id, message_id = params.get("chat_id"), params.get("message_id")
+        for message in self.sent:
+            same_chat = str(message["chat"]["id"]) == str(chat_id)
+            if same_chat and str(message["message_id"]) == str(message_id):
+                return message
+        return None
+
+    def _set_markup(self, message: dict[str, Any], params: dict[str, Any]) -> None:
+        """An edit without ``reply_markup`` removes the keyboard, as on Telegram."""
+        if markup := _inline_markup(params):
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        message["edit_date"] = int(time.time())
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
+        message = self._find_sent(params)
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        message["text"] = str(params["text"])
+        if params.get("parse_mode"):
+            message["parse_mode"] = params["parse_mode"]
+        else:
+            message.pop("parse_mode", None)
+        self._set_markup(message, params)
+        return message  # edited in place: ``sent`` and earlier references see the new state
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._find_sent(params)
+        if message is None:
+            return _error(400, "Bad Request: message to edit not found")
+        self._set_markup(message, params)
+        return message
+
+    async def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
+        """Only queries from ``press()`` can be answered, each once: Telegram rejects a second
+        answer with the same error as an unknown id, and a bot that answers twice has a bug."""
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self._queries or query_id in self.answered_callbacks:
+            return _error(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        show_alert = params.get("show_alert") in (True, "true", "True", 1)
+        answer: dict[str, Any] = {"text": params.get("text"), "show_alert": show_alert}
+        for key in ("url", "cache_time"):
+            if params.get(key) is not None:
+                answer[key] = params[key]
+        self.answered_callbacks[query_id] = answer
+        return True
 
     async def _api_sendChatAction(self, params: dict[str, Any]) -> bool:
         return True
@@ -379,6 +491,15 @@ def _decode(value: Any) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def _inline_markup(params: dict[str, Any]) -> dict[str, Any] | None:
+    """``reply_markup`` if it is an inline keyboard with buttons: Telegram's Message carries only
+    those (a reply keyboard, ForceReply or an empty keyboard are not returned)."""
+    markup = _decode(params.get("reply_markup"))
+    if isinstance(markup, dict) and markup.get("inline_keyboard"):
+        return markup
+    return None
 
 
 def _error(code: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
