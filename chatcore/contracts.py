@@ -9,7 +9,11 @@ core uses to tell the optional frontend abilities apart.
 Every filter and responder may also have any of ``start()``, ``ready()`` and ``close()`` (plain
 or async): the engine calls ``start`` before the first message, ``ready`` before a frontend
 says it serves (a model loads and is checked there), ``close`` when it stops. Stores have
-``open()`` and ``close()``.
+``open()`` and ``close()``. A component that acts outside a request (sends to a chat unasked,
+like the handoff plugin) may have ``attach(engine)``, called with the ``EngineView`` before
+``start``. A responder may have ``async after_fallback(message, reply, context)``: when the
+reply is a fallback, each such responder in order may return a Reply to send instead (the
+first one wins), e.g. to hand the chat to a person after several fallbacks.
 """
 
 from __future__ import annotations
@@ -39,10 +43,34 @@ class EngineView(Protocol):
     store: ConversationStore
     commands: Mapping[str, Command]
     messages: Catalogue  # the texts users see: ``messages.text(message_id, language)``
+    services: dict[str, Any]  # what components offer others by name (e.g. "handoff")
 
     async def handle(self, message: Message) -> Reply:
         """Answer one message; never raises for a plugin's fault."""
         ...
+
+    def add_outlet(self, channel: str, outlet: Outlet) -> Callable[[], None]:
+        """Let ``push`` reach the chats of ``channel`` through ``outlet`` while a frontend
+        runs; returns the function that removes it again."""
+        ...
+
+    async def push(self, chat_key: str, reply: Reply) -> Reply:
+        """Send ``reply`` to a chat unasked, through its channel's outlet, after the output
+        filters (returns what was sent; raises ``chatcore.errors.Unreachable`` when no outlet
+        of the channel is in this process)."""
+        ...
+
+    def say(self, message_id: str, language: str | None, **fields: object) -> str:
+        """A text of the message catalogue in a language (None: the default language)."""
+        ...
+
+
+class Outlet(Protocol):
+    """How a frontend sends to one of its chats at any time (an operator's answer relayed to a
+    user, a notice that a person took or left the chat). ``chat_id`` is the frontend's own id
+    (the part of the chat key after ``channel:``)."""
+
+    async def push(self, chat_id: str, reply: Reply) -> None: ...
 
 
 @runtime_checkable

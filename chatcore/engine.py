@@ -17,7 +17,8 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 from chatcore.commands import parse_command
-from chatcore.contracts import Command, CommandContext, Filter, Notify, Responder
+from chatcore.contracts import Command, CommandContext, Filter, Notify, Outlet, Responder
+from chatcore.errors import Unreachable
 from chatcore.language import detect_language
 from chatcore.limits import RateLimiter
 from chatcore.messages import Catalogue
@@ -61,6 +62,9 @@ class Engine:
     # queue worker then retries the message, so no answer goes out unstored); False, the
     # default for one process: the user still gets the answer and the operator a log line.
     strict_store: bool = False
+    # what components offer to commands and frontends by name (the handoff plugin's inbox):
+    # filled by the components themselves in ``attach(engine)``
+    services: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         limit = self.settings.rate_limit
@@ -68,6 +72,7 @@ class Engine:
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._chat_waiters: dict[str, int] = {}
         self._observers: set[asyncio.Task] = set()  # async observer hooks still running
+        self._outlets: dict[str, Outlet] = {}  # channel -> how to reach its chats unasked
         self._started = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -79,6 +84,10 @@ class Engine:
         started: list[Named] = []
         try:
             await self.store.open()
+            for named in self._components():
+                attach = getattr(named.component, "attach", None)
+                if callable(attach):
+                    attach(self)
             for named in self._components():
                 started.append(named)  # closed even if its own start fails half-way
                 await _maybe_call(named.component, "start")
@@ -187,15 +196,87 @@ class Engine:
             refusal = await self._refuse(message, admin, verdicts)
             return _Outcome(refusal, self._turn(message, refusal, truncated, redacted=True))
         message = replace(message, text=text)
-        reply = await self._respond(message, await self._context(message))
+        context = await self._context(message)
+        reply = await self._respond(message, context)
         out_verdicts, reply_text = await self._filter(
             "output", self.output_filters, reply.text, message
         )
         if any(v.action is Action.BLOCK for v in out_verdicts):
             reply_text = self.fallback_text(message.language)
-            reply = replace(reply, fallback=True, kind="refusal")
+            reply = replace(reply, fallback=True, kind="refusal", choices=())
         reply = replace(reply, text=reply_text, verdicts=(*verdicts, *out_verdicts))
+        if reply.fallback:
+            reply = await self._after_fallback(message, await self._offer(reply, message), context)
         return _Outcome(reply, self._turn(message, reply, truncated))
+
+    async def _offer(self, reply: Reply, message: Message) -> Reply:
+        """A fallback's choices ("did you mean ...?"), each passed by the output filters like
+        any text the user is shown; with none left it is the plain fallback."""
+        kept = []
+        for choice in dict.fromkeys(reply.choices):
+            verdicts, _ = await self._filter("output", self.output_filters, choice, message)
+            if not verdicts:
+                kept.append(choice)
+        if not kept:
+            return replace(reply, choices=())
+        text = self.say("fallback.choices", message.language)
+        return replace(reply, text=text, choices=tuple(kept))
+
+    async def _after_fallback(self, message: Message, reply: Reply, context: list[Turn]) -> Reply:
+        """Responders with ``after_fallback`` may replace a fallback (the first that returns
+        a Reply wins): what they say passes the output filters too."""
+        for named in self.responders:
+            hook = getattr(named.component, "after_fallback", None)
+            if hook is None:
+                continue
+            try:
+                instead = await hook(message, reply, context)
+            except Exception:
+                log.exception("responder %r failed after a fallback", named.name)
+                continue
+            if instead is None:
+                continue
+            checked, blocked = await self._checked(
+                replace(instead, source=instead.source or named.name), message
+            )
+            return replace(reply, verdicts=checked.verdicts) if blocked else checked
+        return reply
+
+    async def _checked(self, reply: Reply, message: Message) -> tuple[Reply, bool]:
+        """A reply through the output filters (masked as they mask) and whether one blocked
+        it."""
+        verdicts, text = await self._filter("output", self.output_filters, reply.text, message)
+        blocked = any(v.action is Action.BLOCK for v in verdicts)
+        return replace(reply, text=text, verdicts=(*reply.verdicts, *verdicts)), blocked
+
+    # --- replies sent unasked ----------------------------------------------------------------
+
+    def add_outlet(self, channel: str, outlet: Outlet) -> Callable[[], None]:
+        """Let ``push`` reach ``channel``'s chats through ``outlet``; returns its remover."""
+        self._outlets[channel] = outlet
+
+        def remove() -> None:
+            if self._outlets.get(channel) is outlet:
+                del self._outlets[channel]
+
+        return remove
+
+    async def push(self, chat_key: str, reply: Reply) -> Reply:
+        """Send a reply to a chat unasked, after the output filters; returns what was sent,
+        or, when a filter blocks it, the reply with ``kind="refusal"`` and nothing is sent.
+        Raises Unreachable when no frontend of the chat's channel runs in this process."""
+        channel, _, chat_id = chat_key.partition(":")
+        outlet = self._outlets.get(channel)
+        if outlet is None:
+            raise Unreachable(
+                f"cannot reach {chat_key}: no {channel!r} frontend runs in this process"
+            )
+        probe = Message(channel, chat_id, "", reply.text, language=reply.language)
+        checked, blocked = await self._checked(reply, probe)
+        if blocked:
+            return replace(checked, text="", kind="refusal")
+        await outlet.push(chat_id, checked)
+        return checked
 
     async def _context(self, message: Message) -> list[Turn]:
         """The chat's recent turns that still count: at most ``context_turns``, none older

@@ -57,3 +57,8 @@ class StoreError(ChatcoreError):
     """The conversation store cannot be used as configured; the message says why and where."""
 
     exit_code = 5
+
+
+class Unreachable(ChatcoreError):
+    """A reply cannot be sent to a chat unasked: no frontend of its channel runs in this
+    process (``Engine.push``)."""

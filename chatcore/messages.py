@@ -38,6 +38,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I don't know that yet. Could you say it another way?",
         "zh": "这个我还不知道。能换个说法吗？",
     },
+    "fallback.choices": {
+        "en": "I'm not sure I understood. Did you mean one of these?",
+        "zh": "我不太确定你的意思。你是想问下面这些吗？",
+    },
     "error_reply": {
         "en": "Sorry, something went wrong on my side. Please try again.",
         "zh": "抱歉，我这边出了点问题，请再试一次。",

@@ -31,6 +31,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "authoring": "chatcore.builtin.authoring.plugin",
     "conversation": "chatcore.builtin.conversation.plugin",
     "core": "chatcore.builtin.core.plugin",
+    "handoff": "chatcore.builtin.handoff.plugin",
     "moderation": "chatcore.builtin.moderation.plugin",
     "qa": "chatcore.builtin.qa.plugin",
     "repl": "chatcore.builtin.repl.plugin",

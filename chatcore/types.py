@@ -68,6 +68,9 @@ class Reply:
     kind: str = "answer"  # answer | command | refusal | limited | error
     language: str | None = None
     read_as: str = ""  # a follow-up read with the conversation: the question it was read as
+    # known questions the user may have meant (after a fallback): frontends offer them as
+    # buttons or numbers, and choosing one sends its text as the user's next message
+    choices: tuple[str, ...] = ()
 
     @property
     def silent(self) -> bool:
@@ -88,4 +91,5 @@ class Reply:
             "silent": self.silent,
             "context_used": bool(self.read_as),
             "read_as": self.read_as or None,
+            "choices": list(self.choices),
         }

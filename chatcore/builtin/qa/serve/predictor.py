@@ -33,6 +33,8 @@ PROBES = ("hello", "what is your name", "你好吗", "tell me a joke about compu
 # question's must be this much likelier (in log-probability: e^3 = 20x) to be chosen, so a
 # Chinese question gets the Chinese answer of a question the corpus asks in both languages.
 LANGUAGE_PRIOR = 3.0
+CHOICES = 3  # at most this many "did you mean" questions after a fallback
+CHOICE_FLOOR = 0.05  # ... each of an answer class at least this likely (see docs/teach.md)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class Prediction:
     answers: tuple[str, ...]
     similarity: float = 1.0  # the nearest known text's cosine (models with the encoder)
     read_as: str = ""  # the known question a follow-up was read as ("" when read alone)
+    # a fallback's nearest known questions, in the question's language, likeliest first:
+    # what the bot offers as "did you mean ...?"
+    nearest: tuple[str, ...] = ()
 
     def answer(self, rng: random.Random) -> str:
         """One of the class's answers: seeded sampling when the data gave several."""
@@ -297,15 +302,37 @@ class Predictor:
         when it is the reject class, when the model is unsure (``threshold``) or when nothing
         known is as close as ``min_similarity``. The confidence is the model's own
         probability of that class (the threshold was chosen on those), not the preference's."""
-        best, _ = decide(self._in_their_language(log_probs, texts))
+        preferred = self._in_their_language(log_probs, texts)
+        best, _ = decide(preferred)
         log_conf = log_probs[np.arange(len(best)), best]
         rows = zip(best.tolist(), np.exp(log_conf).tolist(), similarity.tolist(), strict=True)
         out = []
-        for index, confidence, near in rows:
+        for row, (index, confidence, near) in enumerate(rows):
             fallback = confidence < self.threshold or index == REJECT or near < self.min_similarity
             answers = tuple(self.bank.answers(index))
-            out.append(Prediction(index, confidence, fallback, answers, round(near, 4)))
+            nearest = self._nearest(preferred[row], log_probs[row], texts[row]) if fallback else ()
+            out.append(
+                Prediction(index, confidence, fallback, answers, round(near, 4), "", nearest)
+            )
         return out
+
+    def _nearest(self, preferred: np.ndarray, log_probs: np.ndarray, text: str) -> tuple[str, ...]:
+        """A known question of each of the likeliest answer classes (at least ``CHOICE_FLOOR``
+        likely, the reject class never), in the text's language: what the user may have
+        meant."""
+        from chatcore.language import detect_language
+
+        language = detect_language(text)
+        found: list[str] = []
+        for index in np.argsort(-preferred)[: CHOICES * 3].tolist():
+            if index == REJECT or np.exp(log_probs[index]) < CHOICE_FLOOR:
+                continue
+            question = _question_in(self.bank.classes[index].questions, language)
+            if question and question not in found:
+                found.append(question)
+            if len(found) == CHOICES:
+                break
+        return tuple(found)
 
     def _in_their_language(self, log_probs: np.ndarray, texts: list[str]) -> np.ndarray:
         """Log-probabilities with ``LANGUAGE_PRIOR`` taken off the answers in another language
@@ -318,6 +345,13 @@ class Predictor:
         none = np.zeros(log_probs.shape[1], np.float32)
         penalty = [self._language_penalty.get(detect_language(t), none) for t in texts]
         return log_probs - np.stack(penalty)
+
+
+def _question_in(questions: list[str], language: str) -> str:
+    """The first of a class's questions written in ``language`` ("" when none is)."""
+    from chatcore.language import detect_language
+
+    return next((q for q in questions if detect_language(q) == language), "")
 
 
 def _language_penalties(bank: AnswerBank) -> dict[str, np.ndarray]:

@@ -219,7 +219,8 @@ class QAResponder:
             else None
         )
         if prediction.fallback or (override is not None and override.deleted):
-            return Reply("", prediction.confidence, fallback=True, source="qa")
+            choices = getattr(prediction, "nearest", ())
+            return Reply("", prediction.confidence, fallback=True, source="qa", choices=choices)
         answers = prediction.answers[: self.settings.top_k]
         text = answers[0] if len(answers) == 1 else self._rng.choice(answers)
         if override is not None and override.answer:

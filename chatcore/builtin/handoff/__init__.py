@@ -1,0 +1,1 @@
+"""Built-in plugin: hand a chat to a person (operators) and back."""
