@@ -34,7 +34,7 @@ PROBES = ("hello", "what is your name", "你好吗", "tell me a joke about compu
 # Chinese question gets the Chinese answer of a question the corpus asks in both languages.
 LANGUAGE_PRIOR = 3.0
 CHOICES = 3  # at most this many "did you mean" questions after a fallback
-CHOICE_FLOOR = 0.05  # ... each of an answer class at least this likely (see docs/teach.md)
+CHOICE_FLOOR = 0.1  # ... each of an answer class at least this likely (docs/handoff.md)
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ class Predictor:
         self._keys_read = False
         self._language_penalty = _language_penalties(self.bank)
         self.context = ContextSettings()
+        self.choice_floor = CHOICE_FLOOR
         self._answer_classes: dict[str, int] | None = None
         self._forward = forward or (self._checked_forward() if fast else None)
 
@@ -325,7 +326,7 @@ class Predictor:
         language = detect_language(text)
         found: list[str] = []
         for index in np.argsort(-preferred)[: CHOICES * 3].tolist():
-            if index == REJECT or np.exp(log_probs[index]) < CHOICE_FLOOR:
+            if index == REJECT or np.exp(log_probs[index]) < self.choice_floor:
                 continue
             question = _question_in(self.bank.classes[index].questions, language)
             if question and question not in found:
