@@ -8,7 +8,9 @@ reply, and how soon teaching reaches a running bot.
    filters, SQLite store), rounds alternating between the three;
 3. teach-to-answer: another process appends a taught item to the SQLite log; the time until
    a running engine (qa.taught.poll_seconds 1, the default) answers with it;
-4. `chatcore review`'s work (read every chat, group by meaning with the encoder) over 100,000
+4. "did you mean" after a fallback (qa choices, floor chosen on data/dev): how often the
+   reworded question's right question is offered, how often out-of-domain ones get choices;
+5. `chatcore review`'s work (read every chat, group by meaning with the encoder) over 100,000
    stored turns in 400 SQLite chats, 10 % of them fallbacks and 2 % rated /bad.
 
 The model: $QA_BENCH_MODEL if set, else the tests' tiny model trained here.
@@ -251,6 +253,37 @@ def _review_seconds(tmp: Path) -> tuple[list[float], dict[str, int]]:
     return seconds, sizes
 
 
+def _choice_rows(model: Path) -> list[list[str]]:
+    from chatcore.builtin.qa.eval.choices import choice_rates
+    from chatcore.builtin.qa.eval.devset import load_cases
+    from chatcore.builtin.qa.eval.evaluate import _answers_lookup
+    from chatcore.builtin.qa.serve.modes import load_answerer
+
+    predictor = load_answerer(model, "select", None, None)
+    data = ROOT / "data"
+    splits = [
+        ("dev (free + corpus rewordings), chosen here", ["free_en", "free_zh", "en", "zh"], "dev"),
+        ("**test (en + zh)**", ["en", "zh"], "test"),
+        ("test en", ["en"], "test"),
+        ("test zh", ["zh"], "test"),
+    ]
+    rows = []
+    for name, files, folder in splits:
+        paths = [data / folder / f"{f}.yml" for f in files]
+        r = choice_rates(predictor, load_cases(paths, _answers_lookup(predictor.bank)))
+        rows.append(
+            [
+                name,
+                f"{r.fell_back}",
+                f"{100 * r.rescued:.1f} %",
+                f"{100 * r.offered:.1f} %",
+                f"{r.mean_choices:.1f}",
+                f"{100 * r.ood_offered:.1f} % of {r.ood}",
+            ]
+        )
+    return rows
+
+
 def main() -> None:
     quiet_tensorflow()
     started = time.perf_counter()
@@ -263,6 +296,7 @@ def main() -> None:
         lookups = _lookup_alone(tmp)
         teach = asyncio.run(_teach_to_answer(tmp, model))
         review_seconds, review_sizes = _review_seconds(tmp)
+        choices = _choice_rows(model)
     base = statistics.median(latencies[0])
     rows = [
         [
@@ -284,6 +318,8 @@ def main() -> None:
     print(
         table(f"Teach to answer in another process, {TEACH_RUNS} runs", ["", "median", "max"], rows)
     )
+    headers = ["split", "fell back", "right one offered", "any offered", "per offer", "ood offered"]
+    print(table("Did you mean: choices after a fallback (floor 0.1)", headers, choices))
     rows = [
         [
             f"{REVIEW_TURNS:,} turns, {REVIEW_CHATS} chats",
