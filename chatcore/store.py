@@ -144,6 +144,22 @@ class ConversationStore(abc.ABC):
         """Turn id -> verdict, for the chat's turns that have one."""
         raise _unsupported(self, "feedback")
 
+    async def review_turns(self) -> list[tuple[Turn, int]]:
+        """Every turn that fell back or carries a verdict, with its verdict (0: none), all
+        chats (what ``chatcore review`` reads). This default reads chat by chat; a store that
+        can select them at once should (SQLite does)."""
+        found: list[tuple[Turn, int]] = []
+        for chat_key in await self.chat_keys():
+            try:
+                verdicts = await self.feedback(chat_key)
+            except StoreError:  # a store without feedback: fallbacks only
+                verdicts = {}
+            for turn in await self.all_turns(chat_key):
+                verdict = verdicts.get(turn.id if turn.id is not None else -1, 0)
+                if turn.fallback or verdict:
+                    found.append((turn, verdict))
+        return found
+
 
 def _unsupported(store: ConversationStore, method: str) -> Exception:
     return StoreError(f"the {type(store).__name__} store does not support {method}()")

@@ -215,3 +215,24 @@ async def test_feedback_is_one_verdict_per_turn_of_the_chat_and_goes_with_the_tu
     await store.forget_user("test:fb", "alice")  # her turns go, and the verdicts on them
     assert await store.feedback("test:fb") == {third: -1}
     assert not await store.set_feedback("test:fb", first, "bob", 1)  # the turn is gone
+
+
+async def test_review_turns_are_the_fallbacks_and_the_rated_turns_of_every_chat(make_store):
+    from dataclasses import replace
+
+    store = await make_store()
+    for n in range(4):
+        await store.append_turn(replace(turn("test:a", n), fallback=n == 1))
+        await store.append_turn(replace(turn("test:b", n), fallback=n == 3))
+    a = [t.id for t in await store.all_turns("test:a")]
+    b = [t.id for t in await store.all_turns("test:b")]
+    await store.set_feedback("test:a", a[2], "alice", -1)
+    await store.set_feedback("test:b", b[0], "bob", 1)
+    await store.set_feedback("test:b", b[1], "bob", 0)  # withdrawn: not a verdict
+    found = {(t.chat_key, t.id): verdict for t, verdict in await store.review_turns()}
+    assert found == {
+        ("test:a", a[1]): 0,
+        ("test:a", a[2]): -1,
+        ("test:b", b[0]): 1,
+        ("test:b", b[3]): 0,
+    }

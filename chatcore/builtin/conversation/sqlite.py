@@ -229,6 +229,9 @@ class SqliteStore(ConversationStore):
     async def chat_keys(self) -> list[str]:
         return await self._read(queries.chat_keys)
 
+    async def review_turns(self) -> list[tuple[Turn, int]]:
+        return await self._read(queries.review_turns)
+
     async def reset(self, chat_key: str) -> None:
         await self._write_chat(chat_key, queries.reset, chat_key)
         self._cache.reset(chat_key)

@@ -194,3 +194,14 @@ def feedback(conn: sqlite3.Connection, chat_key: str) -> dict[int, int]:
         (chat_key,),
     )
     return dict(rows.fetchall())
+
+
+def review_turns(conn: sqlite3.Connection) -> list[tuple[Turn, int]]:
+    """Turns that fell back or carry a verdict, with it (0: none), in one query."""
+    columns = ", ".join(f"t.{c.strip()}" for c in COLUMNS.split(","))
+    rows = conn.execute(
+        f"SELECT {columns}, coalesce(f.value, 0) FROM turns t LEFT JOIN feedback f"
+        " ON f.turn_id = t.id AND f.chat_key = t.chat_key"
+        " WHERE t.fallback = 1 OR coalesce(f.value, 0) != 0 ORDER BY t.id"
+    )
+    return [(row_to_turn(row[:-1]), int(row[-1])) for row in rows]

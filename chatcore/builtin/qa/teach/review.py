@@ -47,17 +47,11 @@ class Group:
 async def collect(store: ConversationStore) -> dict[str, list[tuple[Turn, str]]]:
     """Per kind, the turns to review with their chat key."""
     found: dict[str, list[tuple[Turn, str]]] = {"unanswered": [], "disliked": []}
-    for chat_key in await store.chat_keys():
-        turns = await store.all_turns(chat_key)
-        try:
-            verdicts = await store.feedback(chat_key)
-        except Exception:  # a store without feedback: fallbacks only
-            verdicts = {}
-        for turn in turns:
-            if turn.unanswered:
-                found["unanswered"].append((turn, chat_key))
-            elif verdicts.get(turn.id or -1) == -1:
-                found["disliked"].append((turn, chat_key))
+    for turn, verdict in await store.review_turns():
+        if turn.unanswered:
+            found["unanswered"].append((turn, turn.chat_key))
+        elif verdict == -1:
+            found["disliked"].append((turn, turn.chat_key))
     return found
 
 
