@@ -7,9 +7,11 @@ same kind of input."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -105,11 +107,24 @@ def sentence_vectors(texts: list[str]) -> np.ndarray:
     distinct = list(dict.fromkeys(texts))
     if len(distinct) <= RECENT_BATCH:
         return _recent_vectors(texts, distinct, shared_encoder())
-    vectors = shared_encoder().encode(distinct)
+    vectors = _encode_in_parallel(shared_encoder(), distinct)
     row = {text: i for i, text in enumerate(distinct)}
     return vectors[[row[t] for t in texts]] if texts else vectors
 
 
+def _encode_in_parallel(encoder: Any, texts: list[str]) -> np.ndarray:
+    """Large batches in chunks on two threads: the encoder's work (tokenizer, matrix products)
+    runs without the GIL, so two cores encode about 1.8 times as fast (bench teach, review)."""
+    threads = min(ENCODE_THREADS, os.cpu_count() or 1)
+    if threads < 2 or len(texts) < 2 * ENCODE_CHUNK:
+        return encoder.encode(texts)
+    chunks = [texts[i : i + ENCODE_CHUNK] for i in range(0, len(texts), ENCODE_CHUNK)]
+    with ThreadPoolExecutor(threads, thread_name_prefix="chatcore-encode") as pool:
+        return np.concatenate(list(pool.map(encoder.encode, chunks)))
+
+
+ENCODE_THREADS = 2
+ENCODE_CHUNK = 512
 RECENT_BATCH = 64
 RECENT_TEXTS = 4096
 _recent: OrderedDict[str, np.ndarray] = OrderedDict()
