@@ -209,21 +209,18 @@ def delete_command(target: str, who, config_path) -> None:
 @config_option
 def undo_command(change: int | None, who, config_path) -> None:
     """Undo CHANGE (a number from `chatcore answers history`; default: the last one in force)."""
-    from chatcore.builtin.qa.teach.log import Change
+    from chatcore.builtin.qa.teach.changes import undo_of
 
     _, _, taught_log = _opened(config_path)
     changes = taught_log.since(0)
-    undone = {c.undoes for c in changes if c.op == "undo"}
-    in_force = [c for c in changes if c.op != "undo" and c.seq not in undone]
-    if change is None:
-        if not in_force:
-            raise UsageError("nothing to undo")
-        change = in_force[-1].seq
-    target = next((c for c in in_force if c.seq == change), None)
-    if target is None:
-        raise UsageError(f"change {change} is not one in force (see chatcore answers history)")
-    seq = _append(taught_log, Change("undo", target.target, undoes=change, who=_who(who)))
-    click.echo(f"change {change} ({target.op} {target.target}) undone (change {seq})")
+    try:
+        undo = undo_of(changes, change, _who(who))
+    except ValueError as exc:
+        taught_log.close()
+        raise UsageError(str(exc)) from None
+    undone = next(c for c in changes if c.seq == undo.undoes)
+    seq = _append(taught_log, undo)
+    click.echo(f"change {undo.undoes} ({undone.op} {undone.target}) undone (change {seq})")
 
 
 @answers_group.command("history")
