@@ -51,6 +51,7 @@ SLOW_MODULES = frozenset(
         "tests/workers/test_scale.py",  # 60 s: processes, kills and restarts
         "tests/workers/test_model_swap.py",  # 90 s: two TensorFlow workers and a publish
         "tests/web/test_browser.py",  # 30 s: serve web + headless Chromium (+75 s: the tiny model)
+        "tests/web/test_browser_handoff.py",  # serve web + headless Chromium, a 5 s poll
         "tests/web/test_load.py",  # 4.5 s: 200 chat sockets x 10 messages, one serve process
     }
 )

@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "web"
 PASSWORD = "correct horse battery staple"
+TIMEOUT_MS = 10_000  # what a browser test waits for a page at most
 
 
 def web_config(data_dir: Path, port: int, **web: Any) -> dict[str, Any]:

@@ -8,22 +8,21 @@ Screenshots of the main states, and of every page of a failed test, go to test-a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
 from chatcore.testing import free_port
-from chatcore.testing.chromium import launch as launch_chromium
 from tests.web.browser import (
     PASSWORD,
+    TIMEOUT_MS,
     Server,
     StaticSite,
     artifact,
@@ -32,7 +31,6 @@ from tests.web.browser import (
     web_config,
 )
 
-TIMEOUT_MS = 10_000
 XSS = ["<script>window.pwned=1</script>", '<img src=x onerror="window.pwned=2">']
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -79,43 +77,6 @@ def shop(
     site = serve_folder(folder, shop_port)
     yield site
     site.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def new_context(
-    browser: Browser, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., BrowserContext]]:
-    """``new_context(**options)``: a fresh browser profile (its own storage: its own chat).
-    Every page of a test that failed is saved as a screenshot."""
-    opened: list[BrowserContext] = []
-    failed_before = request.session.testsfailed
-    name = re.sub(r"[^\w.-]+", "_", request.node.name)
-    for stale in artifact("").glob(f"FAILED-{name}-*.png"):  # from an earlier run
-        stale.unlink()
-
-    def make(**options: Any) -> BrowserContext:
-        options.setdefault("locale", "en-US")
-        context = browser.new_context(**options)
-        context.set_default_timeout(TIMEOUT_MS)
-        opened.append(context)
-        return context
-
-    yield make
-    failed = request.session.testsfailed > failed_before  # the call's report is in by now
-    for n, context in enumerate(opened):
-        if failed:
-            for m, page in enumerate(context.pages):
-                with contextlib.suppress(Exception):
-                    page.screenshot(path=artifact(f"FAILED-{name}-{n}-{m}.png"), full_page=True)
-        context.close()
 
 
 @pytest.fixture

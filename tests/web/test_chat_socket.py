@@ -248,3 +248,17 @@ async def test_a_page_rates_its_own_answers_only(site):
         site.url(f"/admin/api/conversations/web%3A{token.split('.')[0]}")
     )
     assert [t["feedback"] for t in (await opened.json())["turns"]] == [1]
+
+
+async def test_a_fallback_offers_choices_and_sending_one_is_answered(site):
+    ws = await site.socket()
+    token = (await site.hello(ws))["token"]
+    offer = (await ask(site, ws, "ch1", "maybe opening times"))[-1]
+    assert offer["fallback"] and offer["choices"] == list(echo_plugin.CHOICES)
+    assert offer["text"] == site.engine.say("fallback.choices", "en")
+    chosen = (await ask(site, ws, "ch2", offer["choices"][1]))[-1]  # sent as a plain message
+    assert chosen["text"] == "echo: 你们几点开门" and chosen["choices"] == []
+    over_http = await site.session.post(
+        site.url("/api/message"), json={"token": token, "id": "ch3", "text": "maybe again"}
+    )
+    assert (await over_http.json())["choices"] == list(echo_plugin.CHOICES)

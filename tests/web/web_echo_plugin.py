@@ -3,6 +3,7 @@ subprocess through ``plugins.modules``).
 
 - ``slow S text``: sleeps S seconds, then echoes
 - ``dunno text``: a fallback (the bot could not answer)
+- ``maybe text``: a fallback offering CHOICES (questions the user may have meant)
 - anything else: ``echo: <text>``
 
 ``WebEcho.calls`` counts how often each text reached it, to show a message runs once.
@@ -15,6 +16,8 @@ from collections import Counter
 from typing import ClassVar
 
 from chatcore import Reply, hookimpl
+
+CHOICES = ("what are your hours", "你们几点开门")
 
 
 class WebEcho:
@@ -29,6 +32,8 @@ class WebEcho:
             return Reply(f"echo: {rest}")
         if text.startswith("dunno "):
             return Reply("", confidence=0.1, fallback=True)
+        if text.startswith("maybe "):
+            return Reply("", confidence=0.2, fallback=True, choices=CHOICES)
         return Reply(f"echo: {text}")
 
 

@@ -1,4 +1,5 @@
-"""The operator console at ``/admin``: a login, then read-only views of what the bot did.
+"""The operator console at ``/admin``: a login, then views of what the bot did and the inbox
+of chats handed to a person (answered from here).
 
 Every console route and API answers only to a logged-in session (cookie: HttpOnly,
 SameSite=Strict, path /admin); every state change also needs the session's CSRF token in
@@ -24,6 +25,7 @@ from chatcore.contracts import EngineView
 from chatcore.errors import StoreError
 
 from . import console
+from .inbox import Inbox
 from .live import LiveNumbers
 from .pages import StaticFile, json_body, page_response, render
 from .security import LoginLimiter, Session, Sessions, check_password
@@ -59,6 +61,7 @@ class Console:
         admin = settings.admin
         self.sessions = Sessions(admin.session_minutes * 60)
         self.limiter = LoginLimiter(admin.login_attempts, admin.login_window_seconds)
+        self.inbox = Inbox(engine, settings.max_message_chars)
 
     def add_routes(self, app: web.Application) -> None:
         routes = app.router
@@ -77,11 +80,15 @@ class Console:
             "moderation": self.moderation,
             "model": self.model,
             "live": self.live,
+            "handoffs": self.inbox.handoffs,
+            "handoffs/{chat_key}": self.inbox.chat,
         }
         for path, handler in api.items():
             routes.add_get(f"/admin/api/{path}", self.api(handler))
         routes.add_post("/admin/api/forget", self.change(self.forget))
         routes.add_post("/admin/api/teach", self.change(self.teach))
+        routes.add_post("/admin/api/handoffs/{chat_key}/reply", self.change(self.inbox.reply))
+        routes.add_post("/admin/api/handoffs/{chat_key}/done", self.change(self.inbox.done))
         routes.add_route("*", "/admin/{tail:.*}", self.api(self.not_found))
 
     # --- guards ------------------------------------------------------------------------------

@@ -148,6 +148,7 @@ class ChatService:
             "kind": "answer",
             "fallback": turn.fallback,
             "silent": not turn.reply_text.strip(),
+            "choices": [],
         }
 
     def _remember(self, key: tuple[str, str], result: dict[str, Any]) -> None:
@@ -180,14 +181,31 @@ def _reply_json(message_id: str, reply: Reply, *, ends: bool) -> dict[str, Any]:
         "fallback": reply.fallback,
         "silent": reply.silent,
         "ends_conversation": ends,
+        "choices": [] if reply.silent else list(reply.choices),
+    }
+
+
+def push_json(reply: Reply) -> dict[str, Any]:
+    """The frame of a reply sent unasked (an operator's answer, a handoff notice). It has no
+    turn yet: an operator's answer is stored just after it is sent, and the page matches the
+    history's turn to the bubble by its text."""
+    return {
+        "type": "push",
+        "turn": None,
+        "text": reply.text,
+        "kind": reply.kind,
+        "choices": list(reply.choices),
     }
 
 
 def _turn_json(turn: Turn) -> dict[str, Any]:
+    """A stored turn for the page: ``user`` is empty for an operator's answer (no user bubble),
+    ``bot`` for a message a person was to answer (no bot bubble)."""
     return {
         "turn": turn.id,
         "id": turn.message_id,
         "user": turn.user_text,
         "bot": turn.reply_text,
         "at": turn.created_at,
+        "operator": turn.source.startswith("operator"),
     }

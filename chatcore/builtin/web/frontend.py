@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from pathlib import Path
@@ -15,9 +16,10 @@ from aiohttp import WSMsgType, web
 
 from chatcore.contracts import EngineView
 from chatcore.serving import serve_until_cancelled
+from chatcore.types import Reply
 
 from .admin import Console
-from .chat import BadRequest, ChatService
+from .chat import CHANNEL, BadRequest, ChatService, push_json
 from .live import LiveNumbers
 from .pages import (
     json_body,
@@ -54,6 +56,8 @@ class WebFrontend:
         self.static = load_static()
         self.chat: ChatService | None = None
         self._sockets: set[web.WebSocketResponse] = set()
+        self._chats: dict[str, set[web.WebSocketResponse]] = {}  # chat id -> its open pages
+        self._remove_outlet: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.address: tuple[str, int] | None = None  # where it listens, once it does
 
@@ -87,9 +91,20 @@ class WebFrontend:
             taught_log=self.taught_log,
         )
         console.add_routes(app)
+        app.on_startup.append(functools.partial(self._open_outlet, engine))
         app.on_shutdown.append(self._close_sockets)
+        app.on_cleanup.append(self._close_outlet)
         app.on_cleanup.append(self._close_taught_log)
         return app
+
+    async def _open_outlet(self, engine: EngineView, app: web.Application) -> None:
+        """While the site serves, replies sent unasked (an operator's answer) reach web chats."""
+        self._remove_outlet = engine.add_outlet(CHANNEL, self)
+
+    async def _close_outlet(self, app: web.Application) -> None:
+        if self._remove_outlet is not None:
+            self._remove_outlet()
+            self._remove_outlet = None
 
     async def _close_taught_log(self, app: web.Application) -> None:
         if self.taught_log is not None:
@@ -174,6 +189,31 @@ class WebFrontend:
         response.headers["Access-Control-Max-Age"] = "600"
         return self._cors(request, response)
 
+    # --- replies sent unasked ----------------------------------------------------------------
+
+    async def push(self, chat_id: str, reply: Reply) -> None:
+        """The ``web`` outlet: a reply sent unasked goes to every open page of the chat. A
+        chat with no page open now loses nothing stored (an operator's answer is a turn its
+        page loads from the history), only notices that are not stored."""
+        if reply.silent:
+            return
+        frame = push_json(reply)
+        for ws in list(self._chats.get(chat_id, ())):
+            await _send(ws, frame)
+
+    def _join(self, chat_id: str, ws: web.WebSocketResponse) -> None:
+        self._chats.setdefault(chat_id, set()).add(ws)
+
+    def _leave(self, chat_id: str, ws: web.WebSocketResponse) -> None:
+        """Forget a closed page; a chat with no page open is dropped, so idle chats cost
+        nothing."""
+        pages = self._chats.get(chat_id)
+        if pages is None:
+            return
+        pages.discard(ws)
+        if not pages:
+            del self._chats[chat_id]
+
     # --- the chat socket ---------------------------------------------------------------------
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
@@ -197,9 +237,18 @@ class WebFrontend:
             await ws.close(code=4400, message=b"start with a hello")
             return
         chat_id, token = self.chat.identify(hello.get("token"))
-        language = _language(hello.get("lang"))
-        history = await self.chat.history(chat_id, hello.get("after"))
-        await ws.send_json({"type": "welcome", "token": token, "history": history})
+        # joined before the history is read: an answer pushed meanwhile is in one or the other
+        self._join(chat_id, ws)
+        try:
+            history = await self.chat.history(chat_id, hello.get("after"))
+            await ws.send_json({"type": "welcome", "token": token, "history": history})
+            await self._listen(ws, chat_id, _language(hello.get("lang")))
+        finally:
+            self._leave(chat_id, ws)
+
+    async def _listen(self, ws: web.WebSocketResponse, chat_id: str, language: str | None) -> None:
+        """The page's frames after the welcome, until it goes away."""
+        assert self.chat is not None
         waiting: set[asyncio.Task[None]] = set()  # this page's messages not yet answered
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:

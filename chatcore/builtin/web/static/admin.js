@@ -87,7 +87,11 @@
       throw new Error("Your session ended; please log in again.");
     }
     const data = res.status === 204 ? null : await res.json().catch(() => null);
-    if (!res.ok) throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
+    if (!res.ok) {
+      const error = new Error((data && data.error) || `${res.status} ${res.statusText}`);
+      error.status = res.status;
+      throw error;
+    }
     return data;
   }
 
@@ -314,6 +318,189 @@
     }
   }
 
+  /* ---------- inbox: chats handed to a person ---------- */
+
+  const INBOX_MS = 4000;
+  let inboxTimer = 0;
+  let inboxKey = ""; // the chat open in the inbox ("" for none)
+  let inboxShown = ""; // the list as last drawn (JSON), so an unchanged poll redraws nothing
+  let chatShown = []; // keys of the open chat's messages on screen, oldest first
+
+  const WHO = { user: "User", bot: "Bot", operator: "Operator" };
+  const inboxHref = (key) => "#inbox/" + encodeURIComponent(key);
+  const handoffApi = (key, action) =>
+    "/admin/api/handoffs/" + encodeURIComponent(key) + (action ? "/" + action : "");
+
+  function setText(node, text) {
+    if (node.textContent !== text) node.textContent = text; // no repeated announcements
+  }
+
+  // The list, the count in the navigation and the open chat; every few seconds (by
+  // startInbox) whatever the view, so the count tells of new chats.
+  async function refreshInbox() {
+    const section = $("#view-inbox");
+    let data = null;
+    try {
+      data = await api("/admin/api/handoffs");
+    } catch (error) {
+      if (error.status !== 404) {
+        setText($(".status", section), "Could not refresh: " + error.message);
+        return;
+      }
+      stopInbox(); // not configured: nothing will come (the view says how to turn it on)
+      setCount(null);
+      setText($(".status", section), error.message);
+      $("#inbox-list").replaceChildren();
+      $("#inbox-chat").hidden = true;
+      return;
+    }
+    const items = Array.isArray(data.items) ? data.items : [];
+    setCount(items.length);
+    if (section.hidden) return;
+    const waiting = items.filter((i) => i.needs_answer).length;
+    setText($(".status", section), items.length
+      ? `${plural(items.length, "chat", "chats")} with a person, ${waiting} waiting for an answer.`
+      : "No chat is waiting for a person.");
+    drawInboxList(items);
+    if (inboxKey) await refreshChat(inboxKey);
+  }
+
+  function setCount(n) {
+    const count = $("#inbox-count");
+    count.hidden = !n;
+    setText(count, n ? String(n) : "");
+  }
+
+  function drawInboxList(items) {
+    const json = JSON.stringify([items, inboxKey]);
+    if (json === inboxShown) return;
+    inboxShown = json;
+    const list = $("#inbox-list");
+    const focused = list.contains(document.activeElement) && document.activeElement.dataset.key;
+    list.replaceChildren(...items.map(inboxItem));
+    if (focused) {
+      for (const a of list.querySelectorAll("a[data-key]")) if (a.dataset.key === focused) a.focus();
+    }
+  }
+
+  function inboxItem(item) {
+    const open = item.chat_key === inboxKey;
+    const answered = item.operator
+      ? `last answered by ${item.operator}, ${when(item.operator_at)}`
+      : "not answered yet";
+    const messages = Array.isArray(item.messages) ? item.messages : [];
+    return h("li", { class: "handoff" + (open ? " is-open" : "") },
+      h("p", { class: "handoff-head" },
+        h("a", { href: inboxHref(item.chat_key), "data-key": item.chat_key, "aria-current": open ? "true" : null }, item.chat_key),
+        item.needs_answer ? h("span", { class: "badge badge-flag" }, "needs an answer") : null),
+      h("p", { class: "meta" }, `${item.reason_text || item.reason} · since ${when(item.since)} · ${answered}`),
+      messages.length
+        ? h("ol", { class: "preview", "aria-label": "Last messages" }, messages.map((m) =>
+            h("li", { class: "said-" + m.from }, h("span", { class: "who" }, (WHO[m.from] || m.from) + ": "), m.text)))
+        : null);
+  }
+
+  // The open chat: new messages are added (so a screen reader hears only them), the form
+  // is usable while the chat is with a person.
+  async function refreshChat(key) {
+    let data;
+    try {
+      data = await api(handoffApi(key));
+    } catch (error) {
+      setText($("#inbox-result"), "Could not load the chat: " + error.message);
+      return;
+    }
+    if (key !== inboxKey) return; // another chat was opened meanwhile
+    const handoff = data.handoff;
+    setText($("#inbox-meta"), handoff
+      ? `${handoff.reason_text || handoff.reason} · with a person since ${when(handoff.since)}`
+        + (handoff.operator ? ` · last answered by ${handoff.operator}` : "")
+      : "Back with the bot: this chat is not handed to a person (any more).");
+    for (const control of $("#inbox-reply").querySelectorAll("textarea, button")) {
+      control.disabled = !handoff;
+    }
+    drawChat(Array.isArray(data.messages) ? data.messages : []);
+  }
+
+  function drawChat(messages) {
+    const log = $("#inbox-log");
+    const keys = messages.map((m) => `${m.turn}:${m.from}`);
+    const same = chatShown.every((k, i) => keys[i] === k);
+    if (keys.length <= chatShown.length && keys.every((k, i) => chatShown[i] === k)) return; // older
+    if (!same) log.replaceChildren();
+    for (const m of messages.slice(same ? chatShown.length : 0)) log.append(chatLine(m));
+    chatShown = keys;
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function chatLine(m) {
+    const who = m.from === "operator" && m.by ? `Operator (${m.by})` : WHO[m.from] || m.from;
+    return h("li", { class: "msg msg-" + m.from },
+      h("p", { class: "meta" }, h("span", { class: "who" }, who), " · ", when(m.at)),
+      h("p", { class: "text" }, m.text));
+  }
+
+  function openInbox(key) {
+    inboxKey = key || "";
+    inboxShown = "";
+    chatShown = [];
+    $("#inbox-log").replaceChildren();
+    $("#inbox-result").textContent = "";
+    $("#inbox-text").value = "";
+    $("#inbox-chat").hidden = !inboxKey;
+    $("#inbox-key").textContent = inboxKey;
+    refreshInbox();
+  }
+
+  async function sendAnswer(event) {
+    event.preventDefault();
+    const key = inboxKey;
+    const box = $("#inbox-text");
+    const text = box.value.trim();
+    if (!key || !text) return;
+    await inboxChange(key, "reply", { text }, "Sending…", "Sent.", () => { box.value = ""; });
+  }
+
+  async function giveBack() {
+    if (!inboxKey) return;
+    await inboxChange(inboxKey, "done", {}, "Giving the chat back…", "The chat is back with the bot.");
+  }
+
+  // A POST of the inbox; the result (or why not: moderation, gone, unreachable) in the form.
+  async function inboxChange(key, action, body, doing, done, after) {
+    const result = $("#inbox-result");
+    const buttons = $("#inbox-reply").querySelectorAll("button");
+    for (const b of buttons) b.disabled = true;
+    result.textContent = doing;
+    try {
+      await api(handoffApi(key, action), { method: "POST", body });
+      result.textContent = done;
+      if (after) after();
+    } catch (error) {
+      result.textContent = error.message;
+    }
+    for (const b of buttons) b.disabled = false;
+    await refreshInbox();
+  }
+
+  function startInbox() {
+    $("#inbox-reply").addEventListener("submit", sendAnswer);
+    $("#inbox-done").addEventListener("click", giveBack);
+    $("#inbox-text").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
+        e.preventDefault();
+        $("#inbox-reply").requestSubmit();
+      }
+    });
+    inboxTimer = setInterval(() => { if (!document.hidden) refreshInbox(); }, INBOX_MS);
+    if ($("#view-inbox").hidden) refreshInbox(); // else openInbox did, for the first view
+  }
+
+  function stopInbox() {
+    clearInterval(inboxTimer);
+    inboxTimer = 0;
+  }
+
   /* ---------- model ---------- */
 
   async function showModel() {
@@ -444,6 +631,7 @@
   /* ---------- navigation ---------- */
 
   const VIEWS = {
+    inbox: openInbox,
     conversations: () => showList("conversations"),
     conversation: showConversation,
     unanswered: () => showList("unanswered"),
@@ -501,6 +689,7 @@
       $("#notice").textContent = "Could not start the console: " + err.message;
     }
     route();
+    startInbox();
   }
 
   init();

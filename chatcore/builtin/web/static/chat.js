@@ -24,11 +24,12 @@
   const T = zh
     ? { send: "发送", message: "消息", open: "打开聊天", close: "关闭聊天", typing: "正在输入…",
         reconnecting: "正在重新连接…", you: "你", bot: "机器人", reset: "新的对话",
-        failed: "消息发送失败。", chat: "聊天", good: "回答得好", bad: "回答得不好" }
+        failed: "消息发送失败。", chat: "聊天", good: "回答得好", bad: "回答得不好",
+        person: "客服", choices: "你可能想问" }
     : { send: "Send", message: "Message", open: "Open chat", close: "Close chat",
         typing: "Bot is typing…", reconnecting: "Reconnecting…", you: "You", bot: "Bot",
         reset: "New conversation", failed: "The message could not be sent.", chat: "Chat",
-        good: "Good answer", bad: "Bad answer" };
+        good: "Good answer", bad: "Bad answer", person: "Support", choices: "Did you mean" };
 
   /* ---------- storage: the token and the outbox (messages sent but not yet answered) ---------- */
 
@@ -249,6 +250,7 @@
   function sendText(raw) {
     const text = String(raw ?? "").trim();
     if (!text) return false;
+    retireChoices(); // a choice is for the next message only
     const m = { id: newId(), text }; // the same id for every retry of this message
     writeOutbox([...readOutbox(), m]);
     showPending(m);
@@ -277,6 +279,47 @@
     // Spoken by screen readers through a visually hidden ::before, kept out of the text itself.
     if (kind !== "system") li.dataset.who = kind === "user" ? T.you : T.bot;
     return li;
+  }
+
+  // A person's answer (the chat was handed to an operator): a bot bubble, said to be theirs,
+  // without 👍/👎 (those rate the bot).
+  function personLine(text, turn) {
+    const li = line("bot", text, null, turn);
+    li.classList.add("cc-operator");
+    li.dataset.who = T.person;
+    return li;
+  }
+
+  /* ---------- choices: after a fallback, questions the user may have meant ---------- */
+
+  // Real buttons in a list item of the log, right under the fallback, in reading order.
+  // Choosing one sends its text as the user's next message, the normal way.
+  function choicesFor(list) {
+    const texts = Array.isArray(list) ? list.filter((t) => typeof t === "string" && t) : [];
+    if (!texts.length) return null;
+    const li = el("li", "cc-choices");
+    const group = el("div", "cc-choice-group");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", T.choices);
+    for (const text of texts) {
+      const b = el("button", "cc-choice", text);
+      b.type = "button";
+      b.addEventListener("click", () => choose(b, text));
+      group.append(b);
+    }
+    li.append(group);
+    return li;
+  }
+
+  function choose(button, text) {
+    if (button.disabled || !sendText(text)) return;
+    button.classList.add("cc-chosen");
+    focusInput(); // the button is disabled now: focus goes where the next message is typed
+  }
+
+  // Any message sent (a choice or typed text) makes every offered choice stale.
+  function retireChoices() {
+    for (const b of log.querySelectorAll(".cc-choice:not(:disabled)")) b.disabled = true;
   }
 
   // Messages still waiting for their answer are the newest thing in the chat: anything the
@@ -360,28 +403,66 @@
     if (r.fallback) li.classList.add("cc-fallback");
     addRating(li, r.turn);
     place(li, m && m.user);
+    const choices = choicesFor(r.choices);
+    if (choices) li.after(choices);
+  }
+
+  // Replies the server sends unasked (an operator's answer, "you're back with the bot") have
+  // no turn yet: an operator's answer is stored just after it is sent. The history brings it
+  // again on a reconnect; it is matched to its bubble by the text (see onHistory).
+  const pushed = []; // {li, text}: operators' answers shown live, their turn not known yet
+
+  function onPush(d) {
+    if (typeof d.text !== "string" || !d.text) return;
+    if (typeof d.turn === "number" && shownTurns.has(d.turn)) return;
+    seeTurn(d.turn);
+    const li = d.kind === "operator" ? personLine(d.text, d.turn) : line("bot", d.text, null, d.turn);
+    place(li);
+    // only an operator's answer is stored (notices are not): only it comes back in the history
+    if (d.kind === "operator" && typeof d.turn !== "number") pushed.push({ li, text: d.text });
+    const choices = choicesFor(d.choices);
+    if (choices) li.after(choices);
+  }
+
+  // A history turn with no message of the user's (an operator's answer) that is on screen
+  // already, pushed live: it gets its turn number and is not shown twice.
+  function matchPushed(t) {
+    if (t.user || t.id || !t.bot) return false;
+    const n = pushed.findIndex((p) => p.text === t.bot);
+    if (n < 0) return false;
+    pushed[n].li.dataset.turn = t.turn;
+    pushed.splice(n, 1);
+    return true;
   }
 
   const rated = (li, turn) => { addRating(li, turn); return li; };
 
+  // A stored turn's answer: an operator's without 👍/👎.
+  function answerLine(t, id) {
+    return t.operator ? personLine(t.bot, t.turn) : rated(line("bot", t.bot, id, t.turn), t.turn);
+  }
+
+  // Turns with an empty side show no bubble for it: an operator's answer has no user text, a
+  // message the bot left to a person no reply.
   function onHistory(turns) {
     if (!Array.isArray(turns)) return;
     for (const t of turns) {
       if (!t || shownTurns.has(t.turn)) continue;
       seeTurn(t.turn);
+      if (matchPushed(t)) continue;
       const id = typeof t.id === "string" ? t.id : null;
       const m = id && msgs.get(id);
       if (m) {
         // Its user bubble is on screen already: only the missing answer is added.
         if (!m.done) {
           settle(id);
-          if (t.bot) place(rated(line("bot", t.bot, id, t.turn), t.turn), m.user);
+          if (t.bot) place(answerLine(t, id), m.user);
         }
         continue;
       }
-      const user = line("user", t.user, id);
-      place(user);
-      if (t.bot) place(rated(line("bot", t.bot, id, t.turn), t.turn));
+      const user = t.user ? line("user", t.user, id) : null;
+      if (user) place(user);
+      if (t.bot) place(answerLine(t, id));
       if (id) {
         msgs.set(id, { user, done: true });
         unqueue(id);
@@ -419,6 +500,9 @@
       case "reply":
         onReply(d);
         break;
+      case "push":
+        onPush(d);
+        break;
       case "error":
         onError(d);
         break;
@@ -439,12 +523,17 @@
   let timer = 0;
   let syncing = false;
   let pumping = false;
+  let polling = false;
+  let pollTimer = 0;
+  let polled = 0; // over HTTP: the highest turn the history brought (its `after`)
+  const POLL_MS = 5000;
 
   function online() {
     ready = true;
     offline = false;
     delay = 500;
     updateStatus();
+    if (useHttp && !pollTimer) pollTimer = setInterval(poll, POLL_MS);
   }
 
   function connect() {
@@ -531,16 +620,25 @@
     return { res, data };
   }
 
+  // Over HTTP the history is read after `polled`, not after the last turn shown: a reply's
+  // turn can be newer than an operator's answer that has not been fetched yet.
+  async function fetchHistory() {
+    const q = new URLSearchParams({ token: token || "", after: String(polled) });
+    const { res, data } = await fetchJson(base + "/api/history?" + q);
+    if (!res.ok || !data) throw new Error("history " + res.status);
+    setToken(data.token);
+    onHistory(data.history);
+    for (const t of Array.isArray(data.history) ? data.history : []) {
+      if (t && typeof t.turn === "number" && t.turn > polled) polled = t.turn;
+    }
+  }
+
   // The HTTP counterpart of hello: what was missed, then the outbox.
   async function httpSync() {
     if (syncing) return;
     syncing = true;
     try {
-      const q = new URLSearchParams({ token: token || "", after: String(lastTurn) });
-      const { res, data } = await fetchJson(base + "/api/history?" + q);
-      if (!res.ok || !data) throw new Error("history " + res.status);
-      setToken(data.token);
-      onHistory(data.history);
+      await fetchHistory();
       online();
     } catch {
       syncing = false;
@@ -548,6 +646,17 @@
     }
     syncing = false;
     pump();
+  }
+
+  // Without a socket nothing is pushed: a light poll of the history brings what was said
+  // meanwhile (an operator's answer), while the chat is shown.
+  async function poll() {
+    if (!ready || polling || pumping || document.hidden || panel.hidden) return;
+    polling = true;
+    try {
+      await fetchHistory();
+    } catch { /* the next poll tries again */ }
+    polling = false;
   }
 
   // One request at a time, oldest first, so the bot sees messages in the order they were typed.
