@@ -9,20 +9,23 @@ import pytest
 
 from chatcore.builtin.repl.testing import Screen, drive_repl
 from chatcore.testing import make_runtime
-from tests.repl.helpers import repl_test_plugin
+from tests.repl.helpers import choices_plugin, repl_test_plugin
 
 PLUGIN = ("repl_test_plugin", repl_test_plugin)
+CHOICES_PLUGIN = ("choices_plugin", choices_plugin)
 
 
-def runtime_for(tmp_path: Path, repl: dict | None = None, store: str = "memory"):
+def runtime_for(
+    tmp_path: Path, repl: dict | None = None, store: str = "memory", responder: str = "parrot"
+):
     raw = {
         "data_dir": str(tmp_path),
-        "responders": ["parrot"],
+        "responders": [responder],
         "filters": {"input": ["nobad"], "output": []},
         "store": store,
         "repl": repl or {},
     }
-    return make_runtime(raw, plugins=[PLUGIN])
+    return make_runtime(raw, plugins=[PLUGIN, CHOICES_PLUGIN])
 
 
 async def drive(

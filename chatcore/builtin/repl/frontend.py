@@ -12,11 +12,15 @@ import getpass
 import hashlib
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from chatcore.builtin.repl.choices import Choices
 from chatcore.builtin.repl.local import LOCAL_COMMANDS, LocalCommands, Outcome
-from chatcore.builtin.repl.render import reply_fragments
+from chatcore.builtin.repl.outlet import ReplOutlet, outlet_open
+from chatcore.builtin.repl.render import picked_line, reply_fragments, width
 from chatcore.errors import ConfigError
 from chatcore.terminal_text import printable
 from chatcore.types import Message, Reply
@@ -65,6 +69,7 @@ class ReplFrontend:
         self.terminal = terminal
         self._asking: asyncio.Future | None = None  # the reply being awaited
         self._serving: asyncio.Task | None = None
+        self.choices = Choices()  # of the reply shown last: a number typed next picks one
         interactive = terminal.get("interactive")
         self.interactive = _is_tty() if interactive is None else interactive
 
@@ -74,6 +79,13 @@ class ReplFrontend:
 
     def message(self, text: str) -> Message:
         return Message(CHANNEL, self.chat_id, self.user_id, text)
+
+    def outlet(
+        self, ready: asyncio.Future, show: Callable[[Reply], None]
+    ) -> AbstractContextManager[None]:
+        """A context in which ``engine.push`` to this chat reaches ``show`` (from when the
+        engine in ``ready`` is built): how each mode prints replies sent unasked."""
+        return outlet_open(ready, CHANNEL, ReplOutlet(self.chat_id, show))
 
     async def run(self, engine: Any) -> None:
         """Serve ``engine`` (an Engine, or a future of a started one)."""
@@ -97,8 +109,9 @@ class ReplFrontend:
         self._banner(printer)
         announce = asyncio.ensure_future(self._announce_model(ready, printer))
         ready.add_done_callback(lambda future: _abort_prompt_on_error(future, session))
+        show = partial(self._show_pushed, session, printer, local)
         try:
-            with patch_stdout(raw=True), stderr_above_prompt():
+            with patch_stdout(raw=True), stderr_above_prompt(), self.outlet(ready, show):
                 while await self._prompt_once(session, ready, local, printer):
                     pass
         finally:
@@ -152,14 +165,36 @@ class ReplFrontend:
             return False
         outcome = await local.dispatch(text)
         if outcome is not None:
+            if outcome.clear:
+                self.choices.offer(None)  # the numbered list is gone from the screen
             return _show_outcome(outcome, session.output, printer)
         if text.strip():
-            reply = await self._ask(ready, text, session.output)
-            if reply is None:
-                printer([("class:meta", "(cancelled)\n")])
-            elif not reply.silent:
-                printer(reply_fragments(reply, self.settings.reply_prefix, local.verbose))
+            await self._send(text, ready, session.output, local, printer)
         return True
+
+    async def _send(self, text: str, ready: Any, output: Any, local: Any, printer: Any) -> None:
+        """Ask the engine and show its reply. Right after a reply with choices, a number sends
+        that choice's text instead, echoed so the user sees what was sent."""
+        picked = self.choices.pick(text)
+        if picked is not None:
+            pad = " " * width(self.settings.prompt)
+            printer([("class:meta", pad + picked_line(picked) + "\n")])
+            text = picked
+        reply = await self._ask(ready, text, output)
+        self.choices.offer(reply)
+        if reply is None:
+            printer([("class:meta", "(cancelled)\n")])
+        elif not reply.silent:
+            printer(reply_fragments(reply, self.settings.reply_prefix, local.verbose))
+
+    def _show_pushed(self, session: Any, printer: Callable, local: Any, reply: Reply) -> None:
+        """A reply pushed unasked: while the prompt runs, ``print_formatted_text`` prints it
+        above the prompt and draws the prompt and the line being typed again below it."""
+        if not session.app.is_running:  # a reply is awaited: print over "thinking…", not after
+            session.output.write_raw("\r")
+            session.output.erase_end_of_line()
+        self.choices.offer(reply)
+        printer(reply_fragments(reply, self.settings.reply_prefix, local.verbose))
 
     async def _ask(self, ready: asyncio.Future, text: str, output: Any) -> Reply | None:
         """The engine's reply, or None when Ctrl-C dropped it while it was awaited."""

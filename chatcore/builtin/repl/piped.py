@@ -14,8 +14,9 @@ import sys
 import threading
 from typing import Any, BinaryIO, TextIO
 
-from chatcore.builtin.repl.render import reply_plain
+from chatcore.builtin.repl.render import picked_line, reply_plain
 from chatcore.terminal_text import printable
+from chatcore.types import Reply
 
 
 def _reader(fd: int, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue) -> None:
@@ -52,21 +53,39 @@ async def lines(stream: BinaryIO | None = None):
 
 
 async def run_piped(frontend: Any, engine: Any, local: Any, stream=None, out: TextIO | None = None):
-    """Answer every non-empty line until end of input or /quit."""
+    """Answer every non-empty line until end of input or /quit; replies pushed to the chat
+    meanwhile (a person's answer) are printed as they come."""
     out = out or sys.stdout
-    async for text in lines(stream):
-        if not text.strip():
-            continue
-        outcome = await local.dispatch(text)
-        if outcome is not None:
-            if outcome.text:
-                say(outcome.text, out)
-            if outcome.quit:
+    with frontend.outlet(local.engine_ready, lambda reply: _show(frontend, reply, local, out)):
+        async for text in lines(stream):
+            if text.strip() and not await _answer(frontend, engine, local, text, out):
                 return
-            continue
-        reply = await engine.handle(frontend.message(text))
-        if not reply.silent:
-            say(reply_plain(reply, local.verbose), out)
+
+
+async def _answer(frontend: Any, engine: Any, local: Any, text: str, out: TextIO) -> bool:
+    """Run a local command or ask the engine; a number right after a reply with choices
+    sends that choice (echoed, as at the prompt). False when the user leaves."""
+    outcome = await local.dispatch(text)
+    if outcome is not None:
+        if outcome.text:
+            say(outcome.text, out)
+        return not outcome.quit
+    picked = frontend.choices.pick(text)
+    if picked is not None:
+        say(picked_line(picked), out)
+        text = picked
+    reply = await engine.handle(frontend.message(text))
+    frontend.choices.offer(reply)
+    if not reply.silent:
+        say(reply_plain(reply, local.verbose), out)
+    return True
+
+
+def _show(frontend: Any, reply: Reply, local: Any, out: TextIO) -> None:
+    """A reply pushed unasked: printed like an answer; its choices, if any, are the ones a
+    number on the next line picks."""
+    frontend.choices.offer(reply)
+    say(reply_plain(reply, local.verbose), out)
 
 
 def say(text: str, out: TextIO) -> None:

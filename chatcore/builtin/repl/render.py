@@ -9,6 +9,8 @@ escape sequence in an answer is shown, never obeyed.
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from chatcore.types import Reply
 
 Fragments = list[tuple[str, str]]
 REFUSED = "[refused] "
+PICKED = "→ "
+CHOICE_INDENT = "  "  # the numbered choices, relative to the reply text
 
 
 def meta_line(reply: Reply) -> str:
@@ -44,27 +48,61 @@ def _text(reply: Reply) -> str:
     return printable((REFUSED if reply.kind == "refusal" else "") + reply.text.rstrip())
 
 
+def width(text: str) -> int:
+    """Terminal columns ``text`` takes: wide (CJK) characters two, combining marks none, so
+    lines indented under a prefix like ``机器人> `` line up."""
+    return sum(_columns(char) for char in text)
+
+
+def _columns(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def _body(reply: Reply, prefix: str) -> str:
     """The reply text, continuation lines indented under the first."""
     text = _text(reply)
-    indent = "\n" + " " * len(prefix)
+    indent = "\n" + " " * width(prefix)
     return prefix + indent.join(text.splitlines() or [""])
 
 
+def _one_line(text: str) -> str:
+    """A choice on one line, escapes made visible: each number starts exactly one line."""
+    return " ".join(printable(text).split())
+
+
+def choice_lines(choices: Sequence[str], indent: str = CHOICE_INDENT) -> list[str]:
+    """The "did you mean" list: ``  1. what is your name``, numbers right-aligned so the
+    texts line up past nine."""
+    digits = len(str(len(choices)))
+    return [f"{indent}{n:>{digits}}. {_one_line(c)}" for n, c in enumerate(choices, 1)]
+
+
+def picked_line(choice: str) -> str:
+    """The echo of a choice picked by its number: what was really sent."""
+    return PICKED + _one_line(choice)
+
+
 def reply_fragments(reply: Reply, prefix: str, verbose: bool) -> Fragments:
-    """Styled text for a terminal; the style names map to ``repl.colors``."""
+    """Styled text for a terminal; the style names map to ``repl.colors``. Choices are part
+    of the reply, numbered under its text in the same style."""
+    pad = " " * width(prefix)
     fragments = [(_style(reply), _body(reply, prefix)), ("", "\n")]
+    if reply.choices:
+        lines = choice_lines(reply.choices, pad + CHOICE_INDENT)
+        fragments += [(_style(reply), "\n".join(lines)), ("", "\n")]
     if verbose and reply.kind in ("answer", "refusal"):
-        fragments += [("class:meta", " " * len(prefix) + meta_line(reply)), ("", "\n")]
+        fragments += [("class:meta", pad + meta_line(reply)), ("", "\n")]
     return fragments
 
 
 def reply_plain(reply: Reply, verbose: bool) -> str:
     """The reply as plain text lines (no escape codes), for piped output."""
-    text = _text(reply)
+    lines = [_text(reply), *choice_lines(reply.choices)]
     if verbose and reply.kind in ("answer", "refusal"):
-        text += "\n" + meta_line(reply)
-    return text
+        lines.append(meta_line(reply))
+    return "\n".join(lines)
 
 
 def describe_model(engine: Any) -> tuple[str, list[str]]:
