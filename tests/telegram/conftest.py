@@ -88,8 +88,14 @@ async def start_bot(server: FakeTelegramServer, tmp_path: Path):
     """``await start_bot(**telegram_settings)`` -> a RunningBot serving the fake server."""
     bots: list[RunningBot] = []
 
-    async def start(*, core: dict[str, Any] | None = None, **telegram: Any) -> RunningBot:
-        """``core``: extra top-level config (engine, ...); keywords: telegram settings."""
+    async def start(
+        *,
+        core: dict[str, Any] | None = None,
+        plugins: list[tuple[str, object]] | None = None,
+        **telegram: Any,
+    ) -> RunningBot:
+        """``core``: extra top-level config (engine, ...); ``plugins``: more (name, plugin)
+        pairs (handoff, qa, ...); keywords: telegram settings."""
         config = deep_merge(bot_config(server, tmp_path / "data", **telegram), core or {})
         runtime = make_runtime(
             config,
@@ -98,6 +104,7 @@ async def start_bot(server: FakeTelegramServer, tmp_path: Path):
                 ("conversation", conversation_plugin),
                 ("telegram", telegram_plugin),
                 ("echo", echo_plugin),
+                *(plugins or []),
             ],
             load_entrypoints=False,
             environ={"TG_TOKEN": TOKEN, "TG_HOOK": HOOK_SECRET},

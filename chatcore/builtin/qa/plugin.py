@@ -1,6 +1,7 @@
-"""Built-in plugin: the LSTM question-answering responder and the ``train``, ``eval`` and
-``data check`` commands. TensorFlow is imported only when a model is trained or loaded; without
-the ``chatcore[qa]`` extra those say which pip command installs it."""
+"""Built-in plugin: the LSTM question-answering responder, the ``train``, ``eval`` and
+``data check`` commands, and teaching (``chatcore teach``, ``chatcore answers`` and the
+admins' ``/teach`` in a chat). TensorFlow is imported only when a model is trained or loaded;
+without the ``chatcore[qa]`` extra those say which pip command installs it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,25 @@ from typing import Any
 
 from chatcore import extras
 from chatcore.hookspecs import hookimpl
+
+MESSAGES = {
+    "teach.usage": {
+        "en": "Reply to my wrong answer with /teach and the right answer, "
+        "e.g. /teach We open at 9 am.",
+        "zh": "请回复我答错的那条消息，发送 /teach 加上正确答案，例如：/teach 我们早上九点开门。",
+    },
+    "teach.unavailable": {
+        "en": "There is nothing to teach here: this bot does not answer with the QA model, "
+        "or teaching is turned off.",
+        "zh": "这里无法教学：本机器人没有用问答模型回答，或教学功能已关闭。",
+    },
+    "teach.refused": {"en": "Not taught: {reason}.", "zh": "未教会：{reason}。"},
+    "teach.done": {
+        "en": 'Taught ({target}, change {change}): "{question}" gets your answer from now on.',
+        "zh": "已教会（{target}，第 {change} 项更改）：今后“{question}”会得到你的回答。",
+    },
+}
+"""What /teach says (to admins, in their language; see chatcore.messages)."""
 
 
 def build_responder(settings: Any, runtime: Any) -> Any:
@@ -51,6 +71,24 @@ def chatcore_register_responders(register) -> None:
         settings=QASettings,
         description="answers with the trained LSTM question-answering model",
     )
+
+
+@hookimpl
+def chatcore_register_commands(register) -> None:
+    from chatcore.builtin.qa.teach.command import teach_command
+
+    register(
+        "teach",
+        teach_command,
+        description="teach the right answer to a question I got wrong",
+        usage="<answer> (as a reply to my wrong answer)",
+        admin_only=True,
+    )
+
+
+@hookimpl
+def chatcore_register_messages(register) -> None:
+    register(MESSAGES)
 
 
 @hookimpl

@@ -2,19 +2,22 @@
 
 Updates flow: Updater (polling or webhook) -> DurableUpdateQueue (committed to the inbox
 before Telegram is told) -> one handler per update, serialised per chat -> engine -> reply
-(split, paced, retried) -> inbox marked done.
+(split, paced, retried) -> inbox marked done. Button presses (callback queries) take the same
+path. While it runs, the ``telegram`` outlet lets the engine send to a chat unasked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from chatcore.builtin.telegram.handler import UpdateHandler
 from chatcore.builtin.telegram.inbox import DurableUpdateQueue, Inbox
+from chatcore.builtin.telegram.outlet import TelegramOutlet
 from chatcore.builtin.telegram.ratelimit import PacedRateLimiter
 from chatcore.builtin.telegram.redact import install_token_filter
 from chatcore.builtin.telegram.sender import Undeliverable, with_retries
@@ -26,7 +29,13 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 log = logging.getLogger(__name__)
-UPDATE_TYPES = ["message", "edited_message", "channel_post", "edited_channel_post"]
+UPDATE_TYPES = [
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "callback_query",
+]
 
 
 class TelegramFrontend:
@@ -41,6 +50,7 @@ class TelegramFrontend:
         self.engine: Any = None
         self._queue: DurableUpdateQueue | None = None
         self._handler: UpdateHandler | None = None
+        self._remove_outlet: Callable[[], None] = _nothing
         self._redactor = install_token_filter(token)
         secret = settings.webhook.secret_token
         if secret is not None:  # python-telegram-bot's DEBUG line for setWebhook shows it
@@ -54,9 +64,12 @@ class TelegramFrontend:
             self._handler = UpdateHandler(self.settings, engine, self._queue)
             self.application = app = self._build(self._queue, self._handler)
             await self._initialize(app)
+            outlet = TelegramOutlet(app.bot, self.settings)
+            self._remove_outlet = engine.add_outlet("telegram", outlet)
             async with app:
                 await self._serve(app)
         finally:
+            self._remove_outlet()
             self.inbox.close()
 
     def _build(self, queue: DurableUpdateQueue, handler: UpdateHandler) -> Application:
@@ -122,6 +135,7 @@ class TelegramFrontend:
             if self._handler is not None:
                 await self._handler.drain(self.settings.shutdown_grace)
         finally:
+            self._remove_outlet()  # after the replies in flight, which may push
             if app.running:
                 await app.stop()
 
@@ -211,6 +225,10 @@ def bot_command(command: Any) -> BotCommand | None:
         return None
     description = (command.description or name)[:256]
     return BotCommand(name, description)
+
+
+def _nothing() -> None:
+    """The outlet remover before the outlet is added."""
 
 
 def _polling_error(exc: TelegramError) -> None:

@@ -33,8 +33,17 @@ MESSAGES = {
         "en": "Sorry, this bot is private and you are not on its list of users.",
         "zh": "抱歉，这是一个私人机器人，你不在它的用户名单上。",
     },
+    "telegram.rate_not_yours": {
+        "en": "Only the person who asked can rate this answer.",
+        "zh": "只有提问的人可以评价这个回答。",
+    },
+    "telegram.rate_gone": {
+        "en": "This answer can no longer be rated.",
+        "zh": "这个回答已无法评价。",
+    },
 }
-"""The /start greeting and the notes for what the bot does not answer (see chatcore.messages)."""
+"""The /start greeting, the notes for what the bot does not answer and for 👍/👎 presses that
+are not stored (see chatcore.messages)."""
 
 
 @hookimpl

@@ -124,6 +124,8 @@ class TelegramChannel:
 
     async def read(self, payload: str, engine: Any) -> Incoming:
         update = self._update(payload)
+        if update.callback_query is not None:
+            return Incoming()  # workers send no buttons; a press of an older one is dropped
         decision = routing.decide(update, self._bot.bot, self.settings)
         if decision.action == routing.IGNORE:
             return Incoming()

@@ -1,5 +1,6 @@
 """Which updates get an answer: private chats always, groups only when addressed, non-text
-and edits get a short note in private, strangers a polite refusal."""
+and edits get a short note in private, strangers a polite refusal. Presses of the bot's
+inline buttons are answered under the same access rules as messages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from chatcore.builtin.telegram.settings import TelegramSettings
 
 ANSWER, NON_TEXT, EDITED, REFUSE, IGNORE = "answer", "non_text", "edited", "refuse", "ignore"
+PRESS = "press"  # a button of the bot's was pressed; ``text`` is its callback data
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Decision:
 
 def decide(update: Any, bot: Any, settings: TelegramSettings) -> Decision:
     """``update`` is a telegram.Update, ``bot`` the bot's own telegram.User."""
+    if update.callback_query is not None:
+        return _press(update.callback_query, settings)
     if update.edited_message is not None:
         private = update.edited_message.chat.type == "private"
         return Decision(EDITED) if private and _allowed(update.edited_message, settings) else _NO
@@ -56,10 +60,26 @@ def _group(message: Any, bot: Any, settings: TelegramSettings) -> Decision:
     return Decision(ANSWER, text or "/start", quote=True)
 
 
+def _press(query: Any, settings: TelegramSettings) -> Decision:
+    """A press on a message in a chat (not one sent via inline mode, which the bot never
+    does): by whoever pressed, in that chat."""
+    chat = query.message.chat if query.message is not None else None
+    if chat is None or query.from_user is None:
+        return _NO
+    if not _allowed_ids(query.from_user.id, chat.id, settings):
+        return Decision(REFUSE)
+    return Decision(PRESS, query.data or "", quote=chat.type != "private")
+
+
 def _allowed(message: Any, settings: TelegramSettings) -> bool:
+    user = message.from_user.id if message.from_user is not None else None
+    return _allowed_ids(user, message.chat.id, settings)
+
+
+def _allowed_ids(user_id: int | None, chat_id: int, settings: TelegramSettings) -> bool:
     users, chats = settings.allowed_user_ids, settings.allowed_chat_ids
-    user_ok = not users or (message.from_user is not None and message.from_user.id in users)
-    return user_ok and (not chats or message.chat.id in chats)
+    user_ok = not users or (user_id is not None and user_id in users)
+    return user_ok and (not chats or chat_id in chats)
 
 
 def addressed_text(message: Any, bot: Any, reply_on: list[str]) -> str | None:

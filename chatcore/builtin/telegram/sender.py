@@ -1,5 +1,6 @@
-"""Sending replies: plain text only, split to Telegram's size, retried with backoff on
-timeouts, 5xx and dropped connections, with a typing indicator while the engine works."""
+"""Sending replies: plain text only (an inline keyboard at most on the last part), split to
+Telegram's size, retried with backoff on timeouts, 5xx and dropped connections, with a typing
+indicator while the engine works."""
 
 from __future__ import annotations
 
@@ -59,20 +60,24 @@ async def send_text(
     *,
     quote: int | None = None,
     thread: int | None = None,
+    reply_markup: Any = None,
 ) -> int:
     """Send ``text`` as one or more plain-text messages (in forum topic ``thread``); the
-    first quotes message ``quote``. Returns the number of messages sent."""
+    first quotes message ``quote``, the last carries ``reply_markup`` (buttons go under the
+    end of a reply). Returns the number of messages sent."""
     chunks = split_message(text)
     for index, chunk in enumerate(chunks):
         reply = None
         if quote is not None and index == 0:
             reply = ReplyParameters(message_id=quote, allow_sending_without_reply=True)
+        markup = reply_markup if index == len(chunks) - 1 else None
         await with_retries(
-            lambda chunk=chunk, reply=reply: bot.send_message(
+            lambda chunk=chunk, reply=reply, markup=markup: bot.send_message(
                 chat_id,
                 chunk,
                 message_thread_id=thread,
                 reply_parameters=reply,
+                reply_markup=markup,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             ),
             retries,

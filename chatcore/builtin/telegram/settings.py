@@ -59,6 +59,9 @@ class TelegramSettings(Settings):
     allowed_user_ids: list[int] = Field(default_factory=list, description="empty: everyone")
     allowed_chat_ids: list[int] = Field(default_factory=list, description="empty: every chat")
     admin_ids: list[int] = Field(default_factory=list, description="may use admin commands")
+    feedback_buttons: bool = Field(
+        True, description="👍/👎 buttons under answers; a press rates the answer (like /good)"
+    )
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     retries: RetrySettings = Field(default_factory=RetrySettings)
     request_timeout: float = Field(10.0, gt=0, description="seconds per Bot API request")

@@ -100,6 +100,13 @@ class QAResponder:
         self._version: str | None = None
         self._closed = False
 
+    def attach(self, engine: Any) -> None:
+        """Offer the taught log to the admins' /teach (chatcore.builtin.qa.teach.command)."""
+        if self.taught is not None:
+            from chatcore.builtin.qa.teach.command import offer_teaching
+
+            offer_teaching(engine, self.taught.log)
+
     @property
     def model_version(self) -> str | None:
         """The loaded model's id (modeldir.version); None until a model has loaded."""

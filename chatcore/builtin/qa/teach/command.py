@@ -1,0 +1,72 @@
+"""``/teach <answer>``: an admin corrects a wrong answer from the chat itself, by replying to
+it. The question is the one that answer was given to (the chat's latest stored turn with that
+reply); the change goes to the taught log exactly as ``chatcore teach`` and the web console
+write it, so running bots answer it within seconds and the next training learns it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from chatcore.builtin.qa.teach.guard import refusal
+from chatcore.contracts import CommandContext
+from chatcore.store import ConversationStore, Turn
+
+log = logging.getLogger(__name__)
+SERVICE = "taught_log"  # engine.services key: the log /teach writes to
+LOOKBACK = 100  # the turns of a chat searched for the replied-to answer
+
+
+def offer_teaching(engine: Any, taught_log: Any) -> None:
+    """Let /teach write to ``taught_log`` (the qa responder offers its own when attached)."""
+    engine.services[SERVICE] = taught_log
+
+
+async def teach_command(ctx: CommandContext) -> str:
+    """Teach the question of the replied-to answer with the answer given."""
+    taught_log = ctx.engine.services.get(SERVICE)
+    if taught_log is None:
+        return ctx.text("teach.unavailable")
+    answer = ctx.args.strip()
+    replied = str(ctx.message.meta.get("reply_to_text") or "")
+    question = await question_answered(ctx.store, ctx.message.chat_key, replied)
+    if not answer or question is None:
+        return ctx.text("teach.usage")
+    refused = await refusal(_output_filters(ctx.engine), answer, ctx.message.channel)
+    if refused:
+        return ctx.text("teach.refused", reason=refused.removeprefix("refused: "))
+    from chatcore.builtin.qa.teach.log import Change, new_item_target
+
+    who = f"{ctx.message.channel}:{ctx.message.user_id}"
+    change = Change("add", new_item_target(), question, answer, who=who)
+    seq = await asyncio.to_thread(taught_log.append, change)
+    log.info("/teach: %s taught %s (change %d)", who, change.target, seq)
+    return ctx.text("teach.done", question=question, target=change.target, change=seq)
+
+
+async def question_answered(store: ConversationStore, chat_key: str, reply: str) -> str | None:
+    """What the user asked when the bot said ``reply``: the latest such turn of the chat (not
+    a message moderation blocked, nor an operator's answer, which have no question)."""
+    wanted = _squeezed(reply)
+    if not wanted:
+        return None
+    for turn in reversed(await store.recent_turns(chat_key, LOOKBACK)):
+        if _squeezed(turn.reply_text) == wanted and _asked(turn):
+            return turn.user_text.strip()
+    return None
+
+
+def _asked(turn: Turn) -> bool:
+    blocked = any(v.get("stage") == "input" and v.get("action") == "block" for v in turn.verdicts)
+    return bool(turn.user_text.strip()) and not blocked
+
+
+def _squeezed(text: str) -> str:
+    """Whitespace-insensitive, as chat apps trim and re-wrap what they show."""
+    return " ".join(text.split())
+
+
+def _output_filters(engine: Any) -> list[tuple[str, Any]]:
+    """(name, filter) pairs of the engine's output filters, as the web console reads them."""
+    return [(n.name, n.component) for n in getattr(engine, "output_filters", [])]
