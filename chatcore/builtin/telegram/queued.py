@@ -133,7 +133,10 @@ class TelegramChannel:
         if decision.action != routing.ANSWER:
             note_id = NOTES.get(decision.action, NOT_ALLOWED)
             return Incoming(note=engine.messages.text(note_id, language))
-        return Incoming(message=to_message(update, decision.text, language, self.settings))
+        message = to_message(
+            update, decision.text, language, self.settings, bot_id=self._bot.bot.id
+        )
+        return Incoming(message=message)
 
     async def deliver(self, payload: str, text: str) -> None:
         update = self._update(payload)
