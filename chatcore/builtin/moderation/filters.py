@@ -106,7 +106,7 @@ class PiiFilter:
         self.settings = settings or PiiSettings()
 
     def spans(self, text: str) -> list[Span]:
-        return find_pii(text, self.settings.kinds)
+        return find_pii(text, self.settings.kinds, tuple(self.settings.regions))
 
     def decide(self, text: str) -> Verdict:
         return verdict(self.name, text, self.spans(text), {}, self.settings.action)

@@ -1,13 +1,18 @@
 """Personal data: e-mail addresses, phone numbers, payment cards (Luhn), IBANs (mod 97) and
-Chinese resident ID numbers (ISO 7064 check digit). Checksums keep order numbers and dates
-from being masked."""
+Chinese resident ID numbers (ISO 7064 check digit). Checksums, the numbering plans of phone
+numbers (chatcore.builtin.moderation.phones) and the words around a number keep order numbers,
+ISBNs and dates from being masked. Evasions are undone first: full-width digits and letters
+are read as ASCII, zero-width characters are skipped, "name (at) example (dot) com" is an
+address; spans always point into the original text."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 
+from chatcore.builtin.moderation import phones
 from chatcore.builtin.moderation.decide import Span
 
 # Each pattern starts only where a token starts (a lookbehind) and repeats only pieces that
@@ -17,33 +22,40 @@ _EDGE_L = r"(?<![0-9A-Za-z])"
 _EDGE_R = r"(?![0-9A-Za-z])"
 _LOCAL = r"[A-Za-z0-9._%+-]"
 EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*\.[A-Za-z]{{2,}}")
-CARD = re.compile(_EDGE_L + r"\d(?:[ -]?\d){12,18}" + _EDGE_R)
-IBAN = re.compile(_EDGE_L + r"[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}" + _EDGE_R)
-CN_ID = re.compile(_EDGE_L + r"[1-9]\d{16}[\dXx]" + _EDGE_R)
-# One group of a phone number's digits, cut the way the old backtracking pattern
-# (\d{2,4}(?:[ .-]?\d{2,4}){1,4}) cut a run of digits on its first success: what is left of
-# the run when two to four digits, else four, or three where four would leave one. Atomic, so
-# a run is cut one way only; the old pattern tried every cut of a long run before giving up,
-# hundreds of paths at each start.
-_GROUP = r"(?>\d{2,4}+(?!\d)|\d{4}(?!\d(?!\d))|\d{3})"
-# Two to five groups: a first run of two or three digits is one group and needs another run;
-# a longer one is two groups by itself.
-_SHORT_FIRST = rf"\d{{2,3}}+(?!\d)[ .-]{_GROUP}(?:[ .-]?{_GROUP}){{0,3}}"
-_LONG_FIRST = rf"(?=\d{{4}}){_GROUP}(?:[ .-]?{_GROUP}){{0,4}}"
-# "+" and digits with no separator: the old pattern tried a country code of three, two, then
-# one digit. With seven digits or more a shorter code only makes the first run longer, which
-# never turns a failure into a match, so three are taken once.
-_COUNTRY = r"\+(?:(?=\d{7})\d{3}|(?!\d{7})\d{1,3})[ .-]?"
-# Two cheap lookaheads skip hopeless starts before the groups are tried: after the left edge,
-# a start that cannot begin a number; before the digits, a first run that is too long or runs
-# into a letter, after which no number can end.
-_FIRST_RUN = r"(?=\d{2,20}+(?:[ .-]\d|(?![0-9A-Za-z])))"
-PHONE = re.compile(
-    rf"(?<![0-9A-Za-z+])(?=\+\d|\(\d|\d\d)(?:{_COUNTRY})?(?:\(\d{{1,4}}+\)[ .-]?)?"
-    rf"{_FIRST_RUN}(?:{_SHORT_FIRST}|{_LONG_FIRST})" + _EDGE_R
+CARD = re.compile(_EDGE_L + r"\d(?:[ .\-/]?\d){12,18}" + _EDGE_R)
+IBAN = re.compile(_EDGE_L + r"[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){11,30}" + _EDGE_R)
+CN_ID = re.compile(_EDGE_L + r"[1-9](?:[ -]?\d){16}[ -]?[\dXx]" + _EDGE_R)
+# "jane (at) example (dot) com", "jane at example dot com": an obfuscated address, taken only
+# with a known top-level domain after the last "dot" (bounded repetitions: linear)
+_AT = r"\s*(?:[(\[{](?:at|@)[)\]}]|\sat\s|\s@|@\s|艾特|圈圈?a)\s*"
+_DOT = r"\s*(?:[(\[{](?:dot|\.)[)\]}]|\sdot\s|\.|点)\s*"
+_TLD = (
+    r"(?:com|net|org|edu|gov|io|co|uk|de|fr|cn|jp|info|biz|me|us|ca|au|in|ru|nl|es|it|ch|hk|tw|sg)"
 )
-_MAYBE = re.compile(r"[@\d]")
-_DATE = re.compile(r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})")
+EMAIL_WORDS = re.compile(
+    rf"(?i)(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{{1,64}}{_AT}[A-Za-z0-9-]{{1,63}}"
+    rf"(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,3}}?{_DOT}{_TLD}(?![A-Za-z0-9])"
+)
+_EN_DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_ZH_DIGIT = r"[零〇一二三四五六七八九幺两]"
+# a phone number in words: "four one five, five five five ...", "幺三九 二七四八 ..."
+PHONE_WORDS = re.compile(
+    rf"(?i)(?<![A-Za-z]){_EN_DIGIT}(?:[\s,.\-]{{1,3}}{_EN_DIGIT}){{6,14}}(?![A-Za-z])"
+    rf"|{_ZH_DIGIT}(?:[\s,，\-]{{0,2}}{_ZH_DIGIT}){{6,14}}"
+)
+_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+DIGIT_WORDS = {
+    **dict(zip(_WORDS, "0123456789", strict=True)),
+    "oh": "0",
+    **dict(zip("零〇一二三四五六七八九幺两", "0012345678912", strict=True)),
+}
+# four or more single characters each followed by one space: "l u c a s . m @ g m x . n e t"
+SPACED_OUT = re.compile(r"(?<!\S)(?:\S ){3,}\S(?!\S)")
+_MAYBE = re.compile(
+    rf"[@\d＠]|[(\[{{]at[)\]}}]|\sat\s|艾特|圈a|{_EN_DIGIT}\W+{_EN_DIGIT}|{_ZH_DIGIT}{{3}}",
+    re.IGNORECASE,
+)
+PHONE = phones.PHONE
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -70,48 +82,131 @@ def cn_id_ok(text: str) -> bool:
     return "10X98765432"[total % 11] == text[17].upper()
 
 
-def _card(m: re.Match) -> bool:
-    digits = re.sub(r"\D", "", m.group())
+Valid = Callable[[re.Match, tuple[str, ...]], int | None]
+"""A detector's check of a match (and the regions a phone number may be from): where the
+personal data ends (the match may be longer), or None when it is not personal data."""
+
+
+def _whole(check: Callable[[str], bool]) -> Valid:
+    return lambda m, regions: m.end() if check(m.group()) else None
+
+
+def _card(text: str) -> bool:
+    digits = re.sub(r"\D", "", text)
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
-def _phone(m: re.Match) -> bool:
-    """Phone-shaped: 7-15 digits, written with a + or separators, or a long digit run."""
+def _cn_id(text: str) -> bool:
+    return cn_id_ok(re.sub(r"[ -]", "", text))
+
+
+def _iban(m: re.Match, regions: tuple[str, ...]) -> int | None:
+    """The longest valid IBAN the match starts with: the pattern also takes a word written
+    after one ("NL35INGB2787795589 thanks")."""
     text = m.group()
-    digits = sum(c.isdigit() for c in text)
-    if not 7 <= digits <= 15 or _DATE.fullmatch(text):
-        return False
-    return text.startswith(("+", "(")) or digits >= 10 or bool(re.search(r"\d[ .-]\d", text))
+    cuts = [i for i in range(len(text), 14, -1) if i == len(text) or not text[i].isalnum()]
+    for cut in cuts:
+        if iban_ok(re.sub(r"[ .\-]", "", text[:cut])):
+            return m.start() + cut
+    return None
 
 
-DETECTORS: dict[str, tuple[re.Pattern, Callable[[re.Match], bool]]] = {
-    "email": (EMAIL, lambda m: True),
-    "cn_id": (CN_ID, lambda m: cn_id_ok(m.group())),
-    "card": (CARD, _card),
-    "iban": (IBAN, lambda m: iban_ok(m.group())),
+def _phone(m: re.Match, regions: tuple[str, ...]) -> int | None:
+    return m.end() if phones.is_phone(m.string, m.start(), m.end(), regions) else None
+
+
+def _phone_words(m: re.Match, regions: tuple[str, ...]) -> int | None:
+    """Digits written as words: a phone when they make a number some country could dial
+    (ten digits or more, or seven with "call me" and the like just before)."""
+    words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}", m.group())
+    digits = "".join(DIGIT_WORDS[w.lower()] for w in words)
+    before = m.string[max(0, m.start() - phones.CONTEXT_CHARS) : m.start()]
+    if len(digits) < 10 and not phones.PHONE_CUE.search(before):
+        return None
+    return m.end() if phones.possible_anywhere(digits, regions) else None
+
+
+DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
+    "email": (EMAIL, lambda m, regions: m.end()),
+    "email_words": (EMAIL_WORDS, lambda m, regions: m.end()),
+    "cn_id": (CN_ID, _whole(_cn_id)),
+    "card": (CARD, _whole(_card)),
+    "iban": (IBAN, _iban),
     "phone": (PHONE, _phone),
+    "phone_words": (PHONE_WORDS, _phone_words),
 }
+KIND_OF = {
+    "email_words": "email",
+    "phone_words": "phone",
+}  # detectors that find another detector's kind
+KINDS = ("email", "cn_id", "card", "iban", "phone")
 
 
-def find_pii(text: str, kinds: Iterable[str] = tuple(DETECTORS)) -> list[Span]:
-    """Non-overlapping personal-data spans; earlier kinds win (an ID is not also a phone)."""
+def find_pii(
+    text: str, kinds: Iterable[str] = KINDS, regions: tuple[str, ...] = phones.REGIONS
+) -> list[Span]:
+    """Non-overlapping personal-data spans of the original text; earlier kinds win (an ID is
+    not also a phone)."""
     if not _MAYBE.search(text):
         return []
+    wanted = set(kinds)
+    prepared, origin = _joined(*prepare(text))
     taken: list[Span] = []
-    for kind in DETECTORS:
-        if kind in kinds:
-            taken = sorted(taken + _find_kind(text, kind, taken), key=lambda s: s.start)
-    return taken
+    for detector in DETECTORS:
+        if KIND_OF.get(detector, detector) in wanted:
+            found = _find_kind(prepared, detector, taken, regions)
+            taken = sorted(taken + found, key=lambda s: s.start)
+    return taken if origin is None else [_original(span, origin) for span in taken]
 
 
-def _find_kind(text: str, kind: str, taken: list[Span]) -> list[Span]:
-    """The valid matches of one kind that overlap none of the earlier kinds' ``taken`` spans."""
-    pattern, valid = DETECTORS[kind]
+def prepare(text: str) -> tuple[str, list[int] | None]:
+    """The text as personal data is read: full-width and other compatibility forms as
+    their plain characters (NFKC), format characters (zero-width spaces and joiners) left
+    out; with each character's index in ``text`` (None: unchanged)."""
+    if text.isascii():
+        return text, None
+    out: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":
+            continue
+        plain = unicodedata.normalize("NFKC", char) if ord(char) >= 0x2000 else char
+        if len(plain) != 1:
+            plain = char  # a ligature or a spelled-out symbol: never part of a number
+        out.append(plain)
+        origin.append(index)
+    return "".join(out), origin
+
+
+def _joined(text: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
+    """Spaced-out runs of single characters joined ("1 3 8 0 0 ..." as "13800..."), with
+    the map to the original text."""
+    if not SPACED_OUT.search(text):
+        return text, origin
+    where = origin if origin is not None else list(range(len(text)))
+    drop = {
+        m.start() + i for m in SPACED_OUT.finditer(text) for i in range(1, m.end() - m.start(), 2)
+    }
+    kept = [i for i in range(len(text)) if i not in drop]
+    return "".join(text[i] for i in kept), [where[i] for i in kept]
+
+
+def _original(span: Span, origin: list[int]) -> Span:
+    return Span(origin[span.start], origin[span.end - 1] + 1, span.category)
+
+
+def _find_kind(text: str, detector: str, taken: list[Span], regions: tuple[str, ...]) -> list[Span]:
+    """The valid matches of one detector that overlap none of the earlier ``taken`` spans."""
+    pattern, valid = DETECTORS[detector]
+    category = f"pii-{KIND_OF.get(detector, detector)}"
     starts = [s.start for s in taken]
     found = []
     for m in pattern.finditer(text):
-        if _free(taken, starts, m.start(), m.end()) and valid(m):
-            found.append(Span(m.start(), m.end(), f"pii-{kind}"))
+        if not _free(taken, starts, m.start(), m.end()):
+            continue
+        end = valid(m, regions)
+        if end is not None:
+            found.append(Span(m.start(), end, category))
     return found
 
 

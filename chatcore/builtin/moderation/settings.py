@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from chatcore.settings import Settings
 
 ActionName = Literal["block", "mask", "flag"]
+DEFAULT_REGIONS = ("US", "GB", "CN", "DE", "FR", "IN", "JP", "AU", "CA", "HK", "TW", "SG")
 
 
 class LexiconSettings(Settings):
@@ -37,6 +38,18 @@ class PiiSettings(Settings):
         default_factory=lambda: ["email", "phone", "card", "iban", "cn_id"]
     )
     action: ActionName = Field("mask", description="what to do with personal data")
+    regions: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REGIONS),
+        description="where a phone number written without +country may be from (ISO codes)",
+    )
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, regions: list[str]) -> list[str]:
+        for region in regions:
+            if not (len(region) == 2 and region.isascii() and region.isupper()):
+                raise ValueError(f"{region!r} is not a two-letter region code such as US or CN")
+        return regions
 
 
 class ClassifierSettings(Settings):

@@ -1,0 +1,133 @@
+"""Phone numbers: a permissive pattern finds digit runs shaped like one, then the rules of
+the countries' numbering plans (``phonenumbers``, Google's libphonenumber) and what is around
+the run decide. ISBNs, UUIDs, order and invoice numbers, coordinates, dates, times, money and
+version numbers are not phones."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from chatcore.builtin.moderation.settings import DEFAULT_REGIONS
+
+# A "+" or "00", an optional "(area)", then 7-17 digits with at most two separators between
+# any two of them ("1 3 8 0 0 ..." spaced out, "415.555.0132", "(0)20-7946"). Each repetition
+# takes a digit and separators cannot be digits, so a start costs a bounded number of steps;
+# starts are only where a digit run begins (the lookbehind): scanning is linear.
+PHONE = re.compile(
+    r"(?<![0-9A-Za-z+])(?:\+|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?\d(?:[ .\-/()]{0,2}\d){6,16}"
+    r"(?![0-9A-Za-z])"
+)
+REGIONS = DEFAULT_REGIONS  # where a number without +country may be from (``pii.regions``)
+
+# labels just before a number that make it something else (en, zh), case-insensitive, maybe
+# with a qualifier ("order no.", "student number is", "container MSCU")
+_LABELS = (
+    r"isbn|issn|order|invoice|inv|tracking|track|ref|reference|receipt|ticket|booking|"
+    r"confirmation|serial|s/n|sku|part|model|version|ver|build|case|account|acct|id|po|batch|"
+    r"lot|student|employee|member|customer|timestamp|epoch|unix|container|fedex|ups|dhl|usps|"
+    r"订单|单号|编号|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
+    r"学号|工号|会员号|代码|卡号|车牌"
+)
+NOT_A_PHONE_BEFORE = re.compile(
+    rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:number|num|no\.?|nr\.?|code|id|#|[A-Z]{{2,5}})){{0,2}}"
+    r"(?:\s+(?:is|was|are|says|=))?[\s:#.\-=号：]*$",
+    re.IGNORECASE,
+)
+# words just before a number that say it is a phone: they win over a label further back
+PHONE_CUE = re.compile(
+    r"(?<![A-Za-z])(?:call|text|phone|tel|mobile|cell|ring|dial|whatsapp|wechat|line|fax|"
+    r"reach|contact|电话|手机|联系|拨打|微信|号码是|打给)(?:\s+(?:me|us|him|her))?"
+    r"(?:\s+(?:at|on|is|:))?[\s:：=]*$",
+    re.IGNORECASE,
+)
+MONEY_AROUND = re.compile(r"[$€£¥￥]\s*$|^\s*(?:元|块|美元|欧元|dollars?|usd|eur|rmb|%)", re.I)
+DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coordinate
+DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
+# what ends just before a number that is only the rest of it: an IBAN-shaped start, or digits
+# joined to it without a space
+TAIL_OF_ANOTHER = re.compile(r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?)$")
+IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
+CONTEXT_CHARS = 24  # how far before a number its label is looked for
+
+
+def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS) -> bool:
+    """Whether ``text[start:end]`` (a PHONE match) is a phone number."""
+    candidate = text[start:end]
+    digits = re.sub(r"\D", "", candidate)
+    if not 7 <= len(digits) <= 15 or _looks_like_something_else(text, start, end):
+        return False
+    international = candidate.startswith(("+", "00"))
+    formatted = international or bool(re.search(r"\d[ .\-/()]+\d|^\(", candidate))
+    if not formatted and len(digits) < 10:
+        return False  # a short bare run: a count, a code, a year and a month...
+    if international:
+        return _possible("+" + (digits[2:] if candidate.startswith("00") else digits), None)
+    return possible_anywhere(digits, regions)
+
+
+def possible_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
+    """A national number one of ``regions`` could dial."""
+    return any(_possible(digits, region) for region in regions)
+
+
+def _looks_like_something_else(text: str, start: int, end: int) -> bool:
+    candidate = text[start:end]
+    before = text[max(0, start - CONTEXT_CHARS) : start]
+    after = text[end : end + 8]
+    if TAIL_OF_ANOTHER.search(text[max(0, start - 48) : start]):
+        return True  # the tail of a longer number (a wrong IBAN, a long reference)
+    if DATE.fullmatch(candidate) or DECIMAL.fullmatch(candidate) or IPV4.fullmatch(candidate):
+        return True
+    if _isbn13(candidate) or after.startswith(("..", "…")):
+        return True  # an ISBN; a number cut short ("4532 0151 12..")
+    if MONEY_AROUND.search(before) or MONEY_AROUND.search(after):
+        return True
+    if after.startswith((".", ",")) and after[1:2].isdigit():
+        return True  # 1234567.89 or 1,234,567: an amount
+    if PHONE_CUE.search(before):
+        return False
+    return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
+
+
+def _in_a_token_with_letters(text: str, start: int, end: int) -> bool:
+    """Part of a word with Latin letters (a UUID, a part number "AB-1234567"), not a label
+    such as "tel:" before it."""
+    left = start
+    while left > 0 and _CODE_CHAR.match(text[left - 1]):
+        left -= 1
+    right = end
+    while right < len(text) and _CODE_CHAR.match(text[right]):
+        right += 1
+    head = text[left:start].rstrip(":：=")
+    if head.lower() in ("", "tel", "phone", "mobile", "cell", "fax", "whatsapp", "wechat"):
+        head = ""
+    return bool(re.search(r"[A-Za-z]", head + text[end:right]))
+
+
+def _isbn13(candidate: str) -> bool:
+    digits = re.sub(r"\D", "", candidate)
+    if len(digits) != 13 or not digits.startswith(("978", "979")):
+        return False
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits))
+    return total % 10 == 0
+
+
+@cache
+def _phonenumbers():
+    import phonenumbers
+
+    return phonenumbers
+
+
+def _possible(number: str, region: str | None) -> bool:
+    """A number of a length the region's plan allows (valid ones included; fictional ranges
+    such as 555-01xx or 07700 900xxx are possible but not valid, and are still personal data
+    in a message)."""
+    phonenumbers = _phonenumbers()
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(parsed)
