@@ -25,6 +25,7 @@ from chatcore.contracts import EngineView
 from chatcore.errors import StoreError
 
 from . import console
+from .answers import Answers
 from .inbox import Inbox
 from .live import LiveNumbers
 from .pages import StaticFile, json_body, page_response, render
@@ -62,6 +63,7 @@ class Console:
         self.sessions = Sessions(admin.session_minutes * 60)
         self.limiter = LoginLimiter(admin.login_attempts, admin.login_window_seconds)
         self.inbox = Inbox(engine, settings.max_message_chars)
+        self.answers = Answers(engine, taught_log)
 
     def add_routes(self, app: web.Application) -> None:
         routes = app.router
@@ -82,11 +84,16 @@ class Console:
             "live": self.live,
             "handoffs": self.inbox.handoffs,
             "handoffs/{chat_key}": self.inbox.chat,
+            "answers": self.answer_items,
+            "answers/history": self.answer_history,
         }
         for path, handler in api.items():
             routes.add_get(f"/admin/api/{path}", self.api(handler))
         routes.add_post("/admin/api/forget", self.change(self.forget))
         routes.add_post("/admin/api/teach", self.change(self.teach))
+        routes.add_post("/admin/api/answers/edit", self.change(self.answers.edit))
+        routes.add_post("/admin/api/answers/delete", self.change(self.answers.delete))
+        routes.add_post("/admin/api/answers/undo", self.change(self.answers.undo))
         routes.add_post("/admin/api/handoffs/{chat_key}/reply", self.change(self.inbox.reply))
         routes.add_post("/admin/api/handoffs/{chat_key}/done", self.change(self.inbox.done))
         routes.add_route("*", "/admin/{tail:.*}", self.api(self.not_found))
@@ -245,6 +252,14 @@ class Console:
     async def live(self, request: web.Request) -> web.Response:
         return web.json_response(self.numbers.snapshot())
 
+    async def answer_items(self, request: web.Request) -> web.StreamResponse:
+        """Taught answers, and model answers edited or deleted, as they stand."""
+        return await self._list(request, self.answers.items)
+
+    async def answer_history(self, request: web.Request) -> web.StreamResponse:
+        """Every change to what the bot was taught, newest first."""
+        return await self._list(request, self.answers.history, name="answers-history")
+
     async def forget(self, request: web.Request) -> web.Response:
         body = await json_body(request)
         chat_key, user_id = body.get("chat_key"), body.get("user_id")
@@ -280,13 +295,16 @@ class Console:
         request: web.Request,
         load: Callable[[], Awaitable[list[dict[str, Any]]]],
         key: str = "items",
+        name: str | None = None,
     ) -> web.StreamResponse:
+        """Rows as JSON, or as a download (``?format=csv|jsonl``) named ``name`` (default: the
+        path's last part)."""
         try:
             rows = await load()
         except StoreError as exc:
             return web.json_response({"error": str(exc)}, status=501)
         if request.query.get("format"):
-            return _export(request, rows, request.path.rsplit("/", 1)[-1])
+            return _export(request, rows, name or request.path.rsplit("/", 1)[-1])
         return web.json_response({key: rows})
 
 

@@ -243,6 +243,183 @@
 
   const badge = (action) => (["block", "mask", "flag"].includes(action) ? "badge-" + action : "");
 
+  /* ---------- taught answers (chatcore answers, from the browser) ---------- */
+
+  const STATE_TEXT = {
+    taught: "taught",
+    edited: "model answer edited",
+    deleted: "deleted",
+  };
+  const OP_TEXT = { add: "taught", question: "question added", edit: "edited", delete: "deleted", undo: "undo" };
+
+  // Both lists; ``focus`` (if given) runs once they are drawn, to put the focus back where
+  // the operator was (the lists are redrawn, so the focused button is gone).
+  async function showAnswers(focus) {
+    const [items, history] = await Promise.all([
+      load($("#answers-now"), "/admin/api/answers"),
+      load($("#answers-history"), "/admin/api/answers/history"),
+    ]);
+    if (items) drawAnswers(Array.isArray(items.items) ? items.items : []);
+    if (history) drawHistory(Array.isArray(history.items) ? history.items : []);
+    if (focus) focus();
+  }
+
+  function drawAnswers(items) {
+    const list = $("#answers-list");
+    list.replaceChildren(...(items.length
+      ? items.map(answerItem)
+      : [h("li", { class: "empty" }, "Nothing taught yet: teach an answer from the Unanswered list, or with chatcore teach.")]));
+    setStatus($("#answers-now"), plural(items.length, "answer", "answers") + ".");
+  }
+
+  function answerItem(item) {
+    const n = ++uid;
+    const state = STATE_TEXT[item.state] ? item.state : "taught";
+    const model = !String(item.target).startsWith("taught:");
+    const questions = Array.isArray(item.questions) ? item.questions : [];
+    const headId = `answer-head-${n}`;
+    const form = editForm(item, n);
+    const edit = h("button", {
+      type: "button", class: "secondary", "data-edit": item.target,
+      "aria-expanded": "false", "aria-controls": form.id, "aria-describedby": headId,
+    }, "Edit");
+    edit.addEventListener("click", () => openEdit(form, edit, true));
+    form.opener = edit;
+    const remove = state === "deleted" ? null : h("button", {
+      type: "button", class: "danger", "aria-describedby": headId,
+      onclick: (e) => deleteAnswer(item, e.currentTarget),
+    }, "Delete");
+    return h("li", { class: "answer-item is-" + state },
+      h("p", { class: "answer-head", id: headId },
+        h("span", { class: "badge badge-" + state }, STATE_TEXT[state]), " ",
+        h("code", {}, item.target),
+        h("span", { class: "meta" }, ` · by ${item.changed_by || "—"}, ${when(item.changed_at)}`)),
+      model
+        ? said("The model's answer", item.original || "—")
+        : said(questions.length === 1 ? "Question" : "Questions",
+          h("ul", { class: "variants" }, questions.map((q) => h("li", {}, q)))),
+      state === "deleted"
+        ? said("Answer", h("span", { class: "none" }, "deleted: its questions get the fallback"))
+        : said(model ? "Now answered" : "Answer", item.answer),
+      h("p", { class: "actions" }, edit, remove),
+      form);
+  }
+
+  const said = (who, what) => h("div", { class: "said" }, h("span", { class: "who" }, who), h("div", {}, what));
+
+  // The inline editor: a textarea with the answer, Save and Cancel (Escape cancels,
+  // Ctrl+Enter saves). A refused answer stays in it, to be corrected.
+  function editForm(item, n) {
+    const box = h("textarea", { id: `answer-text-${n}`, name: "answer", rows: "3", required: true, "aria-describedby": `answer-keys-${n}` });
+    const form = h("form", { class: "reply answer-edit", id: `answer-edit-${n}`, hidden: true },
+      h("p", {}, h("label", { for: box.id }, "New answer for ", h("code", {}, item.target)), box),
+      h("p", { class: "hint", id: `answer-keys-${n}` }, "Ctrl+Enter saves, Escape cancels. Moderation checks the answer first."),
+      h("p", { class: "reply-actions" },
+        h("button", { type: "submit" }, "Save"),
+        h("button", { type: "button", class: "secondary", onclick: () => openEdit(form, form.opener, false) }, "Cancel")));
+    box.value = item.answer || "";
+    box.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        openEdit(form, form.opener, false);
+      } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && !e.isComposing) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!box.value.trim()) {
+        say("Write the new answer first.");
+        box.focus();
+        return;
+      }
+      const done = await answersChange("edit", { target: item.target, answer: box.value },
+        "Saving…", () => `${item.target}: answer saved.`, form.querySelectorAll("button, textarea"));
+      if (done) await showAnswers(() => focusEdit(item.target));
+      else box.focus();
+    });
+    return form;
+  }
+
+  function openEdit(form, opener, open) {
+    form.hidden = !open;
+    opener.setAttribute("aria-expanded", String(open));
+    if (open) $("textarea", form).focus();
+    else opener.focus();
+  }
+
+  function focusEdit(target) {
+    for (const b of document.querySelectorAll("#answers-list button[data-edit]")) {
+      if (b.dataset.edit === target) return b.focus();
+    }
+    $("#answers-result").focus();
+  }
+
+  async function deleteAnswer(item, button) {
+    const what = item.target.startsWith("taught:") ? "This taught answer" : "The model's answer";
+    if (!confirm(`Delete ${item.target}? ${what} is then no longer given: its questions get the fallback. Undo in the history brings it back.`)) return;
+    const done = await answersChange("delete", { target: item.target }, "Deleting…",
+      () => `${item.target}: deleted.`, [button]);
+    if (done) await showAnswers(() => focusEdit(item.target));
+  }
+
+  function drawHistory(changes) {
+    const cols = $("#answers-history thead tr").children.length;
+    $("#history-list").replaceChildren(...(changes.length
+      ? changes.map(historyRow)
+      : [h("tr", {}, h("td", { colspan: cols, class: "empty" }, "No changes yet."))]));
+    setStatus($("#answers-history"), plural(changes.length, "change", "changes") + ".");
+  }
+
+  function historyRow(c) {
+    const details = [
+      c.question ? h("span", { class: "said-user" }, h("span", { class: "who" }, "Q: "), c.question) : null,
+      c.answer ? h("span", { class: "said-bot" }, h("span", { class: "who" }, "A: "), c.answer) : null,
+      c.original && c.op !== "add" ? h("span", {}, h("span", { class: "who" }, "The model's answer: "), c.original) : null,
+      c.op === "undo" ? `takes back change ${c.undoes}` : null,
+    ];
+    let standing = h("span", { class: "none" }, c.op === "undo" ? "—" : "undone");
+    if (c.in_force) {
+      standing = h("button", { type: "button", class: "secondary", "aria-label": `Undo change ${c.seq}` }, "Undo");
+      standing.addEventListener("click", () => undoChange(c.seq, standing));
+    }
+    return h("tr", { class: c.in_force ? "" : "is-past" },
+      h("td", { class: "num" }, c.seq),
+      h("td", { class: "nowrap" }, when(c.at)),
+      h("td", {}, c.who),
+      h("td", {}, OP_TEXT[c.op] || c.op),
+      h("td", {}, h("code", {}, c.target)),
+      h("td", { class: "text history-details" }, details),
+      h("td", {}, standing));
+  }
+
+  async function undoChange(seq, button) {
+    const done = await answersChange("undo", { change: seq }, `Undoing change ${seq}…`,
+      (d) => `Change ${d.undoes} undone (as change ${d.change}).`, [button]);
+    if (done) await showAnswers(() => $("#h-answers-history").focus());
+  }
+
+  const say = (text) => { $("#answers-result").textContent = text; };
+
+  // A POST of the taught answers; what came of it (or why not: moderation, gone, already
+  // undone) in the panel's result line. The data, or null when it was refused. A change
+  // refused because the lists are out of date (someone else changed them) redraws them.
+  async function answersChange(action, body, doing, done, controls) {
+    for (const c of controls) c.disabled = true;
+    say(doing);
+    try {
+      const data = await api("/admin/api/answers/" + action, { method: "POST", body });
+      say(done(data));
+      return data;
+    } catch (error) {
+      say("Not done: " + error.message);
+      for (const c of controls) c.disabled = false;
+      if (error.status === 404 || error.status === 409) await showAnswers(() => $("#answers-result").focus());
+      return null;
+    }
+  }
+
   /* ---------- one conversation ---------- */
 
   async function showConversation(key) {
@@ -635,6 +812,10 @@
     conversations: () => showList("conversations"),
     conversation: showConversation,
     unanswered: () => showList("unanswered"),
+    answers: () => {
+      say("");
+      showAnswers();
+    },
     moderation: () => showList("moderation"),
     model: showModel,
     live: () => {
