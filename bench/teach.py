@@ -340,10 +340,12 @@ def main() -> None:
         "memory on every message: 0.8 ms on its own).\n"
         "- Teach to answer is bounded by qa.taught.poll_seconds (1 s): about half a poll on "
         "average.\n"
-        "- Review: reading the 100,000 turns chat by chat takes about 1.4 s, encoding the "
-        "distinct texts (about 6,400 unanswered, 1,700 disliked) about 3.7 s: the encoder, "
-        "about 2,000 texts a second on one core (two BLAS threads gave nothing), sets the "
-        "pace.\n"
+        "- Review: the store selects the turns to review in one query (SQLite), and the "
+        "encoder, about 2,000 texts a second on one core, encodes the distinct texts (about "
+        "6,400 unanswered, 1,700 disliked) in chunks on two threads (it runs without the "
+        "GIL): was 6.3-7.0 s reading chat by chat on one thread.\n"
+        "- Did you mean: measured with the model in QA_BENCH_MODEL (the bundled default model "
+        "for bench/RESULTS.md); with the tests' tiny model the rows say little.\n"
         f"Bench took {time.perf_counter() - started:.0f} s.\n"
     )
 
