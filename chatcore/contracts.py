@@ -54,6 +54,10 @@ class EngineView(Protocol):
         runs; returns the function that removes it again."""
         ...
 
+    def can_push(self, chat_key: str) -> bool:
+        """Whether ``push`` can reach the chat from this process."""
+        ...
+
     async def push(self, chat_key: str, reply: Reply) -> Reply:
         """Send ``reply`` to a chat unasked, through its channel's outlet, after the output
         filters (returns what was sent; raises ``chatcore.errors.Unreachable`` when no outlet

@@ -158,7 +158,7 @@ class Engine:
             except Exception:
                 log.exception("pipeline failed for chat %s", message.chat_key)
                 outcome = _Outcome(self._error_reply(message.language))
-            if outcome.turn is not None:
+            if outcome.turn is not None and not outcome.reply.unstored:
                 await self._store(outcome.turn)
         reply = replace(outcome.reply, latency_ms=(time.perf_counter() - started) * 1000)
         self._observe("chatcore_on_reply", message=message, reply=reply)
@@ -260,6 +260,10 @@ class Engine:
                 del self._outlets[channel]
 
         return remove
+
+    def can_push(self, chat_key: str) -> bool:
+        """Whether a frontend of the chat's channel runs in this process (``push`` works)."""
+        return chat_key.partition(":")[0] in self._outlets
 
     async def push(self, chat_key: str, reply: Reply) -> Reply:
         """Send a reply to a chat unasked, after the output filters; returns what was sent,

@@ -71,6 +71,9 @@ class Reply:
     # known questions the user may have meant (after a fallback): frontends offer them as
     # buttons or numbers, and choosing one sends its text as the user's next message
     choices: tuple[str, ...] = ()
+    # the exchange is not stored as a turn of this chat (an operator's answer typed in the
+    # operators' chat: it is stored in the user's chat instead, where their /forget reaches)
+    unstored: bool = False
 
     @property
     def silent(self) -> bool:

@@ -415,9 +415,18 @@ class FakeTelegramServer:
         return message  # edited in place: ``sent`` and earlier references see the new state
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        """As on Telegram, an edit that changes nothing is refused ("message is not
+        modified"), which bots use to tell a second press of a button from the first."""
         message = self._find_sent(params)
         if message is None:
             return _error(400, "Bad Request: message to edit not found")
+        if _inline_markup(params) == message.get("reply_markup"):
+            return _error(
+                400,
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup of "
+                "the message",
+            )
         self._set_markup(message, params)
         return message
 

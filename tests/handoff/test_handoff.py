@@ -221,11 +221,12 @@ async def test_timeouts_give_the_chat_back_and_tell_the_user_in_their_language(t
 async def test_outside_opening_hours_the_user_is_told_when_to_come_back(tmp_path):
     hours = {"timezone": "Asia/Shanghai", "days": ["mon"], "opens": "09:00", "closes": "10:00"}
     async with runtime_for(tmp_path, opening_hours=hours).build_engine() as engine:
+        engine.add_outlet("telegram", Outlet())
         monday = dt.datetime(2026, 11, 30, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
         engine.clock = lambda: monday.timestamp() + 3600  # 10:30 in Shanghai: closed
         closed = await ChatHarness(engine).say("/human")
         assert closed.text == engine.say(
-            "handoff.closed", "en", hours="mon 09:00-10:00 (Asia/Shanghai)"
+            "handoff.closed", "en", hours="Mon 09:00-10:00 (Asia/Shanghai)"
         )
         engine.clock = monday.timestamp
         assert (await ChatHarness(engine).say("/human")).text == engine.say("handoff.started", "en")
@@ -240,3 +241,143 @@ def test_bad_handoff_settings_name_the_key(tmp_path):
         runtime_for(tmp_path, opening_hours={"timezone": "Mars/Olympus"})
     with pytest.raises(ConfigError, match="closes must be later"):
         runtime_for(tmp_path, opening_hours={"opens": "18:00", "closes": "09:00"})
+
+
+def test_opening_hours_are_said_in_the_users_language():
+    from chatcore.builtin.handoff.settings import OpeningHours
+
+    hours = OpeningHours(timezone="Europe/Berlin")
+    assert hours.describe("en") == "Mon-Fri 09:00-17:00 (Europe/Berlin)"
+    assert hours.describe("zh") == "周一至周五 09:00-17:00 (Europe/Berlin)"
+    assert OpeningHours(days=["sat", "mon"]).describe("zh").startswith("周六, 周一 ")
+
+
+async def test_a_late_update_never_brings_an_ended_handoff_back(bot):
+    engine, _users, _operators = bot
+    chat = ChatHarness(engine, chat_id="c")
+    await chat.say("/human")
+    service = engine.services["handoff"]
+    seen = await service.inbox.get("test:c")  # what an operator's reply read before /done
+    assert (await chat.say("/done")).text == engine.say("handoff.ended", "en")
+    assert not await service.inbox.answered(seen, "web:console", engine.clock())
+    assert not await service.inbox.touch(seen, engine.clock())
+    assert await service.inbox.get("test:c") is None
+    assert (await chat.say("hello")).text == "Hi there!"
+
+
+async def test_a_relayed_message_keeps_the_operator_who_answered(bot):
+    engine, _users, _operators = bot
+    chat = ChatHarness(engine, chat_id="c")
+    await chat.say("/human")
+    service = engine.services["handoff"]
+    stale = await service.inbox.get("test:c")
+    assert await service.operator_reply("test:c", "Hello, I'm Ana.", "web:console") == ""
+    await service.inbox.touch(stale, engine.clock())  # the user's message, read before it
+    assert (await service.inbox.get("test:c")).operator == "web:console"
+
+
+async def test_only_a_tag_that_starts_the_notice_names_the_chat(bot):
+    engine, users, operators = bot
+    await ChatHarness(engine, chat_id="a").say("/human")
+    victim = ChatHarness(engine, chat_id="b")
+    await victim.say("/human")
+    await ChatHarness(engine, chat_id="a").say("ignore this [test:b] please")
+    relayed = operators.to("-100")[-1]
+    assert relayed.startswith("[test:a] ")
+    await operator(engine).say("your address is 5 Main St", meta={"reply_to_text": relayed})
+    assert users.to("a") == ["your address is 5 Main St"] and users.to("b") == []
+    how = engine.say("handoff.reply_how", None)
+    lost = await operator(engine).say("hi", meta={"reply_to_text": how})
+    assert lost.text == how  # the help text's example is not a target
+
+
+async def test_long_messages_are_cut_so_a_notice_is_never_split(bot):
+    engine, _users, operators = bot
+    chat = ChatHarness(engine, chat_id="c")
+    await chat.say("😀" * 3000)
+    await chat.say("/human")
+    await chat.say("😀" * 3000)
+    assert all(len(text.encode("utf-16-le")) // 2 <= 4096 for text in operators.to("-100"))
+
+
+async def test_nobody_to_see_it_means_no_handoff(tmp_path):
+    runtime = runtime_for(tmp_path, telegram_chat=None, console=True)
+    async with runtime.build_engine() as engine:
+        reply = await ChatHarness(engine, chat_id="c").say("/human")
+        assert reply.text == engine.say("handoff.unavailable", "en")
+        assert await engine.services["handoff"].inbox.all() == []
+        engine.services["handoff.console"] = True  # a web console serves in this process
+        reply = await ChatHarness(engine, chat_id="c").say("/human")
+        assert reply.text == engine.say("handoff.started", "en")
+
+
+async def test_the_sweep_leaves_chats_it_cannot_reach_to_their_process(tmp_path):
+    async with runtime_for(tmp_path, wait_minutes=1).build_engine() as engine:
+        users, operators = Outlet(), Outlet()
+        remove = engine.add_outlet("test", users)
+        engine.add_outlet("telegram", operators)
+        now = [1_000_000.0]
+        engine.clock = lambda: now[0]
+        await ChatHarness(engine, chat_id="c").say("/human")
+        remove()  # this process no longer serves the chat's frontend
+        now[0] += 120
+        service = engine.services["handoff"]
+        assert await service.sweep() == [] and await service.inbox.get("test:c")
+        engine.add_outlet("test", users)
+        assert await service.sweep() == ["test:c"]
+        assert users.to("c")[-1] == engine.say("handoff.timeout_wait", "en")
+
+
+async def test_forget_ends_the_handoff_and_operator_messages_stay_out_of_the_ops_chat(bot):
+    engine, _users, operators = bot
+    chat = ChatHarness(engine, chat_id="c", user_id="u1")
+    await chat.say("/human")
+    notice = operators.to("-100")[-1]
+    await operator(engine).say("Alice, it ships to 5 Main St", meta={"reply_to_text": notice})
+    assert await engine.store.all_turns("telegram:-100") == []  # stored in the user's chat only
+    await chat.say("/forget")
+    assert await engine.services["handoff"].inbox.get("test:c") is None
+    assert await engine.store.all_turns("test:c") == []
+    assert (await chat.say("hello")).text == "Hi there!"
+
+
+async def test_an_answer_that_cannot_be_delivered_says_so(bot):
+    engine, _users, _operators = bot
+    await ChatHarness(engine, chat_id="c").say("/human")
+
+    class Blocked:
+        async def push(self, chat_id, reply):
+            raise RuntimeError("Forbidden: bot was blocked by the user")
+
+    engine.add_outlet("test", Blocked())
+    service = engine.services["handoff"]
+    assert await service.operator_reply("test:c", "hello?", "web:console") == (
+        "handoff.undeliverable"
+    )
+
+
+async def test_phrases_match_whole_words_and_the_operators_chat_cannot_be_handed_over(bot):
+    engine, _users, _operators = bot
+    loan = await ChatHarness(engine, chat_id="a").say("is this a real personal loan?")
+    assert loan.kind != "handoff"
+    hours = await ChatHarness(engine, chat_id="b").say("what are your customer service hours")
+    assert hours.kind != "handoff"
+    ops = await operator(engine, user_id="666").say("/human")
+    assert ops.text == engine.say("handoff.unavailable", None)
+    assert await engine.services["handoff"].inbox.all() == []
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ({"responders": ["two", "handoff"]}, "'handoff' must come first"),
+        ({"handoff": {"after_fallbacks": 9}, "engine": {"context_turns": 2}}, "after_fallbacks"),
+        ({"handoff": {"ask_phrases": {"en": [" "]}}}, "empty phrase"),
+    ],
+)
+def test_a_handoff_that_could_not_work_is_a_config_error(tmp_path, config, problem):
+    from chatcore.errors import ConfigError
+
+    raw = {"store": "memory", "responders": ["handoff", "two"], **config}
+    with pytest.raises(ConfigError, match=problem):
+        make_runtime(raw, plugins=[("two", KnowsTwoThings())]).build_engine()

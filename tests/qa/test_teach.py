@@ -220,3 +220,23 @@ def test_a_stored_row_that_is_not_a_change_is_skipped_not_fatal(tmp_path):
 def test_a_change_of_the_wrong_shape_is_refused(data):
     with pytest.raises(ValueError):
         Change.from_dict(data)
+
+
+async def test_teach_by_reply_finds_the_question_that_answer_was_sent_for():
+    """Every fallback reads alike: the time the replied-to answer was sent decides, and
+    without it an answer given to several questions is refused (None), never guessed."""
+    from chatcore.builtin.conversation.memory import MemorySettings, build_memory_store
+    from chatcore.builtin.qa.teach.command import question_answered
+    from chatcore.store import Turn
+
+    store = build_memory_store(MemorySettings(), None)
+    await store.open()
+    fallback = "I don't know that yet."
+    for at, question in [(100.0, "when do you open on sunday"), (400.0, "refund policy?")]:
+        await store.append_turn(Turn("tg:1", "u", question, fallback, fallback=True, created_at=at))
+    await store.append_turn(Turn("tg:1", "u", "hi", "Hello!", created_at=500.0))
+    assert await question_answered(store, "tg:1", fallback, 101.0) == "when do you open on sunday"
+    assert await question_answered(store, "tg:1", fallback, 401.0) == "refund policy?"
+    assert await question_answered(store, "tg:1", fallback, 9_000.0) is None  # none sent then
+    assert await question_answered(store, "tg:1", fallback) is None  # two questions: ambiguous
+    assert await question_answered(store, "tg:1", " Hello! ") == "hi"

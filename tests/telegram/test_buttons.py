@@ -76,6 +76,32 @@ async def test_choices_are_buttons_and_a_press_asks_that_question(server, start_
     assert labels(server, server.last_sent(42)) == [["👍", "👎"]]  # an answer: rate it
 
 
+async def test_a_second_press_asks_nothing_but_a_press_whose_answer_was_lost_is_answered(
+    server, start_bot
+):
+    bot = await two_things(start_bot)
+    server.text("opening times?", user_id=42)
+    await server.wait_for_texts(1, chat_id=42)
+    offer = copy.deepcopy(server.last_sent(42))  # the keyboard as the user still sees it
+    first = server.press(offer, text="hello")
+    await server.wait_for_texts(2, chat_id=42)
+    second = server.press(offer, text="hello")  # a double tap: the keyboard is gone already
+    await answered(server, second)
+    await outcomes(bot)
+    assert server.texts(42).count("Hi there!") == 1
+    assert await answered(server, first) == {"text": None, "show_alert": False}
+
+    # the keyboard was removed but the process stopped before answering (a replay then finds
+    # the keyboard gone): the question was never asked, so it is asked now
+    server.text("more times?", user_id=42)
+    await server.wait_for_texts(3, chat_id=42)
+    offer = copy.deepcopy(server.last_sent(42))
+    server.last_sent(42).pop("reply_markup")
+    server.press(offer, text="what are your hours")
+    texts = await server.wait_for_texts(4, chat_id=42)
+    assert texts[-1] == "We are open 9 to 5."
+
+
 async def test_a_pushed_reply_shows_its_choices_and_long_replies_keep_buttons_last(
     server, start_bot
 ):

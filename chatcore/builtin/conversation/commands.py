@@ -37,6 +37,9 @@ async def forget_command(ctx: CommandContext) -> str:
     """Delete the requesting user's turns, strikes and mute in this chat, and say so."""
     message = ctx.message
     deleted = await ctx.store.forget_user(message.chat_key, message.user_id)
+    handoff = ctx.engine.services.get("handoff")  # a chat with a person ends with it
+    if handoff is not None:
+        await handoff.forget(message.chat_key, message.user_id)
     return ctx.text("forget.done", count=deleted)
 
 

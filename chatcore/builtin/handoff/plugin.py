@@ -83,6 +83,10 @@ MESSAGES = {
         "en": "{chat} cannot be reached from this process; nothing was sent.",
         "zh": "此进程无法联系到 {chat}，消息未发送。",
     },
+    "handoff.undeliverable": {
+        "en": "Could not deliver to {chat} (the user may have blocked the bot); nothing was sent.",
+        "zh": "无法送达 {chat}（用户可能已屏蔽机器人），消息未发送。",
+    },
     "handoff.blocked": {
         "en": "Not sent to {chat}: moderation blocked that reply.",
         "zh": "未发送给 {chat}：该回复被内容审核拦截。",
@@ -93,15 +97,41 @@ MESSAGES = {
 
 @hookimpl
 def chatcore_register_responders(register) -> None:
-    from chatcore.builtin.handoff.service import HandoffService
     from chatcore.builtin.handoff.settings import HandoffSettings
 
     register(
         "handoff",
-        lambda settings, runtime: HandoffService(settings),
+        build_handoff,
         settings=HandoffSettings,
         description="hands a chat to a person (operators) and back; put it first",
     )
+
+
+def build_handoff(settings, runtime):
+    """The handoff responder, once the config can make it work: first among the responders
+    (else the bot answers chats that are with a person), and a fallback count the context
+    can reach (it counts the fallbacks among the recent turns the engine passes)."""
+    from chatcore.builtin.handoff.service import HandoffService
+    from chatcore.errors import ConfigError
+
+    config = runtime.config
+    problems = []
+    responders = config.core.responders
+    if responders and responders[0] != "handoff":
+        where = config.error(("responders",), "")[:-2]
+        problems.append(f"{where} 'handoff' must come first, e.g. [handoff, {responders[0]}]")
+    turns = config.core.engine.context_turns
+    if settings.after_fallbacks > turns + 1:
+        problems.append(
+            config.error(
+                ("handoff", "after_fallbacks"),
+                f"{settings.after_fallbacks} fallbacks in a row can never be counted with "
+                f"engine.context_turns {turns}: at most {turns + 1} (or raise context_turns)",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+    return HandoffService(settings)
 
 
 async def human_command(ctx: CommandContext) -> Reply | str:

@@ -24,8 +24,11 @@ from chatcore.store import Turn
 from chatcore.types import Message, Reply
 
 log = logging.getLogger(__name__)
-TAG = re.compile(r"\[([a-z][a-z0-9_-]*:[^\]\s]+)\]")  # "[telegram:42]" names a chat to operators
+# "[telegram:42] ..." at the very start of a message names the chat it is about to operators
+TAG = re.compile(r"\[([a-z][a-z0-9_-]*:[^\]\s]+)\]")
+RELAYED_CHARS = 1500  # a relayed message is cut to this, so a notice is never split in two
 RECENT_TURNS = 5  # how much of the chat the operators are shown when it is handed over
+CONSOLE = "handoff.console"  # engine.services key the web console sets while it serves
 REASONS = {"asked": "handoff.reason_asked", "fallbacks": "handoff.reason_fallbacks"}
 ENDINGS = {"done": "handoff.why_done", "wait": "handoff.why_wait", "idle": "handoff.why_idle"}
 
@@ -38,6 +41,7 @@ class HandoffService:
         self.engine: Any = None
         self.inbox: Inbox | None = None
         self._sweeper: asyncio.Task | None = None
+        self._patterns: list[re.Pattern] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -82,9 +86,17 @@ class HandoffService:
         return replace(reply, text=started.text, kind=started.kind, choices=(), source="handoff")
 
     def asks_for_person(self, message: Message) -> bool:
+        """A phrase of ``ask_phrases`` in the message, as whole words ("real person" is not
+        in "real personal")."""
         text = " ".join(message.text.casefold().split())
-        phrases = [p for lang in self.settings.ask_phrases.values() for p in lang]
-        return any(" ".join(p.casefold().split()) in text for p in phrases)
+        return any(pattern.search(text) for pattern in self._ask_patterns)
+
+    @property
+    def _ask_patterns(self) -> list[re.Pattern]:
+        if self._patterns is None:
+            phrases = [p for lang in self.settings.ask_phrases.values() for p in lang]
+            self._patterns = [_phrase_pattern(p) for p in phrases if p.strip()]
+        return self._patterns
 
     def is_operators_chat(self, message: Message) -> bool:
         chat = self.settings.telegram_chat
@@ -99,29 +111,44 @@ class HandoffService:
         """Hand the chat over now, if operators are there; the Reply tells the user what
         happens."""
         language = message.language or None
+        if self.is_operators_chat(message):
+            return self._say_to_user("handoff.unavailable", language)
         if await self._inbox.get(message.chat_key) is not None:
             return self._say_to_user("handoff.already", language)
         hours = self.settings.opening_hours
         if hours is not None and not hours.is_open(self.now()):
-            return self._say_to_user("handoff.closed", language, hours=hours.describe())
-        if self.settings.telegram_chat is None and not self.settings.console:
-            return self._say_to_user("handoff.unavailable", language)
+            text = hours.describe(language or self.engine.settings.default_language)
+            return self._say_to_user("handoff.closed", language, hours=text)
         now = self.now()
         handoff = Handoff(
             message.chat_key, reason, language or "", now, now, user_id=message.user_id
         )
-        await self._inbox.put(handoff)
-        await self._tell_operators(handoff, await self._summary(handoff))
+        await self._inbox.open(handoff)
+        told = await self._tell_operators(handoff, await self._summary(handoff))
+        if not (told or self.console_serves()):  # nobody could see it: do not keep the user
+            await self._inbox.remove(handoff.chat_key, handoff.since)
+            return self._say_to_user("handoff.unavailable", language)
         started = "handoff.started" if reason == "asked" else "handoff.after_fallbacks"
         return self._say_to_user(started, language)
 
+    def console_serves(self) -> bool:
+        """Whether a web console with an inbox runs in this process (it says so in
+        ``engine.services`` while it runs); it can answer the chats this process serves."""
+        return self.settings.console and bool(self.engine.services.get(CONSOLE))
+
     async def finish(
-        self, chat_key: str, why: str, by: str = "", *, tell_user: bool = True
+        self,
+        chat_key: str,
+        why: str,
+        by: str = "",
+        *,
+        tell_user: bool = True,
+        since: float | None = None,
     ) -> Handoff | None:
         """Give a chat back to the bot (``why``: done, wait, idle); the operators are told,
         and the user unless they asked (their /done is answered as a command). None when the
         chat was not handed over."""
-        handoff = await self._inbox.remove(chat_key)
+        handoff = await self._inbox.remove(chat_key, since)
         if handoff is None:
             return None
         if tell_user:
@@ -139,7 +166,7 @@ class HandoffService:
         why = handoff.expired(self.now(), s.wait_minutes * 60, s.idle_minutes * 60)
         if not why:
             return None
-        await self.finish(handoff.chat_key, why)
+        await self.finish(handoff.chat_key, why, since=handoff.since)
         return why
 
     async def _sweep_forever(self) -> None:
@@ -155,9 +182,18 @@ class HandoffService:
         """End every handoff that timed out; the chats that were given back."""
         ended = []
         for handoff in await self._inbox.all():
+            if not self.engine.can_push(handoff.chat_key):
+                continue  # another process serves that chat: it tells the user, it sweeps
             if await self._expire(handoff):
                 ended.append(handoff.chat_key)
         return ended
+
+    async def forget(self, chat_key: str, user_id: str) -> None:
+        """A user's /forget: their handoff in this chat ends, silently (the operators are
+        told the chat went back to the bot)."""
+        handoff = await self._inbox.get(chat_key)
+        if handoff is not None and handoff.user_id == user_id:
+            await self.finish(chat_key, "done", by="/forget", tell_user=False, since=handoff.since)
 
     # --- operators ---------------------------------------------------------------------------
 
@@ -173,13 +209,14 @@ class HandoffService:
         except Unreachable as exc:
             log.warning("handoff: %s", exc)
             return "handoff.unreachable"
+        except Exception as exc:  # the user blocked the bot, the network gave up...
+            log.warning("handoff: could not deliver to %s: %s", chat_key, exc)
+            return "handoff.undeliverable"
         if sent.kind == "refusal":
             return "handoff.blocked"
         now = self.now()
         await self._store_operator_turn(handoff, sent, operator, now)
-        await self._inbox.put(
-            replace(handoff, operator=operator, operator_at=now, last_activity=now)
-        )
+        await self._inbox.answered(handoff, operator, now)
         return ""
 
     async def _store_operator_turn(
@@ -199,48 +236,54 @@ class HandoffService:
         await self.engine.store.append_turn(turn)
 
     async def _from_operator(self, message: Message) -> Reply:
-        """A message in the operators' chat: a reply to a chat's notice answers that chat."""
+        """A message in the operators' chat: a reply to a chat's notice answers that chat.
+        Not stored as a turn of the operators' chat: the answer is stored in the user's
+        chat, where their /forget removes it."""
         who = f"{message.channel}:{message.user_id}"
         if not self.is_operator(who):
-            return self._say_to_user("handoff.not_operator", None)
+            return self._say_to_user("handoff.not_operator", None, unstored=True)
         target = chat_named_in(message.meta.get("reply_to_text", ""))
         if target is None:
-            return self._say_to_user("handoff.reply_how", None)
+            return self._say_to_user("handoff.reply_how", None, unstored=True)
         problem = await self.operator_reply(target, message.text, who)
         if problem:
-            return self._say_to_user(problem, None, chat=target)
-        return Reply("", kind="handoff", source="handoff")
+            return self._say_to_user(problem, None, chat=target, unstored=True)
+        return Reply("", kind="handoff", source="handoff", unstored=True)
 
     async def _relay_to_operators(self, handoff: Handoff, message: Message) -> None:
-        await self._inbox.put(replace(handoff, last_activity=self.now()))
-        await self._tell_operators(handoff, message.text)
+        await self._inbox.touch(handoff, self.now())
+        await self._tell_operators(handoff, _cut(message.text))
 
-    async def _tell_operators(self, handoff: Handoff, text: str) -> None:
+    async def _tell_operators(self, handoff: Handoff, text: str) -> bool:
         """A line in the operators' Telegram chat, tagged with the chat it is about (the web
-        console reads the inbox and the store instead)."""
+        console reads the inbox and the store instead); whether it was sent."""
         chat = self.settings.telegram_chat
         if chat is None:
-            return
+            return False
         line = Reply(f"[{handoff.chat_key}] {text}", kind="handoff", source="handoff")
-        await self._push(f"telegram:{chat}", line)
+        return await self._push(f"telegram:{chat}", line)
 
     async def _summary(self, handoff: Handoff) -> str:
         reason = self._text(REASONS[handoff.reason], None)
         lines = [self._text("handoff.notice", None, reason=reason)]
         for turn in await self.engine.store.recent_turns(handoff.chat_key, RECENT_TURNS):
             if turn.user_text:
-                lines.append(f"> {turn.user_text}")
+                lines.append(f"> {_cut(turn.user_text, 300)}")
             if turn.reply_text:
-                lines.append(f"< {turn.reply_text}")
+                lines.append(f"< {_cut(turn.reply_text, 300)}")
         return "\n".join(lines)
 
-    async def _push(self, chat_key: str, reply: Reply) -> None:
+    async def _push(self, chat_key: str, reply: Reply) -> bool:
+        """Send, and say whether it went (a failure is logged, never raised)."""
         try:
-            await self.engine.push(chat_key, reply)
+            sent = await self.engine.push(chat_key, reply)
         except Unreachable as exc:
             log.warning("handoff: %s", exc)
+            return False
         except Exception:
             log.exception("handoff: could not send to %s", chat_key)
+            return False
+        return sent.kind != "refusal"
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -253,9 +296,19 @@ class HandoffService:
     def _text(self, message_id: str, language: str | None, **fields: object) -> str:
         return self.engine.say(message_id, language, **fields)
 
-    def _say_to_user(self, message_id: str, language: str | None, **fields: object) -> Reply:
+    def _say_to_user(
+        self, message_id: str, language: str | None, *, unstored: bool = False, **fields: object
+    ) -> Reply:
         text = self._text(message_id, language, **fields)
-        return Reply(text, kind="handoff", source="handoff", language=language)
+        return Reply(text, kind="handoff", source="handoff", language=language, unstored=unstored)
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    """A phrase as whole words where it is written in letters (Chinese has no spaces)."""
+    words = " ".join(phrase.casefold().split())
+    return re.compile(
+        rf"(?<![^\W\d_]){re.escape(words)}(?![^\W\d_])" if words.isascii() else re.escape(words)
+    )
 
 
 def fallbacks_in_a_row(context: list[Turn]) -> int:
@@ -269,6 +322,11 @@ def fallbacks_in_a_row(context: list[Turn]) -> int:
 
 
 def chat_named_in(text: str) -> str | None:
-    """The chat key a notice to operators is about (its ``[channel:id]`` tag)."""
-    found = TAG.search(text or "")
+    """The chat key a notice to operators is about: its ``[channel:id]`` tag, which starts
+    every notice (a tag elsewhere in a text is a user's words, never a target)."""
+    found = TAG.match(text or "")
     return found.group(1) if found else None
+
+
+def _cut(text: str, limit: int = RELAYED_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,6 +13,12 @@ from chatcore.settings import Settings
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OPERATOR = re.compile(r"[a-z][a-z0-9_-]*:\S+")
+DAY_NAMES = {
+    "en": dict(zip(DAYS, ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], strict=True))
+    | {"range": "{first}-{last}"},
+    "zh": dict(zip(DAYS, ["周一", "周二", "周三", "周四", "周五", "周六", "周日"], strict=True))
+    | {"range": "{first}至{last}"},
+}
 
 ASK_PHRASES = {
     "en": [
@@ -20,12 +26,12 @@ ASK_PHRASES = {
         "speak to a human",
         "talk to a person",
         "speak to a person",
-        "real person",
+        "talk to a real person",
+        "speak to a real person",
         "human agent",
         "live agent",
         "talk to someone",
         "speak to someone",
-        "customer service",
     ],
     "zh": ["转人工", "人工客服", "找人工", "真人客服", "找真人", "人工服务"],
 }
@@ -66,13 +72,15 @@ class OpeningHours(Settings):
             return False
         return self.opens <= local.time().replace(tzinfo=None) < self.closes
 
-    def describe(self) -> str:
-        """E.g. ``mon-fri 09:00-17:00 (Europe/Berlin)``, for the user's notice."""
-        days = ",".join(self.days)
+    def describe(self, language: str = "en") -> str:
+        """E.g. ``Mon-Fri 09:00-17:00 (Europe/Berlin)``, ``周一至周五 ...``: for the user's
+        notice, day names in their language (English for languages without names here)."""
+        names = DAY_NAMES.get(language, DAY_NAMES["en"])
+        days = ", ".join(names[d] for d in self.days)
         if self.days == [d for d in DAYS if d in self.days] and len(self.days) > 2:
             first, last = self.days[0], self.days[-1]
             if DAYS.index(last) - DAYS.index(first) == len(self.days) - 1:
-                days = f"{first}-{last}"
+                days = names["range"].format(first=names[first], last=names[last])
         hours = f"{self.opens:%H:%M}-{self.closes:%H:%M}"
         return f"{days} {hours} ({self.timezone})"
 
@@ -108,6 +116,14 @@ class HandoffSettings(Settings):
         None, description="when operators are there (default: always)"
     )
     sweep_seconds: float = Field(15, gt=0, description="how often timeouts are checked")
+
+    @field_validator("ask_phrases")
+    @classmethod
+    def _phrases(cls, phrases: dict[str, list[str]]) -> dict[str, list[str]]:
+        for language, listed in phrases.items():
+            if any(not phrase.strip() for phrase in listed):
+                raise ValueError(f"{language}: an empty phrase would match every message")
+        return phrases
 
     @field_validator("operators")
     @classmethod

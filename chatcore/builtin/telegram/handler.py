@@ -205,7 +205,8 @@ def to_message(
 
 
 def replied_to(message: Any, bot_id: int | None) -> dict[str, Any]:
-    """``reply_to_text`` and ``reply_to_message_id`` when ``message`` replies to the bot."""
+    """``reply_to_text``, ``reply_to_message_id`` and ``reply_to_at`` (when the bot sent it,
+    a Unix time) when ``message`` replies to the bot."""
     original = message.reply_to_message
     author = original.from_user if original is not None else None
     if bot_id is None or author is None or author.id != bot_id:
@@ -213,4 +214,5 @@ def replied_to(message: Any, bot_id: int | None) -> dict[str, Any]:
     return {
         "reply_to_text": original.text or original.caption or "",
         "reply_to_message_id": original.message_id,
+        "reply_to_at": original.date.timestamp() if original.date else None,
     }

@@ -63,11 +63,19 @@ class Presses:
         await self.answer_query(query)
         if text is None or pressed is None:
             return "unknown_press"
-        if not await self._edit_keyboard(bot, pressed, None):
-            return "pressed_before"  # the keyboard was gone: an earlier press asked it
         message = press_message(update, text, language, self.settings)
-        await self._converse(bot, message, where)
+        removed = await self._edit_keyboard(bot, pressed, None)
+        if not removed and await self._asked_since(message, pressed):
+            return "pressed_before"  # the keyboard was gone: an earlier press asked it
+        await self._converse(bot, message, where)  # (or this press, replayed after a restart)
         return "answered"
+
+    async def _asked_since(self, message: Any, pressed: Any) -> bool:
+        """Whether the chosen question was asked in the chat since the keyboard was sent (a
+        stored turn): a second press, not this press replayed before it was answered."""
+        sent_at = pressed.date.timestamp() if pressed.date else 0.0
+        turns = await self.engine.store.recent_turns(message.chat_key, RATE_LOOKBACK)
+        return any(t.user_text == message.text and t.created_at >= sent_at - 1 for t in turns)
 
     # --- ratings -----------------------------------------------------------------------------
 

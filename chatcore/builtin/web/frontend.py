@@ -38,6 +38,9 @@ MAX_FRAME_BYTES = 64 * 1024
 MAX_WAITING = 32  # messages one socket may have in the engine at once
 
 
+CONSOLE_SERVICE = "handoff.console"  # the handoff plugin's key for "a console inbox serves"
+
+
 class WebFrontend:
     def __init__(
         self,
@@ -98,13 +101,20 @@ class WebFrontend:
         return app
 
     async def _open_outlet(self, engine: EngineView, app: web.Application) -> None:
-        """While the site serves, replies sent unasked (an operator's answer) reach web chats."""
+        """While the site serves, replies sent unasked (an operator's answer) reach web chats,
+        and, with a console password, the handoff plugin knows operators can see its inbox."""
         self._remove_outlet = engine.add_outlet(CHANNEL, self)
+        if self.password_hash is not None:
+            engine.services[CONSOLE_SERVICE] = True
+        self._engine = engine
 
     async def _close_outlet(self, app: web.Application) -> None:
         if self._remove_outlet is not None:
             self._remove_outlet()
             self._remove_outlet = None
+        engine = getattr(self, "_engine", None)
+        if engine is not None:
+            engine.services.pop(CONSOLE_SERVICE, None)
 
     async def _close_taught_log(self, app: web.Application) -> None:
         if self.taught_log is not None:

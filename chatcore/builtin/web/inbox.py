@@ -23,7 +23,12 @@ NOT_CONFIGURED = "handoff is not configured (responders: [handoff, ...])"
 CONSOLE_OFF = "the console's inbox is off (handoff: {console: false})"
 PREVIEW = 4  # messages of each chat the inbox list shows
 TRANSCRIPT_TURNS = 200
-PROBLEMS = {"handoff.not_waiting": 409, "handoff.blocked": 422, "handoff.unreachable": 503}
+PROBLEMS = {
+    "handoff.not_waiting": 409,
+    "handoff.blocked": 422,
+    "handoff.unreachable": 503,
+    "handoff.undeliverable": 502,
+}
 REASONS = {"asked": "handoff.reason_asked", "fallbacks": "handoff.reason_fallbacks"}
 
 

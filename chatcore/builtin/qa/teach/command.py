@@ -16,6 +16,7 @@ from chatcore.store import ConversationStore, Turn
 log = logging.getLogger(__name__)
 SERVICE = "taught_log"  # engine.services key: the log /teach writes to
 LOOKBACK = 100  # the turns of a chat searched for the replied-to answer
+SENT_WITHIN = 120.0  # an answer is sent this soon after its question arrives, at the latest
 
 
 def offer_teaching(engine: Any, taught_log: Any) -> None:
@@ -30,7 +31,8 @@ async def teach_command(ctx: CommandContext) -> str:
         return ctx.text("teach.unavailable")
     answer = ctx.args.strip()
     replied = str(ctx.message.meta.get("reply_to_text") or "")
-    question = await question_answered(ctx.store, ctx.message.chat_key, replied)
+    sent_at = ctx.message.meta.get("reply_to_at")
+    question = await question_answered(ctx.store, ctx.message.chat_key, replied, sent_at)
     if not answer or question is None:
         return ctx.text("teach.usage")
     refused = await refusal(_output_filters(ctx.engine), answer, ctx.message.channel)
@@ -45,16 +47,23 @@ async def teach_command(ctx: CommandContext) -> str:
     return ctx.text("teach.done", question=question, target=change.target, change=seq)
 
 
-async def question_answered(store: ConversationStore, chat_key: str, reply: str) -> str | None:
-    """What the user asked when the bot said ``reply``: the latest such turn of the chat (not
-    a message moderation blocked, nor an operator's answer, which have no question)."""
+async def question_answered(
+    store: ConversationStore, chat_key: str, reply: str, sent_at: float | None = None
+) -> str | None:
+    """What the user asked when the bot said ``reply`` (not a message moderation blocked,
+    nor an operator's answer, which have no question). The same text may answer several
+    questions (every fallback reads alike): then the turn just before ``sent_at``, when the
+    bot sent it, decides, and without it only a text that answered one question does."""
     wanted = _squeezed(reply)
     if not wanted:
         return None
-    for turn in reversed(await store.recent_turns(chat_key, LOOKBACK)):
-        if _squeezed(turn.reply_text) == wanted and _asked(turn):
-            return turn.user_text.strip()
-    return None
+    turns = await store.recent_turns(chat_key, LOOKBACK)
+    matches = [t for t in turns if _squeezed(t.reply_text) == wanted and _asked(t)]
+    if sent_at is not None:
+        before = [t for t in matches if sent_at - SENT_WITHIN <= t.created_at <= sent_at + 1]
+        return before[-1].user_text.strip() if before else None
+    questions = {t.user_text.strip() for t in matches}
+    return questions.pop() if len(questions) == 1 else None
 
 
 def _asked(turn: Turn) -> bool:
