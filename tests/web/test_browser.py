@@ -247,12 +247,12 @@ def test_chat_in_english_and_chinese_with_a_typing_indicator(server: Server, pag
     ask(page, "你好")
 
     status = page.locator(".cc-panel [role=status]")
-    send(page, "slow 1 x")
+    send(page, "slow 3 x")  # three seconds of typing: seen even on a busy machine
     expect(status).to_have_text("Bot is typing…")
     assert bubbles(page, "bot", "echo: x").count() == 0  # the indicator came before the reply
     expect(bubbles(page, "bot", "echo: x")).to_have_count(1)
     expect(status).to_have_text("")
-    expect_log(page, [*chat_of("hello", "你好"), ("user", "slow 1 x"), ("bot", "echo: x")])
+    expect_log(page, [*chat_of("hello", "你好"), ("user", "slow 3 x"), ("bot", "echo: x")])
     page.screenshot(path=artifact("chat-page.png"))
 
 
