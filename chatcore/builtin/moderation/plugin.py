@@ -1,10 +1,16 @@
-"""Built-in plugin: content moderation filters (lexicon, pii, classifier) and
-``chatcore moderate``. Everything heavy is imported when a component is built; ``lexicon``
-and ``classifier`` need the ``chatcore[moderation]`` extra, ``pii`` nothing more."""
+"""Built-in plugin: content moderation filters (lexicon, pii, classifier, meaning) and
+``chatcore moderate``. Everything heavy is imported when a component is built; ``lexicon``,
+``classifier`` and ``meaning`` need the ``chatcore[moderation]`` extra, ``pii`` nothing
+more."""
 
 from __future__ import annotations
 
-from chatcore.builtin.moderation.settings import ClassifierSettings, LexiconSettings, PiiSettings
+from chatcore.builtin.moderation.settings import (
+    ClassifierSettings,
+    LexiconSettings,
+    MeaningSettings,
+    PiiSettings,
+)
 from chatcore.extras import require
 from chatcore.hookspecs import hookimpl
 
@@ -46,8 +52,16 @@ def _classifier(settings: ClassifierSettings, runtime):
     return ClassifierFilter(settings)
 
 
+def _meaning(settings, runtime):
+    require("moderation", "the meaning filter")
+    from chatcore.builtin.moderation.meaning.filter import MeaningFilter
+
+    return MeaningFilter(settings, runtime.settings_for("lexicon"))
+
+
 @hookimpl
 def chatcore_register_filters(register) -> None:
+
     register(
         "lexicon",
         _lexicon,
@@ -66,10 +80,17 @@ def chatcore_register_filters(register) -> None:
         settings=ClassifierSettings,
         description="statistical offensive-language model (alt-profanity-check), batched",
     )
+    register(
+        "meaning",
+        _meaning,
+        settings=MeaningSettings,
+        description="the lexicon and a trained meaning classifier (en, zh) deciding together",
+    )
 
 
 @hookimpl
 def chatcore_register_cli(cli) -> None:
-    from chatcore.builtin.moderation.cli import moderate
+    from chatcore.builtin.moderation.cli import moderate, train_meaning_command
 
     cli.add_command(moderate)
+    cli.add_command(train_meaning_command)

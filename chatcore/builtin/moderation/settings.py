@@ -58,3 +58,19 @@ class ClassifierSettings(Settings):
     category: str = "offensive"
     batch_size: int = Field(64, ge=1)
     batch_wait_ms: float = Field(2.0, ge=0, description="wait this long to fill a batch")
+
+
+class MeaningSettings(Settings):
+    threshold: float | None = Field(
+        None, gt=0, lt=1, description="offensive probability that acts alone (default: the model's)"
+    )
+    overrule: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="below it a listed word is an innocent sense (default: the model's)",
+    )
+    action: ActionName = Field("block", description="for what the classifier finds alone")
+    model_dir: Path | None = Field(None, description="default: the model shipped in the package")
+    max_batch: int = Field(64, ge=1)
+    batch_window_ms: float = Field(1.0, ge=0, le=50)

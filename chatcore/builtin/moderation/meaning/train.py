@@ -1,0 +1,153 @@
+"""Training the meaning classifier (``chatcore moderate train-meaning``): Keras, on the
+labelled lines shipped in ``data/train/`` (written by helpers from the category definitions,
+never from the dev or test splits); the two thresholds of the joint rule with the lexicon
+are chosen on a dev split (``data/moderation-dev``), never on the test split.
+
+The joint rule (docs/moderation.md): a message is offensive when the classifier alone is at
+least ``threshold`` sure, or when the lexicon finds a listed word and the classifier is at
+least ``overrule`` sure (below it, the word is taken in an innocent sense: a bird, a place,
+a tool). The two are the pair with the best recall on dev whose false positives on dev's
+clean lines stay at or under ``MAX_FALSE_POSITIVES``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chatcore.builtin.moderation.meaning.model import CLEAN, shipped_dir
+
+CATEGORIES = ("offensive", "hate", "sexual", "violent-threat", "self-harm")
+CLASSES = (CLEAN, *CATEGORIES)
+HIDDEN = 128
+EPOCHS = 60
+SEED = 7
+MAX_FALSE_POSITIVES = 0.01
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.50, 0.995, 0.01))
+OVERRULES = tuple(round(t, 2) for t in np.arange(0.0, 0.96, 0.02))
+
+
+@dataclass(frozen=True)
+class Labelled:
+    text: str
+    label: int  # index into CLASSES
+
+
+def training_lines(folder: Path | None = None) -> list[Labelled]:
+    """The shipped training lines (``label: clean`` or an offensive category)."""
+    folder = folder or shipped_dir().parent / "train"
+    lines = []
+    for path in sorted(Path(folder).glob("*.jsonl")):
+        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not raw.strip():
+                continue
+            row = json.loads(raw)
+            name = CLEAN if row["label"] == "clean" else row["category"]
+            if name not in CLASSES:
+                raise ValueError(f"{path}:{number}: unknown category {name!r}")
+            lines.append(Labelled(row["text"], CLASSES.index(name)))
+    return lines
+
+
+def fit(lines: list[Labelled]) -> dict[str, np.ndarray]:
+    """The two dense layers' weights, trained with Keras (balanced class weights)."""
+    import keras
+
+    from chatcore.builtin.moderation.meaning.features import DIM, features
+
+    keras.utils.set_random_seed(SEED)
+    x = features([line.text for line in lines])
+    y = np.array([line.label for line in lines])
+    counts = Counter(y.tolist())
+    weights = {c: len(y) / (len(CLASSES) * counts.get(c, 1)) for c in range(len(CLASSES))}
+    model = keras.Sequential(
+        [
+            keras.Input((DIM,)),
+            keras.layers.Dropout(0.1),
+            keras.layers.Dense(HIDDEN, activation="relu", name="hidden"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(len(CLASSES), activation="softmax", name="classes"),
+        ]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=EPOCHS, batch_size=32, class_weight=weights, verbose=0, shuffle=True)
+    hidden, classes = model.get_layer("hidden"), model.get_layer("classes")
+    return {
+        "dense_1": hidden.kernel.numpy(),
+        "bias_1": hidden.bias.numpy(),
+        "dense_2": classes.kernel.numpy(),
+        "bias_2": classes.bias.numpy(),
+    }
+
+
+def choose(offensive: np.ndarray, lexicon_hit: np.ndarray, truth: np.ndarray) -> dict:
+    """The (threshold, overrule) pair of best recall with false positives at or under
+    ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds); when no pair keeps to it, the
+    pair with the fewest false positives (then the best recall). With its dev figures."""
+    best = None
+    for threshold in THRESHOLDS:
+        for overrule in OVERRULES:
+            flagged = (offensive >= threshold) | (lexicon_hit & (offensive >= overrule))
+            recall = float(flagged[truth].mean())
+            false_positives = float(flagged[~truth].mean())
+            within = false_positives <= MAX_FALSE_POSITIVES
+            key = (within, recall if within else -false_positives, recall, threshold, overrule)
+            if best is None or key > best[0]:
+                best = (key, false_positives)
+    assert best is not None
+    (_, _, recall, threshold, overrule), false_positives = best
+    return {
+        "threshold": threshold,
+        "overrule": overrule,
+        "dev": {"recall": round(recall, 4), "false_positives": round(false_positives, 4)},
+    }
+
+
+def train_meaning(dev: Path, out: Path | None = None) -> dict:
+    """Train on the shipped lines, choose the thresholds on ``dev``, write the model to
+    ``out`` (default: the package's own); returns its manifest."""
+    from chatcore.builtin.moderation.evaluate import load_split
+    from chatcore.builtin.moderation.filters import LexiconFilter
+    from chatcore.builtin.moderation.meaning.features import features
+    from chatcore.builtin.moderation.meaning.model import MeaningModel
+
+    lines = training_lines()
+    weights = fit(lines)
+    model = MeaningModel(weights, CLASSES, 1.0, 1.0)
+    judged = [line for line in load_split(dev) if line.label != "pii"]
+    offensive = np.array([p for p, _ in model.judge(features([x.text for x in judged]))])
+    lexicon = LexiconFilter()
+    hits = np.array([bool(lexicon.decide(x.text).categories) for x in judged])
+    truth = np.array([x.label == "offensive" for x in judged])
+    chosen = choose(offensive, hits, truth)
+    save(weights, chosen, lines, out or shipped_dir())
+    return json.loads(((out or shipped_dir()) / "manifest.json").read_text(encoding="utf-8"))
+
+
+def save(weights: dict[str, np.ndarray], chosen: dict, lines: list[Labelled], out: Path) -> Path:
+    """``meaning.npz`` and its manifest (sha256, classes, thresholds, what it learned from),
+    each written whole (a temporary file renamed): a crash leaves the old model or the new."""
+    import os
+
+    out.mkdir(parents=True, exist_ok=True)
+    npz = out / "meaning.npz"
+    partial = out / "meaning.partial.npz"
+    np.savez(partial, **{k: v.astype(np.float32) for k, v in weights.items()})
+    counts = Counter(CLASSES[line.label] for line in lines)
+    manifest = {
+        "sha256": hashlib.sha256(partial.read_bytes()).hexdigest(),
+        "classes": list(CLASSES),
+        **chosen,
+        "trained_on": dict(sorted(counts.items())),
+        "seed": SEED,
+    }
+    staged = out / "manifest.partial.json"
+    staged.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, npz)
+    os.replace(staged, out / "manifest.json")
+    return npz

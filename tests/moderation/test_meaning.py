@@ -1,0 +1,130 @@
+"""The meaning filter: the lexicon and the trained classifier deciding together, the shipped
+model checked by hash, and how its thresholds are chosen."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from chatcore.builtin.moderation.meaning.model import MeaningModel, MeaningModelError, shipped_dir
+from chatcore.builtin.moderation.meaning.train import CLASSES, choose, save
+from chatcore.builtin.moderation.settings import MeaningSettings
+from chatcore.types import Action
+
+
+@pytest.fixture(scope="module")
+def meaning():
+    from chatcore.builtin.moderation.meaning.filter import MeaningFilter
+
+    return MeaningFilter(MeaningSettings(threshold=0.8, overrule=0.3))
+
+
+def test_a_listed_word_the_classifier_finds_hostile_keeps_the_lexicons_verdict(meaning):
+    verdict = meaning.decide("you are a shithead", (0.9, "offensive"))
+    assert verdict.action is Action.BLOCK and verdict.filter == "lexicon"
+
+
+def test_a_listed_word_in_an_innocent_sense_is_allowed_and_recorded(meaning):
+    verdict = meaning.decide("you are a shithead", (0.1, "offensive"))
+    assert verdict.action is Action.FLAG and verdict.filter == "meaning"
+    assert "innocent sense" in verdict.snippet and "shithead" not in verdict.snippet
+
+
+def test_hostile_meaning_without_a_listed_word_is_blocked_with_its_category(meaning):
+    text = "your family would be sad to see what happens next"
+    verdict = meaning.decide(text, (0.95, "violent-threat"))
+    assert (verdict.action, verdict.category) == (Action.BLOCK, "violent-threat")
+    assert verdict.masked == "*" * len(text) and text not in verdict.snippet
+    assert meaning.decide(text, (0.5, "violent-threat")).action is Action.ALLOW
+
+
+def test_thresholds_are_the_best_recall_within_the_false_positive_bound():
+    rng = np.random.default_rng(3)
+    truth = np.array([True] * 100 + [False] * 400)
+    offensive = np.where(truth, rng.uniform(0.4, 1.0, 500), rng.uniform(0.0, 0.7, 500))
+    hits = rng.uniform(size=500) < 0.3  # listed words in some lines of both kinds
+    chosen = choose(offensive, hits, truth)
+    flagged = (offensive >= chosen["threshold"]) | (hits & (offensive >= chosen["overrule"]))
+    assert flagged[~truth].mean() <= 0.01
+    assert chosen["dev"]["recall"] == pytest.approx(flagged[truth].mean(), abs=1e-4)
+    looser = (offensive >= chosen["threshold"] - 0.05) | hits
+    assert looser[~truth].mean() > 0.01  # anything looser breaks the bound
+
+
+def test_the_model_is_refused_when_its_file_is_not_the_one_its_manifest_names(tmp_path):
+    weights = {
+        "dense_1": np.ones((1024, 4), np.float32),
+        "bias_1": np.zeros(4, np.float32),
+        "dense_2": np.ones((4, len(CLASSES)), np.float32),
+        "bias_2": np.zeros(len(CLASSES), np.float32),
+    }
+    chosen = {"threshold": 0.9, "overrule": 0.2, "dev": {}}
+    save(weights, chosen, [], tmp_path)
+    model = MeaningModel.load(tmp_path)
+    assert model.classes == CLASSES and (model.threshold, model.overrule) == (0.9, 0.2)
+    probs = model.probabilities(np.zeros((2, 1024), np.float32))
+    assert probs.shape == (2, len(CLASSES)) and np.allclose(probs.sum(axis=1), 1)
+    (tmp_path / "meaning.npz").write_bytes(b"not a model")
+    with pytest.raises(MeaningModelError, match=r"meaning\.npz: not the file"):
+        MeaningModel.load(tmp_path)
+    with pytest.raises(MeaningModelError, match="no meaning classifier"):
+        MeaningModel.load(tmp_path / "missing")
+
+
+def test_the_shipped_model_loads_and_names_what_it_learned_from(tmp_path):
+    manifest = json.loads((shipped_dir() / "manifest.json").read_text(encoding="utf-8"))
+    model = MeaningModel.load()
+    assert list(model.classes) == manifest["classes"] == list(CLASSES)
+    assert set(manifest["trained_on"]) == set(CLASSES)
+    assert 0 < model.threshold < 1 and 0 <= model.overrule < 1
+    copy = tmp_path / "copy"
+    shutil.copytree(shipped_dir(), copy)
+    assert MeaningModel.load(copy).threshold == model.threshold
+
+
+async def test_the_engine_refuses_a_threat_without_a_listed_word_and_allows_an_innocent_sense():
+    """The shipped model in a real engine (filters: meaning, pii; memory store)."""
+    from chatcore.hookspecs import hookimpl
+    from chatcore.testing import ChatHarness, make_runtime
+    from chatcore.types import Reply
+
+    class Echo:
+        @hookimpl
+        def chatcore_register_responders(self, register):
+            class Responder:
+                async def respond(self, message, context):
+                    return Reply(f"echo: {message.text}")
+
+            register("echo", lambda settings, runtime: Responder())
+
+    raw = {"responders": ["echo"], "filters": {"input": ["meaning", "pii"], "output": []}}
+    async with make_runtime(raw, plugins=[("echo", Echo())]).build_engine() as engine:
+        chat = ChatHarness(engine)
+        threat = await chat.say("you will not live to see next week")
+        assert threat.kind == "refusal" and threat.verdicts[0].filter == "meaning"
+        assert threat.verdicts[0].category == "violent-threat"
+        assert (await chat.say("你等着，我知道你家在哪")).kind == "refusal"
+        bird = await chat.say("the blue tit is a small bird")
+        assert bird.text == "echo: the blue tit is a small bird"
+        playground = await chat.say("我们学校的操场很大")
+        assert playground.kind == "answer"
+
+
+def test_training_writes_a_model_that_loads(tmp_path, monkeypatch):
+    """Keras on a small slice of the shipped lines (the real run takes longer; its
+    thresholds come from the dev split, here from a few lines of the same slice)."""
+    from chatcore.builtin.moderation.meaning import train
+
+    lines = train.training_lines()
+    picked = [line for n, line in enumerate(lines) if n % 20 == 0]
+    monkeypatch.setattr(train, "EPOCHS", 3)
+    weights = train.fit(picked)
+    train.save(weights, {"threshold": 0.9, "overrule": 0.5, "dev": {}}, picked, tmp_path)
+    model = MeaningModel.load(tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert sum(manifest["trained_on"].values()) == len(picked)
+    assert model.weights["dense_1"].shape == (1024, train.HIDDEN)
+    assert not list(tmp_path.glob("*.partial.*"))  # written whole, then renamed
