@@ -73,4 +73,6 @@ class MeaningSettings(Settings):
     action: ActionName = Field("block", description="for what the classifier finds alone")
     model_dir: Path | None = Field(None, description="default: the model shipped in the package")
     max_batch: int = Field(64, ge=1)
-    batch_window_ms: float = Field(1.0, ge=0, le=50)
+    batch_window_ms: float = Field(
+        0.0, ge=0, le=50, description="extra wait to grow batches (0: a lone message never waits)"
+    )

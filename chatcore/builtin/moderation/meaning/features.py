@@ -18,4 +18,5 @@ def features(texts: list[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIM), np.float32)
     readable = [normalize(text).readable() or text for text in texts]
-    return np.hstack([sentence_vectors(list(texts)), sentence_vectors(readable)])
+    vectors = sentence_vectors([*texts, *readable])  # one encoder call (a text once)
+    return np.hstack([vectors[: len(texts)], vectors[len(texts) :]])
