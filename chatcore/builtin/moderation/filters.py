@@ -80,21 +80,32 @@ class LexiconFilter:
     def __init__(self, settings: LexiconSettings | None = None) -> None:
         self.settings = settings or LexiconSettings()
         self.lexicon = build_lexicon(self.settings)
-        unknown = sorted(set(self.settings.actions) - self.lexicon.categories)
-        if unknown:
-            known = ", ".join(sorted(self.lexicon.categories))
-            raise ConfigError(f"actions: no list has the categories {unknown} (known: {known})")
+        for key, actions in [("actions", self.settings.actions), *self._per_frontend()]:
+            unknown = sorted(set(actions) - self.lexicon.categories)
+            if unknown:
+                known = ", ".join(sorted(self.lexicon.categories))
+                raise ConfigError(f"{key}: no list has the categories {unknown} (known: {known})")
+
+    def _per_frontend(self) -> list[tuple[str, dict[str, str]]]:
+        return [(f"frontends.{where}", a) for where, a in self.settings.frontends.items()]
 
     def spans(self, text: str) -> list[Span]:
         norm, hits = self.lexicon.scan(text)
         return merge(Span(*norm.span(h.start, h.end), h.category) for h in hits)
 
-    def decide(self, text: str) -> Verdict:
+    def decide(self, text: str, message: Any = None) -> Verdict:
+        """The verdict under the actions for where ``message`` came from (the policy)."""
         s = self.settings
-        return verdict(self.name, text, self.spans(text), s.actions, s.default_action)
+        return verdict(self.name, text, self.spans(text), self.actions(message), s.default_action)
+
+    def actions(self, message: Any = None) -> dict[str, str]:
+        if message is None:
+            return dict(self.settings.actions)
+        chat_type = (getattr(message, "meta", None) or {}).get("chat_type")
+        return self.settings.actions_for(getattr(message, "channel", ""), chat_type)
 
     async def check(self, text: str, message: Any = None) -> Verdict:
-        return record(self.decide(text), message)
+        return record(self.decide(text, message), message)
 
 
 class PiiFilter:

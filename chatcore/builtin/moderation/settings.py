@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,8 @@ from pydantic import Field, field_validator
 from chatcore.settings import Settings
 
 ActionName = Literal["block", "mask", "flag"]
+PolicyAction = Literal["block", "mask", "flag", "allow"]  # allow: not acted on, not recorded
+WHERE = re.compile(r"[a-z][a-z0-9_-]*(?::[a-z]+)?")  # telegram, telegram:group, web
 DEFAULT_REGIONS = ("US", "GB", "CN", "DE", "FR", "IN", "JP", "AU", "CA", "HK", "TW", "SG")
 
 
@@ -22,10 +25,37 @@ class LexiconSettings(Settings):
         default_factory=dict, description="extra terms inline, by category"
     )
     allow: list[str] = Field(default_factory=list, description="allowed words/phrases inline")
-    actions: dict[str, ActionName] = Field(
+    actions: dict[str, PolicyAction] = Field(
         default_factory=dict, description="action per category (others: default_action)"
     )
+    frontends: dict[str, dict[str, PolicyAction]] = Field(
+        default_factory=dict,
+        description="per frontend (telegram, web, repl) or frontend:chat type (telegram:group, "
+        "telegram:private), actions per category over `actions`: a group stricter than a "
+        "private chat",
+    )
     default_action: ActionName = "block"
+
+    @field_validator("frontends")
+    @classmethod
+    def _frontends(cls, frontends: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for where in frontends:
+            if not WHERE.fullmatch(where):
+                raise ValueError(
+                    f"{where!r} is not a frontend or frontend:chat type (telegram:group)"
+                )
+        return frontends
+
+    def actions_for(self, channel: str, chat_type: str | None) -> dict[str, str]:
+        """The actions for a message: ``actions``, then the frontend's, then the frontend's
+        for its kind of chat (a supergroup counts as a group)."""
+        kind = "group" if chat_type in ("group", "supergroup") else chat_type
+        merged = dict(self.actions)
+        merged.update(self.frontends.get(channel, {}))
+        if kind:
+            merged.update(self.frontends.get(f"{channel}:{kind}", {}))
+        return merged
+
     pinyin: bool = Field(True, description="also match pinyin spellings of Chinese terms")
     wildcards: bool = Field(True, description="match 'sh*t'-style spellings")
     homophones: bool = Field(

@@ -44,9 +44,9 @@ class MeaningFilter:
 
         return self.model.judge(features(texts))
 
-    def decide(self, text: str, judged: tuple[float, str]) -> Verdict:
+    def decide(self, text: str, judged: tuple[float, str], message: Any = None) -> Verdict:
         offensive, category = judged
-        listed = self.lexicon.decide(text)
+        listed = self.lexicon.decide(text, message)
         if listed.action is not Action.ALLOW:
             if offensive >= self.overrule:
                 return listed
@@ -57,7 +57,9 @@ class MeaningFilter:
         if offensive < self.threshold:
             return Verdict(filter=self.name)
         evidence = snippet(text, [Span(0, len(text), category)]) + f" p={offensive:.2f}"
-        action = Action(self.settings.action)
+        action = Action(self.lexicon.actions(message).get(category, self.settings.action))
+        if action is Action.ALLOW:
+            return Verdict(filter=self.name)
         masked = "*" * len(text) if action is not Action.FLAG else None
         return Verdict(action, category, self.name, masked, evidence, (category,))
 
@@ -73,7 +75,7 @@ class MeaningFilter:
         if self._batcher is None:
             await self.start()
         assert self._batcher is not None
-        return record(self.decide(text, await self._batcher.submit(text)), message)
+        return record(self.decide(text, await self._batcher.submit(text), message), message)
 
     async def close(self) -> None:
         if self._batcher is not None:
