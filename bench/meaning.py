@@ -45,14 +45,11 @@ def _pipelines() -> dict:
 
         return run
 
-    def meaning_decide(text: str):
-        return meaning.decide(text, meaning.judge([text])[0])
-
     return {
         "better_profanity": lambda t: ["offensive"] if profanity.contains_profanity(t) else [],
         "lexicon": lambda t: flagged(lexicon.decide(t)),
         "lexicon + pii (default)": with_pii(lexicon.decide),
-        "meaning + pii": with_pii(meaning_decide),
+        "meaning + pii": with_pii(meaning.decide_now),
     }, meaning
 
 

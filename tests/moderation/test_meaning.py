@@ -128,3 +128,45 @@ def test_training_writes_a_model_that_loads(tmp_path, monkeypatch):
     assert sum(manifest["trained_on"].values()) == len(picked)
     assert model.weights["dense_1"].shape == (1024, train.HIDDEN)
     assert not list(tmp_path.glob("*.partial.*"))  # written whole, then renamed
+
+
+async def test_padding_does_not_disarm_a_listed_word_and_odd_input_breaks_nothing():
+    from chatcore.builtin.moderation.meaning.filter import MeaningFilter
+
+    meaning = MeaningFilter(MeaningSettings())
+    try:
+        padded = (
+            "Thanks for the help with the quarterly report yesterday, the meeting went great. "
+            "see you tomorrow, you stupid shithead"
+        )
+        assert (await meaning.check(padded)).action is Action.BLOCK
+        assert (
+            await meaning.check("你这个傻逼，今天天气不错，我们去公园散步吧")
+        ).action is Action.BLOCK
+        for nothing in ("", "   ", "?!"):
+            assert (await meaning.check(nothing)).action is Action.ALLOW
+        import asyncio
+
+        odd, rude = await asyncio.gather(
+            meaning.check("\ud800 hello"), meaning.check("you will not live to see next week")
+        )  # one batch: a lone surrogate must not fail the other message
+        assert odd.action is Action.ALLOW and rude.action is Action.BLOCK
+        assert meaning.decide_now("x" * 100_000).action is Action.ALLOW  # read up to a cap
+    finally:
+        await meaning.close()
+
+
+def test_a_damaged_model_is_refused_with_its_path(tmp_path):
+    weights = {
+        "dense_1": np.ones((1024, 4), np.float32),
+        "bias_1": np.zeros(4, np.float32),
+        "dense_2": np.ones((3, len(CLASSES)), np.float32),  # does not fit dense_1
+        "bias_2": np.zeros(len(CLASSES), np.float32),
+    }
+    save(weights, {"threshold": 0.9, "overrule": 0.2, "dev": {}}, [], tmp_path)
+    with pytest.raises(MeaningModelError, match=r"not a meaning classifier.*dense_2"):
+        MeaningModel.load(tmp_path)
+    weights["dense_2"] = np.ones((4, len(CLASSES)), np.float32)
+    save(weights, {"threshold": 0.0, "overrule": 0.2, "dev": {}}, [], tmp_path)
+    with pytest.raises(MeaningModelError, match="threshold"):
+        MeaningModel.load(tmp_path)

@@ -71,6 +71,9 @@ def test_spans_found_the_linear_patterns_keep(text, found):
          "five five zero one four two"),
         ("我电话是幺三九 二七四八 五零三一", "幺三九 二七四八 五零三一"),
         ("UK mobile 07700 900123", "07700 900123"),  # a fictional range: still a number
+        ("电话13800138000，3点以后打", "13800138000"),  # a CJK comma is not a thousands mark
+        ("my WeChat ID is 13800138000", "13800138000"),  # "wechat" says phone over "id"
+        ("Case mgr Anna: +1 415 555 0132", "+1 415 555 0132"),
     ],
 )  # fmt: skip
 def test_phone_numbers_are_found_through_evasions(text, found):
@@ -106,6 +109,11 @@ def test_numbers_that_are_not_phones_are_left_alone(text):
         ("contact kevin_o(@)hotmail(.)com today", "kevin_o(@)hotmail(.)com", "pii-email"),
         ("email is danny92 @ yahoo . com", "danny92 @ yahoo . com", "pii-email"),
         ("xiaoming1998艾特qq点com", "xiaoming1998艾特qq点com", "pii-email"),
+        (
+            "ｊａｎｅ ａｔ ｅｘａｍｐｌｅ ｄｏｔ ｃｏｍ",
+            "ｊａｎｅ ａｔ ｅｘａｍｐｌｅ ｄｏｔ ｃｏｍ",
+            "pii-email",
+        ),
         ("write me: l u c a s . m @ g m x . n e t", "l u c a s . m @ g m x . n e t", "pii-email"),
         ("pay into NL35INGB2787795589 thanks!", "NL35INGB2787795589", "pii-iban"),
         ("IBAN IE62-BOFI-0701-3430-6714-58", "IE62-BOFI-0701-3430-6714-58", "pii-iban"),

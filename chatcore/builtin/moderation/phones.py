@@ -6,7 +6,7 @@ version numbers are not phones."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from chatcore.builtin.moderation.settings import DEFAULT_REGIONS
 
@@ -30,7 +30,7 @@ _LABELS = (
     r"学号|工号|会员号|代码|卡号|车牌"
 )
 NOT_A_PHONE_BEFORE = re.compile(
-    rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:number|num|no\.?|nr\.?|code|id|#|[A-Z]{{2,5}})){{0,2}}"
+    rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:number|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
     r"(?:\s+(?:is|was|are|says|=))?[\s:#.\-=号：]*$",
     re.IGNORECASE,
 )
@@ -41,12 +41,18 @@ PHONE_CUE = re.compile(
     r"(?:\s+(?:at|on|is|:))?[\s:：=]*$",
     re.IGNORECASE,
 )
+# a word anywhere just before a number that says it is a phone ("my WeChat ID is ...")
+CUE_WORD = re.compile(
+    r"(?<![A-Za-z])(?:phone|tel|mobile|cell|whatsapp|wechat|telegram|电话|手机|微信)(?![A-Za-z])",
+    re.IGNORECASE,
+)
 MONEY_AROUND = re.compile(r"[$€£¥￥]\s*$|^\s*(?:元|块|美元|欧元|dollars?|usd|eur|rmb|%)", re.I)
 DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coordinate
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 # what ends just before a number that is only the rest of it: an IBAN-shaped start, or digits
 # joined to it without a space
 TAIL_OF_ANOTHER = re.compile(r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?)$")
+AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right after
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
 CONTEXT_CHARS = 24  # how far before a number its label is looked for
@@ -84,9 +90,9 @@ def _looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # an ISBN; a number cut short ("4532 0151 12..")
     if MONEY_AROUND.search(before) or MONEY_AROUND.search(after):
         return True
-    if after.startswith((".", ",")) and after[1:2].isdigit():
+    if AMOUNT_TAIL.match(after):
         return True  # 1234567.89 or 1,234,567: an amount
-    if PHONE_CUE.search(before):
+    if PHONE_CUE.search(before) or CUE_WORD.search(before):
         return False
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
 
@@ -121,6 +127,7 @@ def _phonenumbers():
     return phonenumbers
 
 
+@lru_cache(maxsize=4096)
 def _possible(number: str, region: str | None) -> bool:
     """A number of a length the region's plan allows (valid ones included; fictional ranges
     such as 555-01xx or 07700 900xxx are possible but not valid, and are still personal data

@@ -147,10 +147,12 @@ def find_pii(
 ) -> list[Span]:
     """Non-overlapping personal-data spans of the original text; earlier kinds win (an ID is
     not also a phone)."""
-    if not _MAYBE.search(text):
+    if text.isascii() and not _MAYBE.search(text):
+        return []  # the common case, decided before any preparing
+    prepared, origin = _joined(*prepare(text))
+    if not _MAYBE.search(prepared):
         return []
     wanted = set(kinds)
-    prepared, origin = _joined(*prepare(text))
     taken: list[Span] = []
     for detector in DETECTORS:
         if KIND_OF.get(detector, detector) in wanted:

@@ -2,8 +2,10 @@
 
 - a listed word, and the classifier at least ``overrule`` sure the message is offensive:
   the lexicon's verdict (its categories, spans and actions);
-- a listed word, the classifier below ``overrule``: an innocent sense (a bird, a place, a
-  tool): allowed, and flagged so the decision is on record;
+- a listed word, the classifier below ``overrule`` on the whole message and on the words
+  around the listed one: an innocent sense (a bird, a place, a tool): allowed, and flagged so
+  the decision is on record (never for ``hate``: a slur is not disarmed by friendly words
+  around it);
 - no listed word, the classifier at least ``threshold`` sure: its category, the configured
   action (hostile meaning without a listed word: threats, hate in plain words);
 - otherwise allowed.
@@ -14,6 +16,7 @@ config sets them. The classifier runs in micro-batches on a worker thread.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chatcore.batching import MicroBatcher
@@ -21,6 +24,24 @@ from chatcore.builtin.moderation.decide import Span, snippet
 from chatcore.builtin.moderation.filters import LexiconFilter, record
 from chatcore.builtin.moderation.settings import LexiconSettings, MeaningSettings
 from chatcore.types import Action, Verdict
+
+NEVER_OVERRULED = frozenset({"hate"})
+AROUND_CHARS = 120  # at most this much of the clause around a listed word is read
+CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、\n]")
+
+
+def words_around(text: str, spans: list[Span]) -> str:
+    """The clauses the listed words stand in (between punctuation marks), the rest of the
+    message left out, so friendly padding cannot drown a hostile clause."""
+    parts = []
+    for span in spans[:3]:
+        ends = [m.start() for m in CLAUSE_END.finditer(text)]
+        start = max((e + 1 for e in ends if e < span.start), default=0)
+        end = min((e for e in ends if e >= span.end), default=len(text))
+        parts.append(
+            text[max(start, span.start - AROUND_CHARS) : min(end, span.end + AROUND_CHARS)]
+        )
+    return " … ".join(dict.fromkeys(parts))
 
 
 class MeaningFilter:
@@ -44,11 +65,20 @@ class MeaningFilter:
 
         return self.model.judge(features(texts))
 
-    def decide(self, text: str, judged: tuple[float, str], message: Any = None) -> Verdict:
+    def decide(
+        self,
+        text: str,
+        judged: tuple[float, str],
+        message: Any = None,
+        around: tuple[float, str] | None = None,
+    ) -> Verdict:
+        """``judged``: the classifier on the whole text; ``around``: on the words around the
+        listed ones (when there are some)."""
         offensive, category = judged
         listed = self.lexicon.decide(text, message)
         if listed.action is not Action.ALLOW:
-            if offensive >= self.overrule:
+            nearby = around[0] if around is not None else 0.0
+            if max(offensive, nearby) >= self.overrule or NEVER_OVERRULED & set(listed.categories):
                 return listed
             evidence = f"{listed.snippet} p={offensive:.2f}: an innocent sense"
             return Verdict(
@@ -64,6 +94,8 @@ class MeaningFilter:
         return Verdict(action, category, self.name, masked, evidence, (category,))
 
     async def start(self) -> None:
+        if self._batcher is not None:
+            return
         self._batcher = MicroBatcher(
             self.judge,
             max_batch=self.settings.max_batch,
@@ -71,11 +103,32 @@ class MeaningFilter:
         )
         await self._batcher.submit("warm up")
 
+    def decide_now(self, text: str, message: Any = None) -> Verdict:
+        """What ``check`` decides, synchronously (evaluations, ``chatcore moderate``)."""
+        if not any(char.isalnum() for char in text):
+            return Verdict(filter=self.name)
+        judged = self.judge([text])[0]
+        around = None
+        if judged[0] < self.overrule and (spans := self.lexicon.spans(text)):
+            around = self.judge([words_around(text, spans)])[0]
+        return self.decide(text, judged, message, around)
+
     async def check(self, text: str, message: Any = None) -> Verdict:
+        if not any(char.isalnum() for char in text):
+            return Verdict(filter=self.name)  # nothing to read: nothing said
+        judged = await self._judge(text)
+        around = None
+        if judged[0] < self.overrule:
+            spans = self.lexicon.spans(text)
+            if spans:
+                around = await self._judge(words_around(text, spans))
+        return record(self.decide(text, judged, message, around), message)
+
+    async def _judge(self, text: str) -> tuple[float, str]:
         if self._batcher is None:
             await self.start()
         assert self._batcher is not None
-        return record(self.decide(text, await self._batcher.submit(text), message), message)
+        return await self._batcher.submit(text)
 
     async def close(self) -> None:
         if self._batcher is not None:

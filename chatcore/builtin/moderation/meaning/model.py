@@ -50,14 +50,39 @@ class MeaningModel:
                 f"{weights_path}: not the file its manifest names (sha256 {digest[:12]}...); "
                 "rebuild it with: chatcore moderate train-meaning"
             )
-        with np.load(weights_path) as arrays:
-            weights = {name: arrays[name].astype(np.float32) for name in arrays.files}
-        return cls(
-            weights,
-            tuple(manifest["classes"]),
-            float(manifest["threshold"]),
-            float(manifest["overrule"]),
-        )
+        try:
+            with np.load(weights_path, allow_pickle=False) as arrays:
+                weights = {name: arrays[name].astype(np.float32) for name in arrays.files}
+            model = cls(
+                weights,
+                tuple(manifest["classes"]),
+                float(manifest["threshold"]),
+                float(manifest["overrule"]),
+            )
+            model.check()
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise MeaningModelError(f"{folder}: not a meaning classifier ({exc!r})") from None
+        return model
+
+    def check(self) -> None:
+        """ValueError unless the arrays fit together and the thresholds are probabilities."""
+        from chatcore.builtin.moderation.meaning.features import DIM
+
+        w = self.weights
+        hidden = w["dense_1"].shape[1]
+        shapes = {
+            "dense_1": (DIM, hidden),
+            "bias_1": (hidden,),
+            "dense_2": (hidden, len(self.classes)),
+            "bias_2": (len(self.classes),),
+        }
+        for name, shape in shapes.items():
+            if w[name].shape != shape:
+                raise ValueError(f"{name} has shape {w[name].shape}, not {shape}")
+        if self.classes[:1] != (CLEAN,) or not 0 < self.threshold < 1:
+            raise ValueError("classes must start with clean; 0 < threshold < 1")
+        if not 0 <= self.overrule < 1:
+            raise ValueError("0 <= overrule < 1")
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Class probabilities, one row per text."""

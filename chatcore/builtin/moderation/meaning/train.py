@@ -85,14 +85,24 @@ def fit(lines: list[Labelled]) -> dict[str, np.ndarray]:
     }
 
 
-def choose(offensive: np.ndarray, lexicon_hit: np.ndarray, truth: np.ndarray) -> dict:
+def choose(
+    offensive: np.ndarray,
+    lexicon_hit: np.ndarray,
+    truth: np.ndarray,
+    nearby: np.ndarray | None = None,
+    never_overruled: np.ndarray | None = None,
+) -> dict:
     """The (threshold, overrule) pair of best recall with false positives at or under
     ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds); when no pair keeps to it, the
-    pair with the fewest false positives (then the best recall). With its dev figures."""
+    pair with the fewest false positives (then the best recall). With its dev figures.
+    ``nearby``: the classifier on the clauses around the listed words (the filter overrules
+    only when both are low); ``never_overruled``: hits of a category never overruled."""
+    listed = offensive if nearby is None else np.maximum(offensive, nearby)
+    always = lexicon_hit & never_overruled if never_overruled is not None else False
     best = None
     for threshold in THRESHOLDS:
         for overrule in OVERRULES:
-            flagged = (offensive >= threshold) | (lexicon_hit & (offensive >= overrule))
+            flagged = (offensive >= threshold) | (lexicon_hit & (listed >= overrule)) | always
             recall = float(flagged[truth].mean())
             false_positives = float(flagged[~truth].mean())
             within = false_positives <= MAX_FALSE_POSITIVES
@@ -119,12 +129,18 @@ def train_meaning(dev: Path, out: Path | None = None) -> dict:
     lines = training_lines()
     weights = fit(lines)
     model = MeaningModel(weights, CLASSES, 1.0, 1.0)
+    from chatcore.builtin.moderation.meaning.filter import NEVER_OVERRULED, words_around
+
     judged = [line for line in load_split(dev) if line.label != "pii"]
     offensive = np.array([p for p, _ in model.judge(features([x.text for x in judged]))])
     lexicon = LexiconFilter()
-    hits = np.array([bool(lexicon.decide(x.text).categories) for x in judged])
+    verdicts = [lexicon.decide(x.text) for x in judged]
+    hits = np.array([bool(v.categories) for v in verdicts])
+    never = np.array([bool(NEVER_OVERRULED & set(v.categories)) for v in verdicts])
+    around = [words_around(x.text, lexicon.spans(x.text)) or x.text for x in judged]
+    nearby = np.array([p for p, _ in model.judge(features(around))])
     truth = np.array([x.label == "offensive" for x in judged])
-    chosen = choose(offensive, hits, truth)
+    chosen = choose(offensive, hits, truth, nearby, never)
     save(weights, chosen, lines, out or shipped_dir())
     return json.loads(((out or shipped_dir()) / "manifest.json").read_text(encoding="utf-8"))
 
