@@ -355,9 +355,9 @@ async def test_serve_with_workers_runs_restarts_and_stops_its_processes(server, 
     ports P, P+1, P+2); a worker SIGKILLed is started again; SIGTERM stops all, exit 0."""
     import os
 
-    from chatcore.testing import free_port
+    from chatcore.testing.ports import free_port_run
 
-    port = free_port()
+    port = free_port_run(3)  # P for the gateway, P+1 and P+2 for the workers: all free
     deployment.ports.update({"all": port, "gateway": port, "w1": port + 1, "w2": port + 2})
     supervisor = await deployment.start("all", "serve", "telegram", "--workers", "2", ready=False)
     for name in ("gateway", "w1", "w2"):
