@@ -264,7 +264,7 @@ class HandoffService:
         return await self._push(f"telegram:{chat}", line)
 
     async def _summary(self, handoff: Handoff) -> str:
-        reason = self._text(REASONS[handoff.reason], None)
+        reason = self.reason_text(handoff, None)
         lines = [self._text("handoff.notice", None, reason=reason)]
         for turn in await self.engine.store.recent_turns(handoff.chat_key, RECENT_TURNS):
             if turn.user_text:
@@ -292,6 +292,11 @@ class HandoffService:
         if self.inbox is None:
             raise RuntimeError("the handoff responder was not attached to an engine")
         return self.inbox
+
+    def reason_text(self, handoff: Handoff, language: str | None) -> str:
+        """Why the chat was handed over, in words (the operators' notice, the console)."""
+        message_id = REASONS.get(handoff.reason)
+        return self._text(message_id, language) if message_id else handoff.reason
 
     def _text(self, message_id: str, language: str | None, **fields: object) -> str:
         return self.engine.say(message_id, language, **fields)

@@ -93,10 +93,11 @@ class LexiconFilter:
         norm, hits = self.lexicon.scan(text)
         return merge(Span(*norm.span(h.start, h.end), h.category) for h in hits)
 
-    def decide(self, text: str, message: Any = None) -> Verdict:
-        """The verdict under the actions for where ``message`` came from (the policy)."""
-        s = self.settings
-        return verdict(self.name, text, self.spans(text), self.actions(message), s.default_action)
+    def decide(self, text: str, message: Any = None, spans: list[Span] | None = None) -> Verdict:
+        """The verdict under the actions for where ``message`` came from (the policy);
+        ``spans``: the text's hits when the caller has scanned it already."""
+        found = self.spans(text) if spans is None else spans
+        return verdict(self.name, text, found, self.actions(message), self.settings.default_action)
 
     def actions(self, message: Any = None) -> dict[str, str]:
         if message is None:

@@ -271,7 +271,7 @@ class Console:
 
     async def teach(self, request: web.Request) -> web.Response:
         """A question and its answer, taught as ``chatcore teach`` would (who: "console")."""
-        from chatcore.builtin.qa.teach.guard import refusal
+        from chatcore.builtin.qa.teach.guard import engine_refusal
         from chatcore.builtin.qa.teach.log import Change, new_item_target
 
         if self.taught_log is None:
@@ -280,8 +280,7 @@ class Console:
         question, answer = body.get("question"), body.get("answer")
         if not all(isinstance(x, str) and x.strip() for x in (question, answer)):
             return web.json_response({"error": "give a question and an answer"}, status=400)
-        filters = [(n.name, n.component) for n in self.engine.output_filters]  # type: ignore[attr-defined]
-        refused = await refusal(filters, answer, "web")
+        refused = await engine_refusal(self.engine, answer, "web")
         if refused:
             return web.json_response({"error": refused}, status=422)
         target = new_item_target()

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from chatcore.builtin.qa.teach.changes import in_force, undo_of
-from chatcore.builtin.qa.teach.guard import refusal
+from chatcore.builtin.qa.teach.guard import engine_refusal
 from chatcore.builtin.qa.teach.log import ANSWER, Change, Item, Knowledge
 from chatcore.contracts import EngineView
 from chatcore.errors import StoreError
@@ -78,7 +78,7 @@ class Answers:
             return _error("give the target to edit", 400)
         if not isinstance(answer, str) or not answer.strip():
             return _error("the answer is empty", 400)
-        refused = await refusal(_output_filters(self.engine), answer, "web")
+        refused = await engine_refusal(self.engine, answer, "web")
         if refused:
             return _error(refused, 422)
         async with self._changing:
@@ -186,11 +186,6 @@ def _change_json(change: Change, standing: bool) -> dict[str, Any]:
         "undoes": change.undoes,
         "in_force": standing,
     }
-
-
-def _output_filters(engine: EngineView) -> list[tuple[str, Any]]:
-    """The engine's output filters as (name, filter): what would block the answer if served."""
-    return [(n.name, n.component) for n in getattr(engine, "output_filters", [])]
 
 
 def _unknown(target: str) -> web.Response:

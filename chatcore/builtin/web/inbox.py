@@ -29,7 +29,6 @@ PROBLEMS = {
     "handoff.unreachable": 503,
     "handoff.undeliverable": 502,
 }
-REASONS = {"asked": "handoff.reason_asked", "fallbacks": "handoff.reason_fallbacks"}
 
 
 class Inbox:
@@ -97,13 +96,13 @@ class Inbox:
         return web.json_response({"done": True})
 
     def _handoff_json(self, handoff: Any) -> dict[str, Any]:
-        reason = REASONS.get(handoff.reason)
+        service = self.engine.services["handoff"]  # there: the handoff came from it
         return {
             "chat_key": handoff.chat_key,
             "channel": handoff.chat_key.split(":", 1)[0],
             "user_id": handoff.user_id,
             "reason": handoff.reason,
-            "reason_text": self.engine.say(reason, None) if reason else handoff.reason,
+            "reason_text": service.reason_text(handoff, None),
             "language": handoff.language,
             "since": handoff.since,
             "last_activity": handoff.last_activity,

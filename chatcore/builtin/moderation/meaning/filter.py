@@ -44,6 +44,10 @@ def words_around(text: str, spans: list[Span]) -> str:
     return " … ".join(dict.fromkeys(parts))
 
 
+def _readable(text: str) -> bool:
+    return any(char.isalnum() for char in text)
+
+
 class MeaningFilter:
     """Lexicon + classifier; the lexicon's settings are the ``lexicon`` section's."""
 
@@ -71,11 +75,12 @@ class MeaningFilter:
         judged: tuple[float, str],
         message: Any = None,
         around: tuple[float, str] | None = None,
+        spans: list[Span] | None = None,
     ) -> Verdict:
         """``judged``: the classifier on the whole text; ``around``: on the words around the
-        listed ones (when there are some)."""
+        listed ones (when there are some); ``spans``: the lexicon's hits, if scanned already."""
         offensive, category = judged
-        listed = self.lexicon.decide(text, message)
+        listed = self.lexicon.decide(text, message, spans)
         if listed.action is not Action.ALLOW:
             nearby = around[0] if around is not None else 0.0
             if max(offensive, nearby) >= self.overrule or NEVER_OVERRULED & set(listed.categories):
@@ -93,6 +98,23 @@ class MeaningFilter:
         masked = "*" * len(text) if action is not Action.FLAG else None
         return Verdict(action, category, self.name, masked, evidence, (category,))
 
+    def decide_now(self, text: str, message: Any = None) -> Verdict:
+        """What ``check`` decides, synchronously (evaluations, ``chatcore moderate``)."""
+        if not _readable(text):
+            return Verdict(filter=self.name)
+        judged = self.judge([text])[0]
+        spans, clause = self._clause(text, judged)
+        around = self.judge([clause])[0] if clause else None
+        return self.decide(text, judged, message, around, spans)
+
+    def _clause(self, text: str, judged: tuple[float, str]) -> tuple[list[Span], str]:
+        """The lexicon's hits (one scan per message), and the clause around them to read
+        again when the whole message alone would take them in an innocent sense ("")."""
+        spans = self.lexicon.spans(text)
+        if not spans or judged[0] >= self.overrule:
+            return spans, ""
+        return spans, words_around(text, spans)
+
     async def start(self) -> None:
         if self._batcher is not None:
             return
@@ -103,26 +125,13 @@ class MeaningFilter:
         )
         await self._batcher.submit("warm up")
 
-    def decide_now(self, text: str, message: Any = None) -> Verdict:
-        """What ``check`` decides, synchronously (evaluations, ``chatcore moderate``)."""
-        if not any(char.isalnum() for char in text):
-            return Verdict(filter=self.name)
-        judged = self.judge([text])[0]
-        around = None
-        if judged[0] < self.overrule and (spans := self.lexicon.spans(text)):
-            around = self.judge([words_around(text, spans)])[0]
-        return self.decide(text, judged, message, around)
-
     async def check(self, text: str, message: Any = None) -> Verdict:
-        if not any(char.isalnum() for char in text):
+        if not _readable(text):
             return Verdict(filter=self.name)  # nothing to read: nothing said
         judged = await self._judge(text)
-        around = None
-        if judged[0] < self.overrule:
-            spans = self.lexicon.spans(text)
-            if spans:
-                around = await self._judge(words_around(text, spans))
-        return record(self.decide(text, judged, message, around), message)
+        spans, clause = self._clause(text, judged)
+        around = await self._judge(clause) if clause else None
+        return record(self.decide(text, judged, message, around, spans), message)
 
     async def _judge(self, text: str) -> tuple[float, str]:
         if self._batcher is None:

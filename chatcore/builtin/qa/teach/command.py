@@ -9,7 +9,7 @@ import asyncio
 import logging
 from typing import Any
 
-from chatcore.builtin.qa.teach.guard import refusal
+from chatcore.builtin.qa.teach.guard import engine_refusal
 from chatcore.contracts import CommandContext
 from chatcore.store import ConversationStore, Turn
 
@@ -35,7 +35,7 @@ async def teach_command(ctx: CommandContext) -> str:
     question = await question_answered(ctx.store, ctx.message.chat_key, replied, sent_at)
     if not answer or question is None:
         return ctx.text("teach.usage")
-    refused = await refusal(_output_filters(ctx.engine), answer, ctx.message.channel)
+    refused = await engine_refusal(ctx.engine, answer, ctx.message.channel)
     if refused:
         return ctx.text("teach.refused", reason=refused.removeprefix("refused: "))
     from chatcore.builtin.qa.teach.log import Change, new_item_target
@@ -74,8 +74,3 @@ def _asked(turn: Turn) -> bool:
 def _squeezed(text: str) -> str:
     """Whitespace-insensitive, as chat apps trim and re-wrap what they show."""
     return " ".join(text.split())
-
-
-def _output_filters(engine: Any) -> list[tuple[str, Any]]:
-    """(name, filter) pairs of the engine's output filters, as the web console reads them."""
-    return [(n.name, n.component) for n in getattr(engine, "output_filters", [])]

@@ -26,3 +26,10 @@ async def refusal(filters: Iterable[tuple[str, Any]], answer: str, channel: str)
             category = verdict.category or "no category"
             return f"refused: the {name} filter would block this answer ({category})"
     return None
+
+
+async def engine_refusal(engine: Any, answer: str, channel: str) -> str | None:
+    """``refusal`` by the engine's own output filters: what would block the answer if it
+    were served (the console, /teach)."""
+    filters = [(n.name, n.component) for n in getattr(engine, "output_filters", [])]
+    return await refusal(filters, answer, channel)
