@@ -5,6 +5,10 @@ otherwise with ``*``: ``fuck*`` (word prefix), ``*hole`` (word suffix), ``*fuck*
 Han terms match anywhere, but an allow-list entry that overlaps a hit and reaches beyond it
 wins ("路口交通" holds 口交; the allowed words 路口 and 交通 clear it), so an allowed longer
 word always overrides a shorter blocked term inside it.
+
+Context the list gives a term (chatcore.builtin.moderation.context): its innocent senses (a
+hit with one of its sense words nearby is cleared), letters spelled out one by one joined only
+into listed words, and chat shorthand in phrases ("kill u", "ur family").
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatcore.builtin.moderation import variants
+from chatcore.builtin.moderation import context, variants
 from chatcore.builtin.moderation.homophones import Homophones
 from chatcore.builtin.moderation.normalize import Normalized, normalize
 from chatcore.builtin.moderation.terms import Entry
@@ -32,6 +36,7 @@ class Pattern:
     allow: bool
     term: str
     cjk: bool = False
+    root: str = ""  # the listed term's key this spelling comes from ("" : ``term`` itself)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,7 @@ class Hit:
     end: int
     category: str
     term: str
+    root: str = ""
 
 
 class Lexicon:
@@ -57,7 +63,11 @@ class Lexicon:
         self.longest = 0  # characters in the longest key: how far a match reaches
         self.categories: set[str] = set()
         han: list[tuple[str, str]] = []
+        self._senses = context.Senses()
         for entry in entries:
+            if entry.senses:
+                self._senses.add(entry.term, entry.senses)
+                continue
             if not entry.allow:
                 self.categories.add(entry.category)
             for key, pattern in _patterns(entry, wildcards):
@@ -98,18 +108,20 @@ class Lexicon:
                     if p.allow:
                         allowed.append((start, last + 1))
                     else:
-                        found.append(Hit(start, last + 1, p.category, p.term))
+                        found.append(Hit(start, last + 1, p.category, p.term, p.root or p.term))
         if self._homophones is not None:
             found += self._homophone_hits(norm)
         if allowed and found:
             found = _not_overridden(found, sorted(set(allowed)))
+        if found and self._senses:
+            found = [hit for hit in found if not self._senses.innocent(norm.key, hit)]
         return found
 
     def _homophone_hits(self, norm: Normalized) -> list[Hit]:
         hits = []
         for start, end, category, term in self._homophones.hits(norm.key):
             if all(r == 1 for r in norm.runs[start:end]):
-                hits.append(Hit(start, end, category, term))
+                hits.append(Hit(start, end, category, term, term))
         return hits
 
 
@@ -141,14 +153,23 @@ def _near_stars(key: str, reach: int) -> list[tuple[int, int]]:
 
 
 def _fits(norm: Normalized, key: str, start: int, end: int, p: Pattern) -> bool:
-    """Word boundaries for Latin patterns (any letter of a spelled-out run may start or end a
-    word), and repeated letters as in the term ("as" is not "ass")."""
+    """Word boundaries for Latin patterns, and repeated letters as in the term ("as" is not
+    "ass"). Inside letters spelled out one by one a word may start or end at any letter only
+    where the letters left over read as words ("y o u a s s", not "c l a s s")."""
     soft = norm.soft
-    before = start > 0 and _wordish(key[start - 1]) and not {start - 1, start} <= soft
-    if before and p.mode in (WORD, PREFIX):
+    joined_before = start > 0 and _wordish(key[start - 1])
+    if (
+        p.mode in (WORD, PREFIX)
+        and joined_before
+        and not ({start - 1, start} <= soft and context.spelled_words_before(norm, start))
+    ):
         return False
-    after = end < len(key) and _wordish(key[end]) and not {end - 1, end} <= soft
-    if after and p.mode in (WORD, SUFFIX):
+    joined_after = end < len(key) and _wordish(key[end])
+    if (
+        p.mode in (WORD, SUFFIX)
+        and joined_after
+        and not ({end - 1, end} <= soft and context.spelled_words_after(norm, end))
+    ):
         return False
     return _runs_ok(norm.key, norm.runs, start, p)
 
@@ -215,7 +236,12 @@ def _patterns(entry: Entry, wildcards: bool) -> Iterable[tuple[str, Pattern]]:
     if " " in key and not cjk and not entry.allow:  # "h e i l  h i t l e r", #killyourself
         joined = normalize(raw.strip("*").replace(" ", ""))
         jruns = joined.runs if any(r > 1 for r in joined.runs) else None
-        yield joined.key, Pattern(entry.category, WORD, jruns, False, joined.key)
+        yield joined.key, Pattern(entry.category, WORD, jruns, False, joined.key, root=key)
+    if not cjk and not entry.allow:  # "i will kill u", "ur mum"
+        for short in context.shorthands(raw.strip("*")):
+            snorm = normalize(short)
+            sruns = snorm.runs if any(r > 1 for r in snorm.runs) else None
+            yield snorm.key, Pattern(entry.category, mode, sruns, False, snorm.key, root=key)
     if not cjk and not entry.allow and len(key) >= 4 and " " not in key:
         spelled = "".join(c * r for c, r in zip(key, norm.runs, strict=True))
         split_mode = PREFIX if mode in (PREFIX, ANYWHERE) else WORD  # short: need a word start
@@ -224,7 +250,7 @@ def _patterns(entry: Entry, wildcards: bool) -> Iterable[tuple[str, Pattern]]:
         for variant, vmode in spellings:
             vnorm = normalize(variant)
             vruns = vnorm.runs if any(r > 1 for r in vnorm.runs) else None
-            yield vnorm.key, Pattern(entry.category, vmode, vruns, False, vnorm.key)
+            yield vnorm.key, Pattern(entry.category, vmode, vruns, False, vnorm.key, root=key)
 
 
 def _mode(entry: Entry, prefix: bool, suffix: bool, cjk: bool) -> str:

@@ -1,8 +1,11 @@
 """Term lists: the shipped ones and users' own, in plain text or YAML.
 
 Plain text: one term per line; ``[category]`` starts a section; ``term | category`` names the
-category inline; ``#`` starts a comment; in an allow list every line is allowed text.
-YAML: ``{category: [term, ...]}`` or ``[{term: ..., category: ...}, ...]``.
+category inline; ``#`` starts a comment; in an allow list every line is allowed text, and
+``term ~ word word ...`` gives a listed term its innocent senses: a hit of the term with one of
+those words near it is cleared ("cock ~ rooster hen farm": "the cock crowed on the farm").
+YAML: ``{category: [term, ...]}`` or ``[{term: ..., category: ...}, ...]``; an allow list's
+item may be ``{term: ..., senses: [word, ...]}``.
 Errors name the file and line.
 """
 
@@ -22,6 +25,7 @@ class Entry:
     term: str
     category: str
     allow: bool = False
+    senses: tuple[str, ...] = ()  # allow lists only: words that give ``term`` an innocent sense
 
 
 def builtin_entries(languages: list[str]) -> list[Entry]:
@@ -65,10 +69,26 @@ def parse_text(text: str, source: str, *, allow: bool = False, default: str = "o
         if line.startswith("[") and line.endswith("]"):
             category = _category(line[1:-1].strip(), f"{source}:{number}", allow)
             continue
+        where = f"{source}:{number}"
+        if allow and (" ~ " in line or line.endswith(" ~")):
+            term, _, words = line.partition(" ~")
+            entries.append(_sense(term, words.split(), where))
+            continue
         term, _, inline = line.partition(" | ")
-        cat = _category(inline.strip(), f"{source}:{number}", allow) if inline else category
+        cat = _category(inline.strip(), where, allow) if inline else category
         entries.append(Entry(term.strip(), cat, allow))
     return entries
+
+
+def _sense(term: str, words: list, where: str) -> Entry:
+    term = term.strip()
+    words = [str(w).strip() for w in words if str(w).strip()]
+    if not term or not words or "*" in term:
+        raise ConfigError(
+            f"moderation list {where}: a sense needs a plain term and its words "
+            "('cock ~ rooster hen farm')"
+        )
+    return Entry(term, "", True, tuple(words))
 
 
 def parse_yaml(text: str, source: str, *, allow: bool = False, default: str = "offensive"):
@@ -92,6 +112,8 @@ def parse_yaml(text: str, source: str, *, allow: bool = False, default: str = "o
 def _yaml_item(item, where: str, allow: bool, default: str) -> Entry:
     if isinstance(item, str):
         return Entry(item, default, allow)
+    if allow and isinstance(item, dict) and "senses" in item:
+        return _sense(str(item.get("term", "")), _as_list(item["senses"], where), where)
     if isinstance(item, dict) and "term" in item:
         return Entry(str(item["term"]), _category(str(item.get("category", default)), where,
                      allow), allow)  # fmt: skip

@@ -1,0 +1,95 @@
+"""The lexicon reads around a term: innocent senses, spelled-out letters joined only into
+listed words, chat shorthand in listed phrases (issue #22)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatcore.builtin.moderation.context import shorthands
+from chatcore.builtin.moderation.filters import LexiconFilter
+from chatcore.builtin.moderation.settings import LexiconSettings
+from chatcore.builtin.moderation.terms import parse_text, parse_yaml
+from chatcore.errors import ConfigError
+
+
+def action(lexicon: LexiconFilter, text: str) -> str:
+    return lexicon.decide(text).action.value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "our cock crows at 4am every day",
+        "the bitch just had a litter of six puppies",
+        "a donkey is a wild ass",
+        "blue tits at the feeder",
+        "spotted dick with custard",
+    ],
+)
+def test_a_shipped_sense_word_nearby_clears_the_term(text):
+    assert action(LexiconFilter(), text) == "allow"
+
+
+@pytest.mark.parametrize("text", ["you are a cock", "shut up bitch", "nice tits", "you ass"])
+def test_the_same_terms_without_their_sense_words_still_count(text):
+    assert action(LexiconFilter(), text) == "block"
+
+
+def test_a_sense_word_counts_only_among_the_few_words_around_the_term():
+    far = "the farm was sold last year and since then everybody calls him a cock"
+    assert action(LexiconFilter(), far) == "block"
+
+
+def test_senses_never_clear_hate():
+    settings = LexiconSettings(
+        builtin=False, terms={"hate": ["grobble"]}, allow=["grobble ~ recipe peas"]
+    )
+    assert action(LexiconFilter(settings), "grobble and peas for tea") == "block"
+
+
+def test_your_own_senses_inline_and_for_han_terms():
+    settings = LexiconSettings(
+        builtin=False,
+        terms={"offensive": ["widget", "狗东西"]},
+        allow=["widget ~ factory", "狗东西 ~ 宠物店"],
+    )
+    lexicon = LexiconFilter(settings)
+    assert action(lexicon, "the widget factory is closed") == "allow"
+    assert action(lexicon, "you widget") == "block"
+    assert action(lexicon, "宠物店卖的狗东西都很贵") == "allow"
+    assert action(lexicon, "你这个狗东西") == "block"
+
+
+def test_sense_lines_parse_and_bad_ones_name_file_and_line():
+    (entry,) = parse_text("cock ~ rooster hen\n", "mine.txt", allow=True)
+    assert (entry.term, entry.senses, entry.allow) == ("cock", ("rooster", "hen"), True)
+    (entry,) = parse_yaml("- {term: cock, senses: [rooster]}\n", "mine.yaml", allow=True)
+    assert entry.senses == ("rooster",)
+    with pytest.raises(ConfigError, match=r"mine\.txt:2: a sense needs"):
+        parse_text("fine\nco*ck ~ rooster\n", "mine.txt", allow=True)
+    with pytest.raises(ConfigError, match=r"mine\.txt:1: a sense needs"):
+        parse_text("cock ~  \n", "mine.txt", allow=True)
+
+
+@pytest.mark.parametrize("text", ["c l a s s", "a s s e s s m e n t", "b a s s o o n"])
+def test_spelled_out_letters_forming_an_innocent_word_are_allowed(text):
+    assert action(LexiconFilter(), text) == "allow"
+
+
+@pytest.mark.parametrize(
+    "text", ["a s s", "s h i t", "y o u a s s", "u r a c u n t", "m o t h e r f u c k e r"]
+)
+def test_spelled_out_letters_forming_listed_words_still_count(text):
+    assert action(LexiconFilter(), text) == "block"
+
+
+def test_chat_shorthand_in_listed_phrases():
+    assert set(shorthands("i will kill you")) >= {"i will kill u", "i will kill ya"}
+    assert "ur family" in set(shorthands("your family"))
+    assert list(shorthands("idiot")) == []
+    assert len(list(shorthands("you you you you you you"))) <= 12
+    settings = LexiconSettings(builtin=False, terms={"violent-threat": ["i will find you"]})
+    lexicon = LexiconFilter(settings)
+    assert action(lexicon, "i will find u") == "block"
+    assert action(lexicon, "i will find ya tomorrow") == "block"
+    assert action(lexicon, "i will find umbrellas") == "allow"
