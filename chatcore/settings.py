@@ -69,10 +69,13 @@ class FilterErrorPolicy(Settings):
 
 class FiltersSettings(Settings):
     input: list[str] = Field(
-        default_factory=lambda: ["lexicon", "pii"], description="filters run on user messages"
+        default_factory=lambda: ["meaning", "pii"],
+        description="filters run on user messages (meaning: the lexicon and a classifier of what "
+        "a message says, deciding together)",
     )
     output: list[str] = Field(
-        default_factory=lambda: ["lexicon", "pii"], description="filters run on replies"
+        default_factory=lambda: ["lexicon", "pii"],
+        description="filters run on replies (the owner's answers: the lexicon is enough)",
     )
     on_error: FilterErrorPolicy = Field(default_factory=FilterErrorPolicy)
 

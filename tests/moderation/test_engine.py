@@ -166,4 +166,4 @@ async def test_default_filters_follow_the_plugin(tmp_path, disabled):
     runtime = make_runtime({"responders": ["scripted"], **raw}, plugins=[("s", Scripted())])
     engine = runtime.build_engine()
     names = [n.name for n in engine.input_filters]
-    assert names == ([] if disabled else ["lexicon", "pii"])
+    assert names == ([] if disabled else ["meaning", "pii"])

@@ -194,3 +194,13 @@ def test_the_qa_model_reuses_the_vector_the_classifier_made(meaning, monkeypatch
     assert len(encoded) == 1  # the QA responder's reading was cached
     meaning.judge(["y0u are such an 1d10t, Sunday 7919"])
     assert len(encoded) == 3  # evasions undone: a second reading
+
+
+def test_one_or_two_words_are_too_little_for_the_classifier_alone(meaning):
+    for short in ("remember me", "ping", "你好"):
+        assert meaning.decide(short, (0.99, "violent-threat")).action is Action.ALLOW, short
+    assert meaning.decide("i remember where you live", (0.99, "violent-threat")).action is (
+        Action.BLOCK
+    )
+    assert meaning.decide("去你的", (0.99, "offensive")).action is Action.BLOCK
+    assert meaning.decide("shithead", (0.99, "offensive")).action is Action.BLOCK  # listed

@@ -127,5 +127,8 @@ def train_meaning_command(dev: str | None, out: str | None) -> None:
     folder = Path(dev) if dev else Path("data/moderation-dev")
     if not folder.is_dir():
         raise click.UsageError(f"{folder}: no dev split here; give one with --dev")
-    manifest = train_meaning(folder, Path(out) if out else None)
+    questions = folder.parent / "dev"  # a source checkout's QA dev split: ordinary messages
+    manifest = train_meaning(
+        folder, Path(out) if out else None, questions if questions.is_dir() else None
+    )
     click.echo(json.dumps(manifest, indent=2))

@@ -18,14 +18,22 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice, product
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from chatcore.builtin.moderation.normalize import Normalized, normalize
 from chatcore.builtin.moderation.variants import COMMON
 from chatcore.language import is_cjk
 
-if TYPE_CHECKING:
-    from chatcore.builtin.moderation.lexicon import Hit
+
+class Hit(Protocol):
+    """What the lexicon's hits carry (chatcore.builtin.moderation.lexicon.Hit)."""
+
+    start: int
+    end: int
+    category: str
+    term: str
+    root: str
+
 
 NEVER_CLEARED = frozenset({"hate"})
 SENSE_WORDS = 4  # words read on each side of a Latin hit

@@ -6,8 +6,10 @@
   around the listed one: an innocent sense (a bird, a place, a tool): allowed, and flagged so
   the decision is on record (never for ``hate``: a slur is not disarmed by friendly words
   around it);
-- no listed word, the classifier at least ``threshold`` sure: its category, the configured
-  action (hostile meaning without a listed word: threats, hate in plain words);
+- no listed word, the classifier at least ``threshold`` sure, and at least ``MIN_TOKENS``
+  words (Han characters count one each) to read: its category, the configured action (hostile
+  meaning without a listed word: threats, hate in plain words). One or two words alone carry
+  too little meaning for it ("ping", "remember me"); the lexicon still reads them;
 - otherwise allowed.
 
 Both thresholds come with the model (chosen on the dev split when it was trained) unless the
@@ -26,6 +28,7 @@ from chatcore.builtin.moderation.settings import LexiconSettings, MeaningSetting
 from chatcore.types import Action, Verdict
 
 NEVER_OVERRULED = frozenset({"hate"})
+MIN_TOKENS = 3  # what the classifier needs to act alone (data/moderation-dev has no shorter line)
 AROUND_CHARS = 120  # at most this much of the clause around a listed word is read
 CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、\n]")
 
@@ -42,6 +45,13 @@ def words_around(text: str, spans: list[Span]) -> str:
             text[max(start, span.start - AROUND_CHARS) : min(end, span.end + AROUND_CHARS)]
         )
     return " … ".join(dict.fromkeys(parts))
+
+
+def too_short(text: str) -> bool:
+    """Fewer than ``MIN_TOKENS`` words (or Han characters) as the QA model reads them."""
+    from chatcore.builtin.qa.data.text import tokenize
+
+    return len(tokenize(text[: MIN_TOKENS * 64])) < MIN_TOKENS
 
 
 def _readable(text: str) -> bool:
@@ -89,7 +99,7 @@ class MeaningFilter:
             return Verdict(
                 Action.FLAG, listed.category, self.name, None, evidence, listed.categories
             )
-        if offensive < self.threshold:
+        if offensive < self.threshold or too_short(text):
             return Verdict(filter=self.name)
         evidence = snippet(text, [Span(0, len(text), category)]) + f" p={offensive:.2f}"
         action = Action(self.lexicon.actions(message).get(category, self.settings.action))
