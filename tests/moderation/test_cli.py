@@ -113,3 +113,27 @@ def test_max_chars_option_sets_the_cap():
     assert wider.returncode == 0, wider.stderr
     assert json.loads(wider.stdout)["action"] == "block"
     assert run(text, "--max-chars", "0").returncode != 0
+
+
+def test_eval_scores_the_filters_on_a_labelled_split(tmp_path):
+    split = tmp_path / "split"
+    split.mkdir()
+    rows = [
+        {"text": "you are a shithead", "label": "offensive", "category": "offensive"},
+        {"text": "mail me at jane.doe@example.com", "label": "pii", "category": "email"},
+        {"text": "what time do you open", "label": "clean", "category": "clean"},
+        {"text": "my number is 42", "label": "pii", "category": "phone"},
+    ]
+    (split / "en.jsonl").write_text(
+        "\n".join(json.dumps({**r, "evasion": "none"}) for r in rows), encoding="utf-8"
+    )
+    result = run("--eval", str(split), "-f", "lexicon", "-f", "pii")
+    assert result.returncode == 0, result.stderr
+    table = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[2:]}
+    assert table["all"] == ["4", "66.7%", "0.0%", "100.0%", "50.0%"]
+    assert table["en"] == table["all"]
+    (split / "zh.jsonl").write_text("{not json\n", encoding="utf-8")
+    broken = run("--eval", str(split))
+    assert broken.returncode != 0 and "zh.jsonl:1" in broken.stderr
+    both = run("some text", "--eval", str(split))
+    assert both.returncode == 2 and "not both" in both.stderr

@@ -131,3 +131,49 @@ def test_spans_point_into_the_original_text_after_full_width_and_zero_width():
     masked = PiiFilter().decide(text).masked
     assert masked.startswith("邮箱*") and "ｊ" not in masked and "138" not in masked
     assert masked.count("，电话") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("meet me in room 1207, my cell: 13912345678", "13912345678"),
+        ("Room 88 13912345678 is my number", "13912345678"),
+        ("version 3 13912345678 call me", "13912345678"),
+        ("call 020 7946 0301", "020 7946 0301"),
+    ],
+)
+def test_a_short_number_before_a_phone_is_neither_masked_nor_hiding_it(text, found):
+    assert [text[s.start : s.end] for s in find_pii(text)] == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the hotel booking number 5128839204 is on the voucher",  # "tel" of "hotel"
+        "door passcode 4821 7730 1193",
+        "postcode 10117-2230 for the office",
+        "she taught there 1987-1995 and retired",
+        "barcode 4006381333931 on the box",  # EAN-13
+        "ISBN 是 978-7-111-54493-7",
+        "2 to the power 50 is 1125899906842624",
+        "valid 2019.03.01-2029.03.01 on the permit",
+        "my lottery numbers were 03 11 19 27 40",
+        "顺丰 5128 8392 0417 6 到哪了",
+        "1..99999999 are the ids",
+    ],
+)
+def test_more_numbers_that_are_not_personal_data(text):
+    assert find_pii(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["use icon@2x.png for retina", "all staff mail ends in @corp.example.com", "see a@3x.jpg"],
+)
+def test_file_names_and_domains_alone_are_not_addresses(text):
+    assert find_pii(text) == [], text
+
+
+def test_a_real_address_next_to_those_still_counts():
+    text = "write to dev.team@example.com, not icon@2x.png"
+    assert [text[s.start : s.end] for s in find_pii(text)] == ["dev.team@example.com"]

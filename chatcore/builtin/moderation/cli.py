@@ -19,17 +19,25 @@ from chatcore.cli import config_option
 
 
 @click.command()
-@click.argument("text")
+@click.argument("text", required=False)
 @config_option
 @click.option("--filter", "-f", "names", multiple=True, help="Filters to run (default: the "
               "config's filters.input, else lexicon + pii).")  # fmt: skip
 @click.option("--max-chars", type=click.IntRange(min=1), default=None, metavar="N",
               help="Check at most the first N characters of a text, noted in its JSON "
               "(default: the config's engine.max_message_chars, 4000 unless set).")  # fmt: skip
+@click.option("--eval", "split", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Score the filters on a labelled split folder (en.jsonl, zh.jsonl: "
+              "text, label offensive|pii|clean, category, evasion) instead.")  # fmt: skip
 def moderate(
-    text: str, config_path: str | None, names: tuple[str, ...], max_chars: int | None
+    text: str | None,
+    config_path: str | None,
+    names: tuple[str, ...],
+    max_chars: int | None,
+    split: str | None,
 ) -> None:
-    """Show the moderation verdict for TEXT; with '-', for each stdin line (JSON lines).
+    """Show the moderation verdict for TEXT; with '-', for each stdin line (JSON lines);
+    with --eval DIR, the filters' recall and false positives on a labelled split.
 
     Like the engine, a text longer than the cap (--max-chars; default the config's
     engine.max_message_chars, 4000) is checked on its first characters only: its JSON then
@@ -37,12 +45,45 @@ def moderate(
     """
     from chatcore.cli import load_runtime
 
+    if (text is None) == (split is None):
+        raise click.UsageError("give a TEXT (or '-' for stdin) or --eval DIR, not both")
     runtime = load_runtime(config_path)
     chosen = list(names) or runtime.config.core.filters.input or ["lexicon", "pii"]
     filters = [(n, runtime.build("filter", n)) for n in chosen]
     cap = max_chars or runtime.config.core.engine.max_message_chars
-    lines = _stdin() if text == "-" else iter([text])
+    if split is not None:
+        asyncio.run(_evaluate(split, filters, cap))
+        return
+    lines = _stdin() if text == "-" else iter([str(text)])
     asyncio.run(_each(lines, filters, cap))
+
+
+async def _evaluate(split: str, filters: list, cap: int) -> None:
+    """Recall, false positives and PII precision / recall of the filters on a split, over
+    all lines and per language: what is kept from the user counts (block, mask)."""
+    from pathlib import Path
+
+    from chatcore.builtin.moderation.evaluate import by_language, load_split
+
+    try:
+        lines = load_split(Path(split))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    found = {}
+    for line in lines:
+        result = await moderate_capped(line.text, filters, cap)
+        kept = [v for v in result["filters"] if v["action"] in ("block", "mask")]
+        found[line.text] = [c for v in kept for c in v["categories"] or [v["category"]]]
+    names = " + ".join(name for name, _ in filters)
+    click.echo(f"{split}: {names}")
+    click.echo(f"{'':6} {'lines':>6} {'recall':>8} {'false pos.':>11} {'PII P':>7} {'PII R':>7}")
+    for language, score in by_language(lines, lambda t: found[t]).items():
+        cells = (score.recall, score.false_positives, score.pii_precision, score.pii_recall)
+        shown = ["-" if v is None else f"{100 * v:.1f}%" for v in cells]
+        click.echo(
+            f"{language:6} {score.lines:>6} {shown[0]:>8} {shown[1]:>11} {shown[2]:>7} "
+            f"{shown[3]:>7}"
+        )
 
 
 async def _each(lines, filters: list, cap: int) -> None:

@@ -27,11 +27,13 @@ _LABELS = (
     r"confirmation|serial|s/n|sku|part|model|version|ver|build|case|account|acct|id|po|batch|"
     r"lot|student|employee|member|customer|timestamp|epoch|unix|container|fedex|ups|dhl|usps|"
     r"订单|单号|编号|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
-    r"学号|工号|会员号|代码|卡号|车牌"
+    r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
+    r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
+    r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东"
 )
 NOT_A_PHONE_BEFORE = re.compile(
-    rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:number|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
-    r"(?:\s+(?:is|was|are|says|=))?[\s:#.\-=号：]*$",
+    rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:numbers?|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
+    r"(?:\s+(?:is|was|are|were|says|=)|\s*是)?[\s:#.\-=号：]*$",
     re.IGNORECASE,
 )
 # words just before a number that say it is a phone: they win over a label further back
@@ -49,6 +51,8 @@ CUE_WORD = re.compile(
 MONEY_AROUND = re.compile(r"[$€£¥￥]\s*$|^\s*(?:元|块|美元|欧元|dollars?|usd|eur|rmb|%)", re.I)
 DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coordinate
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
+DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
+YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
 # what ends just before a number that is only the rest of it: an IBAN-shaped start, or digits
 # joined to it without a space
 TAIL_OF_ANOTHER = re.compile(r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?)$")
@@ -68,9 +72,28 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     formatted = international or bool(re.search(r"\d[ .\-/()]+\d|^\(", candidate))
     if not formatted and len(digits) < 10:
         return False  # a short bare run: a count, a code, a year and a month...
+    if not formatted and len(digits) >= 12 and not _cued(text, start):
+        return valid_anywhere(digits, regions)  # 500000500000: a big number, unless dialable
     if international:
         return _possible("+" + (digits[2:] if candidate.startswith("00") else digits), None)
     return possible_anywhere(digits, regions)
+
+
+def valid_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
+    """A number one of ``regions`` has given out (its plan's ranges, not only its lengths)."""
+    phonenumbers = _phonenumbers()
+    for region in regions:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(digits, region)):
+                return True
+        except phonenumbers.NumberParseException:
+            continue
+    return False
+
+
+def _cued(text: str, start: int) -> bool:
+    before = _before(text, start)
+    return bool(PHONE_CUE.search(before) or CUE_WORD.search(before))
 
 
 def possible_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
@@ -80,14 +103,16 @@ def possible_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
 
 def _looks_like_something_else(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
-    before = text[max(0, start - CONTEXT_CHARS) : start]
+    before = _before(text, start)
     after = text[end : end + 8]
     if TAIL_OF_ANOTHER.search(text[max(0, start - 48) : start]):
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
     if DATE.fullmatch(candidate) or DECIMAL.fullmatch(candidate) or IPV4.fullmatch(candidate):
         return True
-    if _isbn13(candidate) or after.startswith(("..", "…")):
-        return True  # an ISBN; a number cut short ("4532 0151 12..")
+    if _year_range(candidate) or ".." in candidate:
+        return True  # 1998-2004; 1..1000000
+    if ean13_ok(candidate) or after.startswith(("..", "…")):
+        return True  # an ISBN or a product's barcode; a number cut short ("4532 0151 12..")
     if MONEY_AROUND.search(before) or MONEY_AROUND.search(after):
         return True
     if AMOUNT_TAIL.match(after):
@@ -95,6 +120,15 @@ def _looks_like_something_else(text: str, start: int, end: int) -> bool:
     if PHONE_CUE.search(before) or CUE_WORD.search(before):
         return False
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
+
+
+def _before(text: str, start: int) -> str:
+    """The ``CONTEXT_CHARS`` before a number, without a word the window cuts in two (the
+    "tel" of "hotel" is no phone cue)."""
+    first = max(0, start - CONTEXT_CHARS)
+    while 0 < first < start and text[first - 1].isalpha() and text[first].isalpha():
+        first += 1
+    return text[first:start]
 
 
 def _in_a_token_with_letters(text: str, start: int, end: int) -> bool:
@@ -112,12 +146,22 @@ def _in_a_token_with_letters(text: str, start: int, end: int) -> bool:
     return bool(re.search(r"[A-Za-z]", head + text[end:right]))
 
 
-def _isbn13(candidate: str) -> bool:
-    digits = re.sub(r"\D", "", candidate)
-    if len(digits) != 13 or not digits.startswith(("978", "979")):
+def ean13_ok(candidate: str) -> bool:
+    """Thirteen digits in one run with a valid EAN-13 check digit: a product's barcode or an
+    ISBN (978, 979, also grouped). A phone number has no check digit; one in ten would pass
+    by chance, and a phone number written as thirteen unbroken digits is rare."""
+    digits = re.sub(r"[ \-]", "", candidate)
+    if len(digits) != 13 or not digits.isdigit():
         return False
+    if not (candidate.isdigit() or digits.startswith(("978", "979"))):
+        return False  # grouped: only an ISBN (978-0-262-51087-5)
     total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits))
     return total % 10 == 0
+
+
+def _year_range(candidate: str) -> bool:
+    years = YEARS.fullmatch(candidate)
+    return years is not None and int(years.group(1)) < int(years.group(2))
 
 
 @cache

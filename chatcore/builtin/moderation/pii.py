@@ -82,40 +82,87 @@ def cn_id_ok(text: str) -> bool:
     return "10X98765432"[total % 11] == text[17].upper()
 
 
-Valid = Callable[[re.Match, tuple[str, ...]], int | None]
+Valid = Callable[[re.Match, tuple[str, ...]], tuple[int, int] | None]
 """A detector's check of a match (and the regions a phone number may be from): where the
-personal data ends (the match may be longer), or None when it is not personal data."""
+personal data starts and ends (the match may be longer), or None when it is not personal
+data."""
 
 
 def _whole(check: Callable[[str], bool]) -> Valid:
-    return lambda m, regions: m.end() if check(m.group()) else None
+    return lambda m, regions: m.span() if check(m.group()) else None
 
 
 def _card(text: str) -> bool:
     digits = re.sub(r"\D", "", text)
+    if phones.DATE_INSIDE.search(text) or (len(digits) == 13 and phones.ean13_ok(digits)):
+        return False  # a period of dates (2018.05.12-2038.05.12); a product's barcode
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
+
+
+_EXTENSIONS = """png jpg jpeg gif svg webp bmp ico tif tiff pdf txt md csv json yaml yml xml html
+    htm css js ts py rb go rs java kt swift c h cpp zip gz tar rar mp3 mp4 mov wav ogg exe dll"""
+FILE_EXTENSIONS = frozenset(_EXTENSIONS.split())
+# a word before a spaced "@" that is no mailbox ("addresses end in @example.com")
+_WORDS = "in at on to of by end ends with from and or is are the a an via"
+NOT_A_MAILBOX = frozenset(_WORDS.split())
+
+
+def _file_name(address: str) -> bool:
+    """``report@2x.png``: a file name (a top-level domain that is a file extension)."""
+    return address.rsplit(".", 1)[-1].lower() in FILE_EXTENSIONS
+
+
+def _email_words(m: re.Match) -> tuple[int, int] | None:
+    local = re.match(r"[A-Za-z0-9._%+-]+", m.group())
+    if local is None or local.group().lower() in NOT_A_MAILBOX or _file_name(m.group()):
+        return None
+    return m.span()
 
 
 def _cn_id(text: str) -> bool:
     return cn_id_ok(re.sub(r"[ -]", "", text))
 
 
-def _iban(m: re.Match, regions: tuple[str, ...]) -> int | None:
+def _iban(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     """The longest valid IBAN the match starts with: the pattern also takes a word written
     after one ("NL35INGB2787795589 thanks")."""
     text = m.group()
     cuts = [i for i in range(len(text), 14, -1) if i == len(text) or not text[i].isalnum()]
     for cut in cuts:
         if iban_ok(re.sub(r"[ .\-]", "", text[:cut])):
-            return m.start() + cut
+            return m.start(), m.start() + cut
     return None
 
 
-def _phone(m: re.Match, regions: tuple[str, ...]) -> int | None:
-    return m.end() if phones.is_phone(m.string, m.start(), m.end(), regions) else None
+def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
+    """The phone number in the match: the whole run, or an unbroken run of ten digits or
+    more after a short number written before it ("Room 1203 13800138000", "ver 2
+    13800138000"): a whole national number alone, never a piece of a longer grouped one."""
+    text, start, end = m.string, m.start(), m.end()
+    for rest in _after_short_groups(m):
+        if UNBROKEN.fullmatch(text, rest, end) and phones.is_phone(text, rest, end, regions):
+            return rest, end
+    return (start, end) if phones.is_phone(text, start, end, regions) else None
 
 
-def _phone_words(m: re.Match, regions: tuple[str, ...]) -> int | None:
+def _after_short_groups(m: re.Match) -> list[int]:
+    """Where the run goes on after its first one or two groups of at most four digits, each
+    followed by a space (never for a +country number: its groups are all one number)."""
+    if m.group().startswith(("+", "00")):
+        return []
+    starts = []
+    for group in SHORT_GROUP.finditer(m.group()):
+        if group.start() != (starts[-1] - m.start() if starts else 0) or len(starts) == 2:
+            break
+        starts.append(m.start() + group.end())
+    return starts
+
+
+SHORT_GROUP = re.compile(r"\d{1,4} +")
+UNBROKEN = re.compile(r"\d{10,15}")
+
+
+def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     """Digits written as words: a phone when they make a number some country could dial
     (ten digits or more, or seven with "call me" and the like just before)."""
     words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}", m.group())
@@ -123,12 +170,12 @@ def _phone_words(m: re.Match, regions: tuple[str, ...]) -> int | None:
     before = m.string[max(0, m.start() - phones.CONTEXT_CHARS) : m.start()]
     if len(digits) < 10 and not phones.PHONE_CUE.search(before):
         return None
-    return m.end() if phones.possible_anywhere(digits, regions) else None
+    return m.span() if phones.possible_anywhere(digits, regions) else None
 
 
 DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
-    "email": (EMAIL, lambda m, regions: m.end()),
-    "email_words": (EMAIL_WORDS, lambda m, regions: m.end()),
+    "email": (EMAIL, lambda m, regions: None if _file_name(m.group()) else m.span()),
+    "email_words": (EMAIL_WORDS, lambda m, regions: _email_words(m)),
     "cn_id": (CN_ID, _whole(_cn_id)),
     "card": (CARD, _whole(_card)),
     "iban": (IBAN, _iban),
@@ -206,9 +253,9 @@ def _find_kind(text: str, detector: str, taken: list[Span], regions: tuple[str, 
     for m in pattern.finditer(text):
         if not _free(taken, starts, m.start(), m.end()):
             continue
-        end = valid(m, regions)
-        if end is not None:
-            found.append(Span(m.start(), end, category))
+        span = valid(m, regions)
+        if span is not None:
+            found.append(Span(*span, category))
     return found
 
 
