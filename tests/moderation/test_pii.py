@@ -177,3 +177,19 @@ def test_file_names_and_domains_alone_are_not_addresses(text):
 def test_a_real_address_next_to_those_still_counts():
     text = "write to dev.team@example.com, not icon@2x.png"
     assert [text[s.start : s.end] for s in find_pii(text)] == ["dev.team@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("text me: four 1 five 555 zero 1 four 6", "four 1 five 555 zero 1 four 6"),
+        ("手机13九0二四七七五八6 别外传", "13九0二四七七五八6"),
+        ("号码 壹叁玖零陆柒捌贰伍叁壹", "壹叁玖零陆柒捌贰伍叁壹"),
+    ],
+)
+def test_phone_numbers_in_digits_and_words_mixed(text, found):
+    assert [text[s.start : s.end] for s in find_pii(text)] == [found]
+
+
+def test_a_few_number_words_among_digits_are_no_phone():
+    assert find_pii("I have one 2 three apples and 4 pears") == []

@@ -37,17 +37,21 @@ EMAIL_WORDS = re.compile(
     rf"(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,3}}?{_DOT}{_TLD}(?![A-Za-z0-9])"
 )
 _EN_DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
-_ZH_DIGIT = r"[零〇一二三四五六七八九幺两]"
-# a phone number in words: "four one five, five five five ...", "幺三九 二七四八 ..."
+_ZH_DIGIT = r"[零〇一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖]"
+_EN_TOKEN = rf"(?:{_EN_DIGIT}|\d{{1,4}})"  # words and digits mixed: "four 1 five 555 ..."
+_ZH_TOKEN = rf"(?:{_ZH_DIGIT}|\d)"
+# a phone number in words: "four one five, five five five ...", "幺三九 二七四八 ...", or
+# words and digits mixed (at least one word: digits alone are the PHONE pattern's)
 PHONE_WORDS = re.compile(
-    rf"(?i)(?<![A-Za-z]){_EN_DIGIT}(?:[\s,.\-]{{1,3}}{_EN_DIGIT}){{6,14}}(?![A-Za-z])"
-    rf"|{_ZH_DIGIT}(?:[\s,，\-]{{0,2}}{_ZH_DIGIT}){{6,14}}"
+    rf"(?i)(?<![A-Za-z0-9]){_EN_TOKEN}(?:[\s,.\-]{{1,3}}{_EN_TOKEN}){{6,14}}(?![A-Za-z0-9])"
+    rf"|(?<!\d){_ZH_TOKEN}(?:[\s,，\-]{{0,2}}{_ZH_TOKEN}){{6,14}}(?!\d)"
 )
 _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 DIGIT_WORDS = {
     **dict(zip(_WORDS, "0123456789", strict=True)),
     "oh": "0",
     **dict(zip("零〇一二三四五六七八九幺两", "0012345678912", strict=True)),
+    **dict(zip("壹贰叁肆伍陆柒捌玖", "123456789", strict=True)),
 }
 # four or more single characters each followed by one space: "l u c a s . m @ g m x . n e t"
 SPACED_OUT = re.compile(r"(?<!\S)(?:\S ){3,}\S(?!\S)")
@@ -165,8 +169,10 @@ UNBROKEN = re.compile(r"\d{10,15}")
 def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     """Digits written as words: a phone when they make a number some country could dial
     (ten digits or more, or seven with "call me" and the like just before)."""
-    words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}", m.group())
-    digits = "".join(DIGIT_WORDS[w.lower()] for w in words)
+    words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}|\d+", m.group())
+    if all(w.isdigit() and w.isascii() for w in words):
+        return None  # digits alone: the PHONE pattern's
+    digits = "".join(w if w.isdigit() and w.isascii() else DIGIT_WORDS[w.lower()] for w in words)
     before = m.string[max(0, m.start() - phones.CONTEXT_CHARS) : m.start()]
     if len(digits) < 10 and not phones.PHONE_CUE.search(before):
         return None
