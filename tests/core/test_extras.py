@@ -121,8 +121,8 @@ def test_the_base_install_lists_and_helps_and_names_the_missing_extra(tmp_path):
         assert listed.returncode == 0 and not listed.stderr, listed.stderr
     assert "components: command:start, frontend:telegram" in listed.stdout
     cases = [
-        (["moderate", "hello"], "the lexicon filter", "moderation"),
-        (["chat"], "the lexicon filter", "moderation"),
+        (["moderate", "hello"], "the meaning filter", "moderation"),
+        (["chat"], "the meaning filter", "moderation"),
         (["serve", "telegram"], "the telegram frontend", "telegram"),
         (["train"], "chatcore train", "qa"),
     ]

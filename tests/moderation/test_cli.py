@@ -21,12 +21,20 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
 
 
 def test_one_text():
-    result = run("this is sh1t, man")
+    result = run("this is sh1t, man", "-f", "lexicon", "-f", "pii")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["action"] == "block" and data["categories"] == ["offensive"]
     assert data["masked"] == "this is ****, man"
     assert data["filters"][0]["filter"] == "lexicon"
+
+
+def test_the_default_filters_read_meaning():
+    hostile = json.loads(run("you stupid sh1t, nobody likes you").stdout)
+    assert hostile["action"] == "block" and "offensive" in hostile["categories"]
+    plain = json.loads(run("people like you will find out what happens, I know your street").stdout)
+    assert plain["action"] == "block" and plain["filters"][0]["filter"] == "meaning"
+    assert json.loads(run("what time do you open on sunday?").stdout)["action"] == "allow"
 
 
 def test_stdin_one_json_object_per_line(tmp_path):
@@ -96,7 +104,7 @@ def test_decisions_are_in_chatcore_history_redacted(tmp_path):
 def test_a_text_over_the_engine_cap_is_checked_on_its_first_characters(tmp_path):
     config = tmp_path / "c.yaml"
     config.write_text("store: memory\nengine:\n  max_message_chars: 12\n", encoding="utf-8")
-    result = run("-", "-c", str(config), stdin="hello there sh1t\nshort sh1t\n")
+    result = run("-", "-f", "lexicon", "-c", str(config), stdin="hello there sh1t\nshort sh1t\n")
     assert result.returncode == 0, result.stderr
     cut, whole = (json.loads(line) for line in result.stdout.splitlines())
     assert cut["action"] == "allow" and cut["truncated"] is True
@@ -106,10 +114,10 @@ def test_a_text_over_the_engine_cap_is_checked_on_its_first_characters(tmp_path)
 
 def test_max_chars_option_sets_the_cap():
     text = "x" * 4500 + " sh1t"
-    default = json.loads(run(text).stdout)
+    default = json.loads(run(text, "-f", "lexicon").stdout)
     assert default["truncated"] is True and default["action"] == "allow"
     assert "first 4000 of 4505 characters" in default["note"]
-    wider = run(text, "--max-chars", "5000")
+    wider = run(text, "-f", "lexicon", "--max-chars", "5000")
     assert wider.returncode == 0, wider.stderr
     assert json.loads(wider.stdout)["action"] == "block"
     assert run(text, "--max-chars", "0").returncode != 0

@@ -16,22 +16,31 @@ from chatcore.hookspecs import hookimpl
 
 
 def _lexicon(settings: LexiconSettings, runtime):
-    """List paths are relative to the config file; list errors also name the config key."""
     require("moderation", "the lexicon filter")
     from chatcore.builtin.moderation.filters import LexiconFilter
-    from chatcore.errors import ConfigError
 
+    return _naming_the_lexicon_key(runtime, lambda: LexiconFilter(_relative(settings, runtime)))
+
+
+def _relative(settings: LexiconSettings, runtime) -> LexiconSettings:
+    """List paths are relative to the config file."""
     config = runtime.config
     base = config.source.parent if config.source else None
-    if base is not None:
-        update = {
-            k: [_under(base, p) for p in getattr(settings, k)] for k in ("lists", "allow_lists")
-        }
-        settings = settings.model_copy(update=update)
+    if base is None:
+        return settings
+    update = {k: [_under(base, p) for p in getattr(settings, k)] for k in ("lists", "allow_lists")}
+    return settings.model_copy(update=update)
+
+
+def _naming_the_lexicon_key(runtime, build):
+    """What ``build`` makes; a list's error also names the config file, line and key."""
+    from chatcore.errors import ConfigError
+
     try:
-        return LexiconFilter(settings)
+        return build()
     except ConfigError as exc:
-        raise ConfigError([config.error(("lexicon",), str(p)) for p in exc.problems]) from exc
+        problems = [runtime.config.error(("lexicon",), str(p)) for p in exc.problems]
+        raise ConfigError(problems) from exc
 
 
 def _under(base, path):
@@ -56,7 +65,8 @@ def _meaning(settings, runtime):
     require("moderation", "the meaning filter")
     from chatcore.builtin.moderation.meaning.filter import MeaningFilter
 
-    return MeaningFilter(settings, runtime.settings_for("lexicon"))
+    lexicon = _relative(runtime.settings_for("lexicon"), runtime)
+    return _naming_the_lexicon_key(runtime, lambda: MeaningFilter(settings, lexicon))
 
 
 @hookimpl

@@ -2,7 +2,8 @@
 labelled lines shipped in ``data/train/`` (written by helpers from the category definitions,
 never from the dev or test splits) and, as clean lines, the bundled chatterbot corpus's
 questions and answers without a listed word (ordinary chat: without them the classifier took
-"Are you a robot?" for an insult); the two thresholds of the joint rule with the lexicon are
+"Are you a robot?" for an insult) and noise made here (keyboard mashes, random letters and Han
+characters, digits); the two thresholds of the joint rule with the lexicon are
 chosen on a dev split (``data/moderation-dev``, plus the QA dev split's questions as ordinary
 clean messages when they are there), never on a test split.
 
@@ -27,7 +28,7 @@ from chatcore.builtin.moderation.meaning.model import CLEAN, shipped_dir
 
 CATEGORIES = ("offensive", "hate", "sexual", "violent-threat", "self-harm")
 CLASSES = (CLEAN, *CATEGORIES)
-HIDDEN = 128
+HIDDEN = 256
 EPOCHS = 30
 LABEL_SMOOTHING = 0.1  # softer certainties: fewer innocent messages at p=1.00 (dev)
 SEED = 7
@@ -69,6 +70,41 @@ def corpus_lines() -> list[Labelled]:
     texts = dict.fromkeys(t.strip() for p in pairs for t in (p.question, p.answer))
     clean = CLASSES.index(CLEAN)
     return [Labelled(t, clean) for t in texts if _readable(t) and not lexicon.spans(t)]
+
+
+NOISE_LINES = 400
+KEYS = "qwertyuiopasdfghjklzxcvbnm"
+
+
+def noise_lines(corpus: list[Labelled]) -> list[Labelled]:
+    """Clean lines of noise, made here with a fixed seed: keyboard mashes, letters held down,
+    words of random letters, Han characters of the corpus in random order, digits. The
+    encoder puts such text anywhere; without examples the classifier read "qqqq pppp kkkk" as
+    sexual. Lines with a listed word are left out."""
+    import random
+
+    from chatcore.builtin.moderation.filters import LexiconFilter
+    from chatcore.language import is_cjk
+
+    rng = random.Random(SEED)
+    han = sorted({c for line in corpus for c in line.text if is_cjk(c)})
+    makers = (
+        lambda: " ".join(
+            "".join(rng.choices(KEYS, k=rng.randint(2, 7))) for _ in range(rng.randint(1, 4))
+        ),
+        lambda: " ".join(rng.choice(KEYS) * rng.randint(2, 5) for _ in range(rng.randint(1, 4))),
+        lambda: "".join(rng.choices(han, k=rng.randint(2, 8))) if han else "",
+        lambda: " ".join("".join(rng.choices(han, k=rng.randint(1, 3))) for _ in range(3)),
+        lambda: " ".join(str(rng.randint(0, 10 ** rng.randint(1, 6))) for _ in range(3)),
+    )
+    lexicon = LexiconFilter()
+    clean = CLASSES.index(CLEAN)
+    lines: dict[str, Labelled] = {}
+    while len(lines) < NOISE_LINES:
+        text = rng.choice(makers)()
+        if text and not lexicon.spans(text):
+            lines.setdefault(text, Labelled(text, clean))
+    return list(lines.values())
 
 
 def ordinary_questions(folder: Path) -> list[str]:
@@ -169,7 +205,8 @@ def train_meaning(dev: Path, out: Path | None = None, questions: Path | None = N
     from chatcore.builtin.moderation.meaning.features import features
     from chatcore.builtin.moderation.meaning.model import MeaningModel
 
-    lines = training_lines() + corpus_lines()
+    corpus = corpus_lines()
+    lines = training_lines() + corpus + noise_lines(corpus)
     weights = fit(lines)
     model = MeaningModel(weights, CLASSES, 1.0, 1.0)
     from chatcore.builtin.moderation.meaning.filter import NEVER_OVERRULED, too_short, words_around
