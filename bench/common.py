@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from chatcore.stats import percentile
 
@@ -68,3 +71,18 @@ def fresh_python(*args: str) -> str:
         env=quiet_env(),
     )
     return out.stdout.strip().splitlines()[-1]
+
+
+def qa_model(tmp: Path) -> Path:
+    """The QA model to measure: $QA_BENCH_MODEL if set, else the tests' tiny model trained
+    in ``tmp`` (its sentence encoder is the default model's: the encoder's costs are alike)."""
+    existing = os.environ.get("QA_BENCH_MODEL")
+    if existing:
+        return Path(existing)
+    root = Path(__file__).resolve().parent.parent
+    sys.path.insert(0, str(root))
+    from chatcore.builtin.qa.model import modeldir
+    from chatcore.builtin.qa.train.training import train
+    from tests.tiny import tiny_pairs, tiny_settings
+
+    return modeldir.save(train(tiny_pairs(), tiny_settings(ensemble=1)), tmp / "tiny")

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import table, time_runs
+from bench.common import qa_model, table, time_runs
 from chatcore.stats import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +103,7 @@ def cost_rows() -> list[list[str]]:
     rate = len(texts) / (stats.median / 1000)
     rows = [["meaning classifier, 256 msgs in batches of 64", str(stats), f"{rate:,.0f} msgs/s"]]
     with tempfile.TemporaryDirectory() as tmp:
-        behind = (("echo", {}), ("qa", {"qa": {"model_dir": str(_qa_model(Path(tmp)))}}))
+        behind = (("echo", {}), ("qa", {"qa": {"model_dir": str(qa_model(Path(tmp)))}}))
         for responder, extra_config in behind:
             base, added = asyncio.run(_engine_latencies(texts, responder, extra_config))
             for chain, samples in (("lexicon + pii", base), ("meaning + pii", added)):
@@ -114,18 +112,6 @@ def cost_rows() -> list[list[str]]:
             extra = percentile(added, 95) - percentile(base, 95)
             rows.append([f"added by meaning behind {responder} (p95)", f"{extra:+.2f} ms", "<= 2"])
     return rows
-
-
-def _qa_model(tmp: Path) -> Path:
-    existing = os.environ.get("QA_BENCH_MODEL")
-    if existing:
-        return Path(existing)
-    sys.path.insert(0, str(ROOT))
-    from chatcore.builtin.qa.model import modeldir
-    from chatcore.builtin.qa.train.training import train
-    from tests.tiny import tiny_pairs, tiny_settings
-
-    return modeldir.save(train(tiny_pairs(), tiny_settings(ensemble=1)), tmp / "tiny")
 
 
 async def _engine_latencies(

@@ -21,7 +21,6 @@ python -m bench teach
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import table
+from bench.common import qa_model, table
 from chatcore.stats import percentile
 from chatcore.tfquiet import quiet_tensorflow
 
@@ -66,18 +65,6 @@ def _threshold_rows() -> list[list[str]]:
         cells = (r.recall, r.wrong, r.false_accept, r.precision)
         rows.append([name, f"{chosen.threshold:.2f}", *(f"{100 * v:.1f} %" for v in cells)])
     return rows
-
-
-def _model(tmp: Path) -> Path:
-    existing = os.environ.get("QA_BENCH_MODEL")
-    if existing:
-        return Path(existing)
-    sys.path.insert(0, str(ROOT))
-    from chatcore.builtin.qa.model import modeldir
-    from chatcore.builtin.qa.train.training import train
-    from tests.tiny import tiny_pairs, tiny_settings
-
-    return modeldir.save(train(tiny_pairs(), tiny_settings(ensemble=1)), tmp / "tiny")
 
 
 def _fill(path: Path, count: int) -> None:
@@ -291,7 +278,7 @@ def main() -> None:
     print(table("Threshold: taught questions found from rewordings", headers, _threshold_rows()))
     with tempfile.TemporaryDirectory(prefix="chatcore-bench-teach-") as name:
         tmp = Path(name)
-        model = _model(tmp)
+        model = qa_model(tmp)
         latencies = asyncio.run(_latencies(tmp, model))
         lookups = _lookup_alone(tmp)
         teach = asyncio.run(_teach_to_answer(tmp, model))
