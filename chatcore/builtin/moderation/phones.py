@@ -92,6 +92,7 @@ def valid_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
 
 
 def _cued(text: str, start: int) -> bool:
+    """A phone word just before the number, or anywhere in the words before it."""
     before = _before(text, start)
     return bool(PHONE_CUE.search(before) or CUE_WORD.search(before))
 
@@ -117,7 +118,7 @@ def _looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if AMOUNT_TAIL.match(after):
         return True  # 1234567.89 or 1,234,567: an amount
-    if PHONE_CUE.search(before) or CUE_WORD.search(before):
+    if _cued(text, start):
         return False
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
 

@@ -152,17 +152,13 @@ def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
 def _after_short_groups(m: re.Match) -> list[int]:
     """Where the run goes on after its first one or two groups of at most four digits, each
     followed by a space (never for a +country number: its groups are all one number)."""
-    if m.group().startswith(("+", "00")):
+    lead = LEADING_SHORT_GROUPS.match(m.group())
+    if lead is None or m.group().startswith(("+", "00")):
         return []
-    starts = []
-    for group in SHORT_GROUP.finditer(m.group()):
-        if group.start() != (starts[-1] - m.start() if starts else 0) or len(starts) == 2:
-            break
-        starts.append(m.start() + group.end())
-    return starts
+    return [m.start() + lead.end(g) for g in (1, 2) if lead.group(g)]
 
 
-SHORT_GROUP = re.compile(r"\d{1,4} +")
+LEADING_SHORT_GROUPS = re.compile(r"(\d{1,4} +)(\d{1,4} +)?")
 UNBROKEN = re.compile(r"\d{10,15}")
 
 
