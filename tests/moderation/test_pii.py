@@ -49,7 +49,7 @@ def test_lookalikes_are_left_alone(text):
         ("mailto:jane@example.org, bob@x.io", ["jane@example.org", "bob@x.io"]),
         ("<jane.doe+tag@mail.example.co.uk>", ["jane.doe+tag@mail.example.co.uk"]),
         ("a@b@example.com", ["b@example.com"]),
-        ("x" * 70 + "@example.com", ["x" * 70 + "@example.com"]),
+        ("jx" * 35 + "@example.com", ["jx" * 35 + "@example.com"]),
         ("a" * 5000 + " jane@example.org", ["jane@example.org"]),
         ("1" * 5000 + " +1 (555) 123-4567", ["+1 (555) 123-4567"]),
     ],
@@ -193,3 +193,55 @@ def test_phone_numbers_in_digits_and_words_mixed(text, found):
 
 def test_a_few_number_words_among_digits_are_no_phone():
     assert find_pii("I have one 2 three apples and 4 pears") == []
+
+
+def _with_check_digit(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return (
+        first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Replace xxx@xxx.com with your own address before sending",
+        "邮箱写成 name@company.com 这种格式",
+        "git clone git@github.com:org/repo.git fails with permission denied",
+        "the docs give IBAN example DE00 0000 0000 0000 0000 00",
+        "amex 3731 855473 70227 fails the checksum",  # grouped as a card, fails Luhn
+        f"{_with_check_digit('36010219900230992')} can't be a real ID, February 30",
+        f"{_with_check_digit('44010620011332979')} 这个身份证号的月份是13月",
+        "what's unix time 1709647327 in human terms?",
+        "时间戳 1709647327 转成北京时间是多少",
+        "dial-in code 7781 2290#",
+        "中通单号 74117750028742 三天没更新了",  # digits and a word after them: no phone
+    ],
+)
+def test_placeholders_remotes_and_impossible_numbers_are_not_personal_data(text):
+    assert find_pii(text) == [], text
+
+
+def test_a_real_address_before_a_colon_and_a_space_still_counts():
+    assert [s.category for s in find_pii("write to jane.doe@example.org: she knows")] == [
+        "pii-email"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("电话：176_0918_2345", "pii-phone"),
+        ("号码133~2211~8765 微信同号", "pii-phone"),
+        ("my number:  0 7 7 0 0   9 0 0 2 4 6", "pii-phone"),
+        ("use 4532_4196_8063_4053 for the deposit", "pii-card"),
+        ("奥地利账号 AT25/1200/0866/4358/8792", "pii-iban"),
+        ("号码是 5301  0220  0202  1131  25", "pii-cn_id"),
+        ("email: femi.adeyemi<@>yahoo<.>com", "pii-email"),
+        ("邮箱是 liqiang【@】sohu【.】com", "pii-email"),
+        ("卡号六二一七七九六一九五七二九七七九八五零", "pii-card"),
+        ("身份证 四四零三零五一九八八零七一六二六九X", "pii-cn_id"),
+    ],
+)
+def test_more_separators_and_numbers_in_words(text, kind):
+    assert [s.category for s in find_pii(text)] == [kind], text

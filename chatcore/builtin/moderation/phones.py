@@ -10,12 +10,12 @@ from functools import cache, lru_cache
 
 from chatcore.builtin.moderation.settings import DEFAULT_REGIONS
 
-# A "+" or "00", an optional "(area)", then 7-17 digits with at most two separators between
+# A "+" or "00", an optional "(area)", then 7-17 digits with at most three separators between
 # any two of them ("1 3 8 0 0 ..." spaced out, "415.555.0132", "(0)20-7946"). Each repetition
 # takes a digit and separators cannot be digits, so a start costs a bounded number of steps;
 # starts are only where a digit run begins (the lookbehind): scanning is linear.
 PHONE = re.compile(
-    r"(?<![0-9A-Za-z+])(?:\+|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?\d(?:[ .\-/()]{0,2}\d){6,16}"
+    r"(?<![0-9A-Za-z+])(?:\+|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?\d(?:[ .\-/()_~]{0,3}\d){6,16}"
     r"(?![0-9A-Za-z])"
 )
 REGIONS = DEFAULT_REGIONS  # where a number without +country may be from (``pii.regions``)
@@ -25,7 +25,8 @@ REGIONS = DEFAULT_REGIONS  # where a number without +country may be from (``pii.
 _LABELS = (
     r"isbn|issn|order|invoice|inv|tracking|track|ref|reference|receipt|ticket|booking|"
     r"confirmation|serial|s/n|sku|part|model|version|ver|build|case|account|acct|id|po|batch|"
-    r"lot|student|employee|member|customer|timestamp|epoch|unix|container|fedex|ups|dhl|usps|"
+    r"lot|student|employee|member|customer|timestamp|epoch|unix|unix\s+time|container|fedex|"
+    r"ups|dhl|usps|dial-in\s+code|access\s+code|meeting\s+id|时间戳|会议号|取件码|提取码|"
     r"订单|单号|编号|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
     r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
@@ -57,6 +58,10 @@ YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998
 # joined to it without a space
 TAIL_OF_ANOTHER = re.compile(r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?)$")
 AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right after
+# grouped as payment cards are (4-4-4-4, 4-6-5): a phone number is never written so
+CARD_SHAPED = re.compile(
+    r"\d{4}([ .\-])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ .\-])\d{6}\2\d{5}"
+)
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
 CONTEXT_CHARS = 24  # how far before a number its label is looked for
@@ -66,7 +71,7 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     """Whether ``text[start:end]`` (a PHONE match) is a phone number."""
     candidate = text[start:end]
     digits = re.sub(r"\D", "", candidate)
-    if not 7 <= len(digits) <= 15 or _looks_like_something_else(text, start, end):
+    if not 7 <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
     international = candidate.startswith(("+", "00"))
     formatted = international or bool(re.search(r"\d[ .\-/()]+\d|^\(", candidate))
@@ -93,7 +98,7 @@ def valid_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
 
 def _cued(text: str, start: int) -> bool:
     """A phone word just before the number, or anywhere in the words before it."""
-    before = _before(text, start)
+    before = words_before(text, start)
     return bool(PHONE_CUE.search(before) or CUE_WORD.search(before))
 
 
@@ -102,9 +107,9 @@ def possible_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
     return any(_possible(digits, region) for region in regions)
 
 
-def _looks_like_something_else(text: str, start: int, end: int) -> bool:
+def looks_like_something_else(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
-    before = _before(text, start)
+    before = words_before(text, start)
     after = text[end : end + 8]
     if TAIL_OF_ANOTHER.search(text[max(0, start - 48) : start]):
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
@@ -118,12 +123,14 @@ def _looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if AMOUNT_TAIL.match(after):
         return True  # 1234567.89 or 1,234,567: an amount
+    if CARD_SHAPED.fullmatch(candidate) or after.startswith("#"):
+        return True  # a card number that failed its check; a code keyed in with "#"
     if _cued(text, start):
         return False
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
 
 
-def _before(text: str, start: int) -> str:
+def words_before(text: str, start: int) -> str:
     """The ``CONTEXT_CHARS`` before a number, without a word the window cuts in two (the
     "tel" of "hotel" is no phone cue)."""
     first = max(0, start - CONTEXT_CHARS)

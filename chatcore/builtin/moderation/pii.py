@@ -22,13 +22,13 @@ _EDGE_L = r"(?<![0-9A-Za-z])"
 _EDGE_R = r"(?![0-9A-Za-z])"
 _LOCAL = r"[A-Za-z0-9._%+-]"
 EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*\.[A-Za-z]{{2,}}")
-CARD = re.compile(_EDGE_L + r"\d(?:[ .\-/]?\d){12,18}" + _EDGE_R)
-IBAN = re.compile(_EDGE_L + r"[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){11,30}" + _EDGE_R)
-CN_ID = re.compile(_EDGE_L + r"[1-9](?:[ -]?\d){16}[ -]?[\dXx]" + _EDGE_R)
+CARD = re.compile(_EDGE_L + r"\d(?:[ .\-/_]?\d){12,18}" + _EDGE_R)
+IBAN = re.compile(_EDGE_L + r"[A-Za-z]{2}\d{2}(?:[ .\-/_]?[A-Za-z0-9]){11,30}" + _EDGE_R)
+CN_ID = re.compile(_EDGE_L + r"[1-9](?:[ \-_]{0,2}\d){16}[ \-_]{0,2}[\dXx]" + _EDGE_R)
 # "jane (at) example (dot) com", "jane at example dot com": an obfuscated address, taken only
 # with a known top-level domain after the last "dot" (bounded repetitions: linear)
-_AT = r"\s*(?:[(\[{](?:at|@)[)\]}]|\sat\s|\s@|@\s|艾特|圈圈?a)\s*"
-_DOT = r"\s*(?:[(\[{](?:dot|\.)[)\]}]|\sdot\s|\.|点)\s*"
+_AT = r"\s*(?:[(\[{<【](?:at|@)[)\]}>】]|\sat\s|\s@|@\s|艾特|圈圈?a)\s*"
+_DOT = r"\s*(?:[(\[{<【](?:dot|\.)[)\]}>】]|\sdot\s|\.|点)\s*"
 _TLD = (
     r"(?:com|net|org|edu|gov|io|co|uk|de|fr|cn|jp|info|biz|me|us|ca|au|in|ru|nl|es|it|ch|hk|tw|sg)"
 )
@@ -43,8 +43,8 @@ _ZH_TOKEN = rf"(?:{_ZH_DIGIT}|\d)"
 # a phone number in words: "four one five, five five five ...", "幺三九 二七四八 ...", or
 # words and digits mixed (at least one word: digits alone are the PHONE pattern's)
 PHONE_WORDS = re.compile(
-    rf"(?i)(?<![A-Za-z0-9]){_EN_TOKEN}(?:[\s,.\-]{{1,3}}{_EN_TOKEN}){{6,14}}(?![A-Za-z0-9])"
-    rf"|(?<!\d){_ZH_TOKEN}(?:[\s,，\-]{{0,2}}{_ZH_TOKEN}){{6,14}}(?!\d)"
+    rf"(?i)(?<![A-Za-z0-9]){_EN_TOKEN}(?:[\s,.\-]{{1,3}}{_EN_TOKEN}){{6,18}}(?![A-Za-z0-9])"
+    rf"|(?<!\d){_ZH_TOKEN}(?:[\s,，\-]{{0,2}}{_ZH_TOKEN}){{6,18}}(?!\d)"
 )
 _WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 DIGIT_WORDS = {
@@ -82,8 +82,19 @@ def iban_ok(text: str) -> bool:
 
 
 def cn_id_ok(text: str) -> bool:
+    """The check digit, and a birth date (digits 7-14) that a calendar has."""
     total = sum(int(c) * w for c, w in zip(text[:17], _ID_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11] == text[17].upper()
+    return "10X98765432"[total % 11] == text[17].upper() and _real_date(text[6:14])
+
+
+def _real_date(yyyymmdd: str) -> bool:
+    from datetime import date
+
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:]))
+    except ValueError:
+        return False  # February 30th, month 13
+    return born.year >= 1900
 
 
 Valid = Callable[[re.Match, tuple[str, ...]], tuple[int, int] | None]
@@ -100,6 +111,8 @@ def _card(text: str) -> bool:
     digits = re.sub(r"\D", "", text)
     if phones.DATE_INSIDE.search(text) or (len(digits) == 13 and phones.ean13_ok(digits)):
         return False  # a period of dates (2018.05.12-2038.05.12); a product's barcode
+    if digits.startswith("0") or len(set(digits)) == 1:
+        return False  # no card number starts with 0; 0000 0000 ... is a placeholder
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
@@ -116,15 +129,45 @@ def _file_name(address: str) -> bool:
     return address.rsplit(".", 1)[-1].lower() in FILE_EXTENSIONS
 
 
+# local parts and domains that stand for an address in a template, not a person's
+_PLACEHOLDERS = """name yourname your.name your_name firstname.lastname first.last user username
+    email youremail your.email your_email someone somebody domain yourdomain company
+    yourcompany"""
+PLACEHOLDER_WORDS = frozenset(_PLACEHOLDERS.split())
+ALL_X = re.compile(r"(?i)x{2,}")
+_SAID = frozenset({"at", "dot", "AT", "DOT"})  # the words an obfuscated address spells
+
+
+def _placeholder(local: str, domain: str) -> bool:
+    """``xxx@xxx.com``, ``name@company.com``: a template to fill in."""
+    first = domain.split(".", 1)[0]
+    words = (local.lower(), first.lower())
+    return any(w in PLACEHOLDER_WORDS or ALL_X.fullmatch(w) for w in words)
+
+
+def _address(m: re.Match) -> tuple[int, int] | None:
+    """A mailbox, unless a file name, a template's placeholder, or an SSH remote
+    (``git@github.com:org/repo.git``: a colon and a path right after the host)."""
+    address = m.group()
+    local, _, domain = address.partition("@")
+    if _file_name(address) or _placeholder(local, domain):
+        return None
+    after = m.string[m.end() : m.end() + 2]
+    return None if after.startswith(":") and after[1:].strip() else m.span()
+
+
 def _email_words(m: re.Match) -> tuple[int, int] | None:
     local = re.match(r"[A-Za-z0-9._%+-]+", m.group())
     if local is None or local.group().lower() in NOT_A_MAILBOX or _file_name(m.group()):
+        return None
+    host = [w for w in re.findall(r"[A-Za-z0-9-]+", m.group()[local.end() :]) if w not in _SAID]
+    if _placeholder(local.group(), host[0] if host else ""):
         return None
     return m.span()
 
 
 def _cn_id(text: str) -> bool:
-    return cn_id_ok(re.sub(r"[ -]", "", text))
+    return cn_id_ok(re.sub(r"[ \-_]", "", text))
 
 
 def _iban(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
@@ -133,7 +176,7 @@ def _iban(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     text = m.group()
     cuts = [i for i in range(len(text), 14, -1) if i == len(text) or not text[i].isalnum()]
     for cut in cuts:
-        if iban_ok(re.sub(r"[ .\-]", "", text[:cut])):
+        if iban_ok(re.sub(r"[ .\-/_]", "", text[:cut])):
             return m.start(), m.start() + cut
     return None
 
@@ -162,30 +205,55 @@ LEADING_SHORT_GROUPS = re.compile(r"(\d{1,4} +)(\d{1,4} +)?")
 UNBROKEN = re.compile(r"\d{10,15}")
 
 
-def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
-    """Digits written as words: a phone when they make a number some country could dial
-    (ten digits or more, or seven with "call me" and the like just before)."""
+def _digits_said(m: re.Match) -> str:
+    """The digits of a PHONE_WORDS match ("" when it has no word: digits alone are the
+    patterns' own)."""
     words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}|\d+", m.group())
     if all(w.isdigit() and w.isascii() for w in words):
-        return None  # digits alone: the PHONE pattern's
-    digits = "".join(w if w.isdigit() and w.isascii() else DIGIT_WORDS[w.lower()] for w in words)
-    before = m.string[max(0, m.start() - phones.CONTEXT_CHARS) : m.start()]
-    if len(digits) < 10 and not phones.PHONE_CUE.search(before):
+        return ""
+    return "".join(w if w.isdigit() and w.isascii() else DIGIT_WORDS[w.lower()] for w in words)
+
+
+def _said(check: Callable[[str], bool]) -> Valid:
+    """A card or ID number written in words ("六二二五七零...")."""
+    return lambda m, regions: m.span() if (d := _digits_said(m)) and check(d) else None
+
+
+def _cn_id_said(m: re.Match) -> tuple[int, int] | None:
+    """A Chinese ID in words, its check character maybe the letter X right after."""
+    digits, end = _digits_said(m), m.end()
+    if len(digits) == 17 and m.string[end : end + 1] in ("X", "x"):
+        digits, end = digits + "X", end + 1
+    return (m.start(), end) if len(digits) == 18 and cn_id_ok(digits) else None
+
+
+def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
+    """Digits written as words: a phone when they make a number some country could dial
+    (ten digits or more, or seven with "call me" and the like just before), and nothing
+    around them says it is something else (a tracking number and the word after it)."""
+    digits = _digits_said(m)
+    if not digits or phones.looks_like_something_else(m.string, m.start(), m.end()):
+        return None
+    if len(digits) < 10 and not phones.PHONE_CUE.search(phones.words_before(m.string, m.start())):
         return None
     return m.span() if phones.possible_anywhere(digits, regions) else None
 
 
 DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
-    "email": (EMAIL, lambda m, regions: None if _file_name(m.group()) else m.span()),
+    "email": (EMAIL, lambda m, regions: _address(m)),
     "email_words": (EMAIL_WORDS, lambda m, regions: _email_words(m)),
     "cn_id": (CN_ID, _whole(_cn_id)),
     "card": (CARD, _whole(_card)),
+    "cn_id_words": (PHONE_WORDS, lambda m, regions: _cn_id_said(m)),
+    "card_words": (PHONE_WORDS, _said(_card)),
     "iban": (IBAN, _iban),
     "phone": (PHONE, _phone),
     "phone_words": (PHONE_WORDS, _phone_words),
 }
 KIND_OF = {
     "email_words": "email",
+    "cn_id_words": "cn_id",
+    "card_words": "card",
     "phone_words": "phone",
 }  # detectors that find another detector's kind
 KINDS = ("email", "cn_id", "card", "iban", "phone")
