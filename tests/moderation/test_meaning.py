@@ -28,9 +28,26 @@ def test_a_listed_word_the_classifier_finds_hostile_keeps_the_lexicons_verdict(m
 
 
 def test_a_listed_word_in_an_innocent_sense_is_allowed_and_recorded(meaning):
-    verdict = meaning.decide("you are a shithead", (0.1, "offensive"))
+    text = "my uncle calls his old tractor a shithead every single morning"
+    verdict = meaning.decide(text, (0.1, "offensive"))
     assert verdict.action is Action.FLAG and verdict.filter == "meaning"
     assert "innocent sense" in verdict.snippet and "shithead" not in verdict.snippet
+
+
+def test_a_listed_word_with_too_few_words_around_it_has_no_other_sense(meaning):
+    for text in ("you are a shithead", "shithead!!", "lol ok shithead", "那个 shithead 滚"):
+        verdict = meaning.decide(text, (0.1, "offensive"))
+        assert verdict.action is Action.BLOCK and verdict.filter == "lexicon", text
+
+
+def test_thresholds_keep_a_listed_word_without_room_for_another_sense():
+    truth = np.array([True, False, False])
+    offensive = np.array([0.2, 0.2, 0.95])
+    hits = np.array([True, True, False])
+    room = np.array([False, True, True])
+    chosen = choose(offensive, hits, truth, room=room)
+    assert chosen["dev"] == {"recall": 1.0, "false_positives": 0.0}  # found without overruling
+    assert chosen["overrule"] > 0.2 and chosen["threshold"] > 0.95
 
 
 def test_hostile_meaning_without_a_listed_word_is_blocked_with_its_category(meaning):
@@ -173,8 +190,8 @@ def test_a_damaged_model_is_refused_with_its_path(tmp_path):
 
 
 def test_the_qa_model_reuses_the_vector_the_classifier_made(meaning, monkeypatch):
-    """The first reading is the QA model's own: a message without evasions costs the encoder
-    one text for both the filter and the QA responder."""
+    """The first reading is the QA model's own: a message without a listed word costs the
+    encoder one text for both the filter and the QA responder."""
     from chatcore.builtin.qa.model.encoder import shared_encoder
     from chatcore.builtin.qa.serve.responder import memory_vectors
 
@@ -192,8 +209,11 @@ def test_the_qa_model_reuses_the_vector_the_classifier_made(meaning, monkeypatch
     assert len(encoded) == 1  # the two readings are one text here
     memory_vectors([text])
     assert len(encoded) == 1  # the QA responder's reading was cached
-    meaning.judge(["y0u are such an 1d10t, Sunday 7919"])
-    assert len(encoded) == 3  # evasions undone: a second reading
+    contracted = f"What's your boss called, and who r u {len(encoded) + 7919}?"
+    meaning.judge([contracted])  # undoing evasions would make it "whats ... who ru"
+    assert len(encoded) == 2  # no listed word: still one reading
+    meaning.judge(["y0u are such a sh1thead, Sunday 7919"])
+    assert len(encoded) == 4  # a listed word behind an evasion: read again with it undone
 
 
 def test_one_or_two_words_are_too_little_for_the_classifier_alone(meaning):
@@ -204,3 +224,13 @@ def test_one_or_two_words_are_too_little_for_the_classifier_alone(meaning):
     )
     assert meaning.decide("去你的", (0.99, "offensive")).action is Action.BLOCK
     assert meaning.decide("shithead", (0.99, "offensive")).action is Action.BLOCK  # listed
+
+
+def test_thresholds_are_chosen_on_every_dev_split_and_never_a_test_split(tmp_path):
+    from chatcore.builtin.moderation.cli import default_dev_splits
+
+    for name in ("moderation-dev", "moderation-dev-2", "moderation-dev-pii", "moderation-test"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "moderation-dev-notes.txt").write_text("not a split", encoding="utf-8")
+    found = [folder.name for folder in default_dev_splits(tmp_path)]
+    assert found == ["moderation-dev", "moderation-dev-2"]

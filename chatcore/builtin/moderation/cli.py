@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -61,8 +62,6 @@ def moderate(
 async def _evaluate(split: str, filters: list, cap: int) -> None:
     """Recall, false positives and PII precision / recall of the filters on a split, over
     all lines and per language: what is kept from the user counts (block, mask)."""
-    from pathlib import Path
-
     from chatcore.builtin.moderation.evaluate import by_language, load_split
 
     try:
@@ -147,16 +146,14 @@ def _stdin():
 
 
 @click.command("train-meaning")
-@click.option("--dev", "dev", type=click.Path(file_okay=False, exists=True), default=None,
-              help="Labelled dev split to choose the thresholds on (default: "
-              "data/moderation-dev of a source checkout).")  # fmt: skip
+@click.option("--dev", "devs", multiple=True, type=click.Path(file_okay=False, exists=True),
+              help="Labelled dev split to choose the thresholds on; repeat for several "
+              "(default: a checkout's data/moderation-dev*; never a test split).")  # fmt: skip
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None,
               help="Where to write the model (default: the package's own, replaced).")  # fmt: skip
-def train_meaning_command(dev: str | None, out: str | None) -> None:
+def train_meaning_command(devs: tuple[str, ...], out: str | None) -> None:
     """Train the meaning filter's classifier on the shipped labelled lines (needs the qa
-    extra: Keras) and choose its thresholds on a dev split; prints its manifest."""
-    from pathlib import Path
-
+    extra: Keras) and choose its thresholds on dev splits; prints its manifest."""
     from chatcore.extras import require
 
     require("qa", "training the meaning classifier")
@@ -165,11 +162,21 @@ def train_meaning_command(dev: str | None, out: str | None) -> None:
     quiet_tensorflow()
     from chatcore.builtin.moderation.meaning.train import train_meaning
 
-    folder = Path(dev) if dev else Path("data/moderation-dev")
-    if not folder.is_dir():
-        raise click.UsageError(f"{folder}: no dev split here; give one with --dev")
-    questions = folder.parent / "dev"  # a source checkout's QA dev split: ordinary messages
+    folders = [Path(dev) for dev in devs] or default_dev_splits(Path("data"))
+    if not folders:
+        raise click.UsageError("data: no moderation dev split here; give one with --dev")
+    questions = folders[0].parent / "dev"  # a source checkout's QA dev split: ordinary messages
     manifest = train_meaning(
-        folder, Path(out) if out else None, questions if questions.is_dir() else None
+        folders, Path(out) if out else None, questions if questions.is_dir() else None
     )
     click.echo(json.dumps(manifest, indent=2))
+
+
+def default_dev_splits(data: Path) -> list[Path]:
+    """The moderation dev splits of a source checkout that hold offensive lines (the PII-only
+    ones choose nothing here)."""
+    return [
+        folder
+        for folder in sorted(data.glob("moderation-dev*"))
+        if folder.is_dir() and not folder.name.startswith("moderation-dev-pii")
+    ]

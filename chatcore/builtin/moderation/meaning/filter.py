@@ -3,9 +3,10 @@
 - a listed word, and the classifier at least ``overrule`` sure the message is offensive:
   the lexicon's verdict (its categories, spans and actions);
 - a listed word, the classifier below ``overrule`` on the whole message and on the words
-  around the listed one: an innocent sense (a bird, a place, a tool): allowed, and flagged so
-  the decision is on record (never for ``hate``: a slur is not disarmed by friendly words
-  around it);
+  around the listed one, and at least ``SENSE_CONTEXT`` other words to give it a sense: an
+  innocent sense (a bird, a place, a tool): allowed, and flagged so the decision is on record
+  (never for ``hate``: a slur is not disarmed by friendly words around it; never for "you
+  absolute twat": two words beside a listed one show no other sense);
 - no listed word, the classifier at least ``threshold`` sure, and at least ``MIN_TOKENS``
   words (Han characters count one each) to read: its category, the configured action (hostile
   meaning without a listed word: threats, hate in plain words). One or two words alone carry
@@ -29,6 +30,7 @@ from chatcore.types import Action, Verdict
 
 NEVER_OVERRULED = frozenset({"hate"})
 MIN_TOKENS = 3  # what the classifier needs to act alone (data/moderation-dev has no shorter line)
+SENSE_CONTEXT = 5  # other words (or Han characters) a listed word needs to be read in another sense
 AROUND_CHARS = 120  # at most this much of the clause around a listed word is read
 CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、\n]")
 
@@ -54,6 +56,16 @@ def too_short(text: str) -> bool:
     return len(tokenize(text[: MIN_TOKENS * 64])) < MIN_TOKENS
 
 
+def room_for_a_sense(text: str, spans: list[Span]) -> bool:
+    """At least ``SENSE_CONTEXT`` words besides the listed ones, as the QA model reads them."""
+    from chatcore.builtin.qa.data.text import tokenize
+
+    rest = list(text[: SENSE_CONTEXT * 64 + max((s.end for s in spans), default=0)])
+    for span in spans:
+        rest[span.start : span.end] = " " * (span.end - span.start)
+    return len(tokenize("".join(rest))) >= SENSE_CONTEXT
+
+
 def _readable(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
@@ -73,11 +85,17 @@ class MeaningFilter:
         self.overrule = self.model.overrule if settings.overrule is None else settings.overrule
         self._batcher: MicroBatcher | None = None
 
-    def judge(self, texts: list[str]) -> list[tuple[float, str]]:
-        """(offensive probability, category) per text, synchronously."""
+    def judge(self, texts: list[str], listed: list[bool] | None = None) -> list[tuple[float, str]]:
+        """(offensive probability, category) per text, synchronously; ``listed``: whether
+        this filter's lexicon finds a word in each (scanned here when not given)."""
         from chatcore.builtin.moderation.meaning.features import features
 
-        return self.model.judge(features(texts))
+        if listed is None:
+            listed = [bool(self.lexicon.spans(text)) for text in texts]
+        return self.model.judge(features(texts, listed))
+
+    def _judge_batch(self, items: list[tuple[str, bool]]) -> list[tuple[float, str]]:
+        return self.judge([text for text, _ in items], [listed for _, listed in items])
 
     def decide(
         self,
@@ -90,10 +108,13 @@ class MeaningFilter:
         """``judged``: the classifier on the whole text; ``around``: on the words around the
         listed ones (when there are some); ``spans``: the lexicon's hits, if scanned already."""
         offensive, category = judged
+        spans = self.lexicon.spans(text) if spans is None else spans
         listed = self.lexicon.decide(text, message, spans)
         if listed.action is not Action.ALLOW:
             nearby = around[0] if around is not None else 0.0
             if max(offensive, nearby) >= self.overrule or NEVER_OVERRULED & set(listed.categories):
+                return listed
+            if not room_for_a_sense(text, spans):
                 return listed
             evidence = f"{listed.snippet} p={offensive:.2f}: an innocent sense"
             return Verdict(
@@ -112,42 +133,43 @@ class MeaningFilter:
         """What ``check`` decides, synchronously (evaluations, ``chatcore moderate``)."""
         if not _readable(text):
             return Verdict(filter=self.name)
-        judged = self.judge([text])[0]
-        spans, clause = self._clause(text, judged)
-        around = self.judge([clause])[0] if clause else None
+        spans = self.lexicon.spans(text)
+        judged = self.judge([text], [bool(spans)])[0]
+        clause = self._clause(text, spans, judged)
+        around = self.judge([clause], [True])[0] if clause else None
         return self.decide(text, judged, message, around, spans)
 
-    def _clause(self, text: str, judged: tuple[float, str]) -> tuple[list[Span], str]:
-        """The lexicon's hits (one scan per message), and the clause around them to read
-        again when the whole message alone would take them in an innocent sense ("")."""
-        spans = self.lexicon.spans(text)
-        if not spans or judged[0] >= self.overrule:
-            return spans, ""
-        return spans, words_around(text, spans)
+    def _clause(self, text: str, spans: list[Span], judged: tuple[float, str]) -> str:
+        """The clause around the lexicon's hits, to read again when the whole message alone
+        would take them in an innocent sense ("": nothing to read again)."""
+        if not spans or judged[0] >= self.overrule or not room_for_a_sense(text, spans):
+            return ""
+        return words_around(text, spans)
 
     async def start(self) -> None:
         if self._batcher is not None:
             return
         self._batcher = MicroBatcher(
-            self.judge,
+            self._judge_batch,
             max_batch=self.settings.max_batch,
             window_ms=self.settings.batch_window_ms,
         )
-        await self._batcher.submit("warm up")
+        await self._batcher.submit(("warm up", False))
 
     async def check(self, text: str, message: Any = None) -> Verdict:
         if not _readable(text):
             return Verdict(filter=self.name)  # nothing to read: nothing said
-        judged = await self._judge(text)
-        spans, clause = self._clause(text, judged)
-        around = await self._judge(clause) if clause else None
+        spans = self.lexicon.spans(text)  # one scan per message
+        judged = await self._judge(text, bool(spans))
+        clause = self._clause(text, spans, judged)
+        around = await self._judge(clause, True) if clause else None
         return record(self.decide(text, judged, message, around, spans), message)
 
-    async def _judge(self, text: str) -> tuple[float, str]:
+    async def _judge(self, text: str, listed: bool) -> tuple[float, str]:
         if self._batcher is None:
             await self.start()
         assert self._batcher is not None
-        return await self._batcher.submit(text)
+        return await self._batcher.submit((text, listed))
 
     async def close(self) -> None:
         if self._batcher is not None:

@@ -1,7 +1,7 @@
 """The trained meaning classifier as NumPy arrays: two dense layers over the features, the
 classes clean + the lexicon's categories. Shipped in the package (``meaning.npz``) with a
 manifest naming its sha256, checked at load: a file that is not the one trained here is
-refused with its path (``chatcore moderate train-meaning`` rebuilds it, docs/moderation.md)."""
+refused with its path (``chatcore train-meaning`` rebuilds it, the plugin's README)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class MeaningModel:
         if digest != manifest.get("sha256"):
             raise MeaningModelError(
                 f"{weights_path}: not the file its manifest names (sha256 {digest[:12]}...); "
-                "rebuild it with: chatcore moderate train-meaning"
+                "rebuild it with: chatcore train-meaning"
             )
         try:
             with np.load(weights_path, allow_pickle=False) as arrays:

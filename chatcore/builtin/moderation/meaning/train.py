@@ -1,17 +1,18 @@
-"""Training the meaning classifier (``chatcore moderate train-meaning``): Keras, on the
+"""Training the meaning classifier (``chatcore train-meaning``): Keras, on the
 labelled lines shipped in ``data/train/`` (written by helpers from the category definitions,
 never from the dev or test splits) and, as clean lines, the bundled chatterbot corpus's
 questions and answers without a listed word (ordinary chat: without them the classifier took
 "Are you a robot?" for an insult) and noise made here (keyboard mashes, random letters and Han
 characters, digits); the two thresholds of the joint rule with the lexicon are
-chosen on a dev split (``data/moderation-dev``, plus the QA dev split's questions as ordinary
+chosen on the dev splits (``data/moderation-dev*``, plus the QA dev split's questions as ordinary
 clean messages when they are there), never on a test split.
 
-The joint rule (docs/moderation.md): a message is offensive when the classifier alone is at
+The joint rule (the plugin's README.md): a message is offensive when the classifier alone is at
 least ``threshold`` sure, or when the lexicon finds a listed word and the classifier is at
 least ``overrule`` sure (below it, the word is taken in an innocent sense: a bird, a place,
-a tool). The two are the pair with the best recall on dev whose false positives on dev's
-clean lines stay at or under ``MAX_FALSE_POSITIVES``.
+a tool; only with words enough around it to give it one, filter.room_for_a_sense). The two
+are the pair with the best recall on dev whose false positives on dev's clean lines stay at
+or under ``MAX_FALSE_POSITIVES``.
 """
 
 from __future__ import annotations
@@ -167,16 +168,22 @@ def choose(
     nearby: np.ndarray | None = None,
     never_overruled: np.ndarray | None = None,
     long_enough: np.ndarray | None = None,
+    room: np.ndarray | None = None,
 ) -> dict:
     """The (threshold, overrule) pair of best recall with false positives at or under
     ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds); when no pair keeps to it, the
     pair with the fewest false positives (then the best recall). With its dev figures.
     ``nearby``: the classifier on the clauses around the listed words (the filter overrules
     only when both are low); ``never_overruled``: hits of a category never overruled;
-    ``long_enough``: texts the classifier may act on alone (filter.too_short)."""
+    ``long_enough``: texts the classifier may act on alone (filter.too_short); ``room``:
+    texts whose listed words have words enough around them for another sense
+    (filter.room_for_a_sense)."""
     listed = offensive if nearby is None else np.maximum(offensive, nearby)
     alone = offensive if long_enough is None else np.where(long_enough, offensive, 0.0)
-    always = lexicon_hit & never_overruled if never_overruled is not None else False
+    kept = np.zeros_like(lexicon_hit) if never_overruled is None else never_overruled
+    if room is not None:
+        kept = kept | ~room
+    always = lexicon_hit & kept
     best = None
     for threshold in THRESHOLDS:
         for overrule in OVERRULES:
@@ -196,8 +203,8 @@ def choose(
     }
 
 
-def train_meaning(dev: Path, out: Path | None = None, questions: Path | None = None) -> dict:
-    """Train on the shipped lines and the corpus, choose the thresholds on ``dev`` (and the
+def train_meaning(devs: list[Path], out: Path | None = None, questions: Path | None = None) -> dict:
+    """Train on the shipped lines and the corpus, choose the thresholds on ``devs`` (and the
     ordinary ``questions`` of a QA split folder, as clean lines), write the model to ``out``
     (default: the package's own); returns its manifest."""
     from chatcore.builtin.moderation.evaluate import Line, load_split
@@ -209,9 +216,14 @@ def train_meaning(dev: Path, out: Path | None = None, questions: Path | None = N
     lines = training_lines() + corpus + noise_lines(corpus)
     weights = fit(lines)
     model = MeaningModel(weights, CLASSES, 1.0, 1.0)
-    from chatcore.builtin.moderation.meaning.filter import NEVER_OVERRULED, too_short, words_around
+    from chatcore.builtin.moderation.meaning.filter import (
+        NEVER_OVERRULED,
+        room_for_a_sense,
+        too_short,
+        words_around,
+    )
 
-    judged = [line for line in load_split(dev) if line.label != "pii"]
+    judged = [line for dev in devs for line in load_split(dev) if line.label != "pii"]
     if questions is not None:
         judged += [Line("", q, "clean", "clean", "none") for q in ordinary_questions(questions)]
     offensive = np.array([p for p, _ in model.judge(features([x.text for x in judged]))])
@@ -220,10 +232,11 @@ def train_meaning(dev: Path, out: Path | None = None, questions: Path | None = N
     hits = np.array([bool(v.categories) for v in verdicts])
     never = np.array([bool(NEVER_OVERRULED & set(v.categories)) for v in verdicts])
     around = [words_around(x.text, lexicon.spans(x.text)) or x.text for x in judged]
-    nearby = np.array([p for p, _ in model.judge(features(around))])
+    nearby = np.array([p for p, _ in model.judge(features(around, hits.tolist()))])
     truth = np.array([x.label == "offensive" for x in judged])
     enough = np.array([not too_short(x.text) for x in judged])
-    chosen = choose(offensive, hits, truth, nearby, never, enough)
+    room = np.array([room_for_a_sense(x.text, lexicon.spans(x.text)) for x in judged])
+    chosen = choose(offensive, hits, truth, nearby, never, enough, room)
     save(weights, chosen, lines, out or shipped_dir())
     return json.loads(((out or shipped_dir()) / "manifest.json").read_text(encoding="utf-8"))
 
