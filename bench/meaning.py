@@ -30,6 +30,7 @@ SPLITS = (
     ("**test**", ROOT / "data" / "moderation-test"),
 )
 ENGINE_RUNS = 400
+ROUNDS = 4  # the two chains alternate this many times: a slow spell of the machine hits both
 _FRESH = itertools.count()
 
 
@@ -131,7 +132,7 @@ async def _engine_latencies(
     from chatcore.testing import ChatHarness, make_runtime
 
     samples: dict[str, list[float]] = {"lexicon": [], "meaning": []}
-    for _ in range(2):
+    for _ in range(ROUNDS):
         for first in samples:
             raw = {
                 "responders": [responder],
@@ -146,7 +147,7 @@ async def _engine_latencies(
             runtime = make_runtime(raw, plugins=[("echo", _Echo())])
             async with runtime.build_engine() as engine:
                 chat = ChatHarness(engine)
-                for index in range(ENGINE_RUNS // 2):
+                for index in range(ENGINE_RUNS // ROUNDS):
                     fresh = f"{texts[index % len(texts)]} {next(_FRESH)}"  # never seen: cold cache
                     started = time.perf_counter()
                     reply = await chat.say(fresh)

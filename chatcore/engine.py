@@ -191,12 +191,13 @@ class Engine:
         return await self._answer(message, truncated, admin)
 
     async def _answer(self, message: Message, truncated: bool, admin: bool) -> _Outcome:
+        context = await self._context(message)
+        await self._prepare(message, context)
         verdicts, text = await self._filter("input", self.input_filters, message.text, message)
         if any(v.action is Action.BLOCK for v in verdicts):
             refusal = await self._refuse(message, admin, verdicts)
             return _Outcome(refusal, self._turn(message, refusal, truncated, redacted=True))
         message = replace(message, text=text)
-        context = await self._context(message)
         reply = await self._respond(message, context)
         out_verdicts, reply_text = await self._filter(
             "output", self.output_filters, reply.text, message
@@ -373,6 +374,21 @@ class Engine:
             closed = getattr(self.filter_settings.on_error, stage) == "closed"
             action = Action.BLOCK if closed else Action.FLAG
             return Verdict(action, category="filter-error", filter=named.name, stage=stage)
+
+    async def _prepare(self, message: Message, context: list[Turn]) -> None:
+        """The responders' optional ``prepare(message, context)``, before the input filters
+        read the message: a quick word of what a responder will need, so work the filters do
+        anyway can include it (the QA model's vector of a follow-up is made in the same
+        encoder call as the meaning filter's). A failure here is logged; ``respond`` still
+        runs."""
+        for named in self.responders:
+            prepare = getattr(named.component, "prepare", None)
+            if prepare is None:
+                continue
+            try:
+                prepare(message, context)
+            except Exception:
+                log.exception("responder %r failed to prepare", named.name)
 
     async def _respond(self, message: Message, context: list[Turn]) -> Reply:
         for named in self.responders:

@@ -353,3 +353,58 @@ async def test_a_turn_the_store_cannot_keep_is_answered_or_with_strict_store_rai
     engine.strict_store = True  # a queue worker: the message is retried instead
     with pytest.raises(OSError, match="disk full"):
         await chat.say("hello again")
+
+
+class Preparing:
+    """A responder with ``prepare``: records what it was told, and when."""
+
+    def __init__(self, events: list[str], fail: bool = False):
+        self.events, self.fail = events, fail
+
+    @hookimpl
+    def chatcore_register_responders(self, register):
+        events, fail = self.events, self.fail
+
+        class Responder:
+            def prepare(self, message, context):
+                events.append(f"prepare:{message.text}:{[t.user_text for t in context]}")
+                if fail:
+                    raise RuntimeError("prepare broke")
+
+            async def respond(self, message, context):
+                events.append(f"respond:{message.text}")
+                return Reply(f"ok {message.text}")
+
+        register("preparing", lambda settings, runtime: Responder())
+
+
+async def test_responders_prepare_before_the_input_filters_with_the_context(recorder):
+    preparing = Preparing(recorder.events)
+    config = {"responders": ["preparing"], "filters": {"input": ["block_evil"], "output": []}}
+    plugins = [("recorder", recorder), ("preparing", preparing)]
+    async with make_runtime(config, plugins=plugins).build_engine() as engine:
+        chat = ChatHarness(engine)
+        await chat.say("hello")
+        refused = await chat.say("pure evil")
+        await chat.say("again")
+    assert [e for e in recorder.events if not e.startswith("on_")] == [
+        "prepare:hello:[]",
+        "block_evil:hello",
+        "respond:hello",
+        "prepare:pure evil:['hello']",  # told before the filters, refused or not
+        "block_evil:pure evil",
+        "prepare:again:['hello', 'b***']",  # the stored turns, the refused one redacted
+        "block_evil:again",
+        "respond:again",
+    ]
+    assert refused.kind == "refusal"
+
+
+async def test_a_failing_prepare_is_logged_and_the_message_still_answered(recorder, caplog):
+    preparing = Preparing(recorder.events, fail=True)
+    config = {"responders": ["preparing"], "filters": {"input": [], "output": []}}
+    with caplog.at_level(logging.ERROR):
+        async with make_runtime(config, plugins=[("p", preparing)]).build_engine() as engine:
+            reply = await ChatHarness(engine).say("hi")
+    assert reply.text == "ok hi"
+    assert "failed to prepare" in caplog.text

@@ -192,3 +192,38 @@ def test_asking_the_previous_question_again_gets_its_answer_again(shop):
     again = _after(shop, "do you rent bikes?", "do you rent bikes")
     assert again.answers == ("Yes, we rent city bikes by the day.",)
     assert again.read_as == ""
+
+
+async def test_behind_the_meaning_filter_a_follow_up_costs_one_encoder_call(
+    shop_model_dir, tmp_path, monkeypatch
+):
+    """The QA responder's ``prepare`` asks for the follow-up reading's vector before the
+    filters run: the meaning filter's encoder call makes both (a call of its own would pay
+    the encoder's fixed cost again), and the answer still reads the conversation."""
+    from chatcore.builtin.qa.model.encoder import shared_encoder
+
+    encoder = shared_encoder()
+    calls: list[list[str]] = []
+    real_encode = encoder.encode
+
+    def counting(texts):
+        calls.append(list(texts))
+        return real_encode(texts)
+
+    monkeypatch.setattr(encoder, "encode", counting)
+    runtime = make_runtime(
+        {
+            "data_dir": str(tmp_path),
+            "responders": ["qa"],
+            "qa": {"model_dir": str(shop_model_dir)},
+            "filters": {"input": ["meaning", "pii"], "output": []},
+        }
+    )
+    async with runtime.build_engine() as engine:
+        chat = ChatHarness(engine)
+        await chat.say("do you rent bikes? (7919)")
+        calls.clear()
+        reply = await chat.say("how much? (7919)")
+    assert reply.text == RENT_PRICE
+    assert len(calls) == 1, calls  # the message and its follow-up reading together
+    assert len(calls[0]) == 2

@@ -129,6 +129,20 @@ RECENT_BATCH = 64
 RECENT_TEXTS = 4096
 _recent: OrderedDict[str, np.ndarray] = OrderedDict()
 _recent_lock = threading.Lock()
+SOON_TEXTS = 16
+_soon: list[str] = []
+
+
+def encode_soon(texts: list[str]) -> None:
+    """Texts the next small encoder call should encode too (at most ``SOON_TEXTS`` wait): a
+    responder that will need a vector after the filters have made theirs (the QA model's
+    reading of a follow-up) has it made in the same call, where a call of its own would pay
+    the encoder's fixed cost again."""
+    with _recent_lock:
+        for text in texts:
+            if text not in _recent and text not in _soon:
+                _soon.append(text)
+        del _soon[: max(0, len(_soon) - SOON_TEXTS)]
 
 
 def _recent_vectors(texts: list[str], distinct: list[str], encoder: Any) -> np.ndarray:
@@ -136,7 +150,13 @@ def _recent_vectors(texts: list[str], distinct: list[str], encoder: Any) -> np.n
         return encoder.encode([])
     with _recent_lock:  # small batches only: holding it while encoding costs little
         missing = [t for t in distinct if t not in _recent]
-        found = dict(zip(missing, encoder.encode(missing), strict=True)) if missing else {}
+        extra = [t for t in _soon if t not in _recent and t not in missing] if missing else []
+        if missing:
+            _soon.clear()
+        encoded = missing + extra
+        found = dict(zip(encoded, encoder.encode(encoded), strict=True)) if missing else {}
+        for text in extra:
+            _recent[text] = found[text]
         for text in distinct:
             if text in found:
                 _recent[text] = found[text]
