@@ -45,7 +45,7 @@ class Homophones:
 
     def hits(self, key: str) -> list[tuple[int, int, str, str]]:
         """(start, end, category, term) in ``key`` for each homophone of a blocked term."""
-        if not self.size or not any(is_cjk(c) for c in key):
+        if not self.size or key.isascii() or not any(is_cjk(c) for c in key):
             return []
         spelled, owner, starts = _spell(key)
         found = []

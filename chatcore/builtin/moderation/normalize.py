@@ -101,23 +101,25 @@ def _next_origin(origin: list[int], size: int) -> list[int]:
 
 
 def _collapse(text: str, key: str, starts: list[int], ends: list[int], soft: set[int]):
-    out, runs, new_starts, new_ends, new_soft = [], [], [], [], set()
-    for i, char in enumerate(key):
-        repeat = bool(out) and char == out[-1] and char != " "
-        if i in soft:
-            new_soft.add(len(out) - repeat)
-        if repeat:
-            runs[-1] += 1
-            new_ends[-1] = ends[i]
-            continue
-        out.append(char)
-        runs.append(1)
-        new_starts.append(starts[i])
-        new_ends.append(ends[i])
-    key = "".join(out)
+    """Each run of one repeated character (never spaces) as one, with its length in ``runs``;
+    a regex finds the runs, where a loop over every character cost most of the scan."""
+    out, runs, new_starts, new_ends = [], [], [], []
+    for m in _RUN.finditer(key):
+        first, last = m.start(), m.end() - 1
+        out.append(key[first])
+        runs.append(last - first + 1)
+        new_starts.append(starts[first])
+        new_ends.append(ends[last])
+    new_soft: set[int] = set()
+    if soft:
+        run_of = [r for r, size in enumerate(runs) for _ in range(size)]
+        new_soft = {run_of[i] for i in soft}
     return Normalized(
-        text, key, tuple(runs), tuple(new_starts), tuple(new_ends), frozenset(new_soft)
+        text, "".join(out), tuple(runs), tuple(new_starts), tuple(new_ends), frozenset(new_soft)
     )
+
+
+_RUN = re.compile(r"([^ ])\1*| ")
 
 
 def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
@@ -127,6 +129,7 @@ def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
     where: list[int] = []
     soft: set[int] = set()
     single_run = False
+    han_possible = not folded.isascii()  # an ASCII text skips the CJK checks per token
     for match in _TOKEN.finditer(folded):
         token, start = match.group(), match.start()
         if _PLAIN.fullmatch(token):
@@ -135,8 +138,9 @@ def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
             tchars, twhere = _token(token, start)
         if not tchars:
             continue
-        single = len(tchars) == 1 and tchars[0].isalpha() and not is_cjk(tchars[0])
-        glue = chars and ((single and single_run) or (is_cjk(chars[-1]) and is_cjk(tchars[0])))
+        han = han_possible and is_cjk(tchars[0])
+        single = len(tchars) == 1 and tchars[0].isalpha() and not han
+        glue = chars and ((single and single_run) or (han and is_cjk(chars[-1])))
         if chars and not glue:
             chars.append(" ")
             where.append(where[-1])
