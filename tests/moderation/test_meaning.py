@@ -143,8 +143,30 @@ def test_training_writes_a_model_that_loads(tmp_path, monkeypatch):
     model = MeaningModel.load(tmp_path)
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert sum(manifest["trained_on"].values()) == len(picked)
-    assert model.weights["dense_1"].shape == (1024, train.HIDDEN)
+    assert model.weights["dense_1"].shape == (1024, train.HIDDEN * train.ENSEMBLE)
     assert not list(tmp_path.glob("*.partial.*"))  # written whole, then renamed
+
+
+def test_the_ensemble_is_one_network_whose_logits_are_the_members_mean():
+    from chatcore.builtin.moderation.meaning.train import averaged
+
+    rng = np.random.default_rng(5)
+
+    def member() -> dict[str, np.ndarray]:
+        return {
+            "dense_1": rng.normal(size=(8, 4)),
+            "bias_1": rng.normal(size=4),
+            "dense_2": rng.normal(size=(4, 3)),
+            "bias_2": rng.normal(size=3),
+        }
+
+    def logits(w, x):
+        return np.maximum(x @ w["dense_1"] + w["bias_1"], 0) @ w["dense_2"] + w["bias_2"]
+
+    members = [member() for _ in range(3)]
+    x = rng.normal(size=(5, 8))
+    expected = np.mean([logits(m, x) for m in members], axis=0)
+    np.testing.assert_allclose(logits(averaged(members), x), expected, rtol=1e-10)
 
 
 async def test_padding_does_not_disarm_a_listed_word_and_odd_input_breaks_nothing():

@@ -165,10 +165,10 @@ def train_meaning_command(devs: tuple[str, ...], out: str | None) -> None:
     folders = [Path(dev) for dev in devs] or default_dev_splits(Path("data"))
     if not folders:
         raise click.UsageError("data: no moderation dev split here; give one with --dev")
-    questions = folders[0].parent / "dev"  # a source checkout's QA dev split: ordinary messages
-    manifest = train_meaning(
-        folders, Path(out) if out else None, questions if questions.is_dir() else None
-    )
+    data = folders[0].parent  # a source checkout's data: ordinary messages, when there
+    questions = [d for d in (data / "dev", data / "faq" / "dev") if d.is_dir()]
+    clean_files = sorted((data / "faq").glob("*.csv"))
+    manifest = train_meaning(folders, Path(out) if out else None, questions, clean_files)
     click.echo(json.dumps(manifest, indent=2))
 
 
