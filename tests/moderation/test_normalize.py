@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chatcore.builtin.moderation.decide import Span, mask
 from chatcore.builtin.moderation.filters import LexiconFilter
@@ -139,3 +141,40 @@ def test_wildcards_in_phrases_and_markdown_stars(lexicon):
 def test_brackets_and_hashes_are_not_letters(lexicon):
     for text in ["'*' (untagged) responses", "PKCS#7 encoded", "(c) 2024 acme"]:
         assert lexicon.decide(text).action.value == "allow", text
+
+
+CHAT_ALPHABET = "abcxyz 019 ,.?;:'\"()[]{}!*#-/@$|+傻逼你们好。，　\u200bＡｂ９é"
+
+
+def general_path(text: str):
+    """normalize without its shortcuts: per code point folding and per token rebuilding."""
+    from chatcore.builtin.moderation import charmap
+    from chatcore.builtin.moderation import normalize as module
+
+    folded = "".join(charmap.fold_char(c) for c in text)
+    origin = [i for i, c in enumerate(text) for _ in charmap.fold_char(c)]
+    chars, where, soft = module._tokens(folded)
+    key = "".join(chars)
+    starts, ends = module._original_spans(where, origin, len(text))
+    if not module._RUNS.search(key):
+        return key, (1,) * len(key), tuple(starts), tuple(ends), frozenset(soft)
+    norm = module._collapse(text, key, starts, ends, soft)
+    return norm.key, norm.runs, norm.starts, norm.ends, norm.soft
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=CHAT_ALPHABET, max_size=40))
+def test_the_shortcuts_for_plain_chat_give_what_the_general_path_gives(text):
+    """Plain words, one-to-one folding and whole-word tokens skip per-character work; what
+    they make must be exactly what the general path makes, spans and runs included."""
+    norm = normalize(text)
+    assert (norm.key, norm.runs, norm.starts, norm.ends, norm.soft) == general_path(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hello there, how are you?", "i'm fine", "f u c k off", "你们几点下班。", "Ｈｅｌｌｏ", "a b"],
+)
+def test_the_shortcuts_on_chat_as_typed(text):
+    norm = normalize(text)
+    assert (norm.key, norm.runs, norm.starts, norm.ends, norm.soft) == general_path(text)

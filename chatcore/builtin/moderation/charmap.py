@@ -40,6 +40,32 @@ def fold_char(char: str) -> str:
     return mapped
 
 
+_SAME_PLACES: dict[int, str] = {}  # code point -> its fold, when that is one character
+_KNOWN: set[str] = set()  # the code points _SAME_PLACES holds
+_NOT_ONE: set[str] = set()  # code points that fold to none or several characters
+
+
+def fold_in_place(text: str) -> str | None:
+    """``text`` folded when every code point folds to exactly one character, so that position
+    i of the result comes from position i of ``text`` (one C-level translate for the whole
+    text); None when one folds to none or several."""
+    chars = set(text)
+    if not chars.isdisjoint(_NOT_ONE):
+        return None
+    for char in chars.difference(_KNOWN):
+        mapped = fold_char(char)
+        if len(mapped) != 1:
+            if len(_NOT_ONE) < 200_000:
+                _NOT_ONE.add(char)
+            return None
+        if len(_KNOWN) < 200_000:
+            _KNOWN.add(char)
+            _SAME_PLACES[ord(char)] = mapped
+        else:
+            return None  # too many distinct characters seen to remember one more
+    return text.translate(_SAME_PLACES)
+
+
 # letters in boxes and flags that NFKC leaves alone: 🅐 🅰 🇦 -> a
 _LETTER_BLOCKS = ((0x1F150, 0x1F169), (0x1F170, 0x1F189), (0x1F1E6, 0x1F1FF))
 

@@ -14,13 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from chatcore.builtin.moderation.charmap import fold_char
+from chatcore.builtin.moderation.charmap import fold_char, fold_in_place
 from chatcore.language import is_cjk
 
 _ASCII_CLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"\S+")
-_PLAIN = re.compile(r"[a-z]+")
 _RUNS = re.compile(r"([^ ])\1+")
+_EDGE_BEFORE, _EDGE_AFTER = r"[\"'\[{]*", r"[,.?;:\"')\]}]*"  # never letters in leetspeak
+_PLAIN_WORD = re.compile(rf"{_EDGE_BEFORE}([a-z]+|[0-9]+){_EDGE_AFTER}")
+_PLAIN_TEXT = re.compile(rf"\s*(?:{_PLAIN_WORD.pattern}(?:\s+|$))*")
+_ONE_LETTER = rf"(?<!\S){_EDGE_BEFORE}[a-z]{_EDGE_AFTER}"
+_SPELLED = re.compile(rf"{_ONE_LETTER}\s+{_ONE_LETTER}(?!\S)")
 LEET = {
     "@": "a", "4": "a", "8": "b", "(": "c", "3": "e", "€": "e", "6": "g", "9": "g",
     "1": "i", "!": "i", "|": "i", "0": "o", "5": "s", "$": "s", "7": "t", "+": "t",
@@ -52,9 +56,12 @@ class Normalized:
 
 def fold(text: str) -> tuple[str, list[int] | None]:
     """Per-code-point folding; the list maps each folded char to its original index
-    (None: identity, the common all-ASCII case)."""
+    (None: the identity, when every code point folds to one character, as in most chat)."""
     if text.isascii() and not _ASCII_CLEAN.search(text):
         return text.lower(), None
+    in_place = fold_in_place(text)
+    if in_place is not None:
+        return in_place, None
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -68,8 +75,12 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 def normalize(text: str) -> Normalized:
     """Fold, then rebuild the text token by token, then collapse repeated letters."""
     folded, origin = fold(text)
-    chars, where, soft = _tokens(folded)
-    key = "".join(chars)
+    plain = _plain_words(folded) if origin is None else None
+    if plain is not None:
+        key, where, soft = plain
+    else:
+        chars, where, soft = _tokens(folded)
+        key = "".join(chars)
     starts, ends = _original_spans(where, origin, len(text))
     if not _RUNS.search(key):
         runs = (1,) * len(key)
@@ -101,25 +112,54 @@ def _next_origin(origin: list[int], size: int) -> list[int]:
 
 
 def _collapse(text: str, key: str, starts: list[int], ends: list[int], soft: set[int]):
-    """Each run of one repeated character (never spaces) as one, with its length in ``runs``;
-    a regex finds the runs, where a loop over every character cost most of the scan."""
-    out, runs, new_starts, new_ends = [], [], [], []
-    for m in _RUN.finditer(key):
-        first, last = m.start(), m.end() - 1
-        out.append(key[first])
-        runs.append(last - first + 1)
-        new_starts.append(starts[first])
-        new_ends.append(ends[last])
+    """Each run of one repeated character (never spaces) as one, with its length in ``runs``.
+    Only the repeated runs are visited (a regex finds them); the characters between them are
+    copied in slices, where a loop over every character cost most of the scan."""
+    out, kept, last_of, runs = [], [], [], [1] * len(key)
+    done = 0  # key[:done] is copied
+    for m in _RUNS.finditer(key):
+        first, end = m.start(), m.end()
+        out.append(key[done : first + 1])
+        kept.extend(range(done, first + 1))
+        last_of.extend(range(done, first))
+        last_of.append(end - 1)
+        runs[len(kept) - 1] = end - first
+        done = end
+    out.append(key[done:])
+    kept.extend(range(done, len(key)))
+    last_of.extend(range(done, len(key)))
+    size = len(kept)
     new_soft: set[int] = set()
     if soft:
-        run_of = [r for r, size in enumerate(runs) for _ in range(size)]
+        run_of = [r for r, last in enumerate(last_of) for _ in range(last - kept[r] + 1)]
         new_soft = {run_of[i] for i in soft}
     return Normalized(
-        text, "".join(out), tuple(runs), tuple(new_starts), tuple(new_ends), frozenset(new_soft)
+        text,
+        "".join(out),
+        tuple(runs[:size]),
+        tuple(map(starts.__getitem__, kept)),
+        tuple(map(ends.__getitem__, last_of)),
+        frozenset(new_soft),
     )
 
 
-_RUN = re.compile(r"([^ ])\1*| ")
+def _plain_words(folded: str) -> tuple[str, list[int], set[int]] | None:
+    """What ``_tokens`` makes of an ASCII text of plain words (letters only, or digits only)
+    with quotes, brackets and sentence punctuation only at their edges, and no two
+    one-letter words in a row; None for any other text. Such a text needs no per-character
+    work (most chat is one)."""
+    if not _PLAIN_TEXT.fullmatch(folded) or _SPELLED.search(folded):
+        return None  # spelled-out letters ("f u c k") are joined by _tokens
+    words = _PLAIN_WORD.findall(folded)
+    where: list[int] = []
+    at = 0
+    for word in words:
+        at = folded.find(word, at)  # edges hold no letter or digit: the first is the word
+        if where:
+            where.append(where[-1])  # the space between two words
+        where.extend(range(at, at + len(word)))
+        at += len(word)
+    return " ".join(words), where, set()
 
 
 def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
@@ -132,7 +172,7 @@ def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
     han_possible = not folded.isascii()  # an ASCII text skips the CJK checks per token
     for match in _TOKEN.finditer(folded):
         token, start = match.group(), match.start()
-        if _PLAIN.fullmatch(token):
+        if token.isalpha():  # what _token would make of it, without its per-character loop
             tchars, twhere = list(token), list(range(start, start + len(token)))
         else:
             tchars, twhere = _token(token, start)
