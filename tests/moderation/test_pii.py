@@ -245,3 +245,43 @@ def test_a_real_address_before_a_colon_and_a_space_still_counts():
 )
 def test_more_separators_and_numbers_in_words(text, kind):
     assert [s.category for s in find_pii(text)] == [kind], text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("电话 139—1234—5678，晚上打", "pii-phone"),
+        ("手机 186·0012·3456", "pii-phone"),
+        ("card 4532*4196*8063*4053 please", "pii-card"),
+        ("card 4532:4196:8063:4053 please", "pii-card"),
+        ("身份证 440305|19880716|269X", "pii-cn_id"),
+        ("联系jane@example.org:谢谢", "pii-email"),  # a colon and words: no path, no remote
+        ("email jane@example.org:)", "pii-email"),
+        ("write to user@mycorp.com", "pii-email"),  # one template word alone: maybe someone's
+        ("jane@company.com is my work one", "pii-email"),
+        ("jane at company dot com", "pii-email"),  # the words in any case
+        ("call 020 7946 0958#", "pii-phone"),  # a phone cue wins over the "#" of a keyed code
+    ],
+)
+def test_separators_addresses_and_cues(text, kind):
+    assert [s.category for s in find_pii(text)] == [kind], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I walk 20000~30000 steps a day",  # a range
+        "预算15000~25000元左右",
+        "sizes 36 ~ 38 ~ 40 ~ 42 ~ 44",
+        "this week's draw: 3 9 17 28 33 41, bonus 6",  # one- and two-digit numbers: a list
+        "How do I parse 20230330135310 into a datetime?",  # a date and a time in one run
+        "enter 7781 2290# to join",  # a code keyed in with "#"
+        "Catalogue no. 612-448-9051 is the blue one",
+        "waybill 6120448905, customs want the invoice",
+        "物料编码7126-3538-1882查不到",
+        "ssh bob@host.org:~/notes",  # a remote with a path
+        "yourname@gmail.com",  # a template
+    ],
+)
+def test_ranges_lists_timestamps_and_labelled_codes_are_not_personal_data(text):
+    assert find_pii(text) == [], text

@@ -59,8 +59,8 @@ def fold_in_place(text: str) -> str | None:
                 _NOT_ONE.add(char)
             return None
         if len(_KNOWN) < 200_000:
+            _SAME_PLACES[ord(char)] = mapped  # before it is known: other threads read both
             _KNOWN.add(char)
-            _SAME_PLACES[ord(char)] = mapped
         else:
             return None  # too many distinct characters seen to remember one more
     return text.translate(_SAME_PLACES)

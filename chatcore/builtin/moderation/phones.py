@@ -14,9 +14,10 @@ from chatcore.builtin.moderation.settings import DEFAULT_REGIONS
 # any two of them ("1 3 8 0 0 ..." spaced out, "415.555.0132", "(0)20-7946"). Each repetition
 # takes a digit and separators cannot be digits, so a start costs a bounded number of steps;
 # starts are only where a digit run begins (the lookbehind): scanning is linear.
+SEPARATORS = r" .\-/()_~—–·"  # what people write between a phone number's digit groups
 PHONE = re.compile(
-    r"(?<![0-9A-Za-z+])(?:\+|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?\d(?:[ .\-/()_~]{0,3}\d){6,16}"
-    r"(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z+])(?:\+|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?"
+    rf"\d(?:[{SEPARATORS}]{{0,3}}\d){{6,16}}(?![0-9A-Za-z])"
 )
 REGIONS = DEFAULT_REGIONS  # where a number without +country may be from (``pii.regions``)
 
@@ -26,8 +27,8 @@ _LABELS = (
     r"isbn|issn|order|invoice|inv|tracking|track|ref|reference|receipt|ticket|booking|"
     r"confirmation|serial|s/n|sku|part|model|version|ver|build|case|account|acct|id|po|batch|"
     r"lot|student|employee|member|customer|timestamp|epoch|unix|unix\s+time|container|fedex|"
-    r"ups|dhl|usps|dial-in\s+code|access\s+code|meeting\s+id|时间戳|会议号|取件码|提取码|"
-    r"订单|单号|编号|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
+    r"ups|dhl|usps|waybill|awb|claim|policy|membership|catalog|catalogue|dial-in\s+code|access\s+code|meeting\s+id|时间戳|会议号|取件码|提取码|"
+    r"订单|单号|编号|编码|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
     r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东"
@@ -58,10 +59,15 @@ YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998
 # joined to it without a space
 TAIL_OF_ANOTHER = re.compile(r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?)$")
 AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right after
-# grouped as payment cards are (4-4-4-4, 4-6-5): a phone number is never written so
-CARD_SHAPED = re.compile(
-    r"\d{4}([ .\-])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ .\-])\d{6}\2\d{5}"
+# grouped as a 15-digit payment card is: a phone number is never written so
+CARD_SHAPED = re.compile(r"\d{4}([ .\-])\d{6}\1\d{5}")  # 4-6-5 (Amex); 4-4-4-4 is never 15 digits
+FORMATTED = re.compile(rf"\d[{SEPARATORS}]+\d|^\(")  # digits in groups, or "(area) ..."
+# digits of a date and a time in one run (20230330135310, 202303301353): a timestamp
+DATETIME = re.compile(
+    r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
 )
+# numbers of one and two digits in a row ("1 6 23 25 41 47"): a list, not digits spaced out
+SMALL_NUMBERS = re.compile(r"\d{1,2}(?:[ ,]+\d{1,2})+")
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
 CONTEXT_CHARS = 24  # how far before a number its label is looked for
@@ -74,7 +80,7 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     if not 7 <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
     international = candidate.startswith(("+", "00"))
-    formatted = international or bool(re.search(r"\d[ .\-/()]+\d|^\(", candidate))
+    formatted = international or bool(FORMATTED.search(candidate))
     if not formatted and len(digits) < 10:
         return False  # a short bare run: a count, a code, a year and a month...
     if not formatted and len(digits) >= 12 and not _cued(text, start):
@@ -115,6 +121,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
     if DATE.fullmatch(candidate) or DECIMAL.fullmatch(candidate) or IPV4.fullmatch(candidate):
         return True
+    if DATETIME.fullmatch(candidate) or _list_of_small_numbers(candidate):
+        return True
     if _year_range(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
     if ean13_ok(candidate) or after.startswith(("..", "…")):
@@ -123,11 +131,31 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if AMOUNT_TAIL.match(after):
         return True  # 1234567.89 or 1,234,567: an amount
-    if CARD_SHAPED.fullmatch(candidate) or after.startswith("#"):
-        return True  # a card number that failed its check; a code keyed in with "#"
+    if CARD_SHAPED.fullmatch(candidate):
+        return True  # a card number that failed its check
     if _cued(text, start):
         return False
+    if after.startswith("#") or _range(candidate):
+        return True  # a code keyed in with "#"; a range or a list
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
+
+
+def _range(candidate: str) -> bool:
+    """Two numbers joined by "~" ("20000~30000"), or numbers of at most two digits so joined
+    ("36 ~ 38 ~ 40"); "133~2211~8765" is a phone number written with tildes."""
+    if "~" not in candidate:
+        return False
+    groups = re.findall(r"\d+", candidate)
+    return candidate.count("~") == 1 or max(map(len, groups)) <= 2
+
+
+def _list_of_small_numbers(candidate: str) -> bool:
+    """Numbers of one and two digits both: a list (a draw, scores); a phone spaced out is in
+    single digits, or in equal pairs ("06 45 12 78 90")."""
+    if not SMALL_NUMBERS.fullmatch(candidate):
+        return False
+    sizes = {len(n) for n in re.findall(r"\d+", candidate)}
+    return sizes == {1, 2}
 
 
 def words_before(text: str, start: int) -> str:

@@ -22,9 +22,12 @@ _EDGE_L = r"(?<![0-9A-Za-z])"
 _EDGE_R = r"(?![0-9A-Za-z])"
 _LOCAL = r"[A-Za-z0-9._%+-]"
 EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*\.[A-Za-z]{{2,}}")
-CARD = re.compile(_EDGE_L + r"\d(?:[ .\-/_]?\d){12,18}" + _EDGE_R)
-IBAN = re.compile(_EDGE_L + r"[A-Za-z]{2}\d{2}(?:[ .\-/_]?[A-Za-z0-9]){11,30}" + _EDGE_R)
-CN_ID = re.compile(_EDGE_L + r"[1-9](?:[ \-_]{0,2}\d){16}[ \-_]{0,2}[\dXx]" + _EDGE_R)
+# separators inside a card, IBAN or ID number (their check digits keep look-alikes out)
+_SEP = r"[ .\-/_*:|、—–·]{0,2}"
+_SEP_CHARS = re.compile(_SEP[:-5])
+CARD = re.compile(_EDGE_L + rf"\d(?:{_SEP}\d){{12,18}}" + _EDGE_R)
+IBAN = re.compile(_EDGE_L + rf"[A-Za-z]{{2}}\d{{2}}(?:{_SEP}[A-Za-z0-9]){{11,30}}" + _EDGE_R)
+CN_ID = re.compile(_EDGE_L + rf"[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx]" + _EDGE_R)
 # "jane (at) example (dot) com", "jane at example dot com": an obfuscated address, taken only
 # with a known top-level domain after the last "dot" (bounded repetitions: linear)
 _AT = r"\s*(?:[(\[{<【](?:at|@)[)\]}>】]|\sat\s|\s@|@\s|艾特|圈圈?a)\s*"
@@ -129,20 +132,29 @@ def _file_name(address: str) -> bool:
     return address.rsplit(".", 1)[-1].lower() in FILE_EXTENSIONS
 
 
-# local parts and domains that stand for an address in a template, not a person's
+# words that stand for an address in a template, not a person's ("name@company.com")
 _PLACEHOLDERS = """name yourname your.name your_name firstname.lastname first.last user username
     email youremail your.email your_email someone somebody domain yourdomain company
-    yourcompany"""
+    yourcompany example"""
 PLACEHOLDER_WORDS = frozenset(_PLACEHOLDERS.split())
+# local parts no mailbox has: only a template tells the reader to put their own there
+TEMPLATE_LOCAL = frozenset(
+    ("yourname", "your.name", "your_name", "youremail", "your.email", "your_email")
+)
 ALL_X = re.compile(r"(?i)x{2,}")
-_SAID = frozenset({"at", "dot", "AT", "DOT"})  # the words an obfuscated address spells
+_SAID = frozenset({"at", "dot"})  # the words an obfuscated address spells (any case)
 
 
 def _placeholder(local: str, domain: str) -> bool:
-    """``xxx@xxx.com``, ``name@company.com``: a template to fill in."""
-    first = domain.split(".", 1)[0]
-    words = (local.lower(), first.lower())
-    return any(w in PLACEHOLDER_WORDS or ALL_X.fullmatch(w) for w in words)
+    """A template to fill in: ``xxx@...``, ``yourname@...``, or a placeholder on both sides
+    (``name@company.com``); ``user@mycorp.com`` or ``jane@company.com`` may be someone's."""
+    local, first = local.lower(), domain.split(".", 1)[0].lower()
+    if ALL_X.fullmatch(local) or local in TEMPLATE_LOCAL:
+        return True
+    return all(w in PLACEHOLDER_WORDS or ALL_X.fullmatch(w) for w in (local, first))
+
+
+REMOTE_PATH = re.compile(r":[\w.~-]{0,100}/|:[\w.~-]{1,100}\.git\b")  # host:org/repo, host:~/x
 
 
 def _address(m: re.Match) -> tuple[int, int] | None:
@@ -152,22 +164,23 @@ def _address(m: re.Match) -> tuple[int, int] | None:
     local, _, domain = address.partition("@")
     if _file_name(address) or _placeholder(local, domain):
         return None
-    after = m.string[m.end() : m.end() + 2]
-    return None if after.startswith(":") and after[1:].strip() else m.span()
+    return None if REMOTE_PATH.match(m.string, m.end()) else m.span()
 
 
 def _email_words(m: re.Match) -> tuple[int, int] | None:
     local = re.match(r"[A-Za-z0-9._%+-]+", m.group())
     if local is None or local.group().lower() in NOT_A_MAILBOX or _file_name(m.group()):
         return None
-    host = [w for w in re.findall(r"[A-Za-z0-9-]+", m.group()[local.end() :]) if w not in _SAID]
+    host = [
+        w for w in re.findall(r"[A-Za-z0-9-]+", m.group()[local.end() :]) if w.lower() not in _SAID
+    ]
     if _placeholder(local.group(), host[0] if host else ""):
         return None
     return m.span()
 
 
 def _cn_id(text: str) -> bool:
-    return cn_id_ok(re.sub(r"[ \-_]", "", text))
+    return cn_id_ok(_SEP_CHARS.sub("", text))
 
 
 def _iban(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
@@ -176,7 +189,7 @@ def _iban(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     text = m.group()
     cuts = [i for i in range(len(text), 14, -1) if i == len(text) or not text[i].isalnum()]
     for cut in cuts:
-        if iban_ok(re.sub(r"[ .\-/_]", "", text[:cut])):
+        if iban_ok(_SEP_CHARS.sub("", text[:cut])):
             return m.start(), m.start() + cut
     return None
 
