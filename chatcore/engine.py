@@ -376,17 +376,18 @@ class Engine:
             return Verdict(action, category="filter-error", filter=named.name, stage=stage)
 
     async def _prepare(self, message: Message, context: list[Turn]) -> None:
-        """The responders' optional ``prepare(message, context)``, before the input filters
-        read the message: a quick word of what a responder will need, so work the filters do
-        anyway can include it (the QA model's vector of a follow-up is made in the same
-        encoder call as the meaning filter's). A failure here is logged; ``respond`` still
-        runs."""
+        """The responders' optional ``prepare(message, context)`` (plain or async), before
+        the input filters read the message: a quick word of what a responder will need, so
+        work the filters do anyway can include it. A failure here is logged; ``respond``
+        still runs."""
         for named in self.responders:
             prepare = getattr(named.component, "prepare", None)
             if prepare is None:
                 continue
             try:
-                prepare(message, context)
+                prepared = prepare(message, context)
+                if inspect.isawaitable(prepared):
+                    await prepared
             except Exception:
                 log.exception("responder %r failed to prepare", named.name)
 

@@ -408,3 +408,29 @@ async def test_a_failing_prepare_is_logged_and_the_message_still_answered(record
             reply = await ChatHarness(engine).say("hi")
     assert reply.text == "ok hi"
     assert "failed to prepare" in caplog.text
+
+
+async def test_an_async_prepare_is_awaited_before_the_input_filters(recorder):
+    events = recorder.events
+
+    class AsyncPreparing:
+        @hookimpl
+        def chatcore_register_responders(self, register):
+            class Responder:
+                async def prepare(self, message, context):
+                    await asyncio.sleep(0)
+                    events.append(f"prepare:{message.text}")
+
+                async def respond(self, message, context):
+                    return Reply(f"ok {message.text}")
+
+            register("async_preparing", lambda settings, runtime: Responder())
+
+    config = {"responders": ["async_preparing"], "filters": {"input": ["block_evil"]}}
+    plugins = [("recorder", recorder), ("p", AsyncPreparing())]
+    async with make_runtime(config, plugins=plugins).build_engine() as engine:
+        await ChatHarness(engine).say("hello")
+    assert [e for e in events if not e.startswith("on_")][:2] == [
+        "prepare:hello",
+        "block_evil:hello",
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -248,11 +249,37 @@ def test_one_or_two_words_are_too_little_for_the_classifier_alone(meaning):
     assert meaning.decide("shithead", (0.99, "offensive")).action is Action.BLOCK  # listed
 
 
-def test_thresholds_are_chosen_on_every_dev_split_and_never_a_test_split(tmp_path):
+def test_the_default_dev_splits_are_those_with_offensive_lines(tmp_path):
     from chatcore.builtin.moderation.cli import default_dev_splits
 
-    for name in ("moderation-dev", "moderation-dev-2", "moderation-dev-pii", "moderation-test"):
+    names = ("moderation-dev", "moderation-dev-2", "moderation-dev-pii", "moderation-dev-pii2")
+    for name in (*names, "moderation-test"):
         (tmp_path / name).mkdir()
     (tmp_path / "moderation-dev-notes.txt").write_text("not a split", encoding="utf-8")
     found = [folder.name for folder in default_dev_splits(tmp_path)]
     assert found == ["moderation-dev", "moderation-dev-2"]
+
+
+def test_train_meaning_reads_the_checkout_data_whatever_dev_names(tmp_path, monkeypatch):
+    """--dev chooses the thresholds' splits only: what the model learns from (the FAQ) and
+    the ordinary questions come from the checkout's data/ folder."""
+    from click.testing import CliRunner
+
+    from chatcore.builtin.moderation import cli
+    from chatcore.builtin.moderation.meaning import train
+
+    for folder in ("data/moderation-dev", "data/dev", "data/faq/dev", "elsewhere/split"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "data/faq/en.csv").write_text("question,answer\nhi,hello\n", encoding="utf-8")
+    calls = []
+    monkeypatch.setattr(train, "train_meaning", lambda *args: calls.append(args) or {})
+    monkeypatch.chdir(tmp_path)
+    for args in ([], ["--dev", "elsewhere/split"]):
+        result = CliRunner().invoke(cli.train_meaning_command, args)
+        assert result.exit_code == 0, result.output
+    (default, elsewhere) = calls
+    assert default[0] == [Path("data/moderation-dev")]
+    assert elsewhere[0] == [Path("elsewhere/split")]
+    for _devs, _out, questions, clean_files in calls:
+        assert questions == [Path("data/dev"), Path("data/faq/dev")]
+        assert clean_files == [Path("data/faq/en.csv")]

@@ -147,19 +147,37 @@ CHAT_ALPHABET = "abcxyz 019 ,.?;:'\"()[]{}!*#-/@$|+傻逼你们好。，　\u200
 
 
 def general_path(text: str):
-    """normalize without its shortcuts: per code point folding and per token rebuilding."""
+    """normalize without its shortcuts: folding code point by code point, tokens rebuilt one
+    by one, and runs of a letter collapsed here by the plain definition (groupby)."""
+    from itertools import groupby
+
     from chatcore.builtin.moderation import charmap
     from chatcore.builtin.moderation import normalize as module
 
     folded = "".join(charmap.fold_char(c) for c in text)
     origin = [i for i, c in enumerate(text) for _ in charmap.fold_char(c)]
     chars, where, soft = module._tokens(folded)
-    key = "".join(chars)
     starts, ends = module._original_spans(where, origin, len(text))
-    if not module._RUNS.search(key):
-        return key, (1,) * len(key), tuple(starts), tuple(ends), frozenset(soft)
-    norm = module._collapse(text, key, starts, ends, soft)
-    return norm.key, norm.runs, norm.starts, norm.ends, norm.soft
+    key, runs, new_starts, new_ends, new_soft, i = "", [], [], [], set(), 0
+    for char, group in groupby(chars):
+        count = len(list(group))
+        for size in [1] * count if char == " " else [count]:  # spaces never collapse
+            key += char
+            runs.append(size)
+            new_starts.append(starts[i])
+            new_ends.append(ends[i + size - 1])
+            if soft & set(range(i, i + size)):
+                new_soft.add(len(key) - 1)
+            i += size
+    return key, tuple(runs), tuple(new_starts), tuple(new_ends), frozenset(new_soft)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="abcé傻你 ", min_size=1, max_size=12).filter(str.isalpha))
+def test_a_whole_letter_token_is_taken_as_the_per_character_rebuild_takes_it(token):
+    from chatcore.builtin.moderation.normalize import _token
+
+    assert _token(token, 5) == (list(token), list(range(5, 5 + len(token))))
 
 
 @settings(max_examples=3000, deadline=None)

@@ -153,7 +153,9 @@ def _stdin():
               help="Where to write the model (default: the package's own, replaced).")  # fmt: skip
 def train_meaning_command(devs: tuple[str, ...], out: str | None) -> None:
     """Train the meaning filter's classifier on the shipped labelled lines (needs the qa
-    extra: Keras) and choose its thresholds on dev splits; prints its manifest."""
+    extra: Keras) and choose its thresholds on dev splits; prints its manifest. In a source
+    checkout it also learns from data/faq/*.csv (clean) and adds the questions of data/dev
+    and data/faq/dev to the thresholds' clean lines, whatever --dev names."""
     from chatcore.extras import require
 
     require("qa", "training the meaning classifier")
@@ -162,10 +164,10 @@ def train_meaning_command(devs: tuple[str, ...], out: str | None) -> None:
     quiet_tensorflow()
     from chatcore.builtin.moderation.meaning.train import train_meaning
 
-    folders = [Path(dev) for dev in devs] or default_dev_splits(Path("data"))
+    data = Path("data")  # a source checkout's: its dev splits, FAQ and ordinary questions
+    folders = [Path(dev) for dev in devs] or default_dev_splits(data)
     if not folders:
         raise click.UsageError("data: no moderation dev split here; give one with --dev")
-    data = folders[0].parent  # a source checkout's data: ordinary messages, when there
     questions = [d for d in (data / "dev", data / "faq" / "dev") if d.is_dir()]
     clean_files = sorted((data / "faq").glob("*.csv"))
     manifest = train_meaning(folders, Path(out) if out else None, questions, clean_files)

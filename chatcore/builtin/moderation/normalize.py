@@ -114,7 +114,7 @@ def _next_origin(origin: list[int], size: int) -> list[int]:
 def _collapse(text: str, key: str, starts: list[int], ends: list[int], soft: set[int]):
     """Each run of one repeated character (never spaces) as one, with its length in ``runs``.
     Only the repeated runs are visited (a regex finds them); the characters between them are
-    copied in slices, where a loop over every character cost most of the scan."""
+    copied in slices."""
     out, kept, last_of, runs = [], [], [], [1] * len(key)
     done = 0  # key[:done] is copied
     for m in _RUNS.finditer(key):

@@ -7,7 +7,7 @@ cache).
 
 The second reading is made only for a text in which the lexicon finds a listed word (where an
 evasion hides one); elsewhere it repeats the first. Undoing evasions in ordinary chat mostly
-rejoins contractions and shorthand ("what is" -> "whats"), which would cost a second encoder
+rejoins contractions and shorthand ("what's" -> "whats"), which would cost a second encoder
 pass on many ordinary messages for a vector the classifier does not need; so a message
 without a listed word is encoded once for both the filter and the QA responder."""
 

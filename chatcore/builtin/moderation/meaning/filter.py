@@ -5,8 +5,8 @@
 - a listed word, the classifier below ``overrule`` on the whole message and on the words
   around the listed one, and at least ``SENSE_CONTEXT`` other words to give it a sense: an
   innocent sense (a bird, a place, a tool): allowed, and flagged so the decision is on record
-  (never for ``hate``: a slur is not disarmed by friendly words around it; never for "you
-  absolute twat": two words beside a listed one show no other sense);
+  (never for ``hate``: a slur is not disarmed by friendly words around it; never with fewer
+  other words: two words beside a listed one show no other sense);
 - no listed word, the classifier at least ``threshold`` sure, and at least ``MIN_TOKENS``
   words (Han characters count one each) to read: its category, the configured action (hostile
   meaning without a listed word: threats, hate in plain words). One or two words alone carry

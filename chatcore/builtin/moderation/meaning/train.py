@@ -134,9 +134,8 @@ def fit(lines: list[Labelled]) -> dict[str, np.ndarray]:
     """The two dense layers' weights: ``ENSEMBLE`` networks trained with Keras (balanced
     class weights, seeds ``SEED``, ``SEED + 1``, ...) whose logits are averaged. Averaged
     logits are one network again (their hidden units side by side, the output layer's rows
-    scaled by 1/n), so the shipped model keeps its two layers; a single network was sure of
-    itself on messages unlike any it learned from (a short question to a shop read as a
-    threat)."""
+    scaled by 1/n), so the shipped model keeps its two layers. Averaging tempers a single
+    network's certainty on messages unlike any it learned from, where seeds disagree."""
     from chatcore.builtin.moderation.meaning.features import features
 
     x = features([line.text for line in lines])
