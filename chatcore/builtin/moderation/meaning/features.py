@@ -27,6 +27,7 @@ MAX_CHARS = 2000  # what the classifier reads of a message (the encoder's cost g
 def features(texts: list[str], listed: list[bool] | None = None) -> np.ndarray:
     """One row per text. ``listed``: whether the lexicon finds a word in each text (when the
     caller has scanned already); by default the built-in lexicon scans them here."""
+    from chatcore.builtin.qa.data.text import reading
     from chatcore.builtin.qa.model.features import sentence_vectors
 
     if not texts:
@@ -34,9 +35,9 @@ def features(texts: list[str], listed: list[bool] | None = None) -> np.ndarray:
     if listed is None:
         listed = lexicon_hits(texts)
     texts = [readable_by_the_encoder(text) for text in texts]
-    as_read = [qa_reading(text) or text for text in texts]
+    as_read = [reading(text) or text for text in texts]
     undone = [
-        (qa_reading(normalize(text).readable()) or read) if hit else read
+        (reading(normalize(text).readable()) or read) if hit else read
         for text, read, hit in zip(texts, as_read, listed, strict=True)
     ]
     vectors = sentence_vectors([*as_read, *undone])  # one encoder call (a text once)
@@ -54,13 +55,6 @@ def _built_in_lexicon() -> Any:
     from chatcore.builtin.moderation.filters import LexiconFilter
 
     return LexiconFilter()
-
-
-def qa_reading(text: str) -> str:
-    """The text as the QA model reads it (chatcore.builtin.qa.data.text)."""
-    from chatcore.builtin.qa.data.text import detokenize, tokenize
-
-    return detokenize(tokenize(text))
 
 
 def readable_by_the_encoder(text: str) -> str:

@@ -75,6 +75,12 @@ def detokenize(tokens: list[str]) -> str:
     return "".join(out)
 
 
+def reading(text: str) -> str:
+    """A text as the QA model's sentence encoder reads it: tokenized and rejoined, so
+    training, serving and the meaning filter make the same vector of the same message."""
+    return detokenize(tokenize(text))
+
+
 def _flush(word: list[str], tokens: list[str]) -> None:
     if word:
         tokens.append("".join(word))

@@ -86,7 +86,7 @@ class EncoderBaseline(NearestQuestion):
 
 
 def _sentence_vectors(texts: list[str]) -> np.ndarray:
-    from chatcore.builtin.qa.data.text import detokenize, tokenize
+    from chatcore.builtin.qa.data.text import reading
     from chatcore.builtin.qa.model.features import sentence_vectors
 
-    return sentence_vectors([detokenize(tokenize(t)) for t in texts])
+    return sentence_vectors([reading(t) for t in texts])

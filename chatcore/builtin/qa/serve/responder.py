@@ -218,6 +218,7 @@ class QAResponder:
         """Before the input filters: when the message may follow the previous question, ask
         the encoder to make the follow-up reading's vector with the next vector it makes (the
         meaning filter's), not in a call of its own. Nothing before the model has loaded."""
+        from chatcore.builtin.qa.data.text import reading
         from chatcore.builtin.qa.model.features import encode_soon
         from chatcore.builtin.qa.serve.context import contextual_text
 
@@ -227,7 +228,7 @@ class QAResponder:
         answerer = loading.result()
         previous = _previous(answerer, context)
         if previous is not None and hasattr(answerer, "predict_in_context"):
-            encode_soon([model_reading(contextual_text(previous, message.text))])
+            encode_soon([reading(contextual_text(previous, message.text))])
 
     async def respond(self, message: Message, context: list) -> Reply:
         answerer, batcher = await self._serving()
@@ -326,16 +327,10 @@ def _with_taught(predict: Any, memory: TaughtMemory | None):
 
 def memory_vectors(texts: list[str]) -> Any:
     """The sentence vectors of messages as the model reads them (tokenized and rejoined)."""
+    from chatcore.builtin.qa.data.text import reading
     from chatcore.builtin.qa.model.features import sentence_vectors
 
-    return sentence_vectors([model_reading(text) for text in texts])
-
-
-def model_reading(text: str) -> str:
-    """A text as the model's encoder reads it (tokenized and rejoined)."""
-    from chatcore.builtin.qa.data.text import detokenize, tokenize
-
-    return detokenize(tokenize(text))
+    return sentence_vectors([reading(text) for text in texts])
 
 
 def _previous(answerer: Any, context: list) -> Any:

@@ -96,10 +96,10 @@ def background_gate(keys: np.ndarray, recall: float) -> float:
     are the known texts' unit vectors (n, dim); 0 (no gate) when no background question is
     left after dropping those as close as ``NEAR_KNOWN`` to a known text."""
     from chatcore.builtin.qa.data import background
-    from chatcore.builtin.qa.data.text import detokenize, tokenize
+    from chatcore.builtin.qa.data.text import reading
     from chatcore.builtin.qa.model.features import sentence_vectors
 
-    texts = [detokenize(tokenize(q)) for q in background.questions()]  # as serving encodes
+    texts = [reading(q) for q in background.questions()]  # as serving encodes
     vectors = sentence_vectors(texts)
     nearest = np.concatenate(
         [(vectors[i : i + 256] @ keys.T).max(axis=1) for i in range(0, len(vectors), 256)]

@@ -18,7 +18,7 @@ from chatcore.builtin.qa.data import augment
 from chatcore.builtin.qa.data.bank import REJECT, AnswerBank, data_hash
 from chatcore.builtin.qa.data.lexicon import UnknownWords, unknown_words
 from chatcore.builtin.qa.data.sources import Pair
-from chatcore.builtin.qa.data.text import detokenize, tokenize
+from chatcore.builtin.qa.data.text import detokenize, reading, tokenize
 from chatcore.builtin.qa.model.decoder import DecoderConfig
 from chatcore.builtin.qa.model.encoder import DIM as SENTENCE_DIM
 from chatcore.builtin.qa.model.features import Featurizer, sentence_vectors
@@ -270,7 +270,7 @@ def retrieval_keys(bank: AnswerBank, known: KnownQuestions, answers: bool):
     labels = [label for _, label in bank.labelled_questions()]
     if answers:
         for label, answer_class in enumerate(bank.classes):
-            texts += [detokenize(tokenize(a)) for a in answer_class.answers]
+            texts += [reading(a) for a in answer_class.answers]
             labels += [label] * len(answer_class.answers)
     return sentence_vectors(texts), np.array(labels, dtype=np.int32)
 
