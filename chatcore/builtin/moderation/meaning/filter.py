@@ -20,6 +20,7 @@ config sets them. The classifier runs in micro-batches on a worker thread.
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from typing import Any
 
 from chatcore.batching import MicroBatcher
@@ -33,6 +34,8 @@ MIN_TOKENS = 3  # what the classifier needs to act alone (data/moderation-dev ha
 SENSE_CONTEXT = 5  # other words (or Han characters) a listed word needs to be read in another sense
 AROUND_CHARS = 120  # at most this much of the clause around a listed word is read
 CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、\n]")
+Reading = tuple[str, bool]  # a text for the classifier, and whether the lexicon lists a word
+Judged = tuple[float, str]  # the classifier's offensive probability and category
 
 
 def words_around(text: str, spans: list[Span]) -> str:
@@ -104,9 +107,11 @@ class MeaningFilter:
         message: Any = None,
         around: tuple[float, str] | None = None,
         spans: list[Span] | None = None,
+        room: bool | None = None,
     ) -> Verdict:
         """``judged``: the classifier on the whole text; ``around``: on the words around the
-        listed ones (when there are some); ``spans``: the lexicon's hits, if scanned already."""
+        listed ones (when there are some); ``spans``: the lexicon's hits and ``room``:
+        room_for_a_sense, when known already."""
         offensive, category = judged
         spans = self.lexicon.spans(text) if spans is None else spans
         listed = self.lexicon.decide(text, message, spans)
@@ -114,7 +119,7 @@ class MeaningFilter:
             nearby = around[0] if around is not None else 0.0
             if max(offensive, nearby) >= self.overrule or NEVER_OVERRULED & set(listed.categories):
                 return listed
-            if not room_for_a_sense(text, spans):
+            if not (room_for_a_sense(text, spans) if room is None else room):
                 return listed
             evidence = f"{listed.snippet} p={offensive:.2f}: an innocent sense"
             return Verdict(
@@ -129,22 +134,30 @@ class MeaningFilter:
         masked = "*" * len(text) if action is not Action.FLAG else None
         return Verdict(action, category, self.name, masked, evidence, (category,))
 
+    def _reading(self, text: str, message: Any) -> Generator[Reading, Judged, Verdict]:
+        """The steps of one decision, written once for ``check`` (async, batched) and
+        ``decide_now``: yields each (text, listed) the classifier must read, is sent its
+        judgement, returns the verdict. The clause around the lexicon's hits is read again
+        only when the whole message alone would take them in an innocent sense."""
+        if not _readable(text):
+            return Verdict(filter=self.name)  # nothing to read: nothing said
+        spans = self.lexicon.spans(text)  # one scan per message
+        judged = yield (text, bool(spans))
+        room = bool(spans) and room_for_a_sense(text, spans)
+        around = None
+        if room and judged[0] < self.overrule:
+            around = yield (words_around(text, spans), True)
+        return self.decide(text, judged, message, around, spans, room)
+
     def decide_now(self, text: str, message: Any = None) -> Verdict:
         """What ``check`` decides, synchronously (evaluations, ``chatcore moderate``)."""
-        if not _readable(text):
-            return Verdict(filter=self.name)
-        spans = self.lexicon.spans(text)
-        judged = self.judge([text], [bool(spans)])[0]
-        clause = self._clause(text, spans, judged)
-        around = self.judge([clause], [True])[0] if clause else None
-        return self.decide(text, judged, message, around, spans)
-
-    def _clause(self, text: str, spans: list[Span], judged: tuple[float, str]) -> str:
-        """The clause around the lexicon's hits, to read again when the whole message alone
-        would take them in an innocent sense ("": nothing to read again)."""
-        if not spans or judged[0] >= self.overrule or not room_for_a_sense(text, spans):
-            return ""
-        return words_around(text, spans)
+        steps = self._reading(text, message)
+        try:
+            item = next(steps)
+            while True:
+                item = steps.send(self.judge([item[0]], [item[1]])[0])
+        except StopIteration as done:
+            return done.value
 
     async def start(self) -> None:
         if self._batcher is not None:
@@ -157,13 +170,13 @@ class MeaningFilter:
         await self._batcher.submit(("warm up", False))
 
     async def check(self, text: str, message: Any = None) -> Verdict:
-        if not _readable(text):
-            return Verdict(filter=self.name)  # nothing to read: nothing said
-        spans = self.lexicon.spans(text)  # one scan per message
-        judged = await self._judge(text, bool(spans))
-        clause = self._clause(text, spans, judged)
-        around = await self._judge(clause, True) if clause else None
-        return record(self.decide(text, judged, message, around, spans), message)
+        steps = self._reading(text, message)
+        try:
+            item = next(steps)
+            while True:
+                item = steps.send(await self._judge(*item))
+        except StopIteration as done:
+            return record(done.value, message)
 
     async def _judge(self, text: str, listed: bool) -> tuple[float, str]:
         if self._batcher is None:
