@@ -1,12 +1,13 @@
 """Moderation on the labelled splits (issue #22): data/moderation-dev (for choosing) and the
-blind data/moderation-test (written before any change, never used to choose), each pipeline
-against the same lines in the same run: better_profanity (English only), the lexicon alone,
-the default lexicon + pii, and meaning (lexicon + classifier) + pii. Then the cost: the
-meaning classifier's throughput in batches, and what it adds to a reply through the engine,
-behind a responder that reads no vectors (echo: the filter pays for the encoder alone) and
-behind the QA responder (the bot as deployed: the QA model reuses the filter's vector), on
-ordinary chat (the QA dev questions) and on the moderation dev lines (traps and evasions: a
-listed word makes a second reading and maybe a clause's).
+blind data/moderation-test and data/moderation-test-2 (each written before the changes it
+measures, never used to choose), each pipeline against the same lines in the same run:
+better_profanity (English only), the lexicon alone, the default lexicon + pii, and meaning
+(lexicon + classifier) + pii. Then the cost: the meaning classifier's throughput in batches,
+and what it adds to a reply through the engine, behind a responder that reads no vectors
+(echo: the filter pays for the encoder alone) and behind the QA responder (the bot as
+deployed: the QA model reuses the filter's vector), on ordinary chat (the QA dev questions)
+and on the moderation dev lines (traps and evasions: a listed word makes a second reading and
+maybe a clause's).
 
 python -m bench meaning   (QA_BENCH_MODEL=DIR picks the QA model; default: the tests' tiny
                            model, trained here: the encoder's cost is the same)
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SPLITS = (
     ("dev", ROOT / "data" / "moderation-dev"),
     ("**test**", ROOT / "data" / "moderation-test"),
+    ("**test-2**", ROOT / "data" / "moderation-test-2"),
 )
 ENGINE_RUNS = 400
 ROUNDS = 4  # the two chains alternate this many times: a slow spell of the machine hits both
@@ -180,10 +182,10 @@ def main() -> None:
     headers = ["", "ms median / p95", ""]
     print(table(f"Cost ({ENGINE_RUNS} replies per engine row)", headers, cost_rows()))
     print(
-        "- Targets (issue #22, on the blind test split): recall >= 95 % (each language >= 93 "
+        "- Targets (issue #22, on the blind test splits): recall >= 95 % (each language >= 93 "
         "%), false positives <= 1 %, PII precision >= 98 % and recall >= 97 %. The meaning "
-        "filter's thresholds were chosen on dev (chatcore train-meaning); test is reported, "
-        "never used to choose.\n"
+        "filter's thresholds were chosen on dev (chatcore train-meaning); test and test-2 are "
+        "reported, never used to choose.\n"
         f"Bench took {time.perf_counter() - started:.0f} s.\n"
     )
 
