@@ -41,7 +41,6 @@ def fold_char(char: str) -> str:
 
 
 _SAME_PLACES: dict[int, str] = {}  # code point -> its fold, when that is one character
-_KNOWN: set[str] = set()  # the code points _SAME_PLACES holds
 _NOT_ONE: set[str] = set()  # code points that fold to none or several characters
 
 
@@ -52,17 +51,17 @@ def fold_in_place(text: str) -> str | None:
     chars = set(text)
     if not chars.isdisjoint(_NOT_ONE):
         return None
-    for char in chars.difference(_KNOWN):
+    for char in chars:
+        if ord(char) in _SAME_PLACES:
+            continue
         mapped = fold_char(char)
         if len(mapped) != 1:
             if len(_NOT_ONE) < 200_000:
                 _NOT_ONE.add(char)
             return None
-        if len(_KNOWN) < 200_000:
-            _SAME_PLACES[ord(char)] = mapped  # before it is known: other threads read both
-            _KNOWN.add(char)
-        else:
+        if len(_SAME_PLACES) >= 200_000:
             return None  # too many distinct characters seen to remember one more
+        _SAME_PLACES[ord(char)] = mapped
     return text.translate(_SAME_PLACES)
 
 

@@ -27,7 +27,8 @@ _LABELS = (
     r"isbn|issn|order|invoice|inv|tracking|track|ref|reference|receipt|ticket|booking|"
     r"confirmation|serial|s/n|sku|part|model|version|ver|build|case|account|acct|id|po|batch|"
     r"lot|student|employee|member|customer|timestamp|epoch|unix|unix\s+time|container|fedex|"
-    r"ups|dhl|usps|waybill|awb|claim|policy|membership|catalog|catalogue|dial-in\s+code|access\s+code|meeting\s+id|时间戳|会议号|取件码|提取码|"
+    r"ups|dhl|usps|waybill|awb|claim|policy|membership|catalog|catalogue|dial-in\s+code|"
+    r"access\s+code|meeting\s+id|时间戳|会议号|取件码|提取码|"
     r"订单|单号|编号|编码|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
     r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
@@ -145,17 +146,17 @@ def _range(candidate: str) -> bool:
     ("36 ~ 38 ~ 40"); "133~2211~8765" is a phone number written with tildes."""
     if "~" not in candidate:
         return False
-    groups = re.findall(r"\d+", candidate)
-    return candidate.count("~") == 1 or max(map(len, groups)) <= 2
+    return candidate.count("~") == 1 or max(_group_lengths(candidate)) <= 2
 
 
 def _list_of_small_numbers(candidate: str) -> bool:
     """Numbers of one and two digits both: a list (a draw, scores); a phone spaced out is in
     single digits, or in equal pairs ("06 45 12 78 90")."""
-    if not SMALL_NUMBERS.fullmatch(candidate):
-        return False
-    sizes = {len(n) for n in re.findall(r"\d+", candidate)}
-    return sizes == {1, 2}
+    return bool(SMALL_NUMBERS.fullmatch(candidate)) and set(_group_lengths(candidate)) == {1, 2}
+
+
+def _group_lengths(candidate: str) -> list[int]:
+    return [len(group) for group in re.findall(r"\d+", candidate)]
 
 
 def words_before(text: str, start: int) -> str:

@@ -23,8 +23,9 @@ _EDGE_R = r"(?![0-9A-Za-z])"
 _LOCAL = r"[A-Za-z0-9._%+-]"
 EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*\.[A-Za-z]{{2,}}")
 # separators inside a card, IBAN or ID number (their check digits keep look-alikes out)
-_SEP = r"[ .\-/_*:|、—–·]{0,2}"
-_SEP_CHARS = re.compile(_SEP[:-5])
+_SEP_CHAR = r"[ .\-/_*:|、—–·]"
+_SEP = _SEP_CHAR + "{0,2}"
+_SEP_CHARS = re.compile(_SEP_CHAR)
 CARD = re.compile(_EDGE_L + rf"\d(?:{_SEP}\d){{12,18}}" + _EDGE_R)
 IBAN = re.compile(_EDGE_L + rf"[A-Za-z]{{2}}\d{{2}}(?:{_SEP}[A-Za-z0-9]){{11,30}}" + _EDGE_R)
 CN_ID = re.compile(_EDGE_L + rf"[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx]" + _EDGE_R)

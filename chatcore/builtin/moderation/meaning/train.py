@@ -255,16 +255,18 @@ def train_meaning(
     judged = [line for dev in devs for line in load_split(dev) if line.label != "pii"]
     for folder in questions:
         judged += [Line("", q, "clean", "clean", "none") for q in ordinary_questions(folder)]
-    offensive = np.array([p for p, _ in model.judge(features([x.text for x in judged]))])
+    texts = [x.text for x in judged]
     lexicon = LexiconFilter()
-    verdicts = [lexicon.decide(x.text) for x in judged]
-    hits = np.array([bool(v.categories) for v in verdicts])
+    spans = [lexicon.spans(text) for text in texts]  # one scan per line
+    hits = np.array([bool(found) for found in spans])
+    offensive = np.array([p for p, _ in model.judge(features(texts, hits.tolist()))])
+    verdicts = [lexicon.decide(t, spans=found) for t, found in zip(texts, spans, strict=True)]
     never = np.array([bool(NEVER_OVERRULED & set(v.categories)) for v in verdicts])
-    around = [words_around(x.text, lexicon.spans(x.text)) or x.text for x in judged]
+    around = [words_around(t, found) or t for t, found in zip(texts, spans, strict=True)]
     nearby = np.array([p for p, _ in model.judge(features(around, hits.tolist()))])
     truth = np.array([x.label == "offensive" for x in judged])
-    enough = np.array([not too_short(x.text) for x in judged])
-    room = np.array([room_for_a_sense(x.text, lexicon.spans(x.text)) for x in judged])
+    enough = np.array([not too_short(text) for text in texts])
+    room = np.array([room_for_a_sense(t, found) for t, found in zip(texts, spans, strict=True)])
     chosen = choose(offensive, hits, truth, nearby, never, enough, room)
     save(weights, chosen, lines, out or shipped_dir())
     return json.loads(((out or shipped_dir()) / "manifest.json").read_text(encoding="utf-8"))
