@@ -174,3 +174,27 @@ async def test_a_renewal_under_way_is_waited_for_not_taken_for_a_loss(setup):
     await wait_for(lambda: len(channel.sent) >= 150, timeout=15)
     await asyncio.sleep(0.3)
     assert_in_order_once(channel.sent, 6, 25)
+
+
+async def test_partitions_whose_recovery_redis_cut_short_are_read_later(setup):
+    """Redis fails while the worker claims the backlog of partitions it has just leased (a
+    restart): those partitions stay leased, so they are never "gained" again; the worker
+    still reads them once Redis answers (it used to hold them unread, their chats unanswered)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    queue, start_worker = setup
+    await enqueue(queue, chats=8, per_chat=5)
+    claim, calls = queue.claim_pending, []
+
+    async def fails_after_the_first(consumer: str, partition: int):
+        calls.append(partition)
+        if len(calls) in (2, 3):
+            raise RedisConnectionError("Connection closed by server.")
+        return await claim(consumer, partition)
+
+    queue.claim_pending = fails_after_the_first
+    channel = ListChannel()
+    worker = await start_worker(channel)
+    await wait_for(lambda: len(channel.sent) >= 40, timeout=15)
+    assert worker.state()["readable"] == worker.state()["held"] == [0, 1, 2, 3]
+    assert_in_order_once(channel.sent, 8, 5)

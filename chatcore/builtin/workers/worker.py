@@ -151,7 +151,11 @@ class Worker:
             self._readable.discard(partition)
         if lost:
             self._forget_queued(lost)
-        for partition in sorted(gained):
+        if self._stopping:
+            return  # a draining worker reads nothing more
+        # every held partition not read yet: those gained now, and those whose backlog a Redis
+        # error kept from being claimed on an earlier tick (still held, never "gained" again)
+        for partition in sorted(gained | self._unread()):
             jobs = await self.queue.claim_pending(self.worker_id, partition)
             if jobs:
                 log.info(
@@ -167,6 +171,10 @@ class Worker:
             for job in jobs:
                 self._dispatch(job, token)
             self._readable.add(partition)
+
+    def _unread(self) -> set[int]:
+        """Held partitions neither read nor being given up."""
+        return self.leases.held - self._readable - self._giving_up
 
     async def _adopt_orphans(self) -> None:
         held = sorted(self._readable & self.leases.held)
