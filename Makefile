@@ -30,10 +30,13 @@ browser:
 	command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; }
 
+# The suite in TEST_WORKERS processes (pytest-xdist), each test file in one of them so a
+# module's trained model is trained once; every process trains its own session fixtures.
+TEST_WORKERS ?= 2
 test: setup services browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=$(TEST_WORKERS) --dist=loadfile
 
 # Lint and the suite minus the markers in pyproject.toml (tests/markers.py applies them): no
 # redis-server, no TensorFlow (importing it fails, tests/no_tensorflow.py), no pseudo-terminal,
