@@ -285,3 +285,20 @@ def test_separators_addresses_and_cues(text, kind):
 )
 def test_ranges_lists_timestamps_and_labelled_codes_are_not_personal_data(text):
     assert find_pii(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("call me FIVE five FOUR three two ONE zero", "FIVE five FOUR three two ONE zero"),
+        # case forms the patterns' (?i) matches but lower() does not map back: once a KeyError
+        ("call me ſeven ſix five four three two one", "ſeven ſix five four three two one"),
+        ("call me ＦＩＶＥ five four three two one zero", "ＦＩＶＥ five four three two one zero"),
+    ],
+)
+def test_numbers_in_words_in_any_case(text, found):
+    assert [text[s.start : s.end] for s in find_pii(text)] == [found]
+
+
+def test_a_dotted_capital_i_in_number_words_is_no_error():
+    assert find_pii("FİVE FİVE five four three two one zero") == []  # read, not raised on

@@ -40,7 +40,8 @@ EMAIL_WORDS = re.compile(
     rf"(?i)(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{{1,64}}{_AT}[A-Za-z0-9-]{{1,63}}"
     rf"(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,3}}?{_DOT}{_TLD}(?![A-Za-z0-9])"
 )
-_EN_DIGIT = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_EN_DIGIT = f"(?:{'|'.join((*_EN_WORDS, 'oh'))})"  # no word begins another: order is free
 _ZH_DIGIT = r"[零〇一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖]"
 _EN_TOKEN = rf"(?:{_EN_DIGIT}|\d{{1,4}})"  # words and digits mixed: "four 1 five 555 ..."
 _ZH_TOKEN = rf"(?:{_ZH_DIGIT}|\d)"
@@ -50,18 +51,22 @@ PHONE_WORDS = re.compile(
     rf"(?i)(?<![A-Za-z0-9]){_EN_TOKEN}(?:[\s,.\-]{{1,3}}{_EN_TOKEN}){{6,18}}(?![A-Za-z0-9])"
     rf"|(?<!\d){_ZH_TOKEN}(?:[\s,，\-]{{0,2}}{_ZH_TOKEN}){{6,18}}(?!\d)"
 )
-_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 DIGIT_WORDS = {
-    **dict(zip(_WORDS, "0123456789", strict=True)),
+    **dict(zip(_EN_WORDS, "0123456789", strict=True)),
     "oh": "0",
     **dict(zip("零〇一二三四五六七八九幺两", "0012345678912", strict=True)),
     **dict(zip("壹贰叁肆伍陆柒捌玖", "123456789", strict=True)),
 }
 # four or more single characters each followed by one space: "l u c a s . m @ g m x . n e t"
 SPACED_OUT = re.compile(r"(?<!\S)(?:\S ){3,}\S(?!\S)")
+# what any detector needs somewhere in the text, in casefolded text: one alternative per
+# digit word (each starts with a literal, so the regex skips ahead by its first characters
+# instead of trying every alternative at every position, as one case-insensitive group did)
 _MAYBE = re.compile(
-    rf"[@\d＠]|[(\[{{]at[)\]}}]|\sat\s|艾特|圈a|{_EN_DIGIT}\W+{_EN_DIGIT}|{_ZH_DIGIT}{{3}}",
-    re.IGNORECASE,
+    "|".join(
+        [r"[@\d＠]", r"[(\[{]at[)\]}]", r"\sat\s", "艾特", "圈a", f"{_ZH_DIGIT}{{3}}"]
+        + [rf"{word}\W+{_EN_DIGIT}" for word in (*_EN_WORDS, "oh")]
+    )
 )
 PHONE = phones.PHONE
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -225,7 +230,17 @@ def _digits_said(m: re.Match) -> str:
     words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}|\d+", m.group())
     if all(w.isdigit() and w.isascii() for w in words):
         return ""
-    return "".join(w if w.isdigit() and w.isascii() else DIGIT_WORDS[w.lower()] for w in words)
+    return "".join(w if w.isdigit() and w.isascii() else _digit(w) for w in words)
+
+
+def _digit(word: str) -> str:
+    """The digit a matched word says. The patterns' (?i) also matches case forms that
+    ``lower()`` does not map back ("ſix", "FİVE"): those are looked up by matching."""
+    found = DIGIT_WORDS.get(word.lower())
+    if found is None:
+        matching = (d for name, d in DIGIT_WORDS.items() if re.fullmatch(name, word, re.I))
+        found = next(matching, "")
+    return found
 
 
 def _said(check: Callable[[str], bool]) -> Valid:
@@ -278,10 +293,10 @@ def find_pii(
 ) -> list[Span]:
     """Non-overlapping personal-data spans of the original text; earlier kinds win (an ID is
     not also a phone)."""
-    if text.isascii() and not _MAYBE.search(text):
+    if text.isascii() and not _maybe(text):
         return []  # the common case, decided before any preparing
     prepared, origin = _joined(*prepare(text))
-    if not _MAYBE.search(prepared):
+    if not _maybe(prepared):
         return []
     wanted = set(kinds)
     taken: list[Span] = []
@@ -292,23 +307,50 @@ def find_pii(
     return taken if origin is None else [_original(span, origin) for span in taken]
 
 
+def _maybe(text: str) -> bool:
+    """Whether any detector may find something (casefolded: what the detectors' (?i) finds
+    in any case, "FIVE", "ſix", is found here too)."""
+    return _MAYBE.search(text.casefold()) is not None
+
+
 def prepare(text: str) -> tuple[str, list[int] | None]:
     """The text as personal data is read: full-width and other compatibility forms as
     their plain characters (NFKC), format characters (zero-width spaces and joiners) left
     out; with each character's index in ``text`` (None: unchanged)."""
-    if text.isascii():
-        return text, None
+    if text.isascii() or text.translate(_PLAIN) == text:
+        return text, None  # nothing to change (Chinese without full-width forms, accents)
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
-        if unicodedata.category(char) == "Cf":
-            continue
-        plain = unicodedata.normalize("NFKC", char) if ord(char) >= 0x2000 else char
-        if len(plain) != 1:
-            plain = char  # a ligature or a spelled-out symbol: never part of a number
-        out.append(plain)
-        origin.append(index)
+        plain = _PLAIN[ord(char)]
+        if plain:
+            out.append(plain)
+            origin.append(index)
     return "".join(out), origin
+
+
+class _PlainTable(dict):
+    """``str.translate``'s table of each character as personal data is read: "" for a
+    format character, its NFKC form from U+2000 on when that is one character (a ligature or
+    a spelled-out symbol is never part of a number), else itself. Filled as characters are
+    first seen, at most ``LIMIT`` kept."""
+
+    LIMIT = 50_000
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        plain = char
+        if unicodedata.category(char) == "Cf":
+            plain = ""
+        elif code >= 0x2000:
+            folded = unicodedata.normalize("NFKC", char)
+            plain = folded if len(folded) == 1 else char
+        if len(self) < self.LIMIT:
+            self[code] = plain
+        return plain
+
+
+_PLAIN = _PlainTable()
 
 
 def _joined(text: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
