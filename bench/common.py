@@ -43,6 +43,23 @@ def time_runs(func: Callable[[], object], runs: int, warmup: int = 3) -> Stats:
     return Stats(tuple(samples))
 
 
+def time_interleaved(
+    funcs: dict[str, Callable[[], object]], runs: int, warmup: int = 3
+) -> dict[str, Stats]:
+    """``time_runs`` for several functions taking turns, one run of each per round: a slow
+    spell of a shared machine then falls on all of them alike, not on whichever ran in it."""
+    for _ in range(warmup):
+        for func in funcs.values():
+            func()
+    samples: dict[str, list[float]] = {name: [] for name in funcs}
+    for _ in range(runs):
+        for name, func in funcs.items():
+            started = time.perf_counter()
+            func()
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: Stats(tuple(values)) for name, values in samples.items()}
+
+
 def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table (readable in a terminal too)."""
     cells = [[str(c) for c in row] for row in rows]

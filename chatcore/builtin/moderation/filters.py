@@ -91,6 +91,8 @@ class LexiconFilter:
 
     def spans(self, text: str) -> list[Span]:
         norm, hits = self.lexicon.scan(text)
+        if not hits:
+            return []
         return merge(Span(*norm.span(h.start, h.end), h.category) for h in hits)
 
     def decide(self, text: str, message: Any = None, spans: list[Span] | None = None) -> Verdict:

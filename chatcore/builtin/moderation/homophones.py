@@ -47,9 +47,12 @@ class Homophones:
         """(start, end, category, term) in ``key`` for each homophone of a blocked term."""
         if not self.size or key.isascii() or not any(is_cjk(c) for c in key):
             return []
+        matches = list(self._automaton.iter(key.translate(_SPELLING)))
+        if not matches:
+            return []  # most text: spelled at C speed, with no per-character map made
         spelled, owner, starts = _spell(key)
         found = []
-        for last, (length, category, term) in self._automaton.iter(spelled):
+        for last, (length, category, term) in matches:
             first = last + 1 - length
             begin, end = owner[first], owner[last] + 1
             if first not in starts or (last + 1 < len(spelled) and last + 1 not in starts):
@@ -57,6 +60,26 @@ class Homophones:
             if any(is_cjk(c) for c in key[begin:end]) and _word_edges(key, begin, end):
                 found.append((begin, end, category, term))
         return found
+
+
+class _Spelling(dict):
+    """``str.translate``'s table of what ``_spell`` writes for each character, filled as
+    characters are first seen (at most ``LIMIT`` kept: text of every code point must not grow
+    it without end)."""
+
+    LIMIT = 50_000
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        text = (
+            syllable(char) if is_cjk(char) else char if char.isascii() and char.isalpha() else "|"
+        )
+        if len(self) < self.LIMIT:
+            self[code] = text
+        return text
+
+
+_SPELLING = _Spelling()
 
 
 def _spell(key: str) -> tuple[str, list[int], set[int]]:
@@ -67,9 +90,7 @@ def _spell(key: str) -> tuple[str, list[int], set[int]]:
     starts: set[int] = set()
     size = 0
     for i, char in enumerate(key):
-        text = (
-            syllable(char) if is_cjk(char) else char if char.isascii() and char.isalpha() else "|"
-        )
+        text = _SPELLING[ord(char)]
         starts.add(size)
         parts.append(text)
         owner.extend([i] * len(text))

@@ -109,7 +109,7 @@ class Lexicon:
                         allowed.append((start, last + 1))
                     else:
                         found.append(Hit(start, last + 1, p.category, p.term, p.root or p.term))
-        if self._homophones is not None:
+        if self._homophones is not None and not norm.key.isascii():
             found += self._homophone_hits(norm)
         if allowed and found:
             found = _not_overridden(found, sorted(set(allowed)))
@@ -156,27 +156,35 @@ def _fits(norm: Normalized, key: str, start: int, end: int, p: Pattern) -> bool:
     """Word boundaries for Latin patterns, and repeated letters as in the term ("as" is not
     "ass"). Inside letters spelled out one by one a word may start or end at any letter only
     where the letters left over read as words ("y o u a s s", not "c l a s s")."""
-    soft = norm.soft
     joined_before = start > 0 and _wordish(key[start - 1])
     if (
         p.mode in (WORD, PREFIX)
         and joined_before
-        and not ({start - 1, start} <= soft and context.spelled_words_before(norm, start))
+        and not (
+            norm.spelled
+            and {start - 1, start} <= norm.soft
+            and context.spelled_words_before(norm, start)
+        )
     ):
         return False
     joined_after = end < len(key) and _wordish(key[end])
     if (
         p.mode in (WORD, SUFFIX)
         and joined_after
-        and not ({end - 1, end} <= soft and context.spelled_words_after(norm, end))
+        and not (
+            norm.spelled and {end - 1, end} <= norm.soft and context.spelled_words_after(norm, end)
+        )
     ):
         return False
-    return _runs_ok(norm.key, norm.runs, start, p)
+    return _runs_ok(norm, start, p)
 
 
-def _runs_ok(key: str, runs: tuple[int, ...], start: int, p: Pattern) -> bool:
+def _runs_ok(norm: Normalized, start: int, p: Pattern) -> bool:
     """Letters repeated as in the term; a stretch of 3+ ("fuuuck", "傻傻傻逼") also counts,
     but a doubled letter is another word ("assess" is not "asses", 他妈妈 is not 他妈)."""
+    if p.runs is None and not norm.repeats:
+        return True  # no letter repeated in the text nor in the term
+    key, runs = norm.key, norm.runs
     need = p.runs or (1,) * len(p.term)
     open_start = p.mode in (SUFFIX, ANYWHERE)  # the word may go on around the term:
     open_end = p.mode in (PREFIX, ANYWHERE)  # "shitty" holds "shit" with a doubled t

@@ -12,7 +12,7 @@ on the right characters whatever was removed or merged.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chatcore.builtin.moderation.charmap import fold_char, fold_in_place
 from chatcore.language import is_cjk
@@ -33,17 +33,65 @@ WILDCARDS = frozenset("*#")
 SPACE_LIKE = frozenset("-/\\")  # between two words these split them ("kick-ass")
 
 
-@dataclass(frozen=True, slots=True)
 class Normalized:
     """``key`` is the collapsed text matchers run on; ``runs[i]`` how many equal characters
-    ``key[i]`` stands for; ``starts[i]:ends[i]`` the original span behind ``key[i]``."""
+    ``key[i]`` stands for; ``starts[i]:ends[i]`` the original span behind ``key[i]``;
+    ``soft`` the letters of a spelled-out run ("a f u c k"); ``repeats`` whether any
+    character stands for more than one (else every run is 1); ``spelled`` whether ``soft``
+    holds any.
 
-    original: str
-    key: str
-    runs: tuple[int, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    soft: frozenset[int] = frozenset()  # letters of a spelled-out run ("a f u c k")
+    Only ``key`` is made at once: the rest is needed only where a matcher finds something
+    (most messages: nowhere), so it is worked out on first use from what ``normalize`` kept.
+    """
+
+    __slots__ = (
+        "_ends",
+        "_plan",
+        "_runs",
+        "_soft",
+        "_starts",
+        "key",
+        "original",
+        "repeats",
+        "spelled",
+    )
+
+    def __init__(self, original: str, key: str, plan: _Plan) -> None:
+        self.original = original
+        self.key = key
+        self.repeats = len(key) != len(plan.raw_key)
+        self.spelled = bool(plan.soft)
+        self._plan: _Plan | None = plan
+        self._runs: tuple[int, ...] = ()
+        self._starts: tuple[int, ...] = ()
+        self._ends: tuple[int, ...] = ()
+        self._soft: frozenset[int] = frozenset()
+
+    @property
+    def runs(self) -> tuple[int, ...]:
+        self._work_out()
+        return self._runs
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        self._work_out()
+        return self._starts
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        self._work_out()
+        return self._ends
+
+    @property
+    def soft(self) -> frozenset[int]:
+        self._work_out()
+        return self._soft
+
+    def _work_out(self) -> None:
+        plan = self._plan
+        if plan is not None:  # two threads may both work it out: the same values
+            self._runs, self._starts, self._ends, self._soft = plan.work_out(self.original)
+            self._plan = None
 
     def readable(self) -> str:
         """The normalized text with at most doubled letters, for models trained on words."""
@@ -52,6 +100,27 @@ class Normalized:
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span behind ``key[start:end]``."""
         return self.starts[start], self.ends[end - 1]
+
+
+class _Plan(NamedTuple):  # a tuple: made for every message, so made fast
+    """What ``normalize`` kept to work out runs and spans later: the key before collapsing,
+    each of its characters' index in the folded text (``where``, or the plain ``words`` of
+    ``folded`` to find them in), the map from folded to original text (None: the identity)
+    and the spelled-out letters."""
+
+    raw_key: str
+    where: list[int] | None
+    folded: str
+    words: list[str] | None
+    origin: list[int] | None
+    soft: set[int]
+
+    def work_out(self, text: str):
+        where = self.where if self.where is not None else _where_words(self.folded, self.words)
+        starts, ends = _original_spans(where, self.origin, len(text))
+        if not _RUNS.search(self.raw_key):
+            return (1,) * len(self.raw_key), tuple(starts), tuple(ends), frozenset(self.soft)
+        return _collapse(self.raw_key, starts, ends, self.soft)
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
@@ -75,17 +144,14 @@ def fold(text: str) -> tuple[str, list[int] | None]:
 def normalize(text: str) -> Normalized:
     """Fold, then rebuild the text token by token, then collapse repeated letters."""
     folded, origin = fold(text)
-    plain = _plain_words(folded) if origin is None else None
-    if plain is not None:
-        key, where, soft = plain
+    words = _plain_words(folded) if origin is None else None
+    if words is not None:
+        raw_key, where, soft = " ".join(words), None, set()
     else:
         chars, where, soft = _tokens(folded)
-        key = "".join(chars)
-    starts, ends = _original_spans(where, origin, len(text))
-    if not _RUNS.search(key):
-        runs = (1,) * len(key)
-        return Normalized(text, key, runs, tuple(starts), tuple(ends), frozenset(soft))
-    return _collapse(text, key, starts, ends, soft)
+        raw_key = "".join(chars)
+    key = _RUNS.sub(r"\1", raw_key) if _RUNS.search(raw_key) else raw_key
+    return Normalized(text, key, _Plan(raw_key, where, folded, words, origin, soft))
 
 
 def _original_spans(
@@ -111,46 +177,45 @@ def _next_origin(origin: list[int], size: int) -> list[int]:
     return result
 
 
-def _collapse(text: str, key: str, starts: list[int], ends: list[int], soft: set[int]):
-    """Each run of one repeated character (never spaces) as one, with its length in ``runs``.
-    Only the repeated runs are visited (a regex finds them); the characters between them are
-    copied in slices."""
-    out, kept, last_of, runs = [], [], [], [1] * len(key)
-    done = 0  # key[:done] is copied
+def _collapse(key: str, starts: list[int], ends: list[int], soft: set[int]):
+    """Runs, starts, ends and soft letters of ``key`` with each run of one repeated character
+    (never spaces) as one. Only the repeated runs are visited (a regex finds them); the
+    characters between them are taken in ranges."""
+    kept, last_of, runs = [], [], [1] * len(key)
+    done = 0  # key[:done] is accounted for
     for m in _RUNS.finditer(key):
         first, end = m.start(), m.end()
-        out.append(key[done : first + 1])
         kept.extend(range(done, first + 1))
         last_of.extend(range(done, first))
         last_of.append(end - 1)
         runs[len(kept) - 1] = end - first
         done = end
-    out.append(key[done:])
     kept.extend(range(done, len(key)))
     last_of.extend(range(done, len(key)))
-    size = len(kept)
     new_soft: set[int] = set()
     if soft:
         run_of = [r for r, last in enumerate(last_of) for _ in range(last - kept[r] + 1)]
         new_soft = {run_of[i] for i in soft}
-    return Normalized(
-        text,
-        "".join(out),
-        tuple(runs[:size]),
+    return (
+        tuple(runs[: len(kept)]),
         tuple(map(starts.__getitem__, kept)),
         tuple(map(ends.__getitem__, last_of)),
         frozenset(new_soft),
     )
 
 
-def _plain_words(folded: str) -> tuple[str, list[int], set[int]] | None:
-    """What ``_tokens`` makes of an ASCII text of plain words (letters only, or digits only)
-    with quotes, brackets and sentence punctuation only at their edges, and no two
-    one-letter words in a row; None for any other text. Such a text needs no per-character
-    work (most chat is one)."""
+def _plain_words(folded: str) -> list[str] | None:
+    """The words ``_tokens`` would make of an ASCII text of plain words (letters only, or
+    digits only) with quotes, brackets and sentence punctuation only at their edges, and no
+    two one-letter words in a row; None for any other text. Such a text needs no
+    per-character work (most chat is one)."""
     if not _PLAIN_TEXT.fullmatch(folded) or _SPELLED.search(folded):
         return None  # spelled-out letters ("f u c k") are joined by _tokens
-    words = _PLAIN_WORD.findall(folded)
+    return _PLAIN_WORD.findall(folded)
+
+
+def _where_words(folded: str, words: list[str]) -> list[int]:
+    """Each character's index in ``folded`` of the key ``" ".join(words)``."""
     where: list[int] = []
     at = 0
     for word in words:
@@ -159,7 +224,7 @@ def _plain_words(folded: str) -> tuple[str, list[int], set[int]] | None:
             where.append(where[-1])  # the space between two words
         where.extend(range(at, at + len(word)))
         at += len(word)
-    return " ".join(words), where, set()
+    return where
 
 
 def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
