@@ -3,12 +3,15 @@ redacted snippet that never repeats the offending text."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from chatcore.types import Action, Verdict
 
+_VISIBLE = re.compile(r"\S")
 SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.MASK: 2, Action.BLOCK: 3}
 
 
@@ -38,6 +41,9 @@ def mask(text: str, spans: Iterable[Span], char: str = "*") -> str:
     character with its combining marks (or a surrogate pair) becomes one ``char``."""
     out = list(text)
     for span in spans:
+        if text.isascii():  # no marks to join: each visible character one ``char``
+            out[span.start : span.end] = _VISIBLE.sub(char, text[span.start : span.end])
+            continue
         for i in range(span.start, span.end):
             c = text[i]
             if c.isspace():
@@ -78,7 +84,7 @@ def verdict(
     """One Verdict for all spans: the strongest action wins; ``masked`` masks every span whose
     category's action is mask or block (so a CLI or log shows what would go)."""
     if not spans:
-        return Verdict(filter=name)
+        return _allowed(name)
     categories = tuple(dict.fromkeys(s.category for s in spans))
     per_cat = {c: Action(actions.get(c, default)) for c in categories}
     action = max(per_cat.values(), key=SEVERITY.__getitem__)
@@ -92,3 +98,9 @@ def verdict(
         snippet=snippet(text, spans),
         categories=categories,
     )
+
+
+@cache
+def _allowed(name: str) -> Verdict:
+    """The verdict on most messages, made once per filter (a Verdict is frozen)."""
+    return Verdict(filter=name)

@@ -41,7 +41,8 @@ class Normalized:
     holds any.
 
     Only ``key`` is made at once: the rest is needed only where a matcher finds something
-    (most messages: nowhere), so it is worked out on first use from what ``normalize`` kept.
+    (most messages: nowhere), so it is worked out on first use from what ``normalize`` kept:
+    ``runs`` alone (a check of repeated letters needs no spans), spans and ``soft`` together.
     """
 
     __slots__ = (
@@ -61,15 +62,17 @@ class Normalized:
         self.key = key
         self.repeats = len(key) != len(plan.raw_key)
         self.spelled = bool(plan.soft)
-        self._plan: _Plan | None = plan
-        self._runs: tuple[int, ...] = ()
-        self._starts: tuple[int, ...] = ()
+        self._plan = plan
+        self._runs: tuple[int, ...] | None = None
+        self._starts: tuple[int, ...] | None = None
         self._ends: tuple[int, ...] = ()
         self._soft: frozenset[int] = frozenset()
 
     @property
     def runs(self) -> tuple[int, ...]:
-        self._work_out()
+        if self._runs is None:
+            size = len(self.key)
+            self._runs = _runs(self._plan.raw_key, size) if self.repeats else (1,) * size
         return self._runs
 
     @property
@@ -88,10 +91,10 @@ class Normalized:
         return self._soft
 
     def _work_out(self) -> None:
-        plan = self._plan
-        if plan is not None:  # two threads may both work it out: the same values
-            self._runs, self._starts, self._ends, self._soft = plan.work_out(self.original)
-            self._plan = None
+        """Spans and spelled-out letters (two threads may both work them out: the same)."""
+        if self._starts is None:
+            starts, self._ends, self._soft = self._plan.spans_and_soft(self.original)
+            self._starts = starts  # last: once it is set, so are the others
 
     def readable(self) -> str:
         """The normalized text with at most doubled letters, for models trained on words."""
@@ -103,10 +106,10 @@ class Normalized:
 
 
 class _Plan(NamedTuple):  # a tuple: made for every message, so made fast
-    """What ``normalize`` kept to work out runs and spans later: the key before collapsing,
-    each of its characters' index in the folded text (``where``, or the plain ``words`` of
-    ``folded`` to find them in), the map from folded to original text (None: the identity)
-    and the spelled-out letters."""
+    """What ``normalize`` kept to work out runs, spans and soft letters later: the key
+    before collapsing, each of its characters' index in the folded text (``where``, or the
+    plain ``words`` of ``folded`` to find them in), the map from folded to original text
+    (None: the identity) and the spelled-out letters."""
 
     raw_key: str
     where: list[int] | None
@@ -115,11 +118,12 @@ class _Plan(NamedTuple):  # a tuple: made for every message, so made fast
     origin: list[int] | None
     soft: set[int]
 
-    def work_out(self, text: str):
+    def spans_and_soft(self, text: str):
+        """Starts, ends and soft letters of the collapsed key."""
         where = self.where if self.where is not None else _where_words(self.folded, self.words)
         starts, ends = _original_spans(where, self.origin, len(text))
         if not _RUNS.search(self.raw_key):
-            return (1,) * len(self.raw_key), tuple(starts), tuple(ends), frozenset(self.soft)
+            return tuple(starts), tuple(ends), frozenset(self.soft)
         return _collapse(self.raw_key, starts, ends, self.soft)
 
 
@@ -177,18 +181,29 @@ def _next_origin(origin: list[int], size: int) -> list[int]:
     return result
 
 
+def _runs(raw_key: str, size: int) -> tuple[int, ...]:
+    """How many equal characters each of the ``size`` characters of the collapsed key stands
+    for; only the repeated runs are visited."""
+    runs = [1] * size
+    removed = 0  # characters collapsed away before the run
+    for m in _RUNS.finditer(raw_key):
+        first, end = m.span()
+        runs[first - removed] = end - first
+        removed += end - first - 1
+    return tuple(runs)
+
+
 def _collapse(key: str, starts: list[int], ends: list[int], soft: set[int]):
-    """Runs, starts, ends and soft letters of ``key`` with each run of one repeated character
+    """Starts, ends and soft letters of ``key`` with each run of one repeated character
     (never spaces) as one. Only the repeated runs are visited (a regex finds them); the
     characters between them are taken in ranges."""
-    kept, last_of, runs = [], [], [1] * len(key)
+    kept, last_of = [], []
     done = 0  # key[:done] is accounted for
     for m in _RUNS.finditer(key):
         first, end = m.start(), m.end()
         kept.extend(range(done, first + 1))
         last_of.extend(range(done, first))
         last_of.append(end - 1)
-        runs[len(kept) - 1] = end - first
         done = end
     kept.extend(range(done, len(key)))
     last_of.extend(range(done, len(key)))
@@ -197,7 +212,6 @@ def _collapse(key: str, starts: list[int], ends: list[int], soft: set[int]):
         run_of = [r for r, last in enumerate(last_of) for _ in range(last - kept[r] + 1)]
         new_soft = {run_of[i] for i in soft}
     return (
-        tuple(runs[: len(kept)]),
         tuple(map(starts.__getitem__, kept)),
         tuple(map(ends.__getitem__, last_of)),
         frozenset(new_soft),
