@@ -180,6 +180,15 @@ def test_a_whole_letter_token_is_taken_as_the_per_character_rebuild_takes_it(tok
     assert _token(token, 5) == (list(token), list(range(5, 5 + len(token))))
 
 
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab傻你 ,.?!。，？…_-*#/½²〇ⅻ\u0301é", min_size=1, max_size=16))
+def test_a_token_without_digits_or_leetspeak_is_taken_as_the_character_loop_takes_it(text):
+    from chatcore.builtin.moderation.normalize import _token, _token_by_characters
+
+    token = text.replace(" ", "") or "a"
+    assert _token(token, 3) == _token_by_characters(token, 3)
+
+
 @settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet=CHAT_ALPHABET, max_size=40))
 def test_the_shortcuts_for_plain_chat_give_what_the_general_path_gives(text):

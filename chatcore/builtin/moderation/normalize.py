@@ -12,6 +12,7 @@ on the right characters whatever was removed or merged.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import NamedTuple
 
 from chatcore.builtin.moderation.charmap import fold_char, fold_in_place
@@ -20,6 +21,7 @@ from chatcore.language import is_cjk
 _ASCII_CLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TOKEN = re.compile(r"\S+")
 _RUNS = re.compile(r"([^ ])\1+")
+_FIRST = itemgetter(1)  # a run's first character (a template "\1" is expanded in Python)
 _EDGE_BEFORE, _EDGE_AFTER = r"[\"'\[{]*", r"[,.?;:\"')\]}]*"  # never letters in leetspeak
 _PLAIN_WORD = re.compile(rf"{_EDGE_BEFORE}([a-z]+|[0-9]+){_EDGE_AFTER}")
 _PLAIN_TEXT = re.compile(rf"\s*(?:{_PLAIN_WORD.pattern}(?:\s+|$))*")
@@ -29,6 +31,8 @@ LEET = {
     "@": "a", "4": "a", "8": "b", "(": "c", "3": "e", "€": "e", "6": "g", "9": "g",
     "1": "i", "!": "i", "|": "i", "0": "o", "5": "s", "$": "s", "7": "t", "+": "t",
 }  # fmt: skip
+_DIGIT_OR_LEET = re.compile("[\\d" + re.escape("".join(LEET)) + "]")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 WILDCARDS = frozenset("*#")
 SPACE_LIKE = frozenset("-/\\")  # between two words these split them ("kick-ass")
 
@@ -154,7 +158,7 @@ def normalize(text: str) -> Normalized:
     else:
         chars, where, soft = _tokens(folded)
         raw_key = "".join(chars)
-    key = _RUNS.sub(r"\1", raw_key) if _RUNS.search(raw_key) else raw_key
+    key = _RUNS.sub(_FIRST, raw_key) if _RUNS.search(raw_key) else raw_key
     return Normalized(text, key, _Plan(raw_key, where, folded, words, origin, soft))
 
 
@@ -273,6 +277,15 @@ def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
 
 def _token(token: str, start: int) -> tuple[list[str], list[int]]:
     """One non-plain token: leetspeak when it has letters, then pieces between separators."""
+    if not _DIGIT_OR_LEET.search(token):
+        found = _letters_between_separators(token, start)
+        if found is not None:
+            return found
+    return _token_by_characters(token, start)
+
+
+def _token_by_characters(token: str, start: int) -> tuple[list[str], list[int]]:
+    """``_token``, character by character (any token)."""
     has_letter = any(c.isalpha() for c in token) or _all_leet(token)
     pieces: list[tuple[list[str], list[int]]] = [([], [])]
     seps: list[str] = []  # the first separator character after each piece
@@ -290,6 +303,22 @@ def _token(token: str, start: int) -> tuple[list[str], list[int]]:
         pieces[-1][1].append(start + i)
     if not pieces[-1][0]:
         pieces.pop()
+    return _join_pieces(pieces, seps)
+
+
+def _letters_between_separators(token: str, start: int) -> tuple[list[str], list[int]] | None:
+    """What the loop of ``_token`` makes of a token without digits or leetspeak symbols (a
+    Chinese sentence with its punctuation, "hello!?"): its runs of letters, found by a regex;
+    None when a run holds a character that is a word character but no letter ("½")."""
+    pieces: list[tuple[list[str], list[int]]] = []
+    seps: list[str] = []
+    for m in _LETTER_RUN.finditer(token):
+        run = m.group()
+        if not run.isalpha():
+            return None
+        if pieces:
+            seps.append(token[pieces[-1][1][-1] - start + 1])
+        pieces.append((list(run), list(range(start + m.start(), start + m.end()))))
     return _join_pieces(pieces, seps)
 
 
