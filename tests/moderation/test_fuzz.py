@@ -18,7 +18,7 @@ import re
 from itertools import pairwise
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from chatcore.builtin.moderation import pii
@@ -157,13 +157,16 @@ def test_pii_filter_takes_any_text(text):
 
 @settings(max_examples=150, deadline=1000)
 @given(ANY_TEXT)
+@example("000000000八")  # a phone span of the words detector (the test took it for PHONE's)
 def test_pii_spans_are_sorted_disjoint_and_each_its_own_match(text):
     spans = pii.find_pii(text)
     for before, after in pairwise(spans):
         assert before.end <= after.start
-    for span in spans:
-        pattern, _ = pii.DETECTORS[span.category.removeprefix("pii-")]
-        assert pattern.match(text, span.start).end() == span.end
+    for span in spans:  # a kind may come from more than one detector ("phone_words")
+        kind = span.category.removeprefix("pii-")
+        patterns = [p for d, (p, _) in pii.DETECTORS.items() if pii.KIND_OF.get(d, d) == kind]
+        ends = {m.end() for p in patterns if (m := p.match(text, span.start))}
+        assert span.end in ends
 
 
 @settings(max_examples=150, deadline=1000)
