@@ -158,6 +158,11 @@ def main() -> None:
     print(table(f"Throughput, one core, {RUNS} runs over {len(chat)} messages",
                 ["pipeline", "msgs", "ms median / p95", "msgs/s median", "msgs/s at p95"],
                 throughput(chat)))  # fmt: skip
+    print(
+        "The normalizer and the pipeline take turns, run by run, so their rows compare within "
+        "a run. A shared machine's speed varies between spells (this one's by up to 1.8x "
+        "within minutes); better_profanity, timed after them, compares only roughly.\n"
+    )
     print(f"(bench took {time.perf_counter() - started:.1f} s)")
 
 
