@@ -300,9 +300,13 @@ def find_pii(
         return []
     wanted = set(kinds)
     taken: list[Span] = []
+    scanned: dict[re.Pattern, list[re.Match]] = {}  # detectors sharing a pattern scan once
     for detector in DETECTORS:
         if KIND_OF.get(detector, detector) in wanted:
-            found = _find_kind(prepared, detector, taken, regions)
+            pattern = DETECTORS[detector][0]
+            if pattern not in scanned:
+                scanned[pattern] = list(pattern.finditer(prepared))
+            found = _find_kind(scanned[pattern], detector, taken, regions)
             taken = sorted(taken + found, key=lambda s: s.start)
     return taken if origin is None else [_original(span, origin) for span in taken]
 
@@ -370,13 +374,16 @@ def _original(span: Span, origin: list[int]) -> Span:
     return Span(origin[span.start], origin[span.end - 1] + 1, span.category)
 
 
-def _find_kind(text: str, detector: str, taken: list[Span], regions: tuple[str, ...]) -> list[Span]:
-    """The valid matches of one detector that overlap none of the earlier ``taken`` spans."""
-    pattern, valid = DETECTORS[detector]
+def _find_kind(
+    matches: list[re.Match], detector: str, taken: list[Span], regions: tuple[str, ...]
+) -> list[Span]:
+    """The valid ``matches`` of one detector's pattern that overlap none of the earlier
+    ``taken`` spans."""
+    valid = DETECTORS[detector][1]
     category = f"pii-{KIND_OF.get(detector, detector)}"
     starts = [s.start for s in taken]
     found = []
-    for m in pattern.finditer(text):
+    for m in matches:
         if not _free(taken, starts, m.start(), m.end()):
             continue
         span = valid(m, regions)
