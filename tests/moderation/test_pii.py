@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chatcore.builtin.moderation import pii
 from chatcore.builtin.moderation.filters import PiiFilter
 from chatcore.builtin.moderation.pii import find_pii
 
@@ -189,6 +190,8 @@ def test_a_real_address_next_to_those_still_counts():
         # case forms the patterns' (?i) matches but lower() does not map back: once a KeyError
         ("call me ſeven ſix five four three two one", "ſeven ſix five four three two one"),
         ("call me ＦＩＶＥ five four three two one zero", "ＦＩＶＥ five four three two one zero"),
+        ("call me FİVE zero FİVE SİX zero NİNE EİGHT", "FİVE zero FİVE SİX zero NİNE EİGHT"),
+        ("call me fıve zero fıve sıx zero nıne eıght", "fıve zero fıve sıx zero nıne eıght"),
     ],
 )
 def test_phone_numbers_in_digits_and_words_mixed(text, found):
@@ -291,5 +294,8 @@ def test_ranges_lists_timestamps_and_labelled_codes_are_not_personal_data(text):
     assert find_pii(text) == [], text
 
 
-def test_a_dotted_capital_i_in_number_words_is_no_error():
-    assert find_pii("FİVE FİVE five four three two one zero") == []  # read, not raised on
+def test_other_scripts_digits_among_number_words_are_read_as_digits():
+    text = "call me five ٥٥٥ one two three four five six"
+    (span,) = find_pii(text)
+    assert text[span.start : span.end] == "five ٥٥٥ one two three four five six"
+    assert pii._digits_said(pii.PHONE_WORDS.search(text)) == "5555123456"  # not 5123456

@@ -230,12 +230,15 @@ def _digits_said(m: re.Match) -> str:
     words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}|\d+", m.group())
     if all(w.isdigit() and w.isascii() for w in words):
         return ""
-    return "".join(w if w.isdigit() and w.isascii() else _digit(w) for w in words)
+    return "".join(_digits(w) for w in words)
 
 
-def _digit(word: str) -> str:
-    """The digit a matched word says. The patterns' (?i) also matches case forms that
-    ``lower()`` does not map back ("ſix", "FİVE"): those are looked up by matching."""
+def _digits(word: str) -> str:
+    """The ASCII digits a matched word or run of digits says. The patterns' (?i) also
+    matches case forms that ``lower()`` does not map back ("ſix", "FİVE"): those are looked
+    up by matching; ``\\d`` also matches other scripts' digits ("٥٥٥")."""
+    if word.isdecimal():
+        return "".join(str(unicodedata.decimal(c)) for c in word)
     found = DIGIT_WORDS.get(word.lower())
     if found is None:
         matching = (d for name, d in DIGIT_WORDS.items() if re.fullmatch(name, word, re.I))
@@ -311,10 +314,14 @@ def find_pii(
     return taken if origin is None else [_original(span, origin) for span in taken]
 
 
+# letters the detectors' (?i) takes for an ASCII letter that lower() does not make one
+_AS_ASCII_LETTER = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+
+
 def _maybe(text: str) -> bool:
-    """Whether any detector may find something (casefolded: what the detectors' (?i) finds
-    in any case, "FIVE", "ſix", is found here too)."""
-    return _MAYBE.search(text.casefold()) is not None
+    """Whether any detector may find something: the pattern runs on lowercased text, with
+    the letters the detectors' (?i) also reads as ASCII ones ("FİVE", "ſix") made ASCII."""
+    return _MAYBE.search(text.translate(_AS_ASCII_LETTER).lower()) is not None
 
 
 def prepare(text: str) -> tuple[str, list[int] | None]:
