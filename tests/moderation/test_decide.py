@@ -30,6 +30,14 @@ def test_mask_keeps_whitespace_and_zwj_sequences_whole():
     assert mask(f"a {family} b", [Span(0, len(family) + 2, "c")]) == "* * b"
 
 
+def test_mask_writes_the_mask_string_as_given_for_each_visible_character():
+    spans = [Span(0, 2, "c"), Span(6, 8, "c")]
+    assert mask("ab cd ef", spans, "##") == "#### cd ####"
+    assert mask("ab cd ef", spans, "\\") == "\\\\ cd \\\\"
+    assert mask("ab cd ef", spans, "") == " cd "
+    assert mask("ab cé ef", spans, "##") == "#### cé ####"  # the same outside ASCII
+
+
 def test_snippet_never_shows_a_one_character_term_and_caps_the_count():
     assert snippet("肏", [Span(0, 1, "offensive")]) == "[offensive] *"
     spans = [Span(i, i + 2, "c") for i in range(0, 10, 2)]

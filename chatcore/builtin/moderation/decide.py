@@ -3,7 +3,6 @@ redacted snippet that never repeats the offending text."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ from functools import cache
 
 from chatcore.types import Action, Verdict
 
-_VISIBLE = re.compile(r"\S")
 SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.MASK: 2, Action.BLOCK: 3}
 
 
@@ -40,9 +38,11 @@ def mask(text: str, spans: Iterable[Span], char: str = "*") -> str:
     """Replace every visible character of each span with ``char``; whitespace stays, and a
     character with its combining marks (or a surrogate pair) becomes one ``char``."""
     out = list(text)
+    plain = text.isascii()  # no marks to join: each visible character one ``char``
     for span in spans:
-        if text.isascii():  # no marks to join: each visible character one ``char``
-            out[span.start : span.end] = _VISIBLE.sub(char, text[span.start : span.end])
+        if plain:
+            part = text[span.start : span.end]
+            out[span.start : span.end] = [c if c.isspace() else char for c in part]
             continue
         for i in range(span.start, span.end):
             c = text[i]
