@@ -198,3 +198,17 @@ async def test_partitions_whose_recovery_redis_cut_short_are_read_later(setup):
     await wait_for(lambda: len(channel.sent) >= 40, timeout=15)
     assert worker.state()["readable"] == worker.state()["held"] == [0, 1, 2, 3]
     assert_in_order_once(channel.sent, 8, 5)
+
+
+async def test_a_worker_recreates_the_groups_redis_lost_before_it_claims_a_backlog(setup):
+    """Redis restarted without its data (no groups) while the messages were queued again:
+    claiming a newly leased partition's backlog says NOGROUP; the worker makes the groups
+    again and reads the queue (it used to retry the same failing claim forever)."""
+    queue, start_worker = setup
+    await queue.client.delete(*[queue.stream(p) for p in range(queue.partitions)])
+    await enqueue(queue, chats=6, per_chat=4)  # the streams again, without their groups
+    channel = ListChannel()
+    worker = await start_worker(channel)
+    await wait_for(lambda: len(channel.sent) >= 24, timeout=15)
+    assert worker.redis_ok
+    assert_in_order_once(channel.sent, 6, 4)

@@ -156,7 +156,7 @@ class Worker:
         # every held partition not read yet: those gained now, and those whose backlog a Redis
         # error kept from being claimed on an earlier tick (still held, never "gained" again)
         for partition in sorted(gained | self._unread()):
-            jobs = await self.queue.claim_pending(self.worker_id, partition)
+            jobs = await self._claim_backlog(partition)
             if jobs:
                 log.info(
                     "worker %s: reclaimed %d messages of partition %d",
@@ -171,6 +171,17 @@ class Worker:
             for job in jobs:
                 self._dispatch(job, token)
             self._readable.add(partition)
+
+    async def _claim_backlog(self, partition: int) -> list[Job]:
+        """The partition's pending entries, claimed; when Redis lost the groups (restarted
+        without its data) they are made again first, as a read that meets NOGROUP does."""
+        try:
+            return await self.queue.claim_pending(self.worker_id, partition)
+        except Exception as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            await self.queue.ensure_groups()
+            return await self.queue.claim_pending(self.worker_id, partition)
 
     def _unread(self) -> set[int]:
         """Held partitions neither read nor being given up."""
