@@ -115,9 +115,12 @@ def throughput(texts: list[str]) -> list[list[object]]:
     pipelines = {
         "normalizer (key; spans when asked)": lambda: [normalize(t) for t in texts],
         "normalizer+lexicon+pii": lambda: [run(t) for t in texts],
+        REFERENCE: _reference_loop,
     }
+    interleaved = time_interleaved(pipelines, RUNS)
+    reference = interleaved.pop(REFERENCE)
     timings = {
-        **time_interleaved(pipelines, RUNS),
+        **interleaved,
         "classifier (batches of 64)": time_runs(
             lambda: [classifier.scores(b) for b in batches], 5, warmup=1
         ),
@@ -133,7 +136,19 @@ def throughput(texts: list[str]) -> list[list[object]]:
     ours, theirs = timings["normalizer+lexicon+pii"], timings["better_profanity"]
     rows.append(["speed-up vs better_profanity", "", "", f"{theirs.median / ours.median:.0f}x",
                  f"{theirs.p95 / ours.p95:.0f}x"])  # fmt: skip
+    rows.append([REFERENCE, "", str(reference), "-", "-"])
     return rows
+
+
+REFERENCE = "machine speed: 200,000 additions in a Python loop"
+
+
+def _reference_loop() -> None:
+    """A fixed piece of pure-Python work timed with the pipelines: how fast the machine ran
+    during this run, so runs in faster and slower spells of a shared machine compare."""
+    total = 0
+    for number in range(200_000):
+        total += number
 
 
 def main() -> None:
@@ -159,9 +174,10 @@ def main() -> None:
                 ["pipeline", "msgs", "ms median / p95", "msgs/s median", "msgs/s at p95"],
                 throughput(chat)))  # fmt: skip
     print(
-        "The normalizer and the pipeline take turns, run by run, so their rows compare within "
-        "a run. A shared machine's speed varies between spells (this one's by up to 1.8x "
-        "within minutes); better_profanity, timed after them, compares only roughly.\n"
+        "The normalizer, the pipeline and the machine-speed loop take turns, run by run, so "
+        "their rows compare within a run. A shared machine's speed varies between spells (this "
+        "one's by up to 1.8x within minutes): the loop's time says which spell a run met; "
+        "better_profanity, timed after them, compares only roughly.\n"
     )
     print(f"(bench took {time.perf_counter() - started:.1f} s)")
 
