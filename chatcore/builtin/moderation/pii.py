@@ -59,7 +59,7 @@ DIGIT_WORDS = {
 }
 # four or more single characters each followed by one space: "l u c a s . m @ g m x . n e t"
 SPACED_OUT = re.compile(r"(?<!\S)(?:\S ){3,}\S(?!\S)")
-# what any detector needs somewhere in the text, in casefolded text: one alternative per
+# what any detector needs somewhere in the text, in lowercased text (_maybe): one alternative per
 # digit word (each starts with a literal, so the regex skips ahead by its first characters
 # instead of trying every alternative at every position, as one case-insensitive group did)
 _MAYBE = re.compile(
