@@ -33,14 +33,7 @@ class Stats:
 
 def time_runs(func: Callable[[], object], runs: int, warmup: int = 3) -> Stats:
     """Call ``func`` ``warmup`` times untimed, then ``runs`` times timed."""
-    for _ in range(warmup):
-        func()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - started) * 1000)
-    return Stats(tuple(samples))
+    return time_interleaved({"": func}, runs, warmup)[""]
 
 
 def time_interleaved(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from chatcore.language import is_cjk
 
@@ -92,3 +93,19 @@ def _simplified(text: str) -> str:
 
     converted = zhconv.convert(text, "zh-cn")
     return converted if len(converted) == len(text) else text
+
+
+class CharTable(dict):
+    """A ``str.translate`` table made as characters are first seen: ``make(char)`` is what
+    each becomes. At most ``limit`` are kept, so text of every code point cannot grow it
+    without end (two threads may pass the limit by a few: the values are the same)."""
+
+    def __init__(self, make: Callable[[str], str], limit: int = 50_000) -> None:
+        super().__init__()
+        self._make, self._limit = make, limit
+
+    def __missing__(self, code: int) -> str:
+        made = self._make(chr(code))
+        if len(self) < self._limit:
+            self[code] = made
+        return made

@@ -99,9 +99,8 @@ class LexiconFilter:
         """The verdict under the actions for where ``message`` came from (the policy);
         ``spans``: the text's hits when the caller has scanned it already."""
         found = self.spans(text) if spans is None else spans
-        if not found:
-            return verdict(self.name, text, found, {}, self.settings.default_action)
-        return verdict(self.name, text, found, self.actions(message), self.settings.default_action)
+        actions = self.actions(message) if found else {}
+        return verdict(self.name, text, found, actions, self.settings.default_action)
 
     def actions(self, message: Any = None) -> dict[str, str]:
         if message is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from chatcore.builtin.moderation.charmap import CharTable
 from chatcore.language import is_cjk
 
 MIN_SYLLABLES = 3
@@ -62,24 +63,12 @@ class Homophones:
         return found
 
 
-class _Spelling(dict):
-    """``str.translate``'s table of what ``_spell`` writes for each character, filled as
-    characters are first seen (at most ``LIMIT`` kept: text of every code point must not grow
-    it without end)."""
-
-    LIMIT = 50_000
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        text = (
-            syllable(char) if is_cjk(char) else char if char.isascii() and char.isalpha() else "|"
-        )
-        if len(self) < self.LIMIT:
-            self[code] = text
-        return text
+def _spelled(char: str) -> str:
+    """What ``_spell`` writes for one character: its syllable, a Latin letter, or '|'."""
+    return syllable(char) if is_cjk(char) else char if char.isascii() and char.isalpha() else "|"
 
 
-_SPELLING = _Spelling()
+_SPELLING = CharTable(_spelled)
 
 
 def _spell(key: str) -> tuple[str, list[int], set[int]]:

@@ -109,7 +109,7 @@ class Lexicon:
                         allowed.append((start, last + 1))
                     else:
                         found.append(Hit(start, last + 1, p.category, p.term, p.root or p.term))
-        if self._homophones is not None and not norm.key.isascii():
+        if self._homophones is not None:
             found += self._homophone_hits(norm)
         if allowed and found:
             found = _not_overridden(found, sorted(set(allowed)))

@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 
 from chatcore.builtin.moderation import phones
+from chatcore.builtin.moderation.charmap import CharTable
 from chatcore.builtin.moderation.decide import Span
 
 # Each pattern starts only where a token starts (a lookbehind) and repeats only pieces that
@@ -340,28 +341,19 @@ def prepare(text: str) -> tuple[str, list[int] | None]:
     return "".join(out), origin
 
 
-class _PlainTable(dict):
-    """``str.translate``'s table of each character as personal data is read: "" for a
-    format character, its NFKC form from U+2000 on when that is one character (a ligature or
-    a spelled-out symbol is never part of a number), else itself. Filled as characters are
-    first seen, at most ``LIMIT`` kept."""
-
-    LIMIT = 50_000
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        plain = char
-        if unicodedata.category(char) == "Cf":
-            plain = ""
-        elif code >= 0x2000:
-            folded = unicodedata.normalize("NFKC", char)
-            plain = folded if len(folded) == 1 else char
-        if len(self) < self.LIMIT:
-            self[code] = plain
-        return plain
+def _plain(char: str) -> str:
+    """One character as personal data is read: "" for a format character, its NFKC form
+    from U+2000 on when that is one character (a ligature or a spelled-out symbol is never
+    part of a number), else itself."""
+    if unicodedata.category(char) == "Cf":
+        return ""
+    if ord(char) >= 0x2000:
+        folded = unicodedata.normalize("NFKC", char)
+        return folded if len(folded) == 1 else char
+    return char
 
 
-_PLAIN = _PlainTable()
+_PLAIN = CharTable(_plain)
 
 
 def _joined(text: str, origin: list[int] | None) -> tuple[str, list[int] | None]:
