@@ -51,6 +51,29 @@ def test_thresholds_keep_a_listed_word_without_room_for_another_sense():
     assert chosen["overrule"] > 0.2 and chosen["threshold"] > 0.95
 
 
+def test_a_slur_is_disarmed_only_by_quotation_marks_never_by_friendly_words(meaning):
+    from chatcore.builtin.moderation.meaning.filter import unquoted
+
+    mentioned = (
+        "What does the slur 'wetback' refer to historically in the US?",
+        'my teacher said "wetback" is a slur, where does it come from',
+        "“支那”这个词为什么有侮辱性？大家可以说说吗",
+        "网友骂我「支那人」，我可以报警吗？平台不管",
+    )
+    for text in mentioned:
+        verdict = meaning.decide(text, (0.1, "hate"))
+        assert verdict.action is Action.FLAG and verdict.filter == "meaning", text
+        assert meaning.decide(text, (0.9, "hate")).action is Action.BLOCK, text  # p decides
+    used = (
+        "I don't get why every wetback thinks he can just move here",  # an apostrophe
+        "those wetbacks, 'friends', should all go home now please",  # quotes elsewhere
+    )
+    for text in used:
+        assert meaning.decide(text, (0.1, "hate")).action is Action.BLOCK, text
+    spans = meaning.lexicon.spans(mentioned[0])
+    assert spans and unquoted(mentioned[0], spans) == []
+
+
 def test_hostile_meaning_without_a_listed_word_is_blocked_with_its_category(meaning):
     text = "your family would be sad to see what happens next"
     verdict = meaning.decide(text, (0.95, "violent-threat"))
@@ -90,6 +113,48 @@ def test_the_model_is_refused_when_its_file_is_not_the_one_its_manifest_names(tm
         MeaningModel.load(tmp_path)
     with pytest.raises(MeaningModelError, match="no meaning classifier"):
         MeaningModel.load(tmp_path / "missing")
+
+
+def test_the_lexical_reader_reads_letters_with_evasions_undone():
+    from chatcore.builtin.moderation.meaning.lexical import LexicalReader, fit_lexical, grams
+
+    assert grams("YOU ARE") == grams("you are") and {" you ", "are "} <= set(grams("you are"))
+    assert all(" " not in gram.strip() for gram in grams("you are"))  # within words
+    assert "你是垃" in grams("你是垃圾")  # a Han sentence is one word
+    hostile = ["you dumbass", "what a dumbass", "dumbass bot", "shut up dumbass", "ur a dumbass"]
+    clean = ["what a nice day", "you are kind", "shut the door please", "a nice bot", "ur late"]
+    arrays = fit_lexical(hostile + clean, [True] * 5 + [False] * 5)
+    reader = LexicalReader(
+        arrays["lexical_idf"], arrays["lexical_coef"], float(arrays["lexical_bias"][0])
+    )
+    texts = ["d u m b a s s lol", "ｄｕｍｂａｓｓ", "so kind"]
+    spaced, fullwidth, kind = reader.probabilities(texts)
+    assert spaced > 0.5 and fullwidth > 0.5 and kind < 0.5
+    assert reader.probabilities([]).shape == (0,)
+
+
+def test_the_offensive_probability_averages_the_encoder_and_the_letters(tmp_path):
+    from chatcore.builtin.moderation.meaning.lexical import BUCKETS
+
+    weights = {
+        "dense_1": np.zeros((1024, 4), np.float32),
+        "bias_1": np.zeros(4, np.float32),
+        "dense_2": np.zeros((4, len(CLASSES)), np.float32),
+        "bias_2": np.zeros(len(CLASSES), np.float32),  # every class alike: p = 5/6
+        "lexical_idf": np.ones(BUCKETS, np.float32),
+        "lexical_coef": np.zeros(BUCKETS, np.float32),
+        "lexical_bias": np.array([-np.log(3.0)], np.float32),  # p = 1/4 whatever the text
+    }
+    save(weights, {"threshold": 0.9, "overrule": 0.2, "dev": {}}, [], tmp_path)
+    model = MeaningModel.load(tmp_path)
+    (offensive, _), _ = model.judge(np.zeros((2, 1024), np.float32), ["a", "b"])
+    assert offensive == pytest.approx(model.mix * 5 / 6 + (1 - model.mix) / 4, abs=1e-6)
+    assert model.mix < 1
+    del weights["lexical_coef"]  # a model without the reader is read by the encoder alone
+    save(weights, {"threshold": 0.9, "overrule": 0.2, "dev": {}}, [], tmp_path)
+    alone = MeaningModel.load(tmp_path)
+    assert alone.mix == 1.0
+    assert alone.judge(np.zeros((1, 1024)), ["a"])[0][0] == pytest.approx(5 / 6)
 
 
 def test_the_shipped_model_loads_and_names_what_it_learned_from(tmp_path):
@@ -239,14 +304,32 @@ def test_the_qa_model_reuses_the_vector_the_classifier_made(meaning, monkeypatch
     assert len(encoded) == 4  # a listed word behind an evasion: read again with it undone
 
 
-def test_one_or_two_words_are_too_little_for_the_classifier_alone(meaning):
+def test_one_or_two_words_need_the_short_threshold_to_act_alone():
+    from chatcore.builtin.moderation.meaning.filter import MeaningFilter
+
+    def decide(short_threshold: float, text: str, p: float) -> Action:
+        settings = MeaningSettings(threshold=0.8, overrule=0.3, short_threshold=short_threshold)
+        return MeaningFilter(settings).decide(text, (p, "violent-threat")).action
+
     for short in ("remember me", "ping", "你好"):
-        assert meaning.decide(short, (0.99, "violent-threat")).action is Action.ALLOW, short
-    assert meaning.decide("i remember where you live", (0.99, "violent-threat")).action is (
-        Action.BLOCK
-    )
-    assert meaning.decide("去你的", (0.99, "offensive")).action is Action.BLOCK
-    assert meaning.decide("shithead", (0.99, "offensive")).action is Action.BLOCK  # listed
+        assert decide(0.95, short, 0.9) is Action.ALLOW, short
+        assert decide(0.95, short, 0.97) is Action.BLOCK, short
+        assert decide(1.0, short, 1.0) is Action.ALLOW, short  # 1: never enough
+    assert decide(1.0, "i remember where you live", 0.99) is Action.BLOCK
+    assert decide(1.0, "去你的", 0.99) is Action.BLOCK  # three Han characters
+    assert decide(1.0, "shithead", 0.99) is Action.BLOCK  # listed
+
+
+def test_the_short_threshold_is_chosen_on_dev_or_never_acts():
+    truth = np.array([True, True, False, False, True, False])
+    offensive = np.array([0.97, 0.95, 0.6, 0.2, 0.9, 0.1])
+    long_enough = np.array([False, False, False, True, True, True])
+    hits = np.zeros(6, bool)
+    chosen = choose(offensive, hits, truth, long_enough=long_enough)
+    assert chosen["short_threshold"] == 0.94 and chosen["dev"]["recall"] == 1.0
+    offensive[2] = 0.99  # a clean short line as sure as any: no short threshold keeps to 1 %
+    chosen = choose(offensive, hits, truth, long_enough=long_enough)
+    assert chosen["short_threshold"] == 1.0 and chosen["dev"]["false_positives"] == 0.0
 
 
 def test_the_default_dev_splits_are_those_with_offensive_lines(tmp_path):

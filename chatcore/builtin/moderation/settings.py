@@ -100,6 +100,13 @@ class MeaningSettings(Settings):
         lt=1,
         description="below it a listed word is an innocent sense (default: the model's)",
     )
+    short_threshold: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="what a message of one or two words needs to act alone (1: never; "
+        "default: the model's)",
+    )
     action: ActionName = Field("block", description="for what the classifier finds alone")
     model_dir: Path | None = Field(None, description="default: the model shipped in the package")
     max_batch: int = Field(64, ge=1)

@@ -5,15 +5,19 @@
 - a listed word, the classifier below ``overrule`` on the whole message and on the words
   around the listed one, and at least ``SENSE_CONTEXT`` other words to give it a sense: an
   innocent sense (a bird, a place, a tool): allowed, and flagged so the decision is on record
-  (never for ``hate``: a slur is not disarmed by friendly words around it; never with fewer
-  other words: two words beside a listed one show no other sense);
-- no listed word, the classifier at least ``threshold`` sure, and at least ``MIN_TOKENS``
-  words (Han characters count one each) to read: its category, the configured action (hostile
-  meaning without a listed word: threats, hate in plain words). One or two words alone carry
-  too little meaning for it ("ping", "remember me"); the lexicon still reads them;
+  (never for ``hate`` outside quotation marks: a slur is not disarmed by friendly words
+  around it, only by being mentioned rather than used; never with fewer other words: two
+  words beside a listed one show no other sense). The clause around listed words is read
+  only for words outside quotation marks: a quoted insult is hostile by itself, the message
+  quoting it is what the classifier judges;
+- no listed word, the classifier at least ``threshold`` sure (with fewer than ``MIN_TOKENS``
+  words, Han characters counting one each: at least ``short_threshold`` sure): its category,
+  the configured action (hostile meaning without a listed word: threats, hate in plain words,
+  slang and shorthand no list has). One or two words carry little meaning ("ping",
+  "remember me"), so they need more certainty, or none is enough (a short threshold of 1);
 - otherwise allowed.
 
-Both thresholds come with the model (chosen on the dev split when it was trained) unless the
+The thresholds come with the model (chosen on the dev splits when it was trained) unless the
 config sets them. The classifier runs in micro-batches on a worker thread.
 """
 
@@ -30,10 +34,15 @@ from chatcore.builtin.moderation.settings import LexiconSettings, MeaningSetting
 from chatcore.types import Action, Verdict
 
 NEVER_OVERRULED = frozenset({"hate"})
-MIN_TOKENS = 3  # what the classifier needs to act alone (data/moderation-dev has no shorter line)
+MIN_TOKENS = 3  # fewer words need the short threshold to act alone
 SENSE_CONTEXT = 5  # other words (or Han characters) a listed word needs to be read in another sense
 AROUND_CHARS = 120  # at most this much of the clause around a listed word is read
 CLAUSE_END = re.compile(r"[,.;:!?，。；：！？、\n]")
+# Text between quotation marks (a straight single quote only outside a word: not "don't").
+QUOTED = re.compile(
+    r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|‘[^’\n]{1,200}’|「[^」\n]{1,200}」|『[^』\n]{1,200}』"
+    r"|«[^»\n]{1,200}»|＂[^＂\n]{1,200}＂|(?<!\w)'[^'\n]{1,200}'(?!\w)"
+)
 Reading = tuple[str, bool]  # a text for the classifier, and whether the lexicon lists a word
 Judged = tuple[float, str]  # the classifier's offensive probability and category
 
@@ -50,6 +59,19 @@ def words_around(text: str, spans: list[Span]) -> str:
             text[max(start, span.start - AROUND_CHARS) : min(end, span.end + AROUND_CHARS)]
         )
     return " … ".join(dict.fromkeys(parts))
+
+
+def unquoted(text: str, spans: list[Span]) -> list[Span]:
+    """The spans not inside quotation marks: a word used, not mentioned ("what does the slur
+    'x' mean", 网友骂我"..."，我可以报警吗 mention one)."""
+    quotes = [(m.start() + 1, m.end() - 1) for m in QUOTED.finditer(text)] if spans else []
+    return [s for s in spans if not any(a <= s.start and s.end <= b for a, b in quotes)]
+
+
+def never_overruled(text: str, spans: list[Span]) -> bool:
+    """Whether a category the classifier never overrules (``NEVER_OVERRULED``) is used
+    outside quotation marks."""
+    return any(span.category in NEVER_OVERRULED for span in unquoted(text, spans))
 
 
 def too_short(text: str) -> bool:
@@ -86,6 +108,7 @@ class MeaningFilter:
         self.model = MeaningModel.load(settings.model_dir)
         self.threshold = settings.threshold or self.model.threshold
         self.overrule = self.model.overrule if settings.overrule is None else settings.overrule
+        self.short_threshold = settings.short_threshold or self.model.short_threshold
         self._batcher: MicroBatcher | None = None
 
     def judge(self, texts: list[str], listed: list[bool] | None = None) -> list[tuple[float, str]]:
@@ -95,7 +118,7 @@ class MeaningFilter:
 
         if listed is None:
             listed = [bool(self.lexicon.spans(text)) for text in texts]
-        return self.model.judge(features(texts, listed))
+        return self.model.judge(features(texts, listed), texts)
 
     def _judge_batch(self, items: list[tuple[str, bool]]) -> list[tuple[float, str]]:
         return self.judge([text for text, _ in items], [listed for _, listed in items])
@@ -117,7 +140,7 @@ class MeaningFilter:
         listed = self.lexicon.decide(text, message, spans)
         if listed.action is not Action.ALLOW:
             nearby = around[0] if around is not None else 0.0
-            if max(offensive, nearby) >= self.overrule or NEVER_OVERRULED & set(listed.categories):
+            if max(offensive, nearby) >= self.overrule or never_overruled(text, spans):
                 return listed
             if not (room_for_a_sense(text, spans) if room is None else room):
                 return listed
@@ -125,7 +148,8 @@ class MeaningFilter:
             return Verdict(
                 Action.FLAG, listed.category, self.name, None, evidence, listed.categories
             )
-        if offensive < self.threshold or too_short(text):
+        needed = self.short_threshold if too_short(text) else self.threshold
+        if offensive < needed or needed >= 1:
             return Verdict(filter=self.name)
         evidence = snippet(text, [Span(0, len(text), category)]) + f" p={offensive:.2f}"
         action = Action(self.lexicon.actions(message).get(category, self.settings.action))
@@ -137,16 +161,17 @@ class MeaningFilter:
     def _reading(self, text: str, message: Any) -> Generator[Reading, Judged, Verdict]:
         """The steps of one decision, written once for ``check`` (async, batched) and
         ``decide_now``: yields each (text, listed) the classifier must read, is sent its
-        judgement, returns the verdict. The clause around the lexicon's hits is read again
-        only when the whole message alone would take them in an innocent sense."""
+        judgement, returns the verdict. The clause around the lexicon's hits (outside
+        quotation marks) is read again only when the whole message alone would take them in
+        an innocent sense."""
         if not _readable(text):
             return Verdict(filter=self.name)  # nothing to read: nothing said
         spans = self.lexicon.spans(text)  # one scan per message
         judged = yield (text, bool(spans))
         room = bool(spans) and room_for_a_sense(text, spans)
-        around = None
-        if room and judged[0] < self.overrule:
-            around = yield (words_around(text, spans), True)
+        around, used = None, unquoted(text, spans)
+        if room and used and judged[0] < self.overrule:
+            around = yield (words_around(text, used), True)
         return self.decide(text, judged, message, around, spans, room)
 
     def decide_now(self, text: str, message: Any = None) -> Verdict:

@@ -1,5 +1,7 @@
-"""The trained meaning classifier as NumPy arrays: two dense layers over the features, the
-classes clean + the lexicon's categories. Shipped in the package (``meaning.npz``) with a
+"""The trained meaning classifier as NumPy arrays: two dense layers over the encoder's
+features, the classes clean + the lexicon's categories, and the lexical reader
+(lexical.LexicalReader: the letters), whose offensive probabilities are averaged (``mix``:
+the encoder's share). Shipped in the package (``meaning.npz``) with a
 manifest naming its sha256, checked at load: a file that is not the one trained here is
 refused with its path (``chatcore train-meaning`` rebuilds it, the plugin's README)."""
 
@@ -7,13 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from chatcore.errors import ChatcoreError
+
+if TYPE_CHECKING:
+    from chatcore.builtin.moderation.meaning.lexical import LexicalReader
 
 CLEAN = "clean"
 
@@ -34,6 +42,8 @@ class MeaningModel:
     classes: tuple[str, ...]  # index 0 is CLEAN
     threshold: float  # offensive probability that blocks on its own (chosen on dev data)
     overrule: float  # below this a lexicon hit is taken for an innocent sense
+    mix: float = 1.0  # the encoder's share of the offensive probability; the rest: lexical
+    short_threshold: float = 1.0  # what a message of one or two words needs (1: never enough)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> MeaningModel:
@@ -58,6 +68,8 @@ class MeaningModel:
                 tuple(manifest["classes"]),
                 float(manifest["threshold"]),
                 float(manifest["overrule"]),
+                float(manifest.get("mix", 1.0)),
+                float(manifest.get("short_threshold", 1.0)),
             )
             model.check()
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -81,8 +93,26 @@ class MeaningModel:
                 raise ValueError(f"{name} has shape {w[name].shape}, not {shape}")
         if self.classes[:1] != (CLEAN,) or not 0 < self.threshold < 1:
             raise ValueError("classes must start with clean; 0 < threshold < 1")
-        if not 0 <= self.overrule < 1:
-            raise ValueError("0 <= overrule < 1")
+        if not 0 <= self.overrule < 1 or not 0 < self.short_threshold <= 1:
+            raise ValueError("0 <= overrule < 1; 0 < short_threshold <= 1")
+        if not 0 <= self.mix <= 1 or (self.mix < 1 and self.lexical is None):
+            raise ValueError("0 <= mix <= 1, and a lexical reader unless mix is 1")
+        if self.lexical is not None:
+            from chatcore.builtin.moderation.meaning.lexical import BUCKETS
+
+            for name in ("lexical_idf", "lexical_coef"):
+                if w[name].shape != (BUCKETS,):
+                    raise ValueError(f"{name} has shape {w[name].shape}, not ({BUCKETS},)")
+
+    @cached_property
+    def lexical(self) -> LexicalReader | None:
+        """The lexical reader, when the model has one."""
+        from chatcore.builtin.moderation.meaning.lexical import LexicalReader
+
+        w = self.weights
+        if "lexical_coef" not in w:
+            return None
+        return LexicalReader(w["lexical_idf"], w["lexical_coef"], float(w["lexical_bias"][0]))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Class probabilities, one row per text."""
@@ -93,10 +123,14 @@ class MeaningModel:
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def judge(self, features: np.ndarray) -> list[tuple[float, str]]:
-        """(offensive probability, the likeliest offensive category) per text."""
+    def judge(self, features: np.ndarray, texts: Sequence[str]) -> list[tuple[float, str]]:
+        """(offensive probability, the likeliest offensive category) per text: the encoder's
+        reading of ``features`` and the lexical reader's of ``texts``, averaged (``mix``)."""
         probs = self.probabilities(features)
         offensive = 1.0 - probs[:, 0]
+        if self.mix < 1:
+            assert self.lexical is not None  # check()
+            offensive = self.mix * offensive + (1 - self.mix) * self.lexical.probabilities(texts)
         categories = probs[:, 1:].argmax(axis=1) + 1
         return [
             (float(p), self.classes[int(c)]) for p, c in zip(offensive, categories, strict=True)
