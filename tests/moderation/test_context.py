@@ -40,6 +40,13 @@ def test_a_sense_word_counts_only_among_the_few_words_around_the_term():
     assert action(LexiconFilter(), far) == "block"
 
 
+def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
+    lexicon = LexiconFilter()
+    assert action(lexicon, "how long do faggots and peas take in the oven") == "allow"
+    assert action(lexicon, "faggots in gravy for tea tonight") == "allow"
+    assert action(lexicon, "all faggots should leave") == "block"
+
+
 def test_senses_never_clear_hate():
     settings = LexiconSettings(
         builtin=False, terms={"hate": ["grobble"]}, allow=["grobble ~ recipe peas"]
