@@ -47,6 +47,19 @@ def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
     assert action(lexicon, "all faggots should leave") == "block"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i dont wanna die", "allow"),
+        ("窝不想死", "allow"),
+        ("i wanna die", "block"),
+        ("好想死", "block"),
+    ],
+)
+def test_not_wanting_to_die_is_no_self_harm(text, expected):
+    assert action(LexiconFilter(), text) == expected
+
+
 def test_senses_never_clear_hate():
     settings = LexiconSettings(
         builtin=False, terms={"hate": ["grobble"]}, allow=["grobble ~ recipe peas"]
