@@ -1,6 +1,7 @@
 """Moderation on the labelled splits (issue #22): data/moderation-dev, -dev-2 and -dev-3 (for
 choosing) and the blind data/moderation-test and -test-2 (each written before the changes it
-measures, never used to choose), each pipeline against the same lines in the same run:
+measures, never used to choose), and the QA dev questions as ordinary chat (clean), each
+pipeline against the same lines in the same run:
 better_profanity (English only), the lexicon alone, the default lexicon + pii, and meaning
 (lexicon + classifier) + pii. Then the cost: the meaning classifier's throughput in batches,
 and what it adds to a reply through the engine, behind a responder that reads no vectors
@@ -76,8 +77,8 @@ def quality_rows() -> list[list[str]]:
 
     pipelines, _ = _pipelines()
     rows = []
-    for split, folder in SPLITS:
-        lines = load_split(folder)
+    splits = [(name, load_split(folder)) for name, folder in SPLITS]
+    for split, lines in [*splits, ("ordinary chat", ordinary_chat())]:
         for name, decide in pipelines.items():
             s = by_language(lines, decide)
             rows.append(
@@ -92,6 +93,21 @@ def quality_rows() -> list[list[str]]:
                 ]
             )
     return rows
+
+
+def ordinary_chat() -> list:
+    """The questions of the QA dev splits (data/dev, data/faq/dev) as clean lines: what users
+    ask the bot. Some of the chatterbot corpus's paraphrases tease the bot ("u r gross"); all
+    count as clean here, so this row's false positives are an upper bound."""
+    from chatcore.builtin.moderation.evaluate import Line
+    from chatcore.builtin.moderation.meaning.train import questions_of
+
+    files = sorted((DATA / "dev").glob("*.yml")) + sorted((DATA / "faq" / "dev").glob("*.yml"))
+    return [
+        Line("zh" if "zh" in path.stem else "en", question, "clean", "plain", "none")
+        for path in files
+        for question in questions_of(path)
+    ]
 
 
 def cost_rows() -> list[list[str]]:

@@ -95,6 +95,21 @@ def test_thresholds_are_the_best_recall_within_the_false_positive_bound():
     assert looser[~truth].mean() > 0.01  # anything looser breaks the bound
 
 
+def test_ordinary_chat_keeps_to_the_false_positive_bound_on_its_own():
+    """Pooled with 100 trap lines, one ordinary message blocked in 50 would pass (1 in 150);
+    ordinary chat keeps to the bound by itself."""
+    truth = np.array([True] * 10 + [False] * 150)
+    ordinary = np.arange(160) >= 110  # 100 clean trap lines, then 50 ordinary messages
+    offensive = np.where(truth, 0.8, 0.1)
+    offensive[120] = 0.85  # one ordinary message as sure as the offensive ones
+    hits = np.zeros(160, bool)
+    pooled = choose(offensive, hits, truth)
+    assert pooled["dev"]["recall"] == 1.0
+    apart = choose(offensive, hits, truth, ordinary=ordinary)
+    assert apart["threshold"] > 0.85 and apart["dev"]["ordinary_false_positives"] == 0.0
+    assert apart["dev"]["false_positives"] == 0.0
+
+
 def test_the_model_is_refused_when_its_file_is_not_the_one_its_manifest_names(tmp_path):
     weights = {
         "dense_1": np.ones((1024, 4), np.float32),
