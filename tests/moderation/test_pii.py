@@ -299,3 +299,73 @@ def test_other_scripts_digits_among_number_words_are_read_as_digits():
     (span,) = find_pii(text)
     assert text[span.start : span.end] == "five ٥٥٥ one two three four five six"
     assert pii._digits_said(pii.PHONE_WORDS.search(text)) == "5555123456"  # not 5123456
+
+
+def _iban(country: str, bban: str) -> str:
+    """An IBAN with its check digits computed."""
+    moved = bban + country + "00"
+    check = 98 - int("".join(str(int(c, 36)) for c in moved)) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+def test_an_iban_whose_digits_pass_luhn_is_an_iban_not_a_card():
+    account = next(
+        bban
+        for n in range(10_000)
+        if pii.luhn_ok(bban := f"37040044{n:010d}") and pii.iban_ok(_iban("DE", bban))
+    )
+    code = _iban("DE", account)
+    grouped = " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+    for text in (f"iban {grouped}, BIC COBADEFFXXX", f"IBAN: {code[:2]} {code[2:]}"):
+        assert [s.category for s in find_pii(text)] == ["pii-iban"], text
+    dotted = ".".join(code[i : i + 4] for i in range(0, len(code), 4))
+    assert [s.category for s in find_pii(f"IBAN — {dotted}")] == ["pii-iban"]
+
+
+def test_an_iban_has_the_length_of_a_country_that_issues_them():
+    assert pii.iban_ok("GB82WEST12345698765432")
+    assert not pii.iban_ok(_iban("GB", "WEST123456987654321"))  # one character too many
+    assert not pii.iban_ok(_iban("AS", "85673241688050"))  # "as 54...": no such country
+    text = f"typed my card as {_iban('AS', '85673241688050')[2:]} oops"
+    assert "pii-iban" not in [s.category for s in find_pii(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2^16 = 65536 and 2^32 = 4294967296",  # an equation's result
+        "the dump is 2147483648 bytes, exactly 2 GiB",  # a size
+        "视频播放量 1380013800 次",  # a count
+        "meeting on 2025-03-14 16:45 in room B",  # a date and a time
+        "due 14/02/2025 09:15 sharp",
+        "ERROR 2003 (45000): cannot connect",  # an error code
+        "parcel 664 218 903 771 still says in transit",
+        "ebay item 285119336612 never arrived",
+        "the format is (555) 555-5555",  # one digit over and over: a placeholder
+        "填写示例：13900000000",
+        "my number is +44 7700 900 xxx, the rest is hidden",  # starred out
+        "is 6011 2345 6789 the start of my card?",  # four, four, four: a card's piece
+        "tracking 1Z 999 AB1 01 2345 6784 shows nothing",  # the tail of a code
+    ],
+)
+def test_sums_sizes_dates_codes_placeholders_and_pieces_are_not_phones(text):
+    assert find_pii(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("write to lena.berg @ web .de please", "pii-email"),  # spaces around @ and .
+        ("tom.k//@//outlook//.com (drop the slashes)", "pii-email"),  # junk to strip
+        ("发到 li-ming##@##qq##.com 把井号去掉", "pii-email"),
+        ("ring me on oh seven seven double oh nine double oh three one five", "pii-phone"),
+        ("triple five, zero one two three, four five six seven", "pii-phone"),
+    ],
+)
+def test_addresses_padded_with_junk_and_digits_said_twice_or_thrice(text, kind):
+    assert [s.category for s in find_pii(text)] == [kind], text
+
+
+@pytest.mark.parametrize("text", ["mail z***9@qq.com is mine", "test@test.com works?"])
+def test_starred_out_and_test_addresses_are_not_personal_data(text):
+    assert find_pii(text) == [], text

@@ -32,11 +32,12 @@ _LABELS = (
     r"订单|单号|编号|编码|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
     r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
-    r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东"
+    r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
+    r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|example|e\.g\.|示例|例如"
 )
 NOT_A_PHONE_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:numbers?|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
-    r"(?:\s+(?:is|was|are|were|says|=)|\s*是)?[\s:#.\-=号：]*$",
+    r"(?:\s+(?:is|was|are|were|says|=)|\s*是)?[\s:#.\-=号码：]*$",
     re.IGNORECASE,
 )
 # words just before a number that say it is a phone: they win over a label further back
@@ -56,13 +57,30 @@ DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coor
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
 YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
-# what ends just before a number that is only the rest of it: an IBAN-shaped start, or digits
-# joined to it without a space
-TAIL_OF_ANOTHER = re.compile(r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?)$")
+# what ends just before a number that is only the rest of it: an IBAN-shaped start, digits
+# joined to it without a space, or a code of letters and digits ("1Z 999 AA1 01 2345 6784")
+TAIL_OF_ANOTHER = re.compile(
+    r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?|[A-Za-z]{2,}\d+[ .\-])$"
+)
 AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right after
 # grouped as a 15-digit payment card is: a phone number is never written so
 CARD_SHAPED = re.compile(r"\d{4}([ .\-])\d{6}\1\d{5}")  # 4-6-5 (Amex); 4-4-4-4 is never 15 digits
 FORMATTED = re.compile(rf"\d[{SEPARATORS}]+\d|^\(")  # digits in groups, or "(area) ..."
+# a date with its year, then the hour of a time ("2024-06-18 14" before ":30")
+DATE_THEN_HOUR = re.compile(
+    r"(?:(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d\d)[ T]+\d{1,2}"
+)
+MINUTES = re.compile(r"[:：]\d\d")
+RESULT_OF = re.compile(r"[\d)]\s*[=≈]\s*$")  # "2^32 = 4294967296": an equation's result
+# a unit after the number: a size or a count, not a phone
+UNIT_AFTER = re.compile(
+    r"\s*(?:bytes?|bits?|[kmgtp]i?b|views|downloads|users|people|visitors|followers|steps|"
+    r"words|characters|chars|pixels|px|字节|次|人|位|个)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+MASKED_AFTER = re.compile(r"[ .\-]?[xX*＊•]{2,}")  # "+44 7700 900 xxx": the rest starred out
+SAME_DIGIT = re.compile(r"(\d)\1{6,}")  # 13800000000, (555) 555-5555: a placeholder
+CARD_PIECE = re.compile(r"\d{4}([ .\-])\d{4}\1\d{4}")  # 4-4-4: a card number's first twelve
 # digits of a date and a time in one run (20230330135310, 202303301353): a timestamp
 DATETIME = re.compile(
     r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
@@ -132,8 +150,14 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if AMOUNT_TAIL.match(after):
         return True  # 1234567.89 or 1,234,567: an amount
-    if CARD_SHAPED.fullmatch(candidate):
-        return True  # a card number that failed its check
+    if CARD_SHAPED.fullmatch(candidate) or CARD_PIECE.fullmatch(candidate):
+        return True  # a card number that failed its check, or a piece of one
+    if DATE_THEN_HOUR.fullmatch(candidate) and MINUTES.match(after):
+        return True  # a date and a time
+    if RESULT_OF.search(before) or UNIT_AFTER.match(after) or MASKED_AFTER.match(after):
+        return True
+    if SAME_DIGIT.search(re.sub(r"\D", "", candidate)):
+        return True
     if _cued(text, start):
         return False
     if after.startswith("#") or _range(candidate):

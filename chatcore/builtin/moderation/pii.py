@@ -28,14 +28,17 @@ _SEP_CHAR = r"[ .\-/_*:|、—–·]"
 _SEP = _SEP_CHAR + "{0,2}"
 _SEP_CHARS = re.compile(_SEP_CHAR)
 CARD = re.compile(_EDGE_L + rf"\d(?:{_SEP}\d){{12,18}}" + _EDGE_R)
-IBAN = re.compile(_EDGE_L + rf"[A-Za-z]{{2}}\d{{2}}(?:{_SEP}[A-Za-z0-9]){{11,30}}" + _EDGE_R)
+IBAN = re.compile(_EDGE_L + rf"[A-Za-z]{{2}} ?\d{{2}}(?:{_SEP}[A-Za-z0-9]){{11,30}}" + _EDGE_R)
 CN_ID = re.compile(_EDGE_L + rf"[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx]" + _EDGE_R)
 # "jane (at) example (dot) com", "jane at example dot com": an obfuscated address, taken only
 # with a known top-level domain after the last "dot" (bounded repetitions: linear)
-_AT = r"\s*(?:[(\[{<【](?:at|@)[)\]}>】]|\sat\s|\s@|@\s|艾特|圈圈?a)\s*"
-_DOT = r"\s*(?:[(\[{<【](?:dot|\.)[)\]}>】]|\sdot\s|\.|点)\s*"
+# ... also "@" and "." padded with junk to strip ("olu//@//gmail//.com", "xu##@##qq##.com")
+_JUNK = r"[/#*~|]{1,3}"
+_AT = rf"\s*(?:[(\[{{<【](?:at|@)[)\]}}>】]|\sat\s|\s@|@\s|{_JUNK}@{_JUNK}|艾特|圈圈?a)\s*"
+_DOT = rf"\s*(?:[(\[{{<【](?:dot|\.)[)\]}}>】]|\sdot\s|{_JUNK}\.|\.|点)\s*"
 _TLD = (
-    r"(?:com|net|org|edu|gov|io|co|uk|de|fr|cn|jp|info|biz|me|us|ca|au|in|ru|nl|es|it|ch|hk|tw|sg)"
+    r"(?:com|net|org|edu|gov|io|co|uk|de|fr|cn|jp|info|biz|me|us|ca|au|in|ru|nl|es|it|ch|hk|tw|sg"
+    r"|pt|br|mx|kr|se|no|dk|fi|pl|be|nz|ie|za|ar|cl|tr|gr|cz|at|eu|app|dev)"
 )
 EMAIL_WORDS = re.compile(
     rf"(?i)(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{{1,64}}{_AT}[A-Za-z0-9-]{{1,63}}"
@@ -44,7 +47,9 @@ EMAIL_WORDS = re.compile(
 _EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _EN_DIGIT = f"(?:{'|'.join((*_EN_WORDS, 'oh'))})"  # no word begins another: order is free
 _ZH_DIGIT = r"[零〇一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖]"
-_EN_TOKEN = rf"(?:{_EN_DIGIT}|\d{{1,4}})"  # words and digits mixed: "four 1 five 555 ..."
+# words and digits mixed: "four 1 five 555 ...", "double oh" (00), "triple five" (555)
+_EN_TOKEN = rf"(?:(?:double|triple)\s+{_EN_DIGIT}|{_EN_DIGIT}|\d{{1,4}})"
+_REPEATED = {"double": 2, "triple": 3}
 _ZH_TOKEN = rf"(?:{_ZH_DIGIT}|\d)"
 # a phone number in words: "four one five, five five five ...", "幺三九 二七四八 ...", or
 # words and digits mixed (at least one word: digits alone are the PHONE pattern's)
@@ -83,9 +88,21 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+# IBAN length per country (the SWIFT IBAN registry): a country's IBANs all have its length
+_IBAN_LENGTHS = """AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 CH21 CR22
+    CY28 CZ24 DE22 DJ27 DK18 DO28 EE20 EG29 ES24 FI18 FK18 FO18 FR27 GB22
+    GE22 GI23 GL18 GR27 GT28 HN28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30
+    KW30 KZ20 LB28 LC32 LI21 LT20 LU20 LV21 LY25 MC27 MD24 ME22 MK19 MN20
+    MR27 MT31 MU30 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22
+    RU33 SA24 SC31 SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26
+    UA29 VA22 VG24 XK20 YE30"""
+IBAN_LENGTHS = {entry[:2]: int(entry[2:]) for entry in _IBAN_LENGTHS.split()}
+
+
 def iban_ok(text: str) -> bool:
+    """Mod 97, at the length of a country that issues IBANs."""
     code = text.replace(" ", "").upper()
-    if not 15 <= len(code) <= 34:
+    if IBAN_LENGTHS.get(code[:2]) != len(code):
         return False
     moved = code[4:] + code[:4]
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
@@ -142,7 +159,7 @@ def _file_name(address: str) -> bool:
 # words that stand for an address in a template, not a person's ("name@company.com")
 _PLACEHOLDERS = """name yourname your.name your_name firstname.lastname first.last user username
     email youremail your.email your_email someone somebody domain yourdomain company
-    yourcompany example"""
+    yourcompany example test"""
 PLACEHOLDER_WORDS = frozenset(_PLACEHOLDERS.split())
 # local parts no mailbox has: only a template tells the reader to put their own there
 TEMPLATE_LOCAL = frozenset(
@@ -154,11 +171,18 @@ _SAID = frozenset({"at", "dot"})  # the words an obfuscated address spells (any 
 
 def _placeholder(local: str, domain: str) -> bool:
     """A template to fill in: ``xxx@...``, ``yourname@...``, or a placeholder on both sides
-    (``name@company.com``); ``user@mycorp.com`` or ``jane@company.com`` may be someone's."""
+    (``name@company.com``, ``test@test.com``); ``user@mycorp.com`` or ``jane@company.com``
+    may be someone's (and invented addresses are often written at example.com)."""
     local, first = local.lower(), domain.split(".", 1)[0].lower()
     if ALL_X.fullmatch(local) or local in TEMPLATE_LOCAL:
         return True
     return all(w in PLACEHOLDER_WORDS or ALL_X.fullmatch(w) for w in (local, first))
+
+
+def _masked(m: re.Match) -> bool:
+    """An address with its mailbox starred out ("z***9@163.com"): the pattern takes only the
+    characters after the stars."""
+    return m.start() > 0 and m.string[m.start() - 1] in "*＊•"
 
 
 REMOTE_PATH = re.compile(r":[\w.~-]{0,100}/|:[\w.~-]{1,100}\.git\b")  # host:org/repo, host:~/x
@@ -169,7 +193,7 @@ def _address(m: re.Match) -> tuple[int, int] | None:
     (``git@github.com:org/repo.git``: a colon and a path right after the host)."""
     address = m.group()
     local, _, domain = address.partition("@")
-    if _file_name(address) or _placeholder(local, domain):
+    if _file_name(address) or _placeholder(local, domain) or _masked(m):
         return None
     return None if REMOTE_PATH.match(m.string, m.end()) else m.span()
 
@@ -228,10 +252,10 @@ UNBROKEN = re.compile(r"\d{10,15}")
 def _digits_said(m: re.Match) -> str:
     """The digits of a PHONE_WORDS match ("" when it has no word: digits alone are the
     patterns' own)."""
-    words = re.findall(rf"(?i){_EN_DIGIT}|{_ZH_DIGIT}|\d+", m.group())
-    if all(w.isdigit() and w.isascii() for w in words):
+    words = re.findall(rf"(?i)(?:(double|triple)\s+)?({_EN_DIGIT}|{_ZH_DIGIT}|\d+)", m.group())
+    if all(not times and w.isdigit() and w.isascii() for times, w in words):
         return ""
-    return "".join(_digits(w) for w in words)
+    return "".join(_digits(w) * _REPEATED.get(times.lower(), 1) for times, w in words)
 
 
 def _digits(word: str) -> str:
@@ -276,10 +300,10 @@ DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
     "email": (EMAIL, lambda m, regions: _address(m)),
     "email_words": (EMAIL_WORDS, lambda m, regions: _email_words(m)),
     "cn_id": (CN_ID, _whole(_cn_id)),
+    "iban": (IBAN, _iban),  # before cards: a German IBAN's 18 digits pass Luhn one time in ten
     "card": (CARD, _whole(_card)),
     "cn_id_words": (PHONE_WORDS, lambda m, regions: _cn_id_said(m)),
     "card_words": (PHONE_WORDS, _said(_card)),
-    "iban": (IBAN, _iban),
     "phone": (PHONE, _phone),
     "phone_words": (PHONE_WORDS, _phone_words),
 }
