@@ -346,6 +346,7 @@ def test_an_iban_has_the_length_of_a_country_that_issues_them():
         "my number is +44 7700 900 xxx, the rest is hidden",  # starred out
         "is 6011 2345 6789 the start of my card?",  # four, four, four: a card's piece
         "tracking 1Z 999 AB1 01 2345 6784 shows nothing",  # the tail of a code
+        "ISBN 978-7-02-000220-3 是哪本书",  # an ISBN that passes Luhn is no card
     ],
 )
 def test_sums_sizes_dates_codes_placeholders_and_pieces_are_not_phones(text):
