@@ -370,3 +370,29 @@ def test_addresses_padded_with_junk_and_digits_said_twice_or_thrice(text, kind):
 @pytest.mark.parametrize("text", ["mail z***9@qq.com is mine", "test@test.com works?"])
 def test_starred_out_and_test_addresses_are_not_personal_data(text):
     assert find_pii(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ring me 07700 900461 xx", "pii-phone"),  # a kiss, not the rest starred out
+        ("my number is **13812345678**", "pii-phone"),  # markdown bold
+        ("**jane.doe@gmail.com** is best", "pii-email"),
+        ("meine Handynummer ist 0176 1234 5678", "pii-phone"),  # 4-4-4, a German mobile
+        ("call me on 13888888888", "pii-phone"),  # a lucky number is someone's
+        ("my cell is (212) 777-7777", "pii-phone"),
+        ("我的手机13812345678个人用的", "pii-phone"),  # 个人, not a count
+        ("tel (mobile) = 13812345678", "pii-phone"),  # no equation
+        ("my ig is lily2008 13812345678", "pii-phone"),  # a user name before it
+        ("my number, for example: 07700 900461", "pii-phone"),
+    ],
+)
+def test_real_numbers_and_addresses_beside_the_look_alikes_still_count(text, kind):
+    assert kind in [s.category for s in find_pii(text)], text
+
+
+@pytest.mark.parametrize(
+    "text", ["we were looking at it. no way", "i was at work. be right back", "at noon. at least"]
+)
+def test_everyday_words_after_at_and_a_full_stop_are_no_address(text):
+    assert find_pii(text) == [], text

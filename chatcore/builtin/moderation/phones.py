@@ -33,7 +33,7 @@ _LABELS = (
     r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
-    r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|example|e\.g\.|示例|例如"
+    r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流"
 )
 NOT_A_PHONE_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:numbers?|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
@@ -58,9 +58,11 @@ DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4
 DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
 YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
 # what ends just before a number that is only the rest of it: an IBAN-shaped start, digits
-# joined to it without a space, or a code of letters and digits ("1Z 999 AA1 01 2345 6784")
+# joined to it without a space, or a group of letters and digits among digit groups (a parcel
+# code: "1Z 999 AA1 01 2345 6784"; a user name alone before a number is no code)
 TAIL_OF_ANOTHER = re.compile(
-    r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?|[A-Za-z]{2,}\d+[ .\-])$"
+    r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?"
+    r"|\d[ .\-][A-Za-z]{2,3}\d{1,2}[ .\-])$"
 )
 AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right after
 # grouped as a 15-digit payment card is: a phone number is never written so
@@ -71,16 +73,22 @@ DATE_THEN_HOUR = re.compile(
     r"(?:(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d\d)[ T]+\d{1,2}"
 )
 MINUTES = re.compile(r"[:：]\d\d")
-RESULT_OF = re.compile(r"[\d)]\s*[=≈]\s*$")  # "2^32 = 4294967296": an equation's result
+# "2^32 = 4294967296", "123456789 x 9 = ...": an equation's result
+RESULT_OF = re.compile(r"\d\s*[-+*/^×÷xX]\s*\d+\s*[=≈]\s*$")
 # a unit after the number: a size or a count, not a phone
 UNIT_AFTER = re.compile(
     r"\s*(?:bytes?|bits?|[kmgtp]i?b|views|downloads|users|people|visitors|followers|steps|"
-    r"words|characters|chars|pixels|px|字节|次|人|位|个)(?![A-Za-z])",
+    r"words|characters|chars|pixels|px|字节|次|位|个(?!人))(?![A-Za-z])",
     re.IGNORECASE,
 )
-MASKED_AFTER = re.compile(r"[ .\-]?[xX*＊•]{2,}")  # "+44 7700 900 xxx": the rest starred out
-SAME_DIGIT = re.compile(r"(\d)\1{6,}")  # 13800000000, (555) 555-5555: a placeholder
-CARD_PIECE = re.compile(r"\d{4}([ .\-])\d{4}\1\d{4}")  # 4-4-4: a card number's first twelve
+# "+44 7700 900 xxx": the rest starred out, where the digits are fewer than a whole number's
+# ("07700 900461 xx" is a number and a kiss)
+MASKED_AFTER = re.compile(r"[ .\-]?[xX*＊•]{2,}")
+FULL_LENGTH = 10
+# a placeholder: one digit over and over ((555) 555-5555), or seven zeros (13900000000)
+PLACEHOLDER = re.compile(r"(\d)\1*|\d*0{7}\d*")
+# 4-4-4, not starting with 0: a card number's first twelve (0176 1234 5678 is a German mobile)
+CARD_PIECE = re.compile(r"[1-9]\d{3}([ .\-])\d{4}\1\d{4}")
 # digits of a date and a time in one run (20230330135310, 202303301353): a timestamp
 DATETIME = re.compile(
     r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
@@ -154,12 +162,14 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # a card number that failed its check, or a piece of one
     if DATE_THEN_HOUR.fullmatch(candidate) and MINUTES.match(after):
         return True  # a date and a time
-    if RESULT_OF.search(before) or UNIT_AFTER.match(after) or MASKED_AFTER.match(after):
-        return True
-    if SAME_DIGIT.search(re.sub(r"\D", "", candidate)):
-        return True
+    if MASKED_AFTER.match(after) and len(re.sub(r"\D", "", candidate)) < FULL_LENGTH:
+        return True  # the start of a number, its rest starred out (not "**" closing bold)
     if _cued(text, start):
         return False
+    if RESULT_OF.search(before) or UNIT_AFTER.match(after):
+        return True
+    if PLACEHOLDER.fullmatch(re.sub(r"\D", "", candidate)):
+        return True
     if after.startswith("#") or _range(candidate):
         return True  # a code keyed in with "#"; a range or a list
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)

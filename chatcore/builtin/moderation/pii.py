@@ -38,7 +38,7 @@ _AT = rf"\s*(?:[(\[{{<【](?:at|@)[)\]}}>】]|\sat\s|\s@|@\s|{_JUNK}@{_JUNK}|艾
 _DOT = rf"\s*(?:[(\[{{<【](?:dot|\.)[)\]}}>】]|\sdot\s|{_JUNK}\.|\.|点)\s*"
 _TLD = (
     r"(?:com|net|org|edu|gov|io|co|uk|de|fr|cn|jp|info|biz|me|us|ca|au|in|ru|nl|es|it|ch|hk|tw|sg"
-    r"|pt|br|mx|kr|se|no|dk|fi|pl|be|nz|ie|za|ar|cl|tr|gr|cz|at|eu|app|dev)"
+    r"|pt|mx|kr|se|dk|fi|pl|nz|za|ar|cl|tr|gr|cz|eu)"  # not "no", "be", "at": "at it. no way"
 )
 EMAIL_WORDS = re.compile(
     rf"(?i)(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{{1,64}}{_AT}[A-Za-z0-9-]{{1,63}}"
@@ -181,10 +181,13 @@ def _placeholder(local: str, domain: str) -> bool:
     return all(w in PLACEHOLDER_WORDS or ALL_X.fullmatch(w) for w in (local, first))
 
 
+STARRED_OUT = re.compile(r"\w[*＊•]+$")  # letters, then stars: not "**bold**" markdown
+
+
 def _masked(m: re.Match) -> bool:
     """An address with its mailbox starred out ("z***9@163.com"): the pattern takes only the
     characters after the stars."""
-    return m.start() > 0 and m.string[m.start() - 1] in "*＊•"
+    return bool(STARRED_OUT.search(m.string, max(0, m.start() - 64), m.start()))
 
 
 REMOTE_PATH = re.compile(r":[\w.~-]{0,100}/|:[\w.~-]{1,100}\.git\b")  # host:org/repo, host:~/x
@@ -302,7 +305,7 @@ DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
     "email": (EMAIL, lambda m, regions: _address(m)),
     "email_words": (EMAIL_WORDS, lambda m, regions: _email_words(m)),
     "cn_id": (CN_ID, _whole(_cn_id)),
-    "iban": (IBAN, _iban),  # before cards: a German IBAN's 18 digits pass Luhn one time in ten
+    "iban": (IBAN, _iban),  # before cards: the digits of an IBAN may pass Luhn by chance
     "card": (CARD, _whole(_card)),
     "cn_id_words": (PHONE_WORDS, lambda m, regions: _cn_id_said(m)),
     "card_words": (PHONE_WORDS, _said(_card)),

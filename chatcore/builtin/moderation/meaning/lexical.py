@@ -23,7 +23,7 @@ from chatcore.builtin.moderation.normalize import normalize
 BUCKETS = 1 << 18
 SIZES = range(2, 6)  # n-gram lengths
 MAX_CHARS = 2000  # what is read of a message
-C = 10.0  # inverse regularisation strength of the logistic regression
+INVERSE_REGULARISATION = 10.0  # the logistic regression's C
 
 
 def grams(text: str) -> list[str]:
@@ -53,6 +53,8 @@ def weighted(counts: Counter[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 @dataclass(frozen=True)
 class LexicalReader:
+    """The trained regression: per bucket its idf and weight, and the bias."""
+
     idf: np.ndarray  # (BUCKETS,)
     coef: np.ndarray  # (BUCKETS,)
     bias: float
@@ -87,7 +89,9 @@ def fit_lexical(texts: Sequence[str], offensive: Sequence[bool]) -> dict[str, np
         ),
         shape=(len(texts), BUCKETS),
     )
-    regression = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    regression = LogisticRegression(
+        C=INVERSE_REGULARISATION, max_iter=3000, class_weight="balanced"
+    )
     regression.fit(matrix, np.asarray(offensive, bool))
     return {
         "lexical_idf": idf.astype(np.float32),

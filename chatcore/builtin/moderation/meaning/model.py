@@ -128,8 +128,7 @@ class MeaningModel:
         reading of ``features`` and the lexical reader's of ``texts``, averaged (``mix``)."""
         probs = self.probabilities(features)
         offensive = 1.0 - probs[:, 0]
-        if self.mix < 1:
-            assert self.lexical is not None  # check()
+        if self.lexical is not None and self.mix < 1:
             offensive = self.mix * offensive + (1 - self.mix) * self.lexical.probabilities(texts)
         categories = probs[:, 1:].argmax(axis=1) + 1
         return [
