@@ -111,6 +111,37 @@ def ordinary_chat() -> list:
     ]
 
 
+def held_out_rows() -> list[list[str]]:
+    """Each dev split scored at the thresholds ``chatcore train-meaning`` would choose on the
+    other dev splits and ordinary chat (the shipped model, the meaning filter alone): how far
+    dev figures at thresholds chosen on them overstate lines never chosen on."""
+    import numpy as np
+
+    from chatcore.builtin.moderation.evaluate import load_split
+    from chatcore.builtin.moderation.meaning.model import MeaningModel
+    from chatcore.builtin.moderation.meaning.train import choose, flagged, readings
+
+    model = MeaningModel.load()
+    devs = {name: folder for name, folder in SPLITS if not name.startswith("*")}
+    lines = {name: [x for x in load_split(f) if x.label != "pii"] for name, f in devs.items()}
+    read = {name: readings(model, split) for name, split in lines.items()}
+    chat = readings(model, ordinary_chat())
+    rows = []
+    for held, split in lines.items():
+        others = [read[name] for name in lines if name != held] + [chat]
+        joined = {key: np.concatenate([r[key] for r in others]) for key in chat}
+        ordinary = np.arange(len(joined["truth"])) >= len(joined["truth"]) - len(chat["truth"])
+        chosen = choose(**joined, ordinary=ordinary)
+        blocked, truth = flagged(read[held], chosen), read[held]["truth"]
+        en, zh = (np.array([x.language == lang for x in split]) for lang in ("en", "zh"))
+        parts = [truth, truth & en, truth & zh, ~truth, ~truth & en, ~truth & zh]
+        rate = [_percent(blocked[mask].mean() if mask.any() else None) for mask in parts]
+        thresholds = "{threshold} / {short_threshold} / {overrule}".format(**chosen)
+        rows.append([held, thresholds, rate[0], f"{rate[1]} / {rate[2]}", rate[3],
+                     f"{rate[4]} / {rate[5]}"])  # fmt: skip
+    return rows
+
+
 def cost_rows() -> list[list[str]]:
     from chatcore.builtin.moderation.evaluate import load_split
     from chatcore.builtin.moderation.meaning.train import ordinary_questions
@@ -199,6 +230,10 @@ def main() -> None:
     headers = ["split", "pipeline", "recall", "en / zh", "false pos.", "en / zh", "PII P / R"]
     title = "Offensive + PII recall, false positives on clean lines, PII precision / recall"
     print(table(title, headers, quality_rows()))
+    headers = ["held out", "threshold / short / overrule", "recall", "en / zh", "false pos.",
+               "en / zh"]  # fmt: skip
+    title = "Meaning alone, each dev split at thresholds chosen on the others and ordinary chat"
+    print(table(title, headers, held_out_rows()))
     headers = ["", "ms median / p95", ""]
     print(table(f"Cost ({ENGINE_RUNS} replies per engine row)", headers, cost_rows()))
     print(

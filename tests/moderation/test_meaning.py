@@ -110,6 +110,35 @@ def test_ordinary_chat_keeps_to_the_false_positive_bound_on_its_own():
     assert apart["dev"]["false_positives"] == 0.0
 
 
+def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
+    """``readings`` and ``flagged`` are the filter's rule on arrays: the lines they block at
+    the chosen thresholds are the lines the filter blocks at them."""
+    from chatcore.builtin.moderation.evaluate import Line
+    from chatcore.builtin.moderation.meaning.filter import MeaningFilter
+    from chatcore.builtin.moderation.meaning.train import flagged, readings
+
+    texts = {
+        "i will find you and break every bone in your body": "offensive",
+        "you absolute shithead": "offensive",
+        "my uncle calls his old tractor a shithead every single morning": "clean",
+        "what time does the library open on sunday": "clean",
+        "what does the slur 'wetback' refer to historically in the US?": "clean",
+        "idiot": "offensive",
+    }
+    lines = [Line("en", text, label, label, "none") for text, label in texts.items()]
+    model = MeaningModel.load()
+    read = readings(model, lines)
+    chosen = choose(**read)
+    settings = MeaningSettings(
+        threshold=chosen["threshold"],
+        short_threshold=chosen["short_threshold"],
+        overrule=chosen["overrule"],
+    )
+    meaning = MeaningFilter(settings)
+    by_the_filter = [meaning.decide_now(text).action is Action.BLOCK for text in texts]
+    assert flagged(read, chosen).tolist() == by_the_filter
+
+
 def test_the_model_is_refused_when_its_file_is_not_the_one_its_manifest_names(tmp_path):
     weights = {
         "dense_1": np.ones((1024, 4), np.float32),

@@ -18,14 +18,20 @@ or under ``MAX_FALSE_POSITIVES``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from chatcore.builtin.moderation.meaning.model import CLEAN, shipped_dir
+
+if TYPE_CHECKING:
+    from chatcore.builtin.moderation.evaluate import Line
+    from chatcore.builtin.moderation.meaning.model import MeaningModel
 
 CATEGORIES = ("offensive", "hate", "sexual", "violent-threat", "self-harm")
 CLASSES = (CLEAN, *CATEGORIES)
@@ -217,29 +223,30 @@ def choose(
     ``long_enough``: texts of words enough for ``threshold`` (filter.too_short; the others
     need the short threshold, ``NEVER`` among them); ``room``: texts whose listed words have
     words enough around them for another sense (filter.room_for_a_sense)."""
-    listed = offensive if nearby is None else np.maximum(offensive, nearby)
-    long_enough = np.ones_like(truth) if long_enough is None else long_enough
-    kept = np.zeros_like(lexicon_hit) if never_overruled is None else never_overruled
-    if room is not None:
-        kept = kept | ~room
-    always = lexicon_hit & kept
-    ordinary = np.zeros_like(truth) if ordinary is None else ordinary
+    none = np.zeros_like(truth)
+    read = {
+        "offensive": offensive,
+        "nearby": offensive if nearby is None else nearby,
+        "lexicon_hit": lexicon_hit,
+        "never_overruled": none if never_overruled is None else never_overruled,
+        "long_enough": np.ones_like(truth) if long_enough is None else long_enough,
+        "room": np.ones_like(truth) if room is None else room,
+    }
+    ordinary = none if ordinary is None else ordinary
     groups = {"false_positives": ~truth & ~ordinary, "ordinary_false_positives": ordinary}
     groups = {name: mask for name, mask in groups.items() if mask.any()}
     best = None
-    for threshold in THRESHOLDS:
-        for short in SHORT_THRESHOLDS:
-            alone = np.where(long_enough, offensive >= threshold, acts_on_short(offensive, short))
-            for overrule in OVERRULES:
-                flagged = alone | (lexicon_hit & (listed >= overrule)) | always
-                recall = float(flagged[truth].mean())
-                rates = {name: float(flagged[mask].mean()) for name, mask in groups.items()}
-                false_positives = max(rates.values(), default=0.0)
-                within = false_positives <= MAX_FALSE_POSITIVES
-                score = recall if within else -false_positives
-                key = (within, score, recall, threshold, short, overrule)
-                if best is None or key > best[0]:
-                    best = (key, rates)
+    for threshold, short, overrule in itertools.product(THRESHOLDS, SHORT_THRESHOLDS, OVERRULES):
+        chosen = {"threshold": threshold, "short_threshold": short, "overrule": overrule}
+        blocked = flagged(read, chosen)
+        recall = float(blocked[truth].mean())
+        rates = {name: float(blocked[mask].mean()) for name, mask in groups.items()}
+        false_positives = max(rates.values(), default=0.0)
+        within = false_positives <= MAX_FALSE_POSITIVES
+        score = recall if within else -false_positives
+        key = (within, score, recall, threshold, short, overrule)
+        if best is None or key > best[0]:
+            best = (key, rates)
     assert best is not None
     (_, _, recall, threshold, short, overrule), rates = best
     figures = {"recall": round(recall, 4), **{name: round(r, 4) for name, r in rates.items()}}
@@ -270,8 +277,6 @@ def train_meaning(
     questions of the QA split folders ``questions``, as clean lines), write the model to
     ``out`` (default: the package's own); returns its manifest."""
     from chatcore.builtin.moderation.evaluate import Line, load_split
-    from chatcore.builtin.moderation.filters import LexiconFilter
-    from chatcore.builtin.moderation.meaning.features import features
     from chatcore.builtin.moderation.meaning.model import MeaningModel
 
     corpus = corpus_lines()
@@ -279,6 +284,21 @@ def train_meaning(
     lines += corpus_lines(list(clean_files)) if clean_files else []
     weights = fit(lines)
     model = MeaningModel(weights, CLASSES, 0.5, 0.5, MIX)
+    judged = [line for dev in devs for line in load_split(dev) if line.label != "pii"]
+    from_devs = len(judged)
+    for folder in questions:
+        judged += [Line("", q, "clean", "clean", "none") for q in ordinary_questions(folder)]
+    ordinary = np.arange(len(judged)) >= from_devs
+    chosen = choose(**readings(model, judged), ordinary=ordinary)
+    save(weights, chosen, lines, out or shipped_dir())
+    return json.loads(((out or shipped_dir()) / "manifest.json").read_text(encoding="utf-8"))
+
+
+def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
+    """What ``choose`` reads of labelled lines (its arguments): the classifier on each whole
+    text and on the words around its listed ones, and what the filter's rule asks of it."""
+    from chatcore.builtin.moderation.filters import LexiconFilter
+    from chatcore.builtin.moderation.meaning.features import features
     from chatcore.builtin.moderation.meaning.filter import (
         never_overruled,
         room_for_a_sense,
@@ -287,26 +307,34 @@ def train_meaning(
         words_around,
     )
 
-    judged = [line for dev in devs for line in load_split(dev) if line.label != "pii"]
-    from_devs = len(judged)
-    for folder in questions:
-        judged += [Line("", q, "clean", "clean", "none") for q in ordinary_questions(folder)]
     texts = [x.text for x in judged]
     lexicon = LexiconFilter()
     spans = [lexicon.spans(text) for text in texts]  # one scan per line
     hits = np.array([bool(found) for found in spans])
-    offensive = np.array([p for p, _ in model.judge(features(texts, hits.tolist()), texts)])
-    never = np.array([never_overruled(t, found) for t, found in zip(texts, spans, strict=True)])
     used = [unquoted(t, found) for t, found in zip(texts, spans, strict=True)]
     around = [words_around(t, u) or t if u else t for t, u in zip(texts, used, strict=True)]
-    nearby = np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)])
-    truth = np.array([x.label == "offensive" for x in judged])
-    ordinary = np.arange(len(judged)) >= from_devs
-    enough = np.array([not too_short(text) for text in texts])
-    room = np.array([room_for_a_sense(t, found) for t, found in zip(texts, spans, strict=True)])
-    chosen = choose(offensive, hits, truth, nearby, never, enough, room, ordinary)
-    save(weights, chosen, lines, out or shipped_dir())
-    return json.loads(((out or shipped_dir()) / "manifest.json").read_text(encoding="utf-8"))
+    pairs = zip(texts, spans, strict=True)
+    return {
+        "offensive": np.array([p for p, _ in model.judge(features(texts, hits.tolist()), texts)]),
+        "lexicon_hit": hits,
+        "truth": np.array([x.label == "offensive" for x in judged]),
+        "nearby": np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)]),
+        "never_overruled": np.array([never_overruled(t, found) for t, found in pairs]),
+        "long_enough": np.array([not too_short(text) for text in texts]),
+        "room": np.array([room_for_a_sense(t, s) for t, s in zip(texts, spans, strict=True)]),
+    }
+
+
+def flagged(read: dict[str, np.ndarray], chosen: dict) -> np.ndarray:
+    """Which lines the filter's rule blocks at the ``chosen`` thresholds, from ``readings``."""
+    listed = np.maximum(read["offensive"], read["nearby"])
+    alone = np.where(
+        read["long_enough"],
+        read["offensive"] >= chosen["threshold"],
+        acts_on_short(read["offensive"], chosen["short_threshold"]),
+    )
+    always = read["lexicon_hit"] & (read["never_overruled"] | ~read["room"])
+    return alone | (read["lexicon_hit"] & (listed >= chosen["overrule"])) | always
 
 
 def save(weights: dict[str, np.ndarray], chosen: dict, lines: list[Labelled], out: Path) -> Path:
