@@ -347,6 +347,9 @@ def test_an_iban_has_the_length_of_a_country_that_issues_them():
         "is 6011 2345 6789 the start of my card?",  # four, four, four: a card's piece
         "tracking 1Z 999 AB1 01 2345 6784 shows nothing",  # the tail of a code
         "ISBN 978-7-02-000220-3 是哪本书",  # an ISBN that passes Luhn is no card
+        "can't reach 192.168.5.115:8080 over the VPN",  # an address and a port
+        "sandbox card 340088987511399 is invalid on purpose",  # fifteen bare digits
+        "座位号2200–2450那一片是VIP区吗",  # seats
     ],
 )
 def test_sums_sizes_dates_codes_placeholders_and_pieces_are_not_phones(text):
@@ -385,6 +388,7 @@ def test_starred_out_and_test_addresses_are_not_personal_data(text):
         ("tel (mobile) = 13812345678", "pii-phone"),  # no equation
         ("my ig is lily2008 13812345678", "pii-phone"),  # a user name before it
         ("my number, for example: 07700 900461", "pii-phone"),
+        ("加我 8613800138000", "pii-phone"),  # thirteen bare digits with the country code
     ],
 )
 def test_real_numbers_and_addresses_beside_the_look_alikes_still_count(text, kind):

@@ -33,7 +33,7 @@ _LABELS = (
     r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
-    r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流"
+    r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌"
 )
 NOT_A_PHONE_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:numbers?|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
@@ -98,6 +98,7 @@ SMALL_NUMBERS = re.compile(r"\d{1,2}(?:[ ,]+\d{1,2})+")
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
 CONTEXT_CHARS = 24  # how far before a number its label is looked for
+LONGEST_BARE = 13  # digits of a phone written without "+" or a break: 8613800138000
 
 
 def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS) -> bool:
@@ -108,8 +109,8 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
         return False
     international = candidate.startswith(("+", "00"))
     formatted = international or bool(FORMATTED.search(candidate))
-    if not formatted and len(digits) < 10:
-        return False  # a short bare run: a count, a code, a year and a month...
+    if not formatted and not 10 <= len(digits) <= LONGEST_BARE:
+        return False  # a short bare run: a count, a code...; a long one: a card, an account
     if not formatted and len(digits) >= 12 and not _cued(text, start):
         return valid_anywhere(digits, regions)  # 500000500000: a big number, unless dialable
     if international:

@@ -138,6 +138,8 @@ def _card(text: str) -> bool:
     digits = re.sub(r"\D", "", text)
     if phones.DATE_INSIDE.search(text) or (len(digits) == 13 and phones.ean13_ok(digits)):
         return False  # a period of dates (2018.05.12-2038.05.12); a product's barcode
+    if phones.IPV4.match(text):
+        return False  # an IP address and its port (192.168.5.115:8080)
     if len(digits) == 13 and digits.startswith(("978", "979")):
         return False  # an ISBN, its check digit wrong or not: no card number starts so
     if digits.startswith("0") or len(set(digits)) == 1:
