@@ -84,7 +84,7 @@ UNIT_AFTER = re.compile(
 # "+44 7700 900 xxx": the rest starred out, where the digits are fewer than a whole number's
 # ("07700 900461 xx" is a number and a kiss)
 MASKED_AFTER = re.compile(r"[ .\-]?[xX*＊•]{2,}")
-FULL_LENGTH = 10
+FULL_LENGTH = 10  # digits of a whole number with its area code; fewer bare ones: a count, a code
 # a placeholder: one digit over and over ((555) 555-5555), or seven zeros (13900000000)
 PLACEHOLDER = re.compile(r"(\d)\1*|\d*0{7}\d*")
 # 4-4-4, not starting with 0: a card number's first twelve (0176 1234 5678 is a German mobile)
@@ -109,7 +109,7 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
         return False
     international = candidate.startswith(("+", "00"))
     formatted = international or bool(FORMATTED.search(candidate))
-    if not formatted and not 10 <= len(digits) <= LONGEST_BARE:
+    if not formatted and not FULL_LENGTH <= len(digits) <= LONGEST_BARE:
         return False  # a short bare run: a count, a code...; a long one: a card, an account
     if not formatted and len(digits) >= 12 and not _cued(text, start):
         return valid_anywhere(digits, regions)  # 500000500000: a big number, unless dialable
@@ -163,13 +163,14 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # a card number that failed its check, or a piece of one
     if DATE_THEN_HOUR.fullmatch(candidate) and MINUTES.match(after):
         return True  # a date and a time
-    if MASKED_AFTER.match(after) and len(re.sub(r"\D", "", candidate)) < FULL_LENGTH:
+    digits = re.sub(r"\D", "", candidate)
+    if MASKED_AFTER.match(after) and len(digits) < FULL_LENGTH:
         return True  # the start of a number, its rest starred out (not "**" closing bold)
     if _cued(text, start):
         return False
     if RESULT_OF.search(before) or UNIT_AFTER.match(after):
         return True
-    if PLACEHOLDER.fullmatch(re.sub(r"\D", "", candidate)):
+    if PLACEHOLDER.fullmatch(digits):
         return True
     if after.startswith("#") or _range(candidate):
         return True  # a code keyed in with "#"; a range or a list

@@ -311,9 +311,9 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     lexicon = LexiconFilter()
     spans = [lexicon.spans(text) for text in texts]  # one scan per line
     hits = np.array([bool(found) for found in spans])
-    used = [unquoted(t, found) for t, found in zip(texts, spans, strict=True)]
+    pairs = list(zip(texts, spans, strict=True))
+    used = [unquoted(t, found) for t, found in pairs]
     around = [words_around(t, u) or t if u else t for t, u in zip(texts, used, strict=True)]
-    pairs = zip(texts, spans, strict=True)
     return {
         "offensive": np.array([p for p, _ in model.judge(features(texts, hits.tolist()), texts)]),
         "lexicon_hit": hits,
@@ -321,7 +321,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
         "nearby": np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)]),
         "never_overruled": np.array([never_overruled(t, found) for t, found in pairs]),
         "long_enough": np.array([not too_short(text) for text in texts]),
-        "room": np.array([room_for_a_sense(t, s) for t, s in zip(texts, spans, strict=True)]),
+        "room": np.array([room_for_a_sense(t, found) for t, found in pairs]),
     }
 
 
