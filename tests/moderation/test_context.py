@@ -50,6 +50,25 @@ def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("Faggots and peas was my nan's dinner. How do I make the faggots?", "allow"),
+        ("our cock crows at 4am and the neighbours hate that cock", "allow"),
+        ("the neighbours hate that cock", "block"),
+        ("faggots and peas for tea, then I'm going to punch a faggot", "allow"),
+    ],
+)
+def test_a_word_keeps_in_a_message_the_sense_it_has_once_there(text, expected):
+    # the last: a word in both senses is left to the meaning classifier reading it whole
+    assert action(LexiconFilter(), text) == expected
+
+
+def test_one_sense_per_message_clears_only_the_same_term():
+    lexicon = LexiconFilter()
+    assert action(lexicon, "faggots and peas for tea, you idiot") == "block"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("i dont wanna die", "allow"),
         ("窝不想死", "allow"),
         ("i wanna die", "block"),
