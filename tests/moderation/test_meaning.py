@@ -74,6 +74,17 @@ def test_a_slur_is_disarmed_only_by_quotation_marks_never_by_friendly_words(mean
     assert spans and unquoted(mentioned[0], spans) == []
 
 
+def test_a_match_reaching_over_a_quotation_mark_is_still_quoted(meaning):
+    from chatcore.builtin.moderation.meaning.filter import unquoted
+
+    quoted = "有人私信我“我知道你住哪”，要报警吗？"
+    spans = meaning.lexicon.spans(quoted)
+    assert spans and quoted[spans[0].start] == "我" and spans[0].start < quoted.index("“")
+    assert unquoted(quoted, spans) == []
+    used = "有人私信我我知道你住哪"
+    assert unquoted(used, meaning.lexicon.spans(used))
+
+
 def test_hostile_meaning_without_a_listed_word_is_blocked_with_its_category(meaning):
     text = "your family would be sad to see what happens next"
     verdict = meaning.decide(text, (0.95, "violent-threat"))

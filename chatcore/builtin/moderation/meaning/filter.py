@@ -62,10 +62,16 @@ def words_around(text: str, spans: list[Span]) -> str:
 
 
 def unquoted(text: str, spans: list[Span]) -> list[Span]:
-    """The spans not inside quotation marks: a word used, not mentioned ("what does the slur
-    'x' mean", 网友骂我"..."，我可以报警吗 mention one)."""
+    """The spans not mostly inside quotation marks: a word used, not mentioned ("what does the
+    slur 'x' mean", 网友骂我"..."，我可以报警吗 mention one). Mostly: evasions are undone
+    across punctuation, so a match may reach over a quotation mark into the word before it
+    (有人私信我“我知道你住哪” matches from the first 我)."""
     quotes = [(m.start() + 1, m.end() - 1) for m in QUOTED.finditer(text)] if spans else []
-    return [s for s in spans if not any(a <= s.start and s.end <= b for a, b in quotes)]
+    return [s for s in spans if 2 * _quoted_chars(s, quotes) <= s.end - s.start]
+
+
+def _quoted_chars(span: Span, quotes: list[tuple[int, int]]) -> int:
+    return sum(max(0, min(b, span.end) - max(a, span.start)) for a, b in quotes)
 
 
 def never_overruled(text: str, spans: list[Span]) -> bool:
