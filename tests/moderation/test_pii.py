@@ -400,3 +400,46 @@ def test_real_numbers_and_addresses_beside_the_look_alikes_still_count(text, kin
 )
 def test_everyday_words_after_at_and_a_full_stop_are_no_address(text):
     assert find_pii(text) == [], text
+
+
+def kinds(text: str) -> list[str]:
+    return [span.category for span in find_pii(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phone stolen, IMEI 356938035643809, how do I block it",  # Luhn-valid, 15 digits from 35
+        "手机丢了，IMEI 864123051782436 能定位吗",  # 15 digits from 86
+        "IBAN FR70 3319 1284 52AB C984 1537 706 flagged as invalid",  # its digits are no phone
+        "amex 3468 4656 3221 231 failed, I might have swapped two digits",  # grouped as a card
+        "手机号 12345678901 是测试用的吗",  # counting up, a phone word or not
+        "call 9876543210 for a demo",  # counting down
+        "Lottery numbers last night were 04 11 19 27 38 45, did anyone win?",  # six pairs
+        "emails come from noreply@notify.kavello.com, is that phishing?",  # nobody reads it
+    ],
+)
+def test_numbers_that_only_look_like_cards_phones_and_addresses(text):
+    assert kinds(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("amex 3782 822463 10005 please", "pii-card"),  # 15 digits from 37
+        ("visa 4242 4242 4242 4242", "pii-card"),
+        ("jcb 3530 1113 3330 0000", "pii-card"),
+        ("appelle-moi au 06 45 12 78 90", "pii-phone"),  # five pairs
+        ("+44 seven seven zero zero nine zero zero eight eight one", "pii-phone"),
+        ("write to jane.noreply@gmail.com", "pii-email"),
+        ("N O seven six zero nine two six zero zero two six seven five one", "pii-iban"),
+        (
+            "G B one six M I D L one eight three four one seven oh "
+            "four seven one eight seven four six",
+            "pii-iban",
+        ),
+        ("BE 幺幺 六二零幺 九幺三二 七四二三", "pii-iban"),
+    ],
+)
+def test_cards_of_their_networks_lengths_and_ibans_read_out_still_count(text, kind):
+    assert kinds(text) == [kind], text

@@ -5,6 +5,7 @@ version numbers are not phones."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import cache, lru_cache
 
@@ -57,12 +58,13 @@ DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coor
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
 YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
-# what ends just before a number that is only the rest of it: an IBAN-shaped start, digits
-# joined to it without a space, or a group of letters and digits among digit groups (a parcel
+# what ends just before a number that is only the rest of it: an IBAN-shaped start (its
+# country and check digits alone too: "FR70 3319 ..."), digits joined to it without a space,
+# or a group of letters and digits among digit groups (a parcel
 # code: "1Z 999 AA1 01 2345 6784"; a user name alone before a number is no code)
 TAIL_OF_ANOTHER = re.compile(
     r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?"
-    r"|\d[ .\-][A-Za-z]{2,3}\d{1,2}[ .\-])$"
+    r"|(?<![A-Za-z])[A-Z]{2}\d{2}[ .\-]|\d[ .\-][A-Za-z]{2,3}\d{1,2}[ .\-])$"
 )
 AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right after
 # grouped as a 15-digit payment card is: a phone number is never written so
@@ -87,14 +89,18 @@ MASKED_AFTER = re.compile(r"[ .\-]?[xX*＊•]{2,}")
 FULL_LENGTH = 10  # digits of a whole number with its area code; fewer bare ones: a count, a code
 # a placeholder: one digit over and over ((555) 555-5555), or seven zeros (13900000000)
 PLACEHOLDER = re.compile(r"(\d)\1*|\d*0{7}\d*")
-# 4-4-4, not starting with 0: a card number's first twelve (0176 1234 5678 is a German mobile)
-CARD_PIECE = re.compile(r"[1-9]\d{3}([ .\-])\d{4}\1\d{4}")
+SHORTEST = 7  # digits of the shortest phone number (a local one)
+COUNTING = 8  # digits counting up or down (12345678901, 9876543210): a placeholder, cue or not
+# 4-4-4 and maybe more, not starting with 0: a card number or its first twelve digits (0176
+# 1234 5678 is a German mobile)
+CARD_PIECE = re.compile(r"[1-9]\d{3}([ .\-])\d{4}\1\d{4}(?:\1\d{1,7})?")
 # digits of a date and a time in one run (20230330135310, 202303301353): a timestamp
 DATETIME = re.compile(
     r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
 )
 # numbers of one and two digits in a row ("1 6 23 25 41 47"): a list, not digits spaced out
 SMALL_NUMBERS = re.compile(r"\d{1,2}(?:[ ,]+\d{1,2})+")
+PAIRS_IN_A_LIST = 6  # a phone number in pairs has five (France: 01 42 68 53 91), a draw six
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
 CONTEXT_CHARS = 24  # how far before a number its label is looked for
@@ -105,7 +111,7 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     """Whether ``text[start:end]`` (a PHONE match) is a phone number."""
     candidate = text[start:end]
     digits = re.sub(r"\D", "", candidate)
-    if not 7 <= len(digits) <= 15 or looks_like_something_else(text, start, end):
+    if not SHORTEST <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
     international = candidate.startswith(("+", "00"))
     formatted = international or bool(FORMATTED.search(candidate))
@@ -114,8 +120,13 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     if not formatted and len(digits) >= 12 and not _cued(text, start):
         return valid_anywhere(digits, regions)  # 500000500000: a big number, unless dialable
     if international:
-        return _possible("+" + (digits[2:] if candidate.startswith("00") else digits), None)
+        return possible_international(digits[2:] if candidate.startswith("00") else digits)
     return possible_anywhere(digits, regions)
+
+
+def possible_international(digits: str) -> bool:
+    """A number with its country code (written after "+" or "00")."""
+    return _possible("+" + digits, None)
 
 
 def valid_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
@@ -166,15 +177,24 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     digits = re.sub(r"\D", "", candidate)
     if MASKED_AFTER.match(after) and len(digits) < FULL_LENGTH:
         return True  # the start of a number, its rest starred out (not "**" closing bold)
+    if counting(digits):
+        return True
     if _cued(text, start):
         return False
     if RESULT_OF.search(before) or UNIT_AFTER.match(after):
         return True
-    if PLACEHOLDER.fullmatch(digits):
-        return True
+    if PLACEHOLDER.fullmatch(digits) and len(digits) >= SHORTEST:
+        return True  # (digits said in words are not among them: "+44 seven seven ...")
     if after.startswith("#") or _range(candidate):
         return True  # a code keyed in with "#"; a range or a list
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
+
+
+def counting(digits: str) -> bool:
+    """At least ``COUNTING`` digits, each one more (or each one less) than the one before,
+    9 and 0 adjoining: a keyboard's placeholder, no one's number."""
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(digits)}
+    return len(digits) >= COUNTING and steps in ({1}, {9})
 
 
 def _range(candidate: str) -> bool:
@@ -186,9 +206,12 @@ def _range(candidate: str) -> bool:
 
 
 def _list_of_small_numbers(candidate: str) -> bool:
-    """Numbers of one and two digits both: a list (a draw, scores); a phone spaced out is in
-    single digits, or in equal pairs ("06 45 12 78 90")."""
-    return bool(SMALL_NUMBERS.fullmatch(candidate)) and set(_group_lengths(candidate)) == {1, 2}
+    """Numbers of one and two digits both, or six pairs and more: a list (a draw, scores); a
+    phone spaced out is in single digits, or in at most five pairs ("06 45 12 78 90")."""
+    if not SMALL_NUMBERS.fullmatch(candidate):
+        return False
+    lengths = _group_lengths(candidate)
+    return set(lengths) == {1, 2} or (set(lengths) == {2} and len(lengths) >= PAIRS_IN_A_LIST)
 
 
 def _group_lengths(candidate: str) -> list[int]:

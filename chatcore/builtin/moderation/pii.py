@@ -57,6 +57,13 @@ PHONE_WORDS = re.compile(
     rf"(?i)(?<![A-Za-z0-9]){_EN_TOKEN}(?:[\s,.\-]{{1,3}}{_EN_TOKEN}){{6,18}}(?![A-Za-z0-9])"
     rf"|(?<!\d){_ZH_TOKEN}(?:[\s,，\-]{{0,2}}{_ZH_TOKEN}){{6,18}}(?!\d)"
 )
+# an IBAN read out: its country's two capitals (maybe spaced: "G B"), then digits in words or
+# figures and capitals ("G B one six M I D L one eight ...", "BE 幺幺 六二零幺 ...")
+_IBAN_TOKEN = rf"(?:(?i:{_EN_TOKEN})|[A-Z]{{1,4}}|{_ZH_DIGIT}{{1,8}}|\d{{1,4}})"
+IBAN_WORDS = re.compile(
+    rf"(?<![A-Za-z0-9])[A-Z] ?[A-Z](?:[\s,.\-]{{1,3}}{_IBAN_TOKEN}){{3,40}}(?![A-Za-z0-9])"
+)
+_IBAN_PIECE = re.compile(rf"(?i:(double|triple)\s+)?({_IBAN_TOKEN})")
 DIGIT_WORDS = {
     **dict(zip(_EN_WORDS, "0123456789", strict=True)),
     "oh": "0",
@@ -134,6 +141,31 @@ def _whole(check: Callable[[str], bool]) -> Valid:
     return lambda m, regions: m.span() if check(m.group()) else None
 
 
+# The lengths card networks issue by first digits (ISO/IEC 7812), the first prefix that fits:
+# a Luhn-valid run of another length is another number (an IMEI: 15 digits from 35 or 86).
+# Kept to the networks' broad ranges: a card from a range this table does not split finely
+# is still a card.
+CARD_LENGTHS = (
+    ("1", (15,)),  # UATP
+    ("2", range(16, 20)),  # Mastercard 2-series, Mir
+    ("34", (15,)),  # American Express
+    ("37", (15,)),
+    ("35", range(16, 20)),  # JCB
+    ("3", range(14, 20)),  # Diners Club, China T-Union
+    ("4", (13, 16, 19)),  # Visa
+    ("5", range(12, 20)),  # Mastercard, Maestro
+    ("6", range(12, 20)),  # Discover, UnionPay, Maestro, RuPay
+    ("8", range(16, 20)),  # RuPay, Uzcard
+    ("9", range(16, 20)),  # Troy, Humo
+)
+
+
+def issued_card_shape(digits: str) -> bool:
+    """Whether card networks issue numbers of this length with these first digits."""
+    lengths = next((n for start, n in CARD_LENGTHS if digits.startswith(start)), ())
+    return len(digits) in lengths
+
+
 def _card(text: str) -> bool:
     digits = re.sub(r"\D", "", text)
     if phones.DATE_INSIDE.search(text) or (len(digits) == 13 and phones.ean13_ok(digits)):
@@ -144,7 +176,7 @@ def _card(text: str) -> bool:
         return False  # an ISBN, its check digit wrong or not: no card number starts so
     if digits.startswith("0") or len(set(digits)) == 1:
         return False  # no card number starts with 0; 0000 0000 ... is a placeholder
-    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+    return 13 <= len(digits) <= 19 and issued_card_shape(digits) and luhn_ok(digits)
 
 
 _EXTENSIONS = """png jpg jpeg gif svg webp bmp ico tif tiff pdf txt md csv json yaml yml xml html
@@ -165,20 +197,24 @@ _PLACEHOLDERS = """name yourname your.name your_name firstname.lastname first.la
     email youremail your.email your_email someone somebody domain yourdomain company
     yourcompany example test"""
 PLACEHOLDER_WORDS = frozenset(_PLACEHOLDERS.split())
-# local parts no mailbox has: only a template tells the reader to put their own there
+# local parts no mailbox has: only a template tells the reader to put their own there; and
+# senders no person reads (a no-reply address, a mail server's bounces)
 TEMPLATE_LOCAL = frozenset(
     ("yourname", "your.name", "your_name", "youremail", "your.email", "your_email")
 )
+_NOBODY = "noreply no-reply no_reply donotreply do-not-reply do_not_reply mailer-daemon"
+NOBODY_LOCAL = frozenset(_NOBODY.split())
 ALL_X = re.compile(r"(?i)x{2,}")
 _SAID = frozenset({"at", "dot"})  # the words an obfuscated address spells (any case)
 
 
 def _placeholder(local: str, domain: str) -> bool:
-    """A template to fill in: ``xxx@...``, ``yourname@...``, or a placeholder on both sides
+    """A template to fill in: ``xxx@...``, ``yourname@...``, a sender nobody reads
+    (``noreply@...``), or a placeholder on both sides
     (``name@company.com``, ``test@test.com``); ``user@mycorp.com`` or ``jane@company.com``
     may be someone's (and invented addresses are often written at example.com)."""
     local, first = local.lower(), domain.split(".", 1)[0].lower()
-    if ALL_X.fullmatch(local) or local in TEMPLATE_LOCAL:
+    if ALL_X.fullmatch(local) or local in TEMPLATE_LOCAL or local in NOBODY_LOCAL:
         return True
     return all(w in PLACEHOLDER_WORDS or ALL_X.fullmatch(w) for w in (local, first))
 
@@ -230,6 +266,28 @@ def _iban(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
         if iban_ok(_SEP_CHARS.sub("", text[:cut])):
             return m.start(), m.start() + cut
     return None
+
+
+def _iban_said(m: re.Match) -> tuple[int, int] | None:
+    """An IBAN read out: its characters, words made digits, up to its country's length."""
+    start = m.start() + 2 + (m.group()[1] == " ")
+    code = m.group()[0] + m.string[start - 1]
+    needed = IBAN_LENGTHS.get(code)
+    for piece in _IBAN_PIECE.finditer(m.string, start, m.end()):
+        times, word = piece.groups()
+        said = "".join(_digits(unit) or unit for unit in _units(word))
+        code += said * _REPEATED.get((times or "").lower(), 1)
+        if needed is None or len(code) > needed:
+            return None
+        if len(code) == needed:
+            return (m.start(), piece.end()) if iban_ok(code) else None
+    return None
+
+
+def _units(word: str) -> list[str]:
+    """A token's characters (capitals, figures, Han digits), or the word if it is a digit
+    word ("seven")."""
+    return [word] if word.lower() in DIGIT_WORDS else list(word)
 
 
 def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
@@ -300,6 +358,8 @@ def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | Non
         return None
     if len(digits) < 10 and not phones.PHONE_CUE.search(phones.words_before(m.string, m.start())):
         return None
+    if m.string[m.start() - 1 : m.start()] == "+":  # "+44 seven seven ...": its country code
+        return (m.start() - 1, m.end()) if phones.possible_international(digits) else None
     return m.span() if phones.possible_anywhere(digits, regions) else None
 
 
@@ -308,6 +368,7 @@ DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
     "email_words": (EMAIL_WORDS, lambda m, regions: _email_words(m)),
     "cn_id": (CN_ID, _whole(_cn_id)),
     "iban": (IBAN, _iban),  # before cards: the digits of an IBAN may pass Luhn by chance
+    "iban_words": (IBAN_WORDS, lambda m, regions: _iban_said(m)),
     "card": (CARD, _whole(_card)),
     "cn_id_words": (PHONE_WORDS, lambda m, regions: _cn_id_said(m)),
     "card_words": (PHONE_WORDS, _said(_card)),
@@ -316,6 +377,7 @@ DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
 }
 KIND_OF = {
     "email_words": "email",
+    "iban_words": "iban",
     "cn_id_words": "cn_id",
     "card_words": "card",
     "phone_words": "phone",
