@@ -1,5 +1,5 @@
-"""Moderation on the labelled splits (issue #22): data/moderation-dev, -dev-2 and -dev-3 (for
-choosing) and the blind data/moderation-test and -test-2 (each written before the changes it
+"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-5
+(for choosing) and the blind data/moderation-test and -test-2 (each written before the changes it
 measures, never used to choose), and the QA dev questions as ordinary chat (clean), each
 pipeline against the same lines in the same run:
 better_profanity (English only), the lexicon alone, the default lexicon + pii, and meaning
@@ -32,6 +32,8 @@ SPLITS = (  # the dev splits the thresholds were chosen on, each apart, and the 
     ("dev", DATA / "moderation-dev"),
     ("dev-2", DATA / "moderation-dev-2"),
     ("dev-3", DATA / "moderation-dev-3"),
+    ("dev-4", DATA / "moderation-dev-4"),
+    ("dev-5", DATA / "moderation-dev-5"),
     ("**test**", DATA / "moderation-test"),
     ("**test-2**", DATA / "moderation-test-2"),
 )
@@ -136,7 +138,8 @@ def held_out_rows() -> list[list[str]]:
         en, zh = (np.array([x.language == lang for x in split]) for lang in ("en", "zh"))
         parts = [truth, truth & en, truth & zh, ~truth, ~truth & en, ~truth & zh]
         rate = [_percent(blocked[mask].mean() if mask.any() else None) for mask in parts]
-        thresholds = "{threshold} / {short_threshold} / {overrule}".format(**chosen)
+        thresholds = "{threshold} / {short_threshold} / {overrule} / {clause_threshold}"
+        thresholds = thresholds.format(**chosen)
         rows.append([held, thresholds, rate[0], f"{rate[1]} / {rate[2]}", rate[3],
                      f"{rate[4]} / {rate[5]}"])  # fmt: skip
     return rows
@@ -230,8 +233,8 @@ def main() -> None:
     headers = ["split", "pipeline", "recall", "en / zh", "false pos.", "en / zh", "PII P / R"]
     title = "Offensive + PII recall, false positives on clean lines, PII precision / recall"
     print(table(title, headers, quality_rows()))
-    headers = ["held out", "threshold / short / overrule", "recall", "en / zh", "false pos.",
-               "en / zh"]  # fmt: skip
+    headers = ["held out", "threshold / short / overrule / clause", "recall", "en / zh",
+               "false pos.", "en / zh"]  # fmt: skip
     title = "Meaning alone, each dev split at thresholds chosen on the others and ordinary chat"
     print(table(title, headers, held_out_rows()))
     headers = ["", "ms median / p95", ""]

@@ -74,6 +74,31 @@ def test_a_slur_is_disarmed_only_by_quotation_marks_never_by_friendly_words(mean
     assert spans and unquoted(mentioned[0], spans) == []
 
 
+def test_words_only_quoted_are_left_to_the_classifier_alone(meaning):
+    text = 'Our community rules ban insults like "moron" and "loser". Should we add "simp"?'
+    verdict = meaning.decide(text, (0.5, "offensive"))  # above overrule, below threshold
+    assert verdict.action is Action.FLAG and "quoted, not used" in verdict.snippet
+    assert meaning.decide(text, (0.85, "offensive")).action is Action.BLOCK
+    used = "Our community rules ban insults like moron and loser. Should we add simp?"
+    assert meaning.decide(used, (0.5, "offensive")).action is Action.BLOCK
+
+
+def test_the_clause_of_a_listed_word_read_alone_needs_the_clause_threshold():
+    from chatcore.builtin.moderation.meaning.filter import MeaningFilter
+
+    settings = MeaningSettings(threshold=0.8, overrule=0.3, clause_threshold=0.95)
+    meaning = MeaningFilter(settings)
+    text = "thanks for all the help this week, the report went great, you stupid shithead"
+    assert meaning.decide(text, (0.1, "offensive"), around=(0.9, "offensive")).action is (
+        Action.FLAG
+    )
+    assert meaning.decide(text, (0.1, "offensive"), around=(0.97, "offensive")).action is (
+        Action.BLOCK
+    )
+    never_below_overrule = MeaningFilter(MeaningSettings(overrule=0.5, clause_threshold=0.2))
+    assert never_below_overrule.decide(text, (0.1, "x"), around=(0.4, "x")).action is Action.FLAG
+
+
 def test_a_match_reaching_over_a_quotation_mark_is_still_quoted(meaning):
     from chatcore.builtin.moderation.meaning.filter import unquoted
 
@@ -134,6 +159,8 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
         "my uncle calls his old tractor a shithead every single morning": "clean",
         "what time does the library open on sunday": "clean",
         "what does the slur 'wetback' refer to historically in the US?": "clean",
+        'our rules ban words like "moron" and "loser", should we add more?': "clean",
+        "thanks for the help with the report, see you tomorrow, you shithead": "offensive",
         "idiot": "offensive",
     }
     lines = [Line("en", text, label, label, "none") for text, label in texts.items()]
@@ -144,6 +171,7 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
         threshold=chosen["threshold"],
         short_threshold=chosen["short_threshold"],
         overrule=chosen["overrule"],
+        clause_threshold=chosen["clause_threshold"],
     )
     meaning = MeaningFilter(settings)
     by_the_filter = [meaning.decide_now(text).action is Action.BLOCK for text in texts]

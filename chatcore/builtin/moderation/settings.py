@@ -107,6 +107,13 @@ class MeaningSettings(Settings):
         description="what a message of one or two words needs to act alone (1: never; "
         "default: the model's)",
     )
+    clause_threshold: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="what the clause around a listed word, read alone, needs to keep the "
+        "lexicon's verdict (1: never; default: the model's)",
+    )
     action: ActionName = Field("block", description="for what the classifier finds alone")
     model_dir: Path | None = Field(None, description="default: the model shipped in the package")
     max_batch: int = Field(64, ge=1)

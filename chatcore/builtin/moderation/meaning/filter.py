@@ -1,15 +1,17 @@
 """The ``meaning`` filter: the lexicon and the meaning classifier decide together.
 
-- a listed word, and the classifier at least ``overrule`` sure the message is offensive:
-  the lexicon's verdict (its categories, spans and actions);
-- a listed word, the classifier below ``overrule`` on the whole message and on the words
-  around the listed one, and at least ``SENSE_CONTEXT`` other words to give it a sense: an
-  innocent sense (a bird, a place, a tool): allowed, and flagged so the decision is on record
-  (never for ``hate`` outside quotation marks: a slur is not disarmed by friendly words
-  around it, only by being mentioned rather than used; never with fewer other words: two
-  words beside a listed one show no other sense). The clause around listed words is read
-  only for words outside quotation marks: a quoted insult is hostile by itself, the message
-  quoting it is what the classifier judges;
+- a listed word used (outside quotation marks), and the classifier at least ``overrule`` sure
+  the message is offensive, or at least ``clause_threshold`` sure of the clause the word
+  stands in, read alone (so friendly words around a hostile clause cannot drown it): the
+  lexicon's verdict (its categories, spans and actions);
+- a listed word used, the classifier below both, and at least ``SENSE_CONTEXT`` other words to
+  give it a sense: an innocent sense (a bird, a place, a tool): allowed, and flagged so the
+  decision is on record (never for ``hate``: a slur is not disarmed by friendly words around
+  it, only by being mentioned rather than used; never with fewer other words: two words
+  beside a listed one show no other sense);
+- listed words only inside quotation marks: mentioned, not used ("what does the slur 'x'
+  mean", 网友骂我"…"，我可以报警吗, a moderator listing banned words): the classifier decides
+  as if no word were listed; below its threshold, allowed and flagged;
 - no listed word, the classifier at least ``threshold`` sure (with fewer than ``MIN_TOKENS``
   words, Han characters counting one each: at least ``short_threshold`` sure): its category,
   the configured action (hostile meaning without a listed word: threats, hate in plain words,
@@ -17,6 +19,8 @@
   "remember me"), so they need more certainty, or none is enough (a short threshold of 1);
 - otherwise allowed.
 
+A clause torn from its message loses what the message says around it ("my friend says she
+doesn't want to live, how do I help her?"), so it needs more certainty than the message.
 The thresholds come with the model (chosen on the dev splits when it was trained) unless the
 config sets them. The classifier runs in micro-batches on a worker thread.
 """
@@ -43,6 +47,7 @@ QUOTED = re.compile(
     r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|‘[^’\n]{1,200}’|「[^」\n]{1,200}」|『[^』\n]{1,200}』"
     r"|«[^»\n]{1,200}»|＂[^＂\n]{1,200}＂|(?<!\w)'[^'\n]{1,200}'(?!\w)"
 )
+
 Reading = tuple[str, bool]  # a text for the classifier, and whether the lexicon lists a word
 Judged = tuple[float, str]  # the classifier's offensive probability and category
 
@@ -74,10 +79,10 @@ def _quoted_chars(span: Span, quotes: list[tuple[int, int]]) -> int:
     return sum(max(0, min(b, span.end) - max(a, span.start)) for a, b in quotes)
 
 
-def never_overruled(text: str, spans: list[Span]) -> bool:
-    """Whether a category the classifier never overrules (``NEVER_OVERRULED``) is used
-    outside quotation marks."""
-    return any(span.category in NEVER_OVERRULED for span in unquoted(text, spans))
+def never_overruled(used: list[Span]) -> bool:
+    """Whether a category the classifier never overrules (``NEVER_OVERRULED``) is among the
+    listed words ``used`` (outside quotation marks, ``unquoted``)."""
+    return any(span.category in NEVER_OVERRULED for span in used)
 
 
 def too_short(text: str) -> bool:
@@ -115,6 +120,7 @@ class MeaningFilter:
         self.threshold = settings.threshold or self.model.threshold
         self.overrule = self.model.overrule if settings.overrule is None else settings.overrule
         self.short_threshold = settings.short_threshold or self.model.short_threshold
+        self.clause_threshold = settings.clause_threshold or self.model.clause_threshold
         self._batcher: MicroBatcher | None = None
 
     def judge(self, texts: list[str], listed: list[bool] | None = None) -> list[tuple[float, str]]:
@@ -132,28 +138,38 @@ class MeaningFilter:
     def decide(
         self,
         text: str,
-        judged: tuple[float, str],
+        judged: Judged,
         message: Any = None,
-        around: tuple[float, str] | None = None,
+        around: Judged | None = None,
         spans: list[Span] | None = None,
-        room: bool | None = None,
     ) -> Verdict:
-        """``judged``: the classifier on the whole text; ``around``: on the words around the
-        listed ones (when there are some); ``spans``: the lexicon's hits and ``room``:
-        room_for_a_sense, when known already."""
-        offensive, category = judged
+        """``judged``: the classifier on the whole text; ``around``: on the clauses of the
+        listed words used (when read); ``spans``: the lexicon's hits, when scanned already."""
+        offensive = judged[0]
         spans = self.lexicon.spans(text) if spans is None else spans
         listed = self.lexicon.decide(text, message, spans)
-        if listed.action is not Action.ALLOW:
-            nearby = around[0] if around is not None else 0.0
-            if max(offensive, nearby) >= self.overrule or never_overruled(text, spans):
-                return listed
-            if not (room_for_a_sense(text, spans) if room is None else room):
-                return listed
-            evidence = f"{listed.snippet} p={offensive:.2f}: an innocent sense"
-            return Verdict(
-                Action.FLAG, listed.category, self.name, None, evidence, listed.categories
-            )
+        if listed.action is Action.ALLOW:
+            return self._alone(text, judged, message)
+        used = unquoted(text, spans)
+        if not used:  # mentioned, not used: the classifier alone decides
+            if self._alone(text, judged, message).action is Action.ALLOW:
+                return self._on_record(listed, offensive, "quoted, not used")
+            return listed
+        if self._hostile_where_used(judged, around) or never_overruled(used):
+            return listed
+        if not room_for_a_sense(text, spans):
+            return listed
+        return self._on_record(listed, offensive, "an innocent sense")
+
+    def _hostile_where_used(self, judged: Judged, around: Judged | None) -> bool:
+        """The message at least ``overrule``, or the clause around its listed words at least
+        ``clause_threshold`` (and never less than ``overrule``)."""
+        clause = around[0] if around is not None else 0.0
+        return judged[0] >= self.overrule or clause >= max(self.clause_threshold, self.overrule)
+
+    def _alone(self, text: str, judged: tuple[float, str], message: Any) -> Verdict:
+        """The classifier's verdict on a message without a listed word."""
+        offensive, category = judged
         needed = self.short_threshold if too_short(text) else self.threshold
         if offensive < needed or needed >= 1:
             return Verdict(filter=self.name)
@@ -164,21 +180,26 @@ class MeaningFilter:
         masked = "*" * len(text) if action is not Action.FLAG else None
         return Verdict(action, category, self.name, masked, evidence, (category,))
 
+    def _on_record(self, listed: Verdict, offensive: float, why: str) -> Verdict:
+        """Allowed, flagged so the decision is on record."""
+        evidence = f"{listed.snippet} p={offensive:.2f}: {why}"
+        return Verdict(Action.FLAG, listed.category, self.name, None, evidence, listed.categories)
+
     def _reading(self, text: str, message: Any) -> Generator[Reading, Judged, Verdict]:
         """The steps of one decision, written once for ``check`` (async, batched) and
         ``decide_now``: yields each (text, listed) the classifier must read, is sent its
-        judgement, returns the verdict. The clause around the lexicon's hits (outside
-        quotation marks) is read again only when the whole message alone would take them in
-        an innocent sense."""
+        judgement, returns the verdict. The clause around the listed words used is read
+        only when the whole message would leave them to an innocent sense."""
         if not _readable(text):
             return Verdict(filter=self.name)  # nothing to read: nothing said
         spans = self.lexicon.spans(text)  # one scan per message
         judged = yield (text, bool(spans))
-        room = bool(spans) and room_for_a_sense(text, spans)
-        around, used = None, unquoted(text, spans)
-        if room and used and judged[0] < self.overrule:
+        used = unquoted(text, spans)
+        around = None
+        wanted = used and not never_overruled(used) and judged[0] < self.overrule
+        if wanted and room_for_a_sense(text, spans):
             around = yield (words_around(text, used), True)
-        return self.decide(text, judged, message, around, spans, room)
+        return self.decide(text, judged, message, around, spans)
 
     def decide_now(self, text: str, message: Any = None) -> Verdict:
         """What ``check`` decides, synchronously (evaluations, ``chatcore moderate``)."""

@@ -10,9 +10,9 @@ clean messages when they are there), never on a test split.
 The joint rule (the plugin's README.md): a message is offensive when the classifier alone is at
 least ``threshold`` sure, or when the lexicon finds a listed word and the classifier is at
 least ``overrule`` sure (below it, the word is taken in an innocent sense: a bird, a place,
-a tool; only with words enough around it to give it one, filter.room_for_a_sense). The two
-are the pair with the best recall on dev whose false positives on dev's clean lines stay at
-or under ``MAX_FALSE_POSITIVES``.
+a tool; only with words enough around it to give it one, filter.room_for_a_sense; a word
+only quoted counts as none). The thresholds are those of the best recall on dev whose false
+positives on dev's clean lines stay at or under ``MAX_FALSE_POSITIVES``.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.50, 0.995, 0.01))
 OVERRULES = tuple(round(t, 2) for t in np.arange(0.0, 0.96, 0.02))
 NEVER = 1.0  # a short threshold that never acts
 SHORT_THRESHOLDS = (0.9, 0.92, 0.94, 0.96, 0.98, 0.99, NEVER)
+# The clause of a listed word read alone: never less sure than a message needs to act alone
+# (dev has few padded insults to weigh it by, so NEVER is no choice here).
+CLAUSE_THRESHOLDS = (0.8, 0.85, 0.9, 0.95, 0.98)
 
 
 @dataclass(frozen=True)
@@ -207,27 +210,31 @@ def choose(
     lexicon_hit: np.ndarray,
     truth: np.ndarray,
     nearby: np.ndarray | None = None,
+    quoted: np.ndarray | None = None,
     never_overruled: np.ndarray | None = None,
     long_enough: np.ndarray | None = None,
     room: np.ndarray | None = None,
     ordinary: np.ndarray | None = None,
 ) -> dict:
-    """The (threshold, short threshold, overrule) of best recall with false positives at or
-    under ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds); when none keeps to it, the one
-    with the fewest false positives (then the best recall). With its dev figures.
+    """The (threshold, short threshold, overrule, clause threshold) of best recall with false
+    positives at or under ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds); when none
+    keeps to it, the one with the fewest false positives (then the best recall). With its dev
+    figures.
     ``ordinary``: the clean lines of ordinary chat (the QA questions), whose false positives
     keep to the bound on their own as well as the other clean lines' (the traps): pooled, a
     few traps fewer would buy many an ordinary message blocked.
-    ``nearby``: the classifier on the clauses around the listed words (the filter overrules
-    only when both are low); ``never_overruled``: hits of a category never overruled;
+    ``nearby``: the classifier on the clauses around the listed words (read alone);
+    ``quoted``: texts whose listed words all stand in quotation marks (the classifier decides
+    alone); ``never_overruled``: hits of a category never overruled;
     ``long_enough``: texts of words enough for ``threshold`` (filter.too_short; the others
     need the short threshold, ``NEVER`` among them); ``room``: texts whose listed words have
     words enough around them for another sense (filter.room_for_a_sense)."""
     none = np.zeros_like(truth)
     read = {
         "offensive": offensive,
-        "nearby": offensive if nearby is None else nearby,
+        "nearby": np.zeros_like(offensive) if nearby is None else nearby,
         "lexicon_hit": lexicon_hit,
+        "quoted": none if quoted is None else quoted,
         "never_overruled": none if never_overruled is None else never_overruled,
         "long_enough": np.ones_like(truth) if long_enough is None else long_enough,
         "room": np.ones_like(truth) if room is None else room,
@@ -236,26 +243,27 @@ def choose(
     groups = {"false_positives": ~truth & ~ordinary, "ordinary_false_positives": ordinary}
     groups = {name: mask for name, mask in groups.items() if mask.any()}
     best = None
-    for threshold, short, overrule in itertools.product(THRESHOLDS, SHORT_THRESHOLDS, OVERRULES):
-        chosen = {"threshold": threshold, "short_threshold": short, "overrule": overrule}
+    grid = itertools.product(THRESHOLDS, SHORT_THRESHOLDS, OVERRULES, CLAUSE_THRESHOLDS)
+    for threshold, short, overrule, clause in grid:
+        chosen = {
+            "threshold": threshold,
+            "short_threshold": short,
+            "overrule": overrule,
+            "clause_threshold": clause,
+        }
         blocked = flagged(read, chosen)
         recall = float(blocked[truth].mean())
         rates = {name: float(blocked[mask].mean()) for name, mask in groups.items()}
         false_positives = max(rates.values(), default=0.0)
         within = false_positives <= MAX_FALSE_POSITIVES
         score = recall if within else -false_positives
-        key = (within, score, recall, threshold, short, overrule)
+        key = (within, score, recall, threshold, short, overrule, clause)
         if best is None or key > best[0]:
-            best = (key, rates)
+            best = (key, rates, chosen)
     assert best is not None
-    (_, _, recall, threshold, short, overrule), rates = best
+    (_, _, recall, *_), rates, chosen = best
     figures = {"recall": round(recall, 4), **{name: round(r, 4) for name, r in rates.items()}}
-    return {
-        "threshold": threshold,
-        "short_threshold": short,
-        "overrule": overrule,
-        "dev": figures,
-    }
+    return {**chosen, "dev": figures}
 
 
 def acts_on_short(offensive: np.ndarray, short_threshold: float) -> np.ndarray:
@@ -295,8 +303,8 @@ def train_meaning(
 
 
 def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
-    """What ``choose`` reads of labelled lines (its arguments): the classifier on each whole
-    text and on the words around its listed ones, and what the filter's rule asks of it."""
+    """What ``choose`` reads of labelled lines (its arguments): the classifier on each text,
+    and what the filter's rule asks of it."""
     from chatcore.builtin.moderation.filters import LexiconFilter
     from chatcore.builtin.moderation.meaning.features import features
     from chatcore.builtin.moderation.meaning.filter import (
@@ -311,30 +319,34 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     lexicon = LexiconFilter()
     spans = [lexicon.spans(text) for text in texts]  # one scan per line
     hits = np.array([bool(found) for found in spans])
-    pairs = list(zip(texts, spans, strict=True))
-    used = [unquoted(t, found) for t, found in pairs]
-    around = [words_around(t, u) or t if u else t for t, u in zip(texts, used, strict=True)]
+    used = [unquoted(t, found) for t, found in zip(texts, spans, strict=True)]
+    around = [words_around(t, u) if u else t for t, u in zip(texts, used, strict=True)]
     return {
         "offensive": np.array([p for p, _ in model.judge(features(texts, hits.tolist()), texts)]),
+        "nearby": np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)]),
         "lexicon_hit": hits,
         "truth": np.array([x.label == "offensive" for x in judged]),
-        "nearby": np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)]),
-        "never_overruled": np.array([never_overruled(t, found) for t, found in pairs]),
+        "quoted": hits & np.array([not u for u in used]),
+        "never_overruled": np.array([never_overruled(u) for u in used]),
         "long_enough": np.array([not too_short(text) for text in texts]),
-        "room": np.array([room_for_a_sense(t, found) for t, found in pairs]),
+        "room": np.array(
+            [room_for_a_sense(t, found) for t, found in zip(texts, spans, strict=True)]
+        ),
     }
 
 
 def flagged(read: dict[str, np.ndarray], chosen: dict) -> np.ndarray:
     """Which lines the filter's rule blocks at the ``chosen`` thresholds, from ``readings``."""
-    listed = np.maximum(read["offensive"], read["nearby"])
     alone = np.where(
         read["long_enough"],
         read["offensive"] >= chosen["threshold"],
         acts_on_short(read["offensive"], chosen["short_threshold"]),
     )
-    always = read["lexicon_hit"] & (read["never_overruled"] | ~read["room"])
-    return alone | (read["lexicon_hit"] & (listed >= chosen["overrule"])) | always
+    used = read["lexicon_hit"] & ~read["quoted"]
+    clause_needs = max(chosen["clause_threshold"], chosen["overrule"])
+    hostile = (read["offensive"] >= chosen["overrule"]) | (read["nearby"] >= clause_needs)
+    always = used & (read["never_overruled"] | ~read["room"])
+    return alone | (used & hostile) | always
 
 
 def save(weights: dict[str, np.ndarray], chosen: dict, lines: list[Labelled], out: Path) -> Path:
