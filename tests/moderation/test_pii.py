@@ -363,7 +363,7 @@ def test_sums_sizes_dates_codes_placeholders_and_pieces_are_not_phones(text):
         ("tom.k//@//outlook//.com (drop the slashes)", "pii-email"),  # junk to strip
         ("发到 li-ming##@##qq##.com 把井号去掉", "pii-email"),
         ("ring me on oh seven seven double oh nine double oh three one five", "pii-phone"),
-        ("triple five, zero one two three, four five six seven", "pii-phone"),
+        ("four one five, triple five, zero one two three", "pii-phone"),
     ],
 )
 def test_addresses_padded_with_junk_and_digits_said_twice_or_thrice(text, kind):
@@ -443,3 +443,38 @@ def test_numbers_that_only_look_like_cards_phones_and_addresses(text):
 )
 def test_cards_of_their_networks_lengths_and_ibans_read_out_still_count(text, kind):
     assert kinds(text) == [kind], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my number is 138 0013 800, wait that's one digit short",  # a Chinese mobile, short
+        "手机号 1380013800 少了一位，注册不了",  # not 01380 013800 (Devizes): no 0 before it
+        "call me at (555) 012-345, oops missing a digit",
+        "the population of China is 1411750000",  # no NANP area code 141
+        "he scored 98 87 92 76 on four tests",  # pairs, not five of them
+        "is 4294967295 the largest uint32?",  # 2^32 - 1
+        "my US number is 139-1234, I think",  # no NANP exchange starts with 1
+    ],
+)
+def test_numbers_not_written_as_their_country_writes_them_are_no_phones(text):
+    assert kinds(text) == [], text
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("call 98450 27136 after six", "98450 27136"),  # an Indian mobile goes without its 0
+        ("UK mobile 07700 900123", "07700 900123"),
+        ("客服热线4003—58—12—34，工作日9点到6点", "4003—58—12—34"),  # a 400 line: no 0
+        ("The clinic's number is + 49 089 7184 713.", "+ 49 089 7184 713"),
+        ("whatsapp me: +(44) (7700) (900525)", "+(44) (7700) (900525"),
+        ("plus four four seven seven oh oh nine oh oh five five one", None),
+        ("外卖小哥说打一五〇七八一八五三四八一直没人接", "一五〇七八一八五三四八"),
+    ],
+)
+def test_numbers_with_their_country_code_or_prefix_as_written_still_count(text, number):
+    found = find_pii(text)
+    assert [span.category for span in found] == ["pii-phone"], text
+    span = found[0]
+    assert text[span.start : span.end] == (number or text), text

@@ -11,15 +11,18 @@ from functools import cache, lru_cache
 
 from chatcore.builtin.moderation.settings import DEFAULT_REGIONS
 
-# A "+" or "00", an optional "(area)", then 7-17 digits with at most three separators between
-# any two of them ("1 3 8 0 0 ..." spaced out, "415.555.0132", "(0)20-7946"). Each repetition
-# takes a digit and separators cannot be digits, so a start costs a bounded number of steps;
-# starts are only where a digit run begins (the lookbehind): scanning is linear.
+# A "+" (maybe a space after it) or "00", an optional "(area)", then 7-17 digits with at most
+# three separators between any two of them ("1 3 8 0 0 ..." spaced out, "415.555.0132",
+# "(0)20-7946", "+(44) (7700) (900525)"). Each repetition takes a digit and separators cannot
+# be digits, so a start costs a bounded number of steps; starts are only where a digit run
+# begins (the lookbehind): scanning is linear.
 SEPARATORS = r" .\-/()_~—–·"  # what people write between a phone number's digit groups
 PHONE = re.compile(
-    r"(?<![0-9A-Za-z+])(?:\+|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?"
-    rf"\d(?:[{SEPARATORS}]{{0,3}}\d){{6,16}}(?![0-9A-Za-z])"
+    r"(?<![0-9A-Za-z+])(?:\+ ?|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?"
+    rf"\(?\d(?:[{SEPARATORS}]{{0,3}}\d){{6,16}}(?![0-9A-Za-z])"
 )
+NANP = re.compile(r"(?:[2-9]\d\d)?[2-9]\d{6}")  # area code and exchange: neither starts 0 or 1
+COUNTRY_CODE_BEFORE = re.compile(r"(?:\+|(?<![A-Za-z])plus)\s*$", re.IGNORECASE)  # digits in words
 REGIONS = DEFAULT_REGIONS  # where a number without +country may be from (``pii.regions``)
 
 # labels just before a number that make it something else (en, zh), case-insensitive, maybe
@@ -100,7 +103,7 @@ DATETIME = re.compile(
 )
 # numbers of one and two digits in a row ("1 6 23 25 41 47"): a list, not digits spaced out
 SMALL_NUMBERS = re.compile(r"\d{1,2}(?:[ ,]+\d{1,2})+")
-PAIRS_IN_A_LIST = 6  # a phone number in pairs has five (France: 01 42 68 53 91), a draw six
+PAIRS_OF_A_PHONE = 5  # a phone number in pairs (France: 01 42 68 53 91); a draw has six
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
 CONTEXT_CHARS = 24  # how far before a number its label is looked for
@@ -181,13 +184,22 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if _cued(text, start):
         return False
-    if RESULT_OF.search(before) or UNIT_AFTER.match(after):
+    if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
     if PLACEHOLDER.fullmatch(digits) and len(digits) >= SHORTEST:
         return True  # (digits said in words are not among them: "+44 seven seven ...")
     if after.startswith("#") or _range(candidate):
         return True  # a code keyed in with "#"; a range or a list
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
+
+
+# 2^n and 2^n - 1 of ten digits and more: integer limits and sizes (2147483647 is Int32's
+# largest, 4294967296 bytes are 4 GiB), maths and programming talk, no one's number
+COMPUTING_CONSTANTS = frozenset(str(2**n - k) for n in range(30, 64) for k in (0, 1))
+
+
+def computing_constant(digits: str) -> bool:
+    return digits in COMPUTING_CONSTANTS
 
 
 def counting(digits: str) -> bool:
@@ -206,12 +218,12 @@ def _range(candidate: str) -> bool:
 
 
 def _list_of_small_numbers(candidate: str) -> bool:
-    """Numbers of one and two digits both, or six pairs and more: a list (a draw, scores); a
-    phone spaced out is in single digits, or in at most five pairs ("06 45 12 78 90")."""
+    """Numbers of one and two digits both, or pairs not five of them: a list (a draw,
+    scores); a phone spaced out is in single digits, or in five pairs ("06 45 12 78 90")."""
     if not SMALL_NUMBERS.fullmatch(candidate):
         return False
     lengths = _group_lengths(candidate)
-    return set(lengths) == {1, 2} or (set(lengths) == {2} and len(lengths) >= PAIRS_IN_A_LIST)
+    return set(lengths) == {1, 2} or (set(lengths) == {2} and len(lengths) != PAIRS_OF_A_PHONE)
 
 
 def _group_lengths(candidate: str) -> list[int]:
@@ -271,10 +283,37 @@ def _phonenumbers():
 def _possible(number: str, region: str | None) -> bool:
     """A number of a length the region's plan allows (valid ones included; fictional ranges
     such as 555-01xx or 07700 900xxx are possible but not valid, and are still personal data
-    in a message)."""
+    in a message), written as its country writes it (``written_nationally``)."""
     phonenumbers = _phonenumbers()
     try:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_possible_number(parsed)
+    if not phonenumbers.is_possible_number(parsed):
+        return False
+    return region is None or written_nationally(number, region, parsed)
+
+
+def written_nationally(number: str, region: str, parsed: object) -> bool:
+    """Where numbers are dialled with a leading 0 (GB, DE, FR, JP, AU, TW ...), one written
+    without it is only a number the plan writes so (China's mobiles 138..., its 400 and 800
+    lines) or a mobile number (India's 98...): 1380013800 is no Devizes number (01380), it is
+    a Chinese mobile a digit short. A NANP number has an exchange (and area code) of the
+    plan's shape (neither starts with 0 or 1: no 141 ...); where no digit is dialled
+    first (Hong Kong, Singapore), one of their ranges."""
+    phonenumbers = _phonenumbers()
+    prefix = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
+    if prefix == "0" and not number.startswith("0"):
+        if not phonenumbers.is_valid_number(parsed):
+            return False
+        national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+        mobile = (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
+        return not national.startswith("0") or phonenumbers.number_type(parsed) in mobile
+    if prefix == "1":
+        return bool(NANP.fullmatch(str(parsed.national_number)))
+    if prefix is None:  # Hong Kong, Singapore: eight digits, their ranges known
+        return phonenumbers.is_valid_number(parsed)
+    return True

@@ -358,9 +358,14 @@ def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | Non
         return None
     if len(digits) < 10 and not phones.PHONE_CUE.search(phones.words_before(m.string, m.start())):
         return None
-    if m.string[m.start() - 1 : m.start()] == "+":  # "+44 seven seven ...": its country code
-        return (m.start() - 1, m.end()) if phones.possible_international(digits) else None
-    return m.span() if phones.possible_anywhere(digits, regions) else None
+    plus = phones.COUNTRY_CODE_BEFORE.search(m.string, max(0, m.start() - 8), m.start())
+    if plus:  # "+44 seven seven ...", "plus four four ...": with its country code
+        return (plus.start(), m.end()) if phones.possible_international(digits) else None
+    if phones.possible_anywhere(digits, regions):
+        return m.span()
+    if m.group().endswith("一") and phones.possible_anywhere(digits[:-1], regions):
+        return m.start(), m.end() - 1  # 一 begins the next word (打一五〇...八一直没人接)
+    return None
 
 
 DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
