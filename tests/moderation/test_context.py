@@ -132,3 +132,25 @@ def test_chat_shorthand_in_listed_phrases():
     assert action(lexicon, "i will find u") == "block"
     assert action(lexicon, "i will find ya tomorrow") == "block"
     assert action(lexicon, "i will find umbrellas") == "allow"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm not suicidal, just tired", "allow"),
+        ("I have never been suicidal", "allow"),
+        ("please don't kill yourself, talk to me", "allow"),
+        ("我不是想自杀，只是很累", "allow"),
+        ("我已经三个月没有自残了", "allow"),
+        ("i want to kill myself", "block"),
+        ("why don't you just go kill yourself", "block"),  # an urging, no negation
+        ("你怎么还不去死", "block"),  # a bare 不 is no denial
+        ("not that anyone cares but i want to die", "block"),  # too far before the term
+    ],
+)
+def test_a_negation_just_before_a_self_harm_term_denies_it(text, expected):
+    assert action(LexiconFilter(), text) == expected
+
+
+def test_a_negation_denies_only_self_harm():
+    assert action(LexiconFilter(), "you are not a moron") == "block"

@@ -10,6 +10,10 @@ insult, but the words next to it can.
   "ass"; "c l a s s": "cl" is no word, so no "ass").
 - **Chat shorthand** in listed phrases: "you" written "u" or "ya", "your" "ur", "you are"
   "ur", so "i will kill u" and "ur mum" are the phrases they stand for.
+- **Denied intent** (NegEx, Chapman et al. 2001, kept to a short window): a ``self-harm`` term
+  right after a negation is cleared: "I'm not suicidal, just tired", "don't kill yourself",
+  我不是想自杀. The meaning classifier still reads the message alone. "why don't you ..." is
+  no negation, and neither is a bare 不 (你怎么还不去死).
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ class Hit(Protocol):
 
 
 NEVER_CLEARED = frozenset({"hate"})
+NEGATABLE = frozenset({"self-harm"})  # terms whose intent a negation before them denies
+_NEGATIONS = "not no never nor dont doesnt didnt isnt wasnt arent wont wouldnt"
+NEGATIONS = frozenset(_NEGATIONS.split())
+NEGATION_REACH = 2  # words at most between a negation and the term it denies
+NEGATIONS_HAN = ("不是", "并不", "没有", "不会", "不想", "从不", "从没", "绝不", "并没")
+NEGATION_CHARS = 4  # Han characters before a Han term a negation may stand in
+NOT_A_NEGATION_AFTER = frozenset({"why"})  # "why don't you ...": an urging
 SENSE_WORDS = 4  # words read on each side of a Latin hit
 SENSE_CHARS = 8  # characters read on each side of a Han hit
 LEFTOVER_MAX = 40  # longer spelled-out runs are whole sentences: any letter may start a word
@@ -72,6 +83,21 @@ class Senses:
         before = key[max(0, hit.start - reach) : hit.start].split()[-SENSE_WORDS:]
         after = key[hit.end : hit.end + reach].split()[:SENSE_WORDS]
         return any(near.startswith(word) for near in before + after for word in words)
+
+
+def negated(key: str, hit: Hit) -> bool:
+    """Whether a negation stands just before a ``NEGATABLE`` hit in ``key``."""
+    if hit.category not in NEGATABLE:
+        return False
+    if is_cjk(hit.term[0]):
+        before = key[max(0, hit.start - NEGATION_CHARS) : hit.start]
+        return any(word in before for word in NEGATIONS_HAN)
+    words = key[max(0, hit.start - 64) : hit.start].split()[-(NEGATION_REACH + 2) :]
+    return any(
+        word in NEGATIONS and (i == 0 or words[i - 1] not in NOT_A_NEGATION_AFTER)
+        for i, word in enumerate(words)
+        if i >= len(words) - NEGATION_REACH - 1
+    )
 
 
 def spelled_words_before(norm: Normalized, start: int) -> bool:

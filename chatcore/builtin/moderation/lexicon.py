@@ -116,7 +116,8 @@ class Lexicon:
             kept = _not_overridden(found, sorted(set(allowed)))
         if kept and self._senses:
             kept = [hit for hit in kept if not self._senses.innocent(norm.key, hit)]
-        return one_sense_per_message(found, kept)
+        kept = one_sense_per_message(found, kept)
+        return [hit for hit in kept if not context.negated(norm.key, hit)]
 
     def _homophone_hits(self, norm: Normalized) -> list[Hit]:
         hits = []
