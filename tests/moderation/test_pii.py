@@ -478,3 +478,43 @@ def test_numbers_with_their_country_code_or_prefix_as_written_still_count(text, 
     assert [span.category for span in found] == ["pii-phone"], text
     span = found[0]
     assert text[span.start : span.end] == (number or text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "called 07700 90012 but it says not recognised",  # Ofcom's drama range, a digit short
+        "the brochure says 020 7946 095",
+        "+44 7700 90012 keeps failing",
+        "the flyer says (312) 555-014",  # NANP's 555-01xx, a digit short
+        "0491 570 15 doesn't connect",  # ACMA's fictional mobiles, a digit short
+        "largest prime factor of 600851475143, how do I speed it up",
+        "3的20次方是3486784401吗",
+        "this weeks numbers: 04 11 23 35 42 bonus 07",
+        "convert 1712345678 (unix seconds) to a date",
+        "company revenue was 4218000000 last year",  # five zeros at the end: a round sum
+        "注册页手机号默认填的 +86 138 0000 0000，是占位符吧",  # seven zeros, phone word or not
+        "Cell B273 has =22168*0.69 and shows ####",  # a product
+        "my number shows as 07700 9***12 in the app",  # starred out
+        "put our VAT number GB 287 6614 52 in the footer",
+        "generate fake emails like user1@test.invalid",  # a reserved top-level domain
+    ],
+)
+def test_near_misses_of_fictional_ranges_maths_draws_sums_and_masks(text):
+    assert kinds(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my number is 555-0134, call me",
+        "UK mobile 07700 900123",
+        "+44 20 7946 0018 is the office",
+        "0491 570 156 is my cell",
+        "text 415*555*0112 after lunch",  # stars between its groups
+        "手机152*4108*6637",
+        "email daniel (at) example (dot) com for the slides",
+    ],
+)
+def test_whole_numbers_of_fictional_ranges_and_starred_groups_still_count(text):
+    assert kinds(text), text

@@ -16,7 +16,7 @@ from chatcore.builtin.moderation.settings import DEFAULT_REGIONS
 # "(0)20-7946", "+(44) (7700) (900525)"). Each repetition takes a digit and separators cannot
 # be digits, so a start costs a bounded number of steps; starts are only where a digit run
 # begins (the lookbehind): scanning is linear.
-SEPARATORS = r" .\-/()_~—–·"  # what people write between a phone number's digit groups
+SEPARATORS = r" .\-/()_~—–·*"  # what people write between a phone number's digit groups
 PHONE = re.compile(
     r"(?<![0-9A-Za-z+])(?:\+ ?|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?"
     rf"\(?\d(?:[{SEPARATORS}]{{0,3}}\d){{6,16}}(?![0-9A-Za-z])"
@@ -37,7 +37,8 @@ _LABELS = (
     r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
-    r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌"
+    r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌|"
+    r"vat|ein|duns|gst|abn|税号"
 )
 NOT_A_PHONE_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:numbers?|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
@@ -79,19 +80,31 @@ DATE_THEN_HOUR = re.compile(
 )
 MINUTES = re.compile(r"[:：]\d\d")
 # "2^32 = 4294967296", "123456789 x 9 = ...": an equation's result
-RESULT_OF = re.compile(r"\d\s*[-+*/^×÷xX]\s*\d+\s*[=≈]\s*$")
+RESULT_OF = re.compile(r"[\d)]\s*[=≈]\s*$")
 # a unit after the number: a size or a count, not a phone
 UNIT_AFTER = re.compile(
-    r"\s*(?:bytes?|bits?|[kmgtp]i?b|views|downloads|users|people|visitors|followers|steps|"
-    r"words|characters|chars|pixels|px|字节|次|位|个(?!人))(?![A-Za-z])",
+    r"\s*\(?(?:bytes?|bits?|[kmgtp]i?b|views|downloads|users|people|visitors|followers|steps|"
+    r"words|characters|chars|pixels|px|ms|milliseconds|secs?|seconds|unix|epoch|"
+    r"字节|次|位|个(?!人)|毫秒|秒)(?![A-Za-z])",
     re.IGNORECASE,
 )
 # "+44 7700 900 xxx": the rest starred out, where the digits are fewer than a whole number's
 # ("07700 900461 xx" is a number and a kiss)
 MASKED_AFTER = re.compile(r"[ .\-]?[xX*＊•]{2,}")
 FULL_LENGTH = 10  # digits of a whole number with its area code; fewer bare ones: a count, a code
-# a placeholder: one digit over and over ((555) 555-5555), or seven zeros (13900000000)
-PLACEHOLDER = re.compile(r"(\d)\1*|\d*0{7}\d*")
+# a placeholder: one digit over and over ((555) 555-5555), or seven zeros (13900000000, a
+# template's +86 138 0000 0000 even after a phone word); five zeros at the end: a round sum
+PLACEHOLDER = re.compile(r"(\d)\1*")
+ZEROS = re.compile(r"\d*0{7}\d*")
+ROUND = re.compile(r"\d+0{5}")
+# words near a number that make it a result in maths or a draw's numbers, not a phone
+MATHS_OR_DRAW = re.compile(
+    r"(?<![A-Za-z])(?:primes?|factorial|factors?|power|squared|cubed|fib|fibonacci|sqrt|"
+    r"logarithm|modulo|lotto|lottery|draw|jackpot|powerball|bonus)(?![A-Za-z])"
+    r"|次方|阶乘|质数|素数|平方|立方|因数|乘方|彩票|开奖|双色球|大乐透",
+    re.IGNORECASE,
+)
+WORDS_AFTER_CHARS = 40  # how far after a number such words are looked for
 SHORTEST = 7  # digits of the shortest phone number (a local one)
 COUNTING = 8  # digits counting up or down (12345678901, 9876543210): a placeholder, cue or not
 # 4-4-4 and maybe more, not starting with 0: a card number or its first twelve digits (0176
@@ -117,6 +130,9 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     if not SHORTEST <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
     international = candidate.startswith(("+", "00"))
+    fictional = fictional_length_ok(digits, international)
+    if fictional is not None:
+        return fictional
     formatted = international or bool(FORMATTED.search(candidate))
     if not formatted and not FULL_LENGTH <= len(digits) <= LONGEST_BARE:
         return False  # a short bare run: a count, a code...; a long one: a card, an account
@@ -130,6 +146,42 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
 def possible_international(digits: str) -> bool:
     """A number with its country code (written after "+" or "00")."""
     return _possible("+" + digits, None)
+
+
+# Numbers set aside for fiction (Ofcom's drama numbers, ACMA's, NANP's 555-0100 to 555-0199),
+# as national significant numbers (no 0, no country code): their country's, their length.
+FICTIONAL = (
+    ("44", 10, re.compile(
+        r"7700900|207946|1(?:1[3-8]|[2-6]1)4960|1914980|2896496|2920180|1632960|8081570"
+        r"|9098790|3069990"
+    )),
+    ("61", 9, re.compile(r"491570|[2378]5550|[2378]7010")),
+)  # fmt: skip
+NANP_FICTIONAL = re.compile(r"(?:[2-9]\d\d)?55501")  # 555-01xx, with its area code or not
+
+
+def fictional_length_ok(digits: str, international: bool) -> bool | None:
+    """For a number from a range set aside for fiction, whether it has its country's length
+    (one a digit short is a near miss: "020 7946 095"); None for other numbers."""
+    for country, length, starts in FICTIONAL:
+        national = _national_digits(digits, country, international)
+        if national is not None and starts.match(national):
+            return len(national) == length
+    national = _national_digits(digits, "1", international)
+    if national is not None and (found := NANP_FICTIONAL.match(national)):
+        return len(national) == len(found.group()) + 2
+    return None
+
+
+def _national_digits(digits: str, country: str, international: bool) -> str | None:
+    """The digits after the country code (international) or the trunk 0 (GB, AU national);
+    None when they are not of ``country``."""
+    if international:
+        digits = digits[2:] if digits.startswith("00") else digits
+        return digits[len(country) :] if digits.startswith(country) else None
+    if country == "1":
+        return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+    return digits[1:] if digits.startswith("0") else None
 
 
 def valid_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
@@ -180,13 +232,16 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     digits = re.sub(r"\D", "", candidate)
     if MASKED_AFTER.match(after) and len(digits) < FULL_LENGTH:
         return True  # the start of a number, its rest starred out (not "**" closing bold)
-    if counting(digits):
+    if counting(digits) or ZEROS.fullmatch(digits) or _starred(candidate):
         return True
     if _cued(text, start):
         return False
     if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
-    if PLACEHOLDER.fullmatch(digits) and len(digits) >= SHORTEST:
+    if MATHS_OR_DRAW.search(before) or MATHS_OR_DRAW.search(text, end, end + WORDS_AFTER_CHARS):
+        return True
+    placeholder = PLACEHOLDER.fullmatch(digits) or ROUND.fullmatch(digits)
+    if placeholder and len(digits) >= SHORTEST:
         return True  # (digits said in words are not among them: "+44 seven seven ...")
     if after.startswith("#") or _range(candidate):
         return True  # a code keyed in with "#"; a range or a list
@@ -200,6 +255,15 @@ COMPUTING_CONSTANTS = frozenset(str(2**n - k) for n in range(30, 64) for k in (0
 
 def computing_constant(digits: str) -> bool:
     return digits in COMPUTING_CONSTANTS
+
+
+def _starred(candidate: str) -> bool:
+    """Stars among the digits that are no separators: two in a row (a mask: "07700 9***12")
+    or next to a group of one or two digits (a product: "22168*0.69"); "135*8826*1094" is a
+    number written with stars between its groups."""
+    if "*" not in candidate:
+        return False
+    return "**" in candidate or min(_group_lengths(candidate)) < 3
 
 
 def counting(digits: str) -> bool:
@@ -223,7 +287,9 @@ def _list_of_small_numbers(candidate: str) -> bool:
     if not SMALL_NUMBERS.fullmatch(candidate):
         return False
     lengths = _group_lengths(candidate)
-    return set(lengths) == {1, 2} or (set(lengths) == {2} and len(lengths) != PAIRS_OF_A_PHONE)
+    if set(lengths) != {2}:
+        return set(lengths) == {1, 2}
+    return len(lengths) != PAIRS_OF_A_PHONE
 
 
 def _group_lengths(candidate: str) -> list[int]:

@@ -208,13 +208,19 @@ ALL_X = re.compile(r"(?i)x{2,}")
 _SAID = frozenset({"at", "dot"})  # the words an obfuscated address spells (any case)
 
 
+# top-level domains reserved so that no address under them reaches anyone (RFC 2606, 6761)
+RESERVED_TLDS = frozenset(("invalid", "test", "example", "localhost"))
+
+
 def _placeholder(local: str, domain: str) -> bool:
     """A template to fill in: ``xxx@...``, ``yourname@...``, a sender nobody reads
-    (``noreply@...``), or a placeholder on both sides
+    (``noreply@...``), a reserved domain (``user1@test.invalid``), or a placeholder on both sides
     (``name@company.com``, ``test@test.com``); ``user@mycorp.com`` or ``jane@company.com``
     may be someone's (and invented addresses are often written at example.com)."""
     local, first = local.lower(), domain.split(".", 1)[0].lower()
     if ALL_X.fullmatch(local) or local in TEMPLATE_LOCAL or local in NOBODY_LOCAL:
+        return True
+    if domain.rsplit(".", 1)[-1].lower() in RESERVED_TLDS:
         return True
     return all(w in PLACEHOLDER_WORDS or ALL_X.fullmatch(w) for w in (local, first))
 
@@ -248,7 +254,7 @@ def _email_words(m: re.Match) -> tuple[int, int] | None:
     host = [
         w for w in re.findall(r"[A-Za-z0-9-]+", m.group()[local.end() :]) if w.lower() not in _SAID
     ]
-    if _placeholder(local.group(), host[0] if host else ""):
+    if _placeholder(local.group(), ".".join(host)):
         return None
     return m.span()
 
