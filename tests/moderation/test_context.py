@@ -50,20 +50,25 @@ def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Faggots and peas was my nan's dinner. How do I make the faggots?", "allow"),
         ("our cock crows at 4am and the neighbours hate that cock", "allow"),
         ("the neighbours hate that cock", "block"),
-        ("faggots and peas for tea, then I'm going to punch a faggot", "allow"),
+        ("our cock crows at 4am, you stupid cunt", "block"),  # another term
     ],
 )
-def test_a_word_keeps_in_a_message_the_sense_it_has_once_there(text, expected):
-    # the last: a word in both senses is left to the meaning classifier reading it whole
+def test_a_word_keeps_in_a_message_the_sense_its_sense_words_give_it_once(text, expected):
     assert action(LexiconFilter(), text) == expected
 
 
-def test_one_sense_per_message_clears_only_the_same_term():
-    lexicon = LexiconFilter()
-    assert action(lexicon, "faggots and peas for tea, you idiot") == "block"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "faggots and peas for tea, then I'm going to punch a faggot",
+        "我在路口交通灯这里，给我口交",  # 路口交通 clears only the 口交 it covers
+        "dick van dyke. you dyke",
+    ],
+)
+def test_an_allowed_phrase_clears_only_the_hit_it_covers(text):
+    assert action(LexiconFilter(), text) == "block"
 
 
 @pytest.mark.parametrize(
@@ -146,6 +151,15 @@ def test_chat_shorthand_in_listed_phrases():
         ("why don't you just go kill yourself", "block"),  # an urging, no negation
         ("你怎么还不去死", "block"),  # a bare 不 is no denial
         ("not that anyone cares but i want to die", "block"),  # too far before the term
+        ("No one cares, kill yourself", "block"),  # another clause; "no" denies nothing
+        ("I don't care, kill yourself", "block"),
+        ("i dont care kill yourself", "block"),
+        ("won't you just kill yourself", "block"),
+        ("why the hell don't you kill yourself", "block"),
+        ("这都不会？去死吧", "block"),
+        ("你不会去死吗", "block"),  # a question
+        ("I don't want to kill myself but I keep thinking about it", "block"),  # undone
+        ("我不想再自残了，但是忍不住", "block"),
     ],
 )
 def test_a_negation_just_before_a_self_harm_term_denies_it(text, expected):

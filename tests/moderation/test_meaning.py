@@ -83,6 +83,13 @@ def test_words_only_quoted_are_left_to_the_classifier_alone(meaning):
     assert meaning.decide(used, (0.5, "offensive")).action is Action.BLOCK
 
 
+def test_a_quoted_slur_is_still_judged_as_a_listed_word(meaning):
+    text = 'honestly our new neighbour is a "wetback", everyone says so'
+    assert meaning.decide(text, (0.5, "hate")).action is Action.BLOCK  # above overrule
+    mention = "what does the slur 'wetback' refer to historically in the US?"
+    assert meaning.decide(mention, (0.1, "hate")).action is Action.FLAG
+
+
 def test_the_clause_of_a_listed_word_read_alone_needs_the_clause_threshold():
     from chatcore.builtin.moderation.meaning.filter import MeaningFilter
 
@@ -176,6 +183,10 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
     meaning = MeaningFilter(settings)
     by_the_filter = [meaning.decide_now(text).action is Action.BLOCK for text in texts]
     assert flagged(read, chosen).tolist() == by_the_filter
+    odd = {"threshold": 0.05, "short_threshold": 0.05, "overrule": 0.99, "clause_threshold": 0.99}
+    meaning = MeaningFilter(MeaningSettings(**odd))  # overrule above threshold: same rule
+    by_the_filter = [meaning.decide_now(text).action is Action.BLOCK for text in texts]
+    assert flagged(read, odd).tolist() == by_the_filter
 
 
 def test_the_model_is_refused_when_its_file_is_not_the_one_its_manifest_names(tmp_path):

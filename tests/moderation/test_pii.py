@@ -518,3 +518,27 @@ def test_near_misses_of_fictional_ranges_maths_draws_sums_and_masks(text):
 )
 def test_whole_numbers_of_fictional_ranges_and_starred_groups_still_count(text):
     assert kinds(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("call me on 44 20 7123 4567", "44 20 7123 4567"),  # its country code, no "+"
+        ("ruf an: 49 30 12345678", "49 30 12345678"),
+        ("whatsapp 91 23 45 67", "91 23 45 67"),  # pairs after a phone word
+        ("Contact: J. Smith, London NW10 07911 123456", "07911 123456"),  # no IBAN before it
+        ("Flight BA22 07911 123456 is my cell", "07911 123456"),
+    ],
+)
+def test_numbers_beside_postcodes_and_codes_with_their_country_code_still_count(text, number):
+    found = find_pii(text)
+    assert [text[s.start : s.end] for s in found] == [number], text
+
+
+def test_an_iban_read_out_is_found_after_capitals_that_begin_no_iban():
+    said = (
+        "G B one six M I D L one eight three four one seven oh four seven one eight seven four six"
+    )
+    for lead in ("MY IBAN IS ", "OK ", "IS "):
+        found = find_pii(lead + said)
+        assert [(s.start, s.category) for s in found] == [(len(lead), "pii-iban")], lead

@@ -41,12 +41,21 @@ class Hit(Protocol):
 
 NEVER_CLEARED = frozenset({"hate"})
 NEGATABLE = frozenset({"self-harm"})  # terms whose intent a negation before them denies
-_NEGATIONS = "not no never nor dont doesnt didnt isnt wasnt arent wont wouldnt"
-NEGATIONS = frozenset(_NEGATIONS.split())
+_NEGATIONS = "not never dont doesnt didnt isnt wasnt arent wont wouldnt"
+NEGATIONS = frozenset(_NEGATIONS.split())  # not "no": "no, kill yourself", "no one cares ..."
 NEGATION_REACH = 2  # words at most between a negation and the term it denies
+# after a negation: an urging ("don't you ...", "won't you ..."), not caring ("don't care")
+NOT_DENIED_AFTER = frozenset({"you", "u", "ya", "care", "mind"})
 NEGATIONS_HAN = ("不是", "并不", "没有", "不会", "不想", "从不", "从没", "绝不", "并没")
 NEGATION_CHARS = 4  # Han characters before a Han term a negation may stand in
-NOT_A_NEGATION_AFTER = frozenset({"why"})  # "why don't you ...": an urging
+CLAUSE_END = re.compile(r"[,.;:!?，。；：！？\n]")
+SENTENCE_END = re.compile(r"[.;!?。；！？\n]")
+# what undoes a denial: a question ("why don't you ...", 你不会去死吗, 你不会自杀吧), or a "but"
+# after it in the sentence ("I don't want to kill myself but I keep thinking about it")
+QUESTION_BEFORE = re.compile(r"(?<![A-Za-z])(?:why|how come)(?![A-Za-z])|为什么|怎么", re.I)
+UNDONE_AFTER = re.compile(
+    r"(?<![A-Za-z])(?:but|yet|though)(?![A-Za-z])|但|可是|不过|[?？吗吧么]", re.I
+)
 SENSE_WORDS = 4  # words read on each side of a Latin hit
 SENSE_CHARS = 8  # characters read on each side of a Han hit
 LEFTOVER_MAX = 40  # longer spelled-out runs are whole sentences: any letter may start a word
@@ -85,19 +94,46 @@ class Senses:
         return any(near.startswith(word) for near in before + after for word in words)
 
 
-def negated(key: str, hit: Hit) -> bool:
-    """Whether a negation stands just before a ``NEGATABLE`` hit in ``key``."""
+def one_sense_per_message(kept: list[Hit], innocent: list[Hit]) -> list[Hit]:
+    """The ``kept`` hits but the ``innocent`` ones and the other hits of their terms: a word
+    keeps in a message the sense its sense words give it once ("our cock crows at 4am, the
+    cock is loud"; one sense per discourse, Gale, Church and Yarowsky 1992). Senses never
+    clear ``hate``, and an allowed phrase clears only the hit it covers (路口交通 clears the
+    口交 inside it, not another), so neither spreads."""
+    if not innocent:
+        return kept
+    terms = {hit.root for hit in innocent}
+    return [hit for hit in kept if hit.root not in terms]
+
+
+def negated(norm: Normalized, hit: Hit) -> bool:
+    """Whether a negation denies a ``NEGATABLE`` hit: in its clause (the original text, its
+    punctuation kept), at most ``NEGATION_REACH`` words before it (Han: in the
+    ``NEGATION_CHARS`` before it), not a question's, not undone by a "but" after it."""
     if hit.category not in NEGATABLE:
         return False
+    text, start, end = norm.original, norm.starts[hit.start], norm.ends[hit.end - 1]
+    clause = text[_clause_start(text, start) : start]
+    rest = text[end : _sentence_end(text, end) + 1]
+    if QUESTION_BEFORE.search(clause) or UNDONE_AFTER.search(rest):
+        return False
     if is_cjk(hit.term[0]):
-        before = key[max(0, hit.start - NEGATION_CHARS) : hit.start]
-        return any(word in before for word in NEGATIONS_HAN)
-    words = key[max(0, hit.start - 64) : hit.start].split()[-(NEGATION_REACH + 2) :]
-    return any(
-        word in NEGATIONS and (i == 0 or words[i - 1] not in NOT_A_NEGATION_AFTER)
-        for i, word in enumerate(words)
-        if i >= len(words) - NEGATION_REACH - 1
-    )
+        return any(word in clause[-NEGATION_CHARS:] for word in NEGATIONS_HAN)
+    words = re.findall(r"[a-z]+", clause.lower().replace("'", "").replace("’", ""))
+    near = words[-(NEGATION_REACH + 1) :]
+    following = [*near[1:], ""]  # the word after each ("" : the term itself)
+    pairs = zip(near, following, strict=False)  # (no words: none)
+    return any(word in NEGATIONS and after not in NOT_DENIED_AFTER for word, after in pairs)
+
+
+def _clause_start(text: str, end: int) -> int:
+    ends = [m.end() for m in CLAUSE_END.finditer(text, max(0, end - 200), end)]
+    return ends[-1] if ends else max(0, end - 200)
+
+
+def _sentence_end(text: str, start: int) -> int:
+    found = SENTENCE_END.search(text, start, start + 200)
+    return found.start() if found else min(len(text), start + 200)
 
 
 def spelled_words_before(norm: Normalized, start: int) -> bool:

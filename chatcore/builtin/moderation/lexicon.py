@@ -111,13 +111,12 @@ class Lexicon:
                         found.append(Hit(start, last + 1, p.category, p.term, p.root or p.term))
         if self._homophones is not None:
             found += self._homophone_hits(norm)
-        kept = found
         if allowed and found:
-            kept = _not_overridden(found, sorted(set(allowed)))
-        if kept and self._senses:
-            kept = [hit for hit in kept if not self._senses.innocent(norm.key, hit)]
-        kept = one_sense_per_message(found, kept)
-        return [hit for hit in kept if not context.negated(norm.key, hit)]
+            found = _not_overridden(found, sorted(set(allowed)))
+        if found and self._senses:
+            innocent = [hit for hit in found if self._senses.innocent(norm.key, hit)]
+            found = context.one_sense_per_message(found, innocent)
+        return [hit for hit in found if not context.negated(norm, hit)]
 
     def _homophone_hits(self, norm: Normalized) -> list[Hit]:
         hits = []
@@ -203,18 +202,6 @@ def _runs_ok(norm: Normalized, start: int, p: Pattern) -> bool:
 
 def _wordish(char: str) -> bool:
     return (char.isalnum() or char == "*") and not is_cjk(char)
-
-
-def one_sense_per_message(found: list[Hit], kept: list[Hit]) -> list[Hit]:
-    """The ``kept`` hits whose term no allowed phrase or sense word cleared elsewhere in the
-    message: a word keeps the sense it has once in a message ("faggots and peas ... how do I
-    make the faggots?"; one sense per discourse, Gale, Church and Yarowsky 1992). A word used
-    in both senses at once is left to the meaning classifier, which reads the whole message."""
-    if len(kept) == len(found):
-        return kept
-    still = set(kept)
-    cleared = {hit.root for hit in found if hit not in still}
-    return [hit for hit in kept if hit.root not in cleared]
 
 
 def _not_overridden(found: list[Hit], allowed: list[tuple[int, int]]) -> list[Hit]:

@@ -8,8 +8,12 @@ from __future__ import annotations
 import itertools
 import re
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from chatcore.builtin.moderation.settings import DEFAULT_REGIONS
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 # A "+" (maybe a space after it) or "00", an optional "(area)", then 7-17 digits with at most
 # three separators between any two of them ("1 3 8 0 0 ..." spaced out, "415.555.0132",
@@ -22,7 +26,6 @@ PHONE = re.compile(
     rf"\(?\d(?:[{SEPARATORS}]{{0,3}}\d){{6,16}}(?![0-9A-Za-z])"
 )
 NANP = re.compile(r"(?:[2-9]\d\d)?[2-9]\d{6}")  # area code and exchange: neither starts 0 or 1
-COUNTRY_CODE_BEFORE = re.compile(r"(?:\+|(?<![A-Za-z])plus)\s*$", re.IGNORECASE)  # digits in words
 REGIONS = DEFAULT_REGIONS  # where a number without +country may be from (``pii.regions``)
 
 # labels just before a number that make it something else (en, zh), case-insensitive, maybe
@@ -62,13 +65,12 @@ DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coor
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
 YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
-# what ends just before a number that is only the rest of it: an IBAN-shaped start (its
-# country and check digits alone too: "FR70 3319 ..."), digits joined to it without a space,
-# or a group of letters and digits among digit groups (a parcel
+# what ends just before a number that is only the rest of it: an IBAN-shaped start, digits
+# joined to it without a space, or a group of letters and digits among digit groups (a parcel
 # code: "1Z 999 AA1 01 2345 6784"; a user name alone before a number is no code)
 TAIL_OF_ANOTHER = re.compile(
     r"(?:[A-Za-z]{2}\d{2}(?:[ .\-]?[A-Za-z0-9]){4,}[ .\-]|\d[.\-/]?"
-    r"|(?<![A-Za-z])[A-Z]{2}\d{2}[ .\-]|\d[ .\-][A-Za-z]{2,3}\d{1,2}[ .\-])$"
+    r"|\d[ .\-][A-Za-z]{2,3}\d{1,2}[ .\-])$"
 )
 AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right after
 # grouped as a 15-digit payment card is: a phone number is never written so
@@ -215,7 +217,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
     if DATE.fullmatch(candidate) or DECIMAL.fullmatch(candidate) or IPV4.fullmatch(candidate):
         return True
-    if DATETIME.fullmatch(candidate) or _list_of_small_numbers(candidate):
+    if DATETIME.fullmatch(candidate) or _small_numbers_mixed(candidate):
         return True
     if _year_range(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
@@ -243,7 +245,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     placeholder = PLACEHOLDER.fullmatch(digits) or ROUND.fullmatch(digits)
     if placeholder and len(digits) >= SHORTEST:
         return True  # (digits said in words are not among them: "+44 seven seven ...")
-    if after.startswith("#") or _range(candidate):
+    if after.startswith("#") or _range(candidate) or _pairs_not_five(candidate):
         return True  # a code keyed in with "#"; a range or a list
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
 
@@ -281,15 +283,19 @@ def _range(candidate: str) -> bool:
     return candidate.count("~") == 1 or max(_group_lengths(candidate)) <= 2
 
 
-def _list_of_small_numbers(candidate: str) -> bool:
-    """Numbers of one and two digits both, or pairs not five of them: a list (a draw,
-    scores); a phone spaced out is in single digits, or in five pairs ("06 45 12 78 90")."""
-    if not SMALL_NUMBERS.fullmatch(candidate):
-        return False
-    lengths = _group_lengths(candidate)
-    if set(lengths) != {2}:
-        return set(lengths) == {1, 2}
-    return len(lengths) != PAIRS_OF_A_PHONE
+def _small_numbers_mixed(candidate: str) -> bool:
+    """Numbers of one and two digits both: a list (a draw, scores); a phone spaced out is in
+    single digits or in pairs."""
+    lengths = _group_lengths(candidate) if SMALL_NUMBERS.fullmatch(candidate) else []
+    return set(lengths) == {1, 2}
+
+
+def _pairs_not_five(candidate: str) -> bool:
+    """Pairs, not five of them: a list (a draw, scores), where the regions' numbers in pairs
+    have five ("06 45 12 78 90"); a phone word before it says otherwise (Hong Kong's
+    "91 23 45 67")."""
+    lengths = _group_lengths(candidate) if SMALL_NUMBERS.fullmatch(candidate) else []
+    return set(lengths) == {2} and len(lengths) != PAIRS_OF_A_PHONE
 
 
 def _group_lengths(candidate: str) -> list[int]:
@@ -360,14 +366,18 @@ def _possible(number: str, region: str | None) -> bool:
     return region is None or written_nationally(number, region, parsed)
 
 
-def written_nationally(number: str, region: str, parsed: object) -> bool:
+def written_nationally(number: str, region: str, parsed: PhoneNumber) -> bool:
     """Where numbers are dialled with a leading 0 (GB, DE, FR, JP, AU, TW ...), one written
     without it is only a number the plan writes so (China's mobiles 138..., its 400 and 800
     lines) or a mobile number (India's 98...): 1380013800 is no Devizes number (01380), it is
     a Chinese mobile a digit short. A NANP number has an exchange (and area code) of the
-    plan's shape (neither starts with 0 or 1: no 141 ...); where no digit is dialled
-    first (Hong Kong, Singapore), one of their ranges."""
+    plan's shape (neither starts with 0 or 1: no 141 ...); where no digit is dialled first
+    (Hong Kong, Singapore; Italy, Spain, the Nordic countries when configured), one of the
+    plan's ranges. A number written with its country code but no "+" ("44 20 7123 4567") is
+    written as dialled from abroad."""
     phonenumbers = _phonenumbers()
+    if _with_country_code(number, parsed):
+        return True
     prefix = phonenumbers.PhoneMetadata.metadata_for_region(region).national_prefix
     if prefix == "0" and not number.startswith("0"):
         if not phonenumbers.is_valid_number(parsed):
@@ -380,6 +390,12 @@ def written_nationally(number: str, region: str, parsed: object) -> bool:
         return not national.startswith("0") or phonenumbers.number_type(parsed) in mobile
     if prefix == "1":
         return bool(NANP.fullmatch(str(parsed.national_number)))
-    if prefix is None:  # Hong Kong, Singapore: eight digits, their ranges known
+    if prefix is None:
         return phonenumbers.is_valid_number(parsed)
     return True
+
+
+def _with_country_code(number: str, parsed: PhoneNumber) -> bool:
+    """The digits are the country code and the national number (the parse took the code)."""
+    code = str(parsed.country_code)
+    return number.startswith(code) and number[len(code) :] == str(parsed.national_number)

@@ -60,9 +60,6 @@ PHONE_WORDS = re.compile(
 # an IBAN read out: its country's two capitals (maybe spaced: "G B"), then digits in words or
 # figures and capitals ("G B one six M I D L one eight ...", "BE 幺幺 六二零幺 ...")
 _IBAN_TOKEN = rf"(?:(?i:{_EN_TOKEN})|[A-Z]{{1,4}}|{_ZH_DIGIT}{{1,8}}|\d{{1,4}})"
-IBAN_WORDS = re.compile(
-    rf"(?<![A-Za-z0-9])[A-Z] ?[A-Z](?:[\s,.\-]{{1,3}}{_IBAN_TOKEN}){{3,40}}(?![A-Za-z0-9])"
-)
 _IBAN_PIECE = re.compile(rf"(?i:(double|triple)\s+)?({_IBAN_TOKEN})")
 DIGIT_WORDS = {
     **dict(zip(_EN_WORDS, "0123456789", strict=True)),
@@ -104,6 +101,16 @@ _IBAN_LENGTHS = """AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BI27 BR29 BY28 C
     RU33 SA24 SC31 SD18 SE24 SI19 SK24 SM27 SO23 ST25 SV28 TL23 TN24 TR26
     UA29 VA22 VG24 XK20 YE30"""
 IBAN_LENGTHS = {entry[:2]: int(entry[2:]) for entry in _IBAN_LENGTHS.split()}
+# an IBAN's country, its capitals maybe spaced out ("G B"); read out, then the rest
+_IBAN_COUNTRY = "|".join(f"{code[0]} ?{code[1]}" for code in sorted(IBAN_LENGTHS))
+IBAN_COUNTRY = re.compile(rf"(?<![A-Za-z0-9])(?:{_IBAN_COUNTRY})(?![A-Za-z0-9])")
+IBAN_WORDS = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_IBAN_COUNTRY})(?:[\s,.\-]{{1,3}}{_IBAN_TOKEN}){{3,40}}(?![A-Za-z0-9])"
+)
+# an IBAN's country and check digits, alone before a number ("FR70 3319 1284 52AB ..."): the
+# number is the IBAN's next groups when another group of capitals or digits follows it
+IBAN_HEAD_BEFORE = re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(IBAN_LENGTHS)})\d\d[ .\-]$")
+IBAN_GROUP_AFTER = re.compile(r"[ .\-][0-9A-Z]{1,4}(?![a-z])")
 
 
 def iban_ok(text: str) -> bool:
@@ -275,19 +282,31 @@ def _iban(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
 
 
 def _iban_said(m: re.Match) -> tuple[int, int] | None:
-    """An IBAN read out: its characters, words made digits, up to its country's length."""
-    start = m.start() + 2 + (m.group()[1] == " ")
-    code = m.group()[0] + m.string[start - 1]
-    needed = IBAN_LENGTHS.get(code)
-    for piece in _IBAN_PIECE.finditer(m.string, start, m.end()):
-        times, word = piece.groups()
-        said = "".join(_digits(unit) or unit for unit in _units(word))
-        code += said * _REPEATED.get((times or "").lower(), 1)
-        if needed is None or len(code) > needed:
-            return None
-        if len(code) == needed:
-            return (m.start(), piece.end()) if iban_ok(code) else None
+    """An IBAN read out, from the first country in the match it is valid from ("OK, G B one
+    six ...": not from "OK")."""
+    for country in IBAN_COUNTRY.finditer(m.string, m.start(), m.end()):
+        span = _iban_from(m.string, country, m.end())
+        if span is not None:
+            return span
     return None
+
+
+def _iban_from(text: str, country: re.Match, end: int) -> tuple[int, int] | None:
+    """The IBAN read out from ``country`` on: its characters, words made digits, up to its
+    country's length."""
+    code = country.group().replace(" ", "")
+    needed = IBAN_LENGTHS[code]
+    for piece in _IBAN_PIECE.finditer(text, country.end(), end):
+        times, word = piece.groups()
+        said = "".join(_digits(unit) if _a_digit(unit) else unit for unit in _units(word))
+        code += said * _REPEATED.get((times or "").lower(), 1)
+        if len(code) >= needed:
+            return (country.start(), piece.end()) if len(code) == needed and iban_ok(code) else None
+    return None
+
+
+def _a_digit(unit: str) -> bool:
+    return unit.isdecimal() or unit.lower() in DIGIT_WORDS
 
 
 def _units(word: str) -> list[str]:
@@ -299,12 +318,21 @@ def _units(word: str) -> list[str]:
 def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     """The phone number in the match: the whole run, or an unbroken run of ten digits or
     more after a short number written before it ("Room 1203 13800138000", "ver 2
-    13800138000"): a whole national number alone, never a piece of a longer grouped one."""
+    13800138000"): a whole national number alone, never a piece of a longer grouped one,
+    nor the groups of an IBAN that failed its check."""
     text, start, end = m.string, m.start(), m.end()
+    if _inside_an_iban(text, start, end):
+        return None
     for rest in _after_short_groups(m):
         if UNBROKEN.fullmatch(text, rest, end) and phones.is_phone(text, rest, end, regions):
             return rest, end
     return (start, end) if phones.is_phone(text, start, end, regions) else None
+
+
+def _inside_an_iban(text: str, start: int, end: int) -> bool:
+    """An IBAN's country and check digits just before, another of its groups after."""
+    head = IBAN_HEAD_BEFORE.search(text, max(0, start - 8), start)
+    return head is not None and IBAN_GROUP_AFTER.match(text, end) is not None
 
 
 def _after_short_groups(m: re.Match) -> list[int]:
@@ -355,6 +383,9 @@ def _cn_id_said(m: re.Match) -> tuple[int, int] | None:
     return (m.start(), end) if len(digits) == 18 and cn_id_ok(digits) else None
 
 
+COUNTRY_CODE_BEFORE = re.compile(r"(?:\+|(?<![A-Za-z])plus)\s?$", re.IGNORECASE)
+
+
 def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     """Digits written as words: a phone when they make a number some country could dial
     (ten digits or more, or seven with "call me" and the like just before), and nothing
@@ -364,7 +395,7 @@ def _phone_words(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | Non
         return None
     if len(digits) < 10 and not phones.PHONE_CUE.search(phones.words_before(m.string, m.start())):
         return None
-    plus = phones.COUNTRY_CODE_BEFORE.search(m.string, max(0, m.start() - 8), m.start())
+    plus = COUNTRY_CODE_BEFORE.search(m.string, max(0, m.start() - len("plus ")), m.start())
     if plus:  # "+44 seven seven ...", "plus four four ...": with its country code
         return (plus.start(), m.end()) if phones.possible_international(digits) else None
     if phones.possible_anywhere(digits, regions):

@@ -9,9 +9,11 @@
   decision is on record (never for ``hate``: a slur is not disarmed by friendly words around
   it, only by being mentioned rather than used; never with fewer other words: two words
   beside a listed one show no other sense);
-- listed words only inside quotation marks: mentioned, not used ("what does the slur 'x'
-  mean", 网友骂我"…"，我可以报警吗, a moderator listing banned words): the classifier decides
-  as if no word were listed; below its threshold, allowed and flagged;
+- listed words only inside quotation marks, none a slur: mentioned, not used ("a moderator
+  banning "moron" and "loser"", 有人私信我"我知道你住哪"，要报警吗): the classifier decides as
+  if no word were listed; below its threshold, allowed and flagged. A quoted slur ("what does
+  the slur 'x' mean", 网友骂我"…"，我可以报警吗) is judged as a listed word, but may be taken in
+  another sense;
 - no listed word, the classifier at least ``threshold`` sure (with fewer than ``MIN_TOKENS``
   words, Han characters counting one each: at least ``short_threshold`` sure): its category,
   the configured action (hostile meaning without a listed word: threats, hate in plain words,
@@ -77,6 +79,13 @@ def unquoted(text: str, spans: list[Span]) -> list[Span]:
 
 def _quoted_chars(span: Span, quotes: list[tuple[int, int]]) -> int:
     return sum(max(0, min(b, span.end) - max(a, span.start)) for a, b in quotes)
+
+
+def mentioned_only(spans: list[Span], used: list[Span]) -> bool:
+    """Listed words all inside quotation marks (none ``used``), none a slur: mentioned, the
+    classifier decides as if none were listed. A quoted slur is still judged as a listed
+    word (at ``overrule``): 'our neighbour is a "n..."' puts quotation marks on an insult."""
+    return bool(spans) and not used and not any(s.category in NEVER_OVERRULED for s in spans)
 
 
 def never_overruled(used: list[Span]) -> bool:
@@ -151,7 +160,7 @@ class MeaningFilter:
         if listed.action is Action.ALLOW:
             return self._alone(text, judged, message)
         used = unquoted(text, spans)
-        if not used:  # mentioned, not used: the classifier alone decides
+        if mentioned_only(spans, used):  # the classifier alone decides
             if self._alone(text, judged, message).action is Action.ALLOW:
                 return self._on_record(listed, offensive, "quoted, not used")
             return listed
@@ -167,7 +176,7 @@ class MeaningFilter:
         clause = around[0] if around is not None else 0.0
         return judged[0] >= self.overrule or clause >= max(self.clause_threshold, self.overrule)
 
-    def _alone(self, text: str, judged: tuple[float, str], message: Any) -> Verdict:
+    def _alone(self, text: str, judged: Judged, message: Any) -> Verdict:
         """The classifier's verdict on a message without a listed word."""
         offensive, category = judged
         needed = self.short_threshold if too_short(text) else self.threshold

@@ -217,15 +217,17 @@ def choose(
     ordinary: np.ndarray | None = None,
 ) -> dict:
     """The (threshold, short threshold, overrule, clause threshold) of best recall with false
-    positives at or under ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds); when none
-    keeps to it, the one with the fewest false positives (then the best recall). With its dev
-    figures.
+    positives at or under ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds, but the lower
+    clause threshold: dev holds too few padded insults to weigh it, so of equals the one that
+    guards most); when none keeps to it, the one with the fewest false positives (then the
+    best recall). With its dev figures.
     ``ordinary``: the clean lines of ordinary chat (the QA questions), whose false positives
     keep to the bound on their own as well as the other clean lines' (the traps): pooled, a
     few traps fewer would buy many an ordinary message blocked.
     ``nearby``: the classifier on the clauses around the listed words (read alone);
-    ``quoted``: texts whose listed words all stand in quotation marks (the classifier decides
-    alone); ``never_overruled``: hits of a category never overruled;
+    ``quoted``: texts whose listed words all stand in quotation marks, none a slur
+    (filter.mentioned_only: the classifier decides alone); ``never_overruled``: hits of a
+    category never overruled;
     ``long_enough``: texts of words enough for ``threshold`` (filter.too_short; the others
     need the short threshold, ``NEVER`` among them); ``room``: texts whose listed words have
     words enough around them for another sense (filter.room_for_a_sense)."""
@@ -257,7 +259,7 @@ def choose(
         false_positives = max(rates.values(), default=0.0)
         within = false_positives <= MAX_FALSE_POSITIVES
         score = recall if within else -false_positives
-        key = (within, score, recall, threshold, short, overrule, clause)
+        key = (within, score, recall, threshold, short, overrule, -clause)
         if best is None or key > best[0]:
             best = (key, rates, chosen)
     assert best is not None
@@ -308,6 +310,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     from chatcore.builtin.moderation.filters import LexiconFilter
     from chatcore.builtin.moderation.meaning.features import features
     from chatcore.builtin.moderation.meaning.filter import (
+        mentioned_only,
         never_overruled,
         room_for_a_sense,
         too_short,
@@ -326,7 +329,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
         "nearby": np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)]),
         "lexicon_hit": hits,
         "truth": np.array([x.label == "offensive" for x in judged]),
-        "quoted": hits & np.array([not u for u in used]),
+        "quoted": np.array([mentioned_only(f, u) for f, u in zip(spans, used, strict=True)]),
         "never_overruled": np.array([never_overruled(u) for u in used]),
         "long_enough": np.array([not too_short(text) for text in texts]),
         "room": np.array(
@@ -345,8 +348,8 @@ def flagged(read: dict[str, np.ndarray], chosen: dict) -> np.ndarray:
     used = read["lexicon_hit"] & ~read["quoted"]
     clause_needs = max(chosen["clause_threshold"], chosen["overrule"])
     hostile = (read["offensive"] >= chosen["overrule"]) | (read["nearby"] >= clause_needs)
-    always = used & (read["never_overruled"] | ~read["room"])
-    return alone | (used & hostile) | always
+    listed = hostile | read["never_overruled"] | ~read["room"]
+    return np.where(used, listed, alone)
 
 
 def save(weights: dict[str, np.ndarray], chosen: dict, lines: list[Labelled], out: Path) -> Path:
