@@ -542,3 +542,18 @@ def test_an_iban_read_out_is_found_after_capitals_that_begin_no_iban():
     for lead in ("MY IBAN IS ", "OK ", "IS "):
         found = find_pii(lead + said)
         assert [(s.start, s.category) for s in found] == [(len(lead), "pii-iban")], lead
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("chrome 122.0.6261.112 broke my extension", []),  # a version
+        ("updated to 10.0.22631.3296 today", []),
+        ("mail me at email@address.com", []),  # a template's words on both sides
+        ("call 1.415.555.0132", ["pii-phone"]),  # NANP's 1 before three groups
+        ("appelle 01.42.68.53.91", ["pii-phone"]),  # pairs
+        ("0.7.7.0.0.9.0.0.3.5.7", ["pii-phone"]),  # digits dotted out one by one
+    ],
+)
+def test_four_groups_between_dots_are_a_version_unless_pairs_or_single_digits(text, found):
+    assert kinds(text) == found, text

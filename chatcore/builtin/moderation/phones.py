@@ -120,6 +120,9 @@ DATETIME = re.compile(
 SMALL_NUMBERS = re.compile(r"\d{1,2}(?:[ ,]+\d{1,2})+")
 PAIRS_OF_A_PHONE = 5  # a phone number in pairs (France: 01 42 68 53 91); a draw has six
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+# four groups and more between dots: a version or a build (122.0.6261.112, 10.0.22631.3296);
+# phone numbers in dots have three groups, five in pairs, or four after NANP's 1 (1.415.555.0132)
+VERSION = re.compile(r"(?!1\.)\d+(?:\.\d+){3,}")
 _CODE_CHAR = re.compile(r"[A-Za-z0-9_\-./:#+@]")  # what codes and identifiers are made of
 CONTEXT_CHARS = 24  # how far before a number its label is looked for
 LONGEST_BARE = 13  # digits of a phone written without "+" or a break: 8613800138000
@@ -217,6 +220,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
     if DATE.fullmatch(candidate) or DECIMAL.fullmatch(candidate) or IPV4.fullmatch(candidate):
         return True
+    if VERSION.fullmatch(candidate) and set(_group_lengths(candidate)) not in ({1}, {2}):
+        return True  # (not digits dotted out one by one, nor a French number in pairs)
     if DATETIME.fullmatch(candidate) or _small_numbers_mixed(candidate):
         return True
     if _year_range(candidate) or ".." in candidate:

@@ -202,7 +202,7 @@ def _file_name(address: str) -> bool:
 # words that stand for an address in a template, not a person's ("name@company.com")
 _PLACEHOLDERS = """name yourname your.name your_name firstname.lastname first.last user username
     email youremail your.email your_email someone somebody domain yourdomain company
-    yourcompany example test"""
+    yourcompany example test address somewhere website site mysite mydomain mycompany"""
 PLACEHOLDER_WORDS = frozenset(_PLACEHOLDERS.split())
 # local parts no mailbox has: only a template tells the reader to put their own there; and
 # senders no person reads (a no-reply address, a mail server's bounces)
