@@ -168,3 +168,10 @@ def test_a_negation_just_before_a_self_harm_term_denies_it(text, expected):
 
 def test_a_negation_denies_only_self_harm():
     assert action(LexiconFilter(), "you are not a moron") == "block"
+
+
+def test_a_question_in_another_clause_leaves_a_denial_standing():
+    lexicon = LexiconFilter()
+    assert action(lexicon, "每天都觉得空空的，不是想自杀，只是很累，有什么办法吗") == "allow"
+    assert action(lexicon, "I'm not suicidal, are you?") == "allow"
+    assert action(lexicon, "你不会自杀吧，胆小鬼") == "block"  # the term's own clause asks

@@ -53,9 +53,8 @@ SENTENCE_END = re.compile(r"[.;!?。；！？\n]")
 # what undoes a denial: a question ("why don't you ...", 你不会去死吗, 你不会自杀吧), or a "but"
 # after it in the sentence ("I don't want to kill myself but I keep thinking about it")
 QUESTION_BEFORE = re.compile(r"(?<![A-Za-z])(?:why|how come)(?![A-Za-z])|为什么|怎么", re.I)
-UNDONE_AFTER = re.compile(
-    r"(?<![A-Za-z])(?:but|yet|though)(?![A-Za-z])|但|可是|不过|[?？吗吧么]", re.I
-)
+QUESTION_AFTER = re.compile(r"[?？吗吧么]")  # in the term's own clause, its mark included
+BUT_AFTER = re.compile(r"(?<![A-Za-z])(?:but|yet|though)(?![A-Za-z])|但|可是|不过", re.I)
 SENSE_WORDS = 4  # words read on each side of a Latin hit
 SENSE_CHARS = 8  # characters read on each side of a Han hit
 LEFTOVER_MAX = 40  # longer spelled-out runs are whole sentences: any letter may start a word
@@ -114,8 +113,9 @@ def negated(norm: Normalized, hit: Hit) -> bool:
         return False
     text, start, end = norm.original, norm.starts[hit.start], norm.ends[hit.end - 1]
     clause = text[_clause_start(text, start) : start]
-    rest = text[end : _sentence_end(text, end) + 1]
-    if QUESTION_BEFORE.search(clause) or UNDONE_AFTER.search(rest):
+    if QUESTION_BEFORE.search(clause) or QUESTION_AFTER.search(text, end, _clause_end(text, end)):
+        return False
+    if BUT_AFTER.search(text, end, _sentence_end(text, end)):
         return False
     if is_cjk(hit.term[0]):
         return any(word in clause[-NEGATION_CHARS:] for word in NEGATIONS_HAN)
@@ -129,6 +129,12 @@ def negated(norm: Normalized, hit: Hit) -> bool:
 def _clause_start(text: str, end: int) -> int:
     ends = [m.end() for m in CLAUSE_END.finditer(text, max(0, end - 200), end)]
     return ends[-1] if ends else max(0, end - 200)
+
+
+def _clause_end(text: str, start: int) -> int:
+    """Just past the punctuation mark that ends the clause (the mark is read with it)."""
+    found = CLAUSE_END.search(text, start, start + 200)
+    return found.end() if found else min(len(text), start + 200)
 
 
 def _sentence_end(text: str, start: int) -> int:
