@@ -83,11 +83,16 @@ def test_words_only_quoted_are_left_to_the_classifier_alone(meaning):
     assert meaning.decide(used, (0.5, "offensive")).action is Action.BLOCK
 
 
-def test_a_quoted_slur_is_still_judged_as_a_listed_word(meaning):
-    text = 'honestly our new neighbour is a "wetback", everyone says so'
+def test_a_quoted_slur_is_mentioned_only_where_the_message_says_so(meaning):
+    text = 'honestly our new neighbour is a "wetback", typical'  # scare quotes
     assert meaning.decide(text, (0.5, "hate")).action is Action.BLOCK  # above overrule
-    mention = "what does the slur 'wetback' refer to historically in the US?"
-    assert meaning.decide(mention, (0.1, "hate")).action is Action.FLAG
+    for mention in (
+        "what does the slur 'wetback' refer to historically in the US?",
+        'Someone wrote "wetback" on our fence, how do I report it?',
+        "为什么“支那”是歧视词？",
+    ):
+        assert meaning.decide(mention, (0.5, "hate")).action is Action.FLAG, mention
+        assert meaning.decide(mention, (0.9, "hate")).action is Action.BLOCK, mention
 
 
 def test_the_clause_of_a_listed_word_read_alone_needs_the_clause_threshold():

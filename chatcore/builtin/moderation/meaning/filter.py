@@ -9,11 +9,11 @@
   decision is on record (never for ``hate``: a slur is not disarmed by friendly words around
   it, only by being mentioned rather than used; never with fewer other words: two words
   beside a listed one show no other sense);
-- listed words only inside quotation marks, none a slur: mentioned, not used ("a moderator
-  banning "moron" and "loser"", 有人私信我"我知道你住哪"，要报警吗): the classifier decides as
-  if no word were listed; below its threshold, allowed and flagged. A quoted slur ("what does
-  the slur 'x' mean", 网友骂我"…"，我可以报警吗) is judged as a listed word, but may be taken in
-  another sense;
+- listed words only inside quotation marks: mentioned, not used ("a moderator banning
+  "moron" and "loser"", 有人私信我"我知道你住哪"，要报警吗): the classifier decides as if no
+  word were listed; below its threshold, allowed and flagged. A quoted slur only where the
+  message says it mentions one ("what does the slur 'x' mean", 网友骂我"…"，我可以报警吗);
+  elsewhere it is judged as a listed word, but may be taken in another sense;
 - no listed word, the classifier at least ``threshold`` sure (with fewer than ``MIN_TOKENS``
   words, Han characters counting one each: at least ``short_threshold`` sure): its category,
   the configured action (hostile meaning without a listed word: threats, hate in plain words,
@@ -50,6 +50,14 @@ QUOTED = re.compile(
     r"|«[^»\n]{1,200}»|＂[^＂\n]{1,200}＂|(?<!\w)'[^'\n]{1,200}'(?!\w)"
 )
 
+# words that say a message mentions what it quotes: saying, writing, calling, meaning, words
+MENTIONING = re.compile(
+    r"(?<![A-Za-z])(?:said|says|say|saying|wrote|writes|written|write|called|calls|call|"
+    r"yelled|shouted|posted|texted|messaged|means?|meaning|word|words|term|slur|slurs|"
+    r"insult|phrase|spelled|translate|origin)(?![A-Za-z])"
+    r"|说|写|骂|叫我|叫他|叫她|称|意思|词|字眼|来源|翻译",
+    re.IGNORECASE,
+)
 Reading = tuple[str, bool]  # a text for the classifier, and whether the lexicon lists a word
 Judged = tuple[float, str]  # the classifier's offensive probability and category
 
@@ -81,11 +89,14 @@ def _quoted_chars(span: Span, quotes: list[tuple[int, int]]) -> int:
     return sum(max(0, min(b, span.end) - max(a, span.start)) for a, b in quotes)
 
 
-def mentioned_only(spans: list[Span], used: list[Span]) -> bool:
-    """Listed words all inside quotation marks (none ``used``), none a slur: mentioned, the
-    classifier decides as if none were listed. A quoted slur is still judged as a listed
-    word (at ``overrule``): 'our neighbour is a "n..."' puts quotation marks on an insult."""
-    return bool(spans) and not used and not any(s.category in NEVER_OVERRULED for s in spans)
+def mentioned_only(text: str, spans: list[Span], used: list[Span]) -> bool:
+    """Listed words all inside quotation marks (none ``used``): mentioned, the classifier
+    decides as if none were listed. A quoted slur only where the message says it mentions
+    one (``MENTIONING``: "someone wrote '...'", "what does the slur '...' mean", 为什么"..."
+    是歧视词): 'our neighbour is a "n..."' puts quotation marks on a slur it uses."""
+    if not spans or used:
+        return False
+    return not any(s.category in NEVER_OVERRULED for s in spans) or bool(MENTIONING.search(text))
 
 
 def never_overruled(used: list[Span]) -> bool:
@@ -160,7 +171,7 @@ class MeaningFilter:
         if listed.action is Action.ALLOW:
             return self._alone(text, judged, message)
         used = unquoted(text, spans)
-        if mentioned_only(spans, used):  # the classifier alone decides
+        if mentioned_only(text, spans, used):  # the classifier alone decides
             if self._alone(text, judged, message).action is Action.ALLOW:
                 return self._on_record(listed, offensive, "quoted, not used")
             return listed

@@ -225,9 +225,9 @@ def choose(
     keep to the bound on their own as well as the other clean lines' (the traps): pooled, a
     few traps fewer would buy many an ordinary message blocked.
     ``nearby``: the classifier on the clauses around the listed words (read alone);
-    ``quoted``: texts whose listed words all stand in quotation marks, none a slur
-    (filter.mentioned_only: the classifier decides alone); ``never_overruled``: hits of a
-    category never overruled;
+    ``quoted``: texts whose listed words all stand in quotation marks, a slur only where
+    the text says it mentions one (filter.mentioned_only: the classifier decides alone);
+    ``never_overruled``: hits of a category never overruled;
     ``long_enough``: texts of words enough for ``threshold`` (filter.too_short; the others
     need the short threshold, ``NEVER`` among them); ``room``: texts whose listed words have
     words enough around them for another sense (filter.room_for_a_sense)."""
@@ -329,7 +329,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
         "nearby": np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)]),
         "lexicon_hit": hits,
         "truth": np.array([x.label == "offensive" for x in judged]),
-        "quoted": np.array([mentioned_only(f, u) for f, u in zip(spans, used, strict=True)]),
+        "quoted": np.array([mentioned_only(*x) for x in zip(texts, spans, used, strict=True)]),
         "never_overruled": np.array([never_overruled(u) for u in used]),
         "long_enough": np.array([not too_short(text) for text in texts]),
         "room": np.array(
