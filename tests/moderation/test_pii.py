@@ -557,3 +557,23 @@ def test_an_iban_read_out_is_found_after_capitals_that_begin_no_iban():
 )
 def test_four_groups_between_dots_are_a_version_unless_pairs_or_single_digits(text, found):
     assert kinds(text) == found, text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("ok here DK7|80|7871|5609|64|382 thanks", "pii-iban"),  # separators in its check digits
+        ("荷兰的账户：N L 4 0 A B N A 2 3 7 0 2 0 4 3 4 6", "pii-iban"),  # spaced out
+        (
+            "my ID spelled out: one two zero one zero one one nine nine six zero three three "
+            "one eight six five X",
+            "pii-cn_id",
+        ),
+    ],
+)
+def test_ibans_spaced_anywhere_and_ids_said_with_their_x(text, kind):
+    assert kinds(text) == [kind], text
+
+
+def test_an_exam_admission_number_is_no_phone():
+    assert kinds("考场号012，座位号27，准考证号2406113027") == []

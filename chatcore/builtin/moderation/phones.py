@@ -37,7 +37,7 @@ _LABELS = (
     r"ups|dhl|usps|waybill|awb|claim|policy|membership|catalog|catalogue|dial-in\s+code|"
     r"access\s+code|meeting\s+id|时间戳|会议号|取件码|提取码|"
     r"订单|单号|编号|编码|发票|快递|运单|序列号|型号|版本|票号|批号|工单|账号|流水号|坐标|经纬度|"
-    r"学号|工号|会员号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
+    r"学号|工号|会员号|准考证|考号|考场号|学籍号|代码|卡号|车牌|password|passcode|pin|otp|zip|zip\+4|postal|postcode|"
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
     r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌|"

@@ -28,7 +28,11 @@ _SEP_CHAR = r"[ .\-/_*:|、—–·]"
 _SEP = _SEP_CHAR + "{0,2}"
 _SEP_CHARS = re.compile(_SEP_CHAR)
 CARD = re.compile(_EDGE_L + rf"\d(?:{_SEP}\d){{12,18}}" + _EDGE_R)
-IBAN = re.compile(_EDGE_L + rf"[A-Za-z]{{2}} ?\d{{2}}(?:{_SEP}[A-Za-z0-9]){{11,30}}" + _EDGE_R)
+# an IBAN, its separators anywhere ("N L 4 0 A B N A ...", "DK7|80|7871|..."): checked by
+# its country's length and mod 97, so the loose pattern keeps no look-alike
+IBAN = re.compile(
+    _EDGE_L + rf"[A-Za-z]{_SEP}[A-Za-z]{_SEP}\d{_SEP}\d(?:{_SEP}[A-Za-z0-9]){{11,30}}" + _EDGE_R
+)
 CN_ID = re.compile(_EDGE_L + rf"[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx]" + _EDGE_R)
 # "jane (at) example (dot) com", "jane at example dot com": an obfuscated address, taken only
 # with a known top-level domain after the last "dot" (bounded repetitions: linear)
@@ -376,10 +380,12 @@ def _said(check: Callable[[str], bool]) -> Valid:
 
 
 def _cn_id_said(m: re.Match) -> tuple[int, int] | None:
-    """A Chinese ID in words, its check character maybe the letter X right after."""
+    """A Chinese ID in words, its check character maybe the letter X right after (a space
+    before it or not)."""
     digits, end = _digits_said(m), m.end()
-    if len(digits) == 17 and m.string[end : end + 1] in ("X", "x"):
-        digits, end = digits + "X", end + 1
+    check = re.match(r" ?[Xx](?![A-Za-z])", m.string[end : end + 2] + " ")
+    if len(digits) == 17 and check:
+        digits, end = digits + "X", end + len(check.group())
     return (m.start(), end) if len(digits) == 18 and cn_id_ok(digits) else None
 
 
