@@ -4,16 +4,17 @@ insult, but the words next to it can.
 - **Senses** (allow lists, ``term ~ word word ...``): a hit of the term with one of its sense
   words among the few words around it (or, for Han terms, the few characters) is cleared:
   "our cock crows at 4am", "the bitch had six puppies". Never for ``hate``: a slur is not
-  disarmed by a word put next to it.
+  disarmed by a word put next to it. A term so cleared keeps that sense in the whole message.
 - **Spelled-out letters** ("c l a s s") are joined, but a listed word inside them counts only
   where the letters left over on each side read as everyday words ("y o u a s s": "you" +
   "ass"; "c l a s s": "cl" is no word, so no "ass").
 - **Chat shorthand** in listed phrases: "you" written "u" or "ya", "your" "ur", "you are"
   "ur", so "i will kill u" and "ur mum" are the phrases they stand for.
-- **Denied intent** (NegEx, Chapman et al. 2001, kept to a short window): a ``self-harm`` term
-  right after a negation is cleared: "I'm not suicidal, just tired", "don't kill yourself",
-  我不是想自杀. The meaning classifier still reads the message alone. "why don't you ..." is
-  no negation, and neither is a bare 不 (你怎么还不去死).
+- **Denied intent** (NegEx, Chapman et al. 2001, kept to a short window in one clause): a
+  ``self-harm`` term right after a negation is cleared: "I'm not suicidal, just tired",
+  "don't kill yourself", 我不是想自杀. The meaning classifier still reads the message alone.
+  No denial: "no" ("no, kill yourself"), "don't you" and "don't care", a question ("why
+  don't you ...", 你不会去死吗), a "but" after the term, a bare 不 (你怎么还不去死).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ NOT_DENIED_AFTER = frozenset({"you", "u", "ya", "care", "mind"})
 NEGATIONS_HAN = ("不是", "并不", "没有", "不会", "不想", "从不", "从没", "绝不", "并没")
 NEGATION_CHARS = 4  # Han characters before a Han term a negation may stand in
 CLAUSE_END = re.compile(r"[,.;:!?，。；：！？\n]")
+CLAUSE_REACH = 200  # characters read for a clause or a sentence around a term
 SENTENCE_END = re.compile(r"[.;!?。；！？\n]")
 # what undoes a denial: a question ("why don't you ...", 你不会去死吗, 你不会自杀吧), or a "but"
 # after it in the sentence ("I don't want to kill myself but I keep thinking about it")
@@ -127,19 +129,19 @@ def negated(norm: Normalized, hit: Hit) -> bool:
 
 
 def _clause_start(text: str, end: int) -> int:
-    ends = [m.end() for m in CLAUSE_END.finditer(text, max(0, end - 200), end)]
-    return ends[-1] if ends else max(0, end - 200)
+    ends = [m.end() for m in CLAUSE_END.finditer(text, max(0, end - CLAUSE_REACH), end)]
+    return ends[-1] if ends else max(0, end - CLAUSE_REACH)
 
 
 def _clause_end(text: str, start: int) -> int:
     """Just past the punctuation mark that ends the clause (the mark is read with it)."""
-    found = CLAUSE_END.search(text, start, start + 200)
-    return found.end() if found else min(len(text), start + 200)
+    found = CLAUSE_END.search(text, start, start + CLAUSE_REACH)
+    return found.end() if found else min(len(text), start + CLAUSE_REACH)
 
 
 def _sentence_end(text: str, start: int) -> int:
-    found = SENTENCE_END.search(text, start, start + 200)
-    return found.start() if found else min(len(text), start + 200)
+    found = SENTENCE_END.search(text, start, start + CLAUSE_REACH)
+    return found.start() if found else min(len(text), start + CLAUSE_REACH)
 
 
 def spelled_words_before(norm: Normalized, start: int) -> bool:
