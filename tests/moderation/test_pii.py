@@ -577,3 +577,9 @@ def test_ibans_spaced_anywhere_and_ids_said_with_their_x(text, kind):
 
 def test_an_exam_admission_number_is_no_phone():
     assert kinds("考场号012，座位号27，准考证号2406113027") == []
+
+
+def test_an_isbn_10_in_its_four_parts_is_a_book_not_a_phone():
+    assert kinds("the ISBN is 0-306-40615-2, right?") == []
+    assert kinds("book 0-8044-2957-X is out of print") == []
+    assert kinds("call 0-306-40615-3 now") == ["pii-phone"]  # its check digit wrong

@@ -226,7 +226,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if _year_range(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
-    if ean13_ok(candidate) or after.startswith(("..", "…")):
+    if ean13_ok(candidate) or isbn10_ok(candidate + after[:2]) or after.startswith(("..", "…")):
         return True  # an ISBN or a product's barcode; a number cut short ("4532 0151 12..")
     if MONEY_AROUND.search(before) or MONEY_AROUND.search(after):
         return True
@@ -329,6 +329,21 @@ def _in_a_token_with_letters(text: str, start: int, end: int) -> bool:
     if head.lower() in ("", "tel", "phone", "mobile", "cell", "fax", "whatsapp", "wechat"):
         head = ""
     return bool(re.search(r"[A-Za-z]", head + text[end:right]))
+
+
+ISBN10 = re.compile(r"(\d{1,5})-(\d{1,7})-(\d{1,7})-([\dX])(?![\dA-Za-z])")
+
+
+def isbn10_ok(candidate: str) -> bool:
+    """An ISBN-10 in its four hyphenated parts (0-306-40615-2) whose check digit (mod 11, X
+    for ten) is right: a book. Grouped so, no phone number is written; bare, one in eleven
+    would pass by chance, so ten bare digits are left to the other rules."""
+    found = ISBN10.match(candidate)
+    digits = "".join(found.groups()) if found else ""
+    if len(digits) != 10:
+        return False
+    values = [10 if c == "X" else int(c) for c in digits]
+    return sum(v * (10 - i) for i, v in enumerate(values)) % 11 == 0
 
 
 def ean13_ok(candidate: str) -> bool:
