@@ -583,3 +583,16 @@ def test_an_isbn_10_in_its_four_parts_is_a_book_not_a_phone():
     assert kinds("the ISBN is 0-306-40615-2, right?") == []
     assert kinds("book 0-8044-2957-X is out of print") == []
     assert kinds("call 0-306-40615-3 now") == ["pii-phone"]  # its check digit wrong
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("old card from 2009: 4024979748569 does it still work?", ["pii-card"]),  # after a year
+        ("the SIM pack says ICCID 8944 1100 ... but I can't read the rest", []),  # cut short
+        ("美国电话 (555) 555-5555 这种是不是电影里的假号码", []),  # one digit, phone word or not
+        ("原神UID 1738492051，世界等级8", []),  # a game's user id
+    ],
+)
+def test_cards_after_another_number_cut_numbers_repeated_digits_and_game_ids(text, found):
+    assert kinds(text) == found, text

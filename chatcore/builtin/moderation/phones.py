@@ -41,7 +41,7 @@ _LABELS = (
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
     r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌|"
-    r"vat|ein|duns|gst|abn|税号"
+    r"vat|ein|duns|gst|abn|税号|uid|iccid|imei|meid"
 )
 NOT_A_PHONE_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:numbers?|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
@@ -94,8 +94,9 @@ UNIT_AFTER = re.compile(
 # ("07700 900461 xx" is a number and a kiss)
 MASKED_AFTER = re.compile(r"[ .\-]?[xX*＊•]{2,}")
 FULL_LENGTH = 10  # digits of a whole number with its area code; fewer bare ones: a count, a code
-# a placeholder: one digit over and over ((555) 555-5555), or seven zeros (13900000000, a
-# template's +86 138 0000 0000 even after a phone word); five zeros at the end: a round sum
+# a placeholder: one digit over and over ((555) 555-5555: ten times or more, phone word or
+# not), or seven zeros (13900000000, a template's +86 138 0000 0000 even after a phone word);
+# five zeros at the end: a round sum
 PLACEHOLDER = re.compile(r"(\d)\1*")
 ZEROS = re.compile(r"\d*0{7}\d*")
 ROUND = re.compile(r"\d+0{5}")
@@ -226,7 +227,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if _year_range(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
-    if ean13_ok(candidate) or isbn10_ok(candidate + after[:2]) or after.startswith(("..", "…")):
+    cut_short = after.lstrip(" ").startswith(("..", "…"))
+    if ean13_ok(candidate) or isbn10_ok(candidate + after[:2]) or cut_short:
         return True  # an ISBN or a product's barcode; a number cut short ("4532 0151 12..")
     if MONEY_AROUND.search(before) or MONEY_AROUND.search(after):
         return True
@@ -240,6 +242,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     if MASKED_AFTER.match(after) and len(digits) < FULL_LENGTH:
         return True  # the start of a number, its rest starred out (not "**" closing bold)
     if counting(digits) or ZEROS.fullmatch(digits) or _starred(candidate):
+        return True
+    if PLACEHOLDER.fullmatch(digits) and len(digits) >= FULL_LENGTH:
         return True
     if _cued(text, start):
         return False

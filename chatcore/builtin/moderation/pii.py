@@ -190,6 +190,17 @@ def _card(text: str) -> bool:
     return 13 <= len(digits) <= 19 and issued_card_shape(digits) and luhn_ok(digits)
 
 
+def _card_in(m: re.Match) -> tuple[int, int] | None:
+    """The card number in the match: the whole run, or its part from a later group on (the
+    pattern also takes a number written before one: "old card from 2009: 4024979748569")."""
+    text, start, end = m.string, m.start(), m.end()
+    starts = [start] + [g.end() for g in CARD_BREAK.finditer(text, start, end)]
+    return next(((s, end) for s in starts if _card(text[s:end])), None)
+
+
+# between a number and the next one ("2009: 4024..."); a space alone groups one card's digits
+CARD_BREAK = re.compile(r"[:|、]\s*")
+
 _EXTENSIONS = """png jpg jpeg gif svg webp bmp ico tif tiff pdf txt md csv json yaml yml xml html
     htm css js ts py rb go rs java kt swift c h cpp zip gz tar rar mp3 mp4 mov wav ogg exe dll"""
 FILE_EXTENSIONS = frozenset(_EXTENSIONS.split())
@@ -417,7 +428,7 @@ DETECTORS: dict[str, tuple[re.Pattern, Valid]] = {
     "cn_id": (CN_ID, _whole(_cn_id)),
     "iban": (IBAN, _iban),  # before cards: the digits of an IBAN may pass Luhn by chance
     "iban_words": (IBAN_WORDS, lambda m, regions: _iban_said(m)),
-    "card": (CARD, _whole(_card)),
+    "card": (CARD, lambda m, regions: _card_in(m)),
     "cn_id_words": (PHONE_WORDS, lambda m, regions: _cn_id_said(m)),
     "card_words": (PHONE_WORDS, _said(_card)),
     "phone": (PHONE, _phone),
