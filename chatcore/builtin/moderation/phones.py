@@ -119,7 +119,7 @@ DATETIME = re.compile(
 )
 # numbers of one and two digits in a row ("1 6 23 25 41 47"): a list, not digits spaced out
 SMALL_NUMBERS = re.compile(r"\d{1,2}(?:[ ,]+\d{1,2})+")
-PAIRS_OF_A_PHONE = 5  # a phone number in pairs (France: 01 42 68 53 91); a draw has six
+PAIRS_OF_A_PHONE = 5  # a phone number in pairs (France: 01 42 68 53 91)
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 # four groups and more between dots: a version or a build (122.0.6261.112, 10.0.22631.3296);
 # phone numbers in dots have three groups, five in pairs, or four after NANP's 1 (1.415.555.0132)
@@ -295,16 +295,20 @@ def _range(candidate: str) -> bool:
 def _small_numbers_mixed(candidate: str) -> bool:
     """Numbers of one and two digits both: a list (a draw, scores); a phone spaced out is in
     single digits or in pairs."""
-    lengths = _group_lengths(candidate) if SMALL_NUMBERS.fullmatch(candidate) else []
-    return set(lengths) == {1, 2}
+    return set(_small_groups(candidate)) == {1, 2}
 
 
 def _pairs_not_five(candidate: str) -> bool:
     """Pairs, not five of them: a list (a draw, scores), where the regions' numbers in pairs
     have five ("06 45 12 78 90"); a phone word before it says otherwise (Hong Kong's
     "91 23 45 67")."""
-    lengths = _group_lengths(candidate) if SMALL_NUMBERS.fullmatch(candidate) else []
+    lengths = _small_groups(candidate)
     return set(lengths) == {2} and len(lengths) != PAIRS_OF_A_PHONE
+
+
+def _small_groups(candidate: str) -> list[int]:
+    """The lengths of the groups of a run of numbers of one or two digits (else none)."""
+    return _group_lengths(candidate) if SMALL_NUMBERS.fullmatch(candidate) else []
 
 
 def _group_lengths(candidate: str) -> list[int]:

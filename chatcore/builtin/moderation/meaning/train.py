@@ -323,10 +323,16 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     spans = [lexicon.spans(text) for text in texts]  # one scan per line
     hits = np.array([bool(found) for found in spans])
     used = [unquoted(t, found) for t, found in zip(texts, spans, strict=True)]
-    around = [words_around(t, u) if u else t for t, u in zip(texts, used, strict=True)]
+    offensive = np.array([p for p, _ in model.judge(features(texts, hits.tolist()), texts)])
+    nearby = offensive.copy()  # where no listed word is used, no clause is read
+    rows = [i for i, u in enumerate(used) if u]
+    if rows:
+        around = [words_around(texts[i], used[i]) for i in rows]
+        judged_around = model.judge(features(around, [True] * len(rows)), around)
+        nearby[rows] = [p for p, _ in judged_around]
     return {
-        "offensive": np.array([p for p, _ in model.judge(features(texts, hits.tolist()), texts)]),
-        "nearby": np.array([p for p, _ in model.judge(features(around, hits.tolist()), around)]),
+        "offensive": offensive,
+        "nearby": nearby,
         "lexicon_hit": hits,
         "truth": np.array([x.label == "offensive" for x in judged]),
         "quoted": np.array([mentioned_only(*x) for x in zip(texts, spans, used, strict=True)]),
