@@ -93,6 +93,26 @@ async def wait_all_answered(
         ) from None
 
 
+async def wait_pending(redis_url: str, consumer: str, timeout: float = 10) -> None:
+    """Until ``consumer`` has read entries it has not acknowledged, in any partition."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    deadline = asyncio.get_running_loop().time() + timeout
+    try:
+        while asyncio.get_running_loop().time() < deadline:
+            for p in range(16):
+                pending = await client.xpending_range(
+                    f"t:q:{p}", "workers", "-", "+", 1, consumername=consumer
+                )
+                if pending:
+                    return
+            await asyncio.sleep(0.01)
+    finally:
+        await client.aclose()
+    raise AssertionError(f"{consumer} read nothing in {timeout} s: {queue_state(redis_url)}")
+
+
 async def stored_turns(redis_url: str, chats) -> dict[int, list]:
     from chatcore.builtin.conversation.redis_store import RedisSettings, RedisStore
 
@@ -109,22 +129,24 @@ async def test_three_workers_fifty_chats_one_killed(server, deployment: Deployme
     answered, each chat's replies come in order, no turn is stored twice. A reply is sent
     twice only if the killed worker's send to the Bot API was under way at the instant of
     the kill (at-least-once delivery, see chatcore.builtin.workers.worker)."""
-    chats, rounds = range(1, 51), 20
+    chats, rounds, kill_round = range(1, 51), 20, 6
     await deployment.gateway()
     for name in ("w1", "w2", "w3"):
         await deployment.worker(name)
+    _, health = await deployment.get("w2", "/healthz")
     killed_at: list[float] = []
 
     async def kill_in_the_middle(i: int) -> None:
-        if i == 6:
-            await asyncio.sleep(0.05)  # replies of this round in flight
+        if i == kill_round:  # killed while it holds replies of this round, read, not acked
+            await wait_pending(redis.url, health["id"])
             deployment.kill("w2")
             killed_at.append(asyncio.get_running_loop().time())
             await deployment.worker("w2", ready=False)
 
-    await deliver_rounds(
-        server, chats, rounds, lambda c, i: f"slow 0.02 c{c} m{i}", kill_in_the_middle
-    )
+    def text(c: int, i: int) -> str:
+        return f"slow {0.5 if i == kill_round else 0.02} c{c} m{i}"
+
+    await deliver_rounds(server, chats, rounds, text, kill_in_the_middle)
     await wait_all_answered(server, chats, rounds, deployment, redis)
     await asyncio.sleep(1)  # anything sent twice would show by now
     by_chat = replies_by_chat(server)
