@@ -596,3 +596,21 @@ def test_an_isbn_10_in_its_four_parts_is_a_book_not_a_phone():
 )
 def test_cards_after_another_number_cut_numbers_repeated_digits_and_game_ids(text, found):
     assert kinds(text) == found, text
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("order number 348 4417209953 never arrived", []),  # a label names the whole run
+        ("room 348 4417209953 is my cell", ["pii-phone"]),  # no label: a number after a room
+        ("so 250 a month over 10 yrs = 31059.27?", []),  # an amount with its cents
+        ("posted Mar 3 2024 17:45 by admin", []),  # a date written with its month, a time
+        ("only the first digits are legible: 5412 7534 12", []),  # the start of a card
+        ("the barcode under the ISBN reads 0140449132, is that it?", []),  # a book's code
+        ("555-0143? that's the fake number from the movie", []),  # the fiction's number
+        ("my number's 555-0143, text me", ["pii-phone"]),
+        ("the film's number was (312) 555-0143 but mine is (312) 555-0143", ["pii-phone"]),
+    ],
+)
+def test_labelled_runs_amounts_dated_times_card_starts_and_numbers_told_as_fiction(text, found):
+    assert kinds(text) == found, text

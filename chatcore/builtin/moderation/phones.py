@@ -76,10 +76,7 @@ AMOUNT_TAIL = re.compile(r"(?:,\d{3}|\.\d{1,2})(?!\d)")  # ",567" or ".89" right
 # grouped as a 15-digit payment card is: a phone number is never written so
 CARD_SHAPED = re.compile(r"\d{4}([ .\-])\d{6}\1\d{5}")  # 4-6-5 (Amex); 4-4-4-4 is never 15 digits
 FORMATTED = re.compile(rf"\d[{SEPARATORS}]+\d|^\(")  # digits in groups, or "(area) ..."
-# a date with its year, then the hour of a time ("2024-06-18 14" before ":30")
-DATE_THEN_HOUR = re.compile(
-    r"(?:(?:19|20)\d\d[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d\d)[ T]+\d{1,2}"
-)
+YEAR = re.compile(r"(?:19|20)\d\d")
 MINUTES = re.compile(r"[:：]\d\d")
 # "2^32 = 4294967296", "123456789 x 9 = ...": an equation's result
 RESULT_OF = re.compile(r"[\d)]\s*[=≈]\s*$")
@@ -100,11 +97,11 @@ FULL_LENGTH = 10  # digits of a whole number with its area code; fewer bare ones
 PLACEHOLDER = re.compile(r"(\d)\1*")
 ZEROS = re.compile(r"\d*0{7}\d*")
 ROUND = re.compile(r"\d+0{5}")
-# words near a number that make it a result in maths or a draw's numbers, not a phone
-MATHS_OR_DRAW = re.compile(
+# words near a number that make it a result in maths, a draw's numbers or a book's code
+NOT_A_PHONE_NEAR = re.compile(
     r"(?<![A-Za-z])(?:primes?|factorial|factors?|power|squared|cubed|fib|fibonacci|sqrt|"
-    r"logarithm|modulo|lotto|lottery|draw|jackpot|powerball|bonus)(?![A-Za-z])"
-    r"|次方|阶乘|质数|素数|平方|立方|因数|乘方|彩票|开奖|双色球|大乐透",
+    r"logarithm|modulo|lotto|lottery|draw|jackpot|powerball|bonus|isbn|issn)(?![A-Za-z])"
+    r"|次方|阶乘|质数|素数|平方|立方|因数|乘方|彩票|开奖|双色球|大乐透|书号",
     re.IGNORECASE,
 )
 WORDS_AFTER_CHARS = 40  # how far after a number such words are looked for
@@ -113,6 +110,10 @@ COUNTING = 8  # digits counting up or down (12345678901, 9876543210): a placehol
 # 4-4-4 and maybe more, not starting with 0: a card number or its first twelve digits (0176
 # 1234 5678 is a German mobile)
 CARD_PIECE = re.compile(r"[1-9]\d{3}([ .\-])\d{4}\1\d{4}(?:\1\d{1,7})?")
+# 4-4 and a short group, from a card network's first digits: the start of a card number
+CARD_START = re.compile(r"(?:4\d|5[1-5]|2[2-7]|3[47]|6\d)\d\d([ .\-])\d{4}\1\d{1,3}")
+# an amount with its cents and no thousands separator (26532.98, 1299,00)
+CENTS = re.compile(r"\d{4,}[.,]\d\d")
 # digits of a date and a time in one run (20230330135310, 202303301353): a timestamp
 DATETIME = re.compile(
     r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
@@ -138,7 +139,7 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     international = candidate.startswith(("+", "00"))
     fictional = fictional_length_ok(digits, international)
     if fictional is not None:
-        return fictional
+        return fictional and not _told_as_fiction(text, start, end)
     formatted = international or bool(FORMATTED.search(candidate))
     if not formatted and not FULL_LENGTH <= len(digits) <= LONGEST_BARE:
         return False  # a short bare run: a count, a code...; a long one: a card, an account
@@ -164,6 +165,19 @@ FICTIONAL = (
     ("61", 9, re.compile(r"491570|[2378]5550|[2378]7010")),
 )  # fmt: skip
 NANP_FICTIONAL = re.compile(r"(?:[2-9]\d\d)?55501")  # 555-01xx, with its area code or not
+
+
+# words near a number from those ranges that say it is the fiction's, not someone's
+FICTION_WORDS = re.compile(
+    r"(?<![A-Za-z])(?:movies?|films?|tv|sitcom|fake|fictional|fictitious|made[ -]up|jk|"
+    r"kidding)(?![A-Za-z])|电影|电视剧|假的|虚构",
+    re.IGNORECASE,
+)
+
+
+def _told_as_fiction(text: str, start: int, end: int) -> bool:
+    near_after = FICTION_WORDS.search(text, end, end + WORDS_AFTER_CHARS)
+    return bool(FICTION_WORDS.search(words_before(text, start)) or near_after)
 
 
 def fictional_length_ok(digits: str, international: bool) -> bool | None:
@@ -208,6 +222,25 @@ def _cued(text: str, start: int) -> bool:
     return bool(PHONE_CUE.search(before) or CUE_WORD.search(before))
 
 
+def labelled(text: str, start: int) -> bool:
+    """A label that makes the number something else ("order no.") just before it, and no
+    phone word before it."""
+    before = words_before(text, start)
+    return bool(NOT_A_PHONE_BEFORE.search(before)) and not _cued(text, start)
+
+
+# a phone word just after a number ("version 3 13912345678 call me")
+CUE_AFTER = re.compile(
+    r"(?<![A-Za-z])(?:call|text|ring|phone|tel|mobile|cell|whatsapp|wechat)(?![A-Za-z])"
+    r"|电话|手机|微信|打给|联系",
+    re.IGNORECASE,
+)
+
+
+def cued_after(text: str, end: int) -> bool:
+    return CUE_AFTER.search(text, end, end + CONTEXT_CHARS) is not None
+
+
 def possible_anywhere(digits: str, regions: tuple[str, ...] = REGIONS) -> bool:
     """A national number one of ``regions`` could dial."""
     return any(_possible(digits, region) for region in regions)
@@ -236,7 +269,9 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # 1234567.89 or 1,234,567: an amount
     if CARD_SHAPED.fullmatch(candidate) or CARD_PIECE.fullmatch(candidate):
         return True  # a card number that failed its check, or a piece of one
-    if DATE_THEN_HOUR.fullmatch(candidate) and MINUTES.match(after):
+    if CARD_START.fullmatch(candidate) or CENTS.fullmatch(candidate):
+        return True  # the first digits of a card ("4539 1488 03 ..."); an amount
+    if _date_then_hour(candidate, after):
         return True  # a date and a time
     digits = re.sub(r"\D", "", candidate)
     if MASKED_AFTER.match(after) and len(digits) < FULL_LENGTH:
@@ -249,7 +284,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return False
     if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
-    if MATHS_OR_DRAW.search(before) or MATHS_OR_DRAW.search(text, end, end + WORDS_AFTER_CHARS):
+    near_after = NOT_A_PHONE_NEAR.search(text, end, end + WORDS_AFTER_CHARS)
+    if NOT_A_PHONE_NEAR.search(before) or near_after:
         return True
     placeholder = PLACEHOLDER.fullmatch(digits) or ROUND.fullmatch(digits)
     if placeholder and len(digits) >= SHORTEST:
@@ -262,6 +298,15 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
 # 2^n and 2^n - 1 of ten digits and more: integer limits and sizes (2147483647 is Int32's
 # largest, 4294967296 bytes are 4 GiB), maths and programming talk, no one's number
 COMPUTING_CONSTANTS = frozenset(str(2**n - k) for n in range(30, 64) for k in (0, 1))
+
+
+def _date_then_hour(candidate: str, after: str) -> bool:
+    """A date with its year, then the hour of a time: "2024-06-18 14", "Nov 14 2023 22"
+    before ":30"."""
+    groups = re.findall(r"\d+", candidate)
+    if not MINUTES.match(after) or len(groups[-1]) > 2:
+        return False
+    return any(YEAR.fullmatch(group) for group in groups[:-1])
 
 
 def computing_constant(digits: str) -> bool:

@@ -338,6 +338,8 @@ def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     text, start, end = m.string, m.start(), m.end()
     if _inside_an_iban(text, start, end):
         return None
+    if phones.labelled(text, start) and not phones.cued_after(text, end):
+        return None  # "ticket number 125 2189934021": the whole run is what the label names
     for rest in _after_short_groups(m):
         if UNBROKEN.fullmatch(text, rest, end) and phones.is_phone(text, rest, end, regions):
             return rest, end
