@@ -614,3 +614,31 @@ def test_cards_after_another_number_cut_numbers_repeated_digits_and_game_ids(tex
 )
 def test_labelled_runs_amounts_dated_times_card_starts_and_numbers_told_as_fiction(text, found):
     assert kinds(text) == found, text
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("the code is 1072 and the gym locker is 112", []),  # mod 97 passes, the kinds fail
+        ("PO 4500091207: PL60 3128 1547 3039 5777 2190 9308", ["pii-iban"]),  # after a code
+        ("then restart worker@2.service on the box", []),  # a systemd unit, no mailbox
+        ('payload {"ts": 1717459200, "qty": 2}', []),  # a value in pasted data
+        ("log line: created=1717459200 status=ok", []),
+        ('{"phone": "+44 7700 900461"}', ["pii-phone"]),  # the key says it is a phone
+        ("ISBN-10 check: 0-306-40615-3 fails, 0-306-40615-2 passes", []),
+        ("the fixtures all use +1 (555) 555-5555", []),  # one digit after a country code
+        ("code your hours to 6100-200 this sprint", []),  # seven digits and no phone word
+        ("remember 867-5309? what a song", []),
+        ("my number is 867-5309", ["pii-phone"]),  # a person's number, said so
+        ("867-5309, call me after work", ["pii-phone"]),
+        ("see contract 2023/118 for the terms", []),  # a year's numbered item
+        ("VAT reg GB 927 5619 31 on the invoice", []),
+        ("GitHub Actions run 9483021176 failed again", []),
+        ("IKEA article number 702.422.86 is out of stock", []),
+        ("QQ号 2847193056，加我", []),
+        ("5879420133 is our client code, not a phone", []),
+        ("5879420133 is my mobile", ["pii-phone"]),
+    ],
+)
+def test_bban_kinds_units_pasted_data_isbns_local_numbers_and_labelled_codes(text, found):
+    assert kinds(text) == found, text

@@ -41,10 +41,13 @@ _LABELS = (
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
     r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌|"
-    r"vat|ein|duns|gst|abn|税号|uid|iccid|imei|meid"
+    r"vat|ein|duns|gst|abn|税号|uid|iccid|imei|meid|company|article|art|run|job|pipeline|"
+    r"workflow|qq|contract|file|docket"
 )
 NOT_A_PHONE_BEFORE = re.compile(
-    rf"(?<![A-Za-z])(?:{_LABELS})(?:\s*(?:numbers?|num|no\.?|nr\.?|code|#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
+    rf"(?<![A-Za-z])(?:{_LABELS})"
+    rf"(?:\s*(?:numbers?|num|no\.?|nr\.?|code|reg\.?|registration|starts?(?:\s+with)?|"
+    rf"#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
     r"(?:\s+(?:is|was|are|were|says|=)|\s*是)?[\s:#.\-=号码：]*$",
     re.IGNORECASE,
 )
@@ -60,10 +63,22 @@ CUE_WORD = re.compile(
     r"(?<![A-Za-z])(?:phone|tel|mobile|cell|whatsapp|wechat|telegram|电话|手机|微信)(?![A-Za-z])",
     re.IGNORECASE,
 )
+# a value in pasted code or data: after a JSON key or "key=" ("ts": 1717459200, ts=...)
+CODE_KEY_BEFORE = re.compile(r"(?:\"[A-Za-z_][\w.\-]*\"\s*:\s*|(?<![\w])[A-Za-z_][\w.\-]*=)\"?$")
+# an ISBN-10 in its four parts, anywhere in a message that speaks of ISBNs
+ISBN_PARTS = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-[\dXx]")
+ISBN_WORD = re.compile(r"(?i)(?<![A-Za-z])isbn|书号")
+# the message says the number is no phone ("... is our client code, not a phone")
+SAID_NOT_A_PHONE = re.compile(
+    r"(?<![A-Za-z])(?:not|isn't|is not|ain't)\s+(?:a\s+|my\s+|the\s+)?(?:phone|mobile|cell)"
+    r"|不是(?:电话|手机)",
+    re.IGNORECASE,
+)
 MONEY_AROUND = re.compile(r"[$€£¥￥]\s*$|^\s*(?:元|块|美元|欧元|dollars?|usd|eur|rmb|%)", re.I)
 DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coordinate
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
+YEAR_SLASH = re.compile(r"(?:19|20)\d\d/\d{1,4}")  # a year's numbered item: "contract 2023/118"
 YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
 # what ends just before a number that is only the rest of it: an IBAN-shaped start, digits
 # joined to it without a space, or a group of letters and digits among digit groups (a parcel
@@ -136,6 +151,8 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     digits = re.sub(r"\D", "", candidate)
     if not SHORTEST <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
+    if len(digits) == SHORTEST and not _said_to_be_a_phone(text, start, end):
+        return False  # a local number without its area code: a code, a song, a cost centre
     international = candidate.startswith(("+", "00"))
     fictional = fictional_length_ok(digits, international)
     if fictional is not None:
@@ -148,6 +165,19 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     if international:
         return possible_international(digits[2:] if candidate.startswith("00") else digits)
     return possible_anywhere(digits, regions)
+
+
+# "my number is 555-0134": a number of a person's, said so just before it
+NUMBER_OF = re.compile(
+    r"(?<![A-Za-z])(?:my|his|her|their|our|your|the)\s+(?:number|no\.?|#)(?:'s|\s+is)?[\s:]*$",
+    re.IGNORECASE,
+)
+
+
+def _said_to_be_a_phone(text: str, start: int, end: int) -> bool:
+    """A phone word before or after the number, or a person's "number is" before it."""
+    before = words_before(text, start)
+    return _cued(text, start) or cued_after(text, end) or bool(NUMBER_OF.search(before))
 
 
 def possible_international(digits: str) -> bool:
@@ -250,6 +280,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
     before = words_before(text, start)
     after = text[end : end + 8]
+    if SAID_NOT_A_PHONE.search(text, end, end + WORDS_AFTER_CHARS):
+        return True
     if TAIL_OF_ANOTHER.search(text[max(0, start - 48) : start]):
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
     if DATE.fullmatch(candidate) or DECIMAL.fullmatch(candidate) or IPV4.fullmatch(candidate):
@@ -258,7 +290,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # (not digits dotted out one by one, nor a French number in pairs)
     if DATETIME.fullmatch(candidate) or _small_numbers_mixed(candidate):
         return True
-    if _year_range(candidate) or ".." in candidate:
+    if _year_range(candidate) or YEAR_SLASH.fullmatch(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
     cut_short = after.lstrip(" ").startswith(("..", "…"))
     if ean13_ok(candidate) or isbn10_ok(candidate + after[:2]) or cut_short:
@@ -278,10 +310,12 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # the start of a number, its rest starred out (not "**" closing bold)
     if counting(digits) or ZEROS.fullmatch(digits) or _starred(candidate):
         return True
-    if PLACEHOLDER.fullmatch(digits) and len(digits) >= FULL_LENGTH:
+    if _one_digit_repeated(digits):
         return True
     if _cued(text, start):
         return False
+    if CODE_KEY_BEFORE.search(before) or _isbn_spoken_of(text, candidate, after):
+        return True
     if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
     near_after = NOT_A_PHONE_NEAR.search(text, end, end + WORDS_AFTER_CHARS)
@@ -298,6 +332,24 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
 # 2^n and 2^n - 1 of ten digits and more: integer limits and sizes (2147483647 is Int32's
 # largest, 4294967296 bytes are 4 GiB), maths and programming talk, no one's number
 COMPUTING_CONSTANTS = frozenset(str(2**n - k) for n in range(30, 64) for k in (0, 1))
+
+
+def _one_digit_repeated(digits: str) -> bool:
+    """A placeholder: one digit ten times or more, maybe after a country code ("+1 (555)
+    555-5555")."""
+    whole = PLACEHOLDER.fullmatch(digits) and len(digits) >= FULL_LENGTH
+    return bool(whole) or any(
+        PLACEHOLDER.fullmatch(digits[code:]) and len(digits) - code >= FULL_LENGTH
+        for code in (1, 2, 3)
+    )
+
+
+def _isbn_spoken_of(text: str, candidate: str, after: str) -> bool:
+    """An ISBN-10's four parts in a message that names ISBNs (its check digit right or
+    wrong: "0-306-40615-3 isn't valid")."""
+    isbn = ISBN_PARTS.fullmatch(candidate + after[:2].rstrip(" ,.?!"))
+    isbn = isbn or ISBN_PARTS.fullmatch(candidate)
+    return bool(isbn) and ISBN_WORD.search(text) is not None
 
 
 def _date_then_hour(candidate: str, after: str) -> bool:
