@@ -642,3 +642,27 @@ def test_labelled_runs_amounts_dated_times_card_starts_and_numbers_told_as_ficti
 )
 def test_bban_kinds_units_pasted_data_isbns_local_numbers_and_labelled_codes(text, found):
     assert kinds(text) == found, text
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("a 55in TV ($150). questions: 604-555-0121", ["pii-phone"]),  # a TV is no fiction
+        ("the form's example box shows 07123 456789, is that real?", []),  # an example
+        ("placeholder text 'e.g. sam@mailbox.org' confuses people", []),
+        ("write to sam@mailbox.org about the flat", ["pii-email"]),
+        ("he gave 0412 3456 but that's only 8 digits for a mobile", []),  # said to be short
+        ("the flyer just says 'call 555-0188', no area code", []),
+        ("Phone 0131 496 0527. too short?", ["pii-phone"]),  # whole: the question is not of it
+        ("final was 6-4 6-4 6-7 6-7 9-7, what a match", []),  # scores
+        ("light goes 299 792 458 m/s in a vacuum", []),  # a unit after it
+        ("my NHS number is 943 476 5919", []),
+        ("燃气户号 5102887463，缴费提示不存在", []),
+        ("their page is +81 75-361-4297, ask for the front desk", ["pii-phone"]),  # +country
+        ("cab driver: 0491/570/158. 4 bags", ["pii-phone"]),  # the number ends at the stop
+        ("I sent 6011 0680 2525 6588 02/27 to him", ["pii-card"]),  # an expiry after it
+        ("IBAN DE32 2004 1133 8600 3522 76 bounced", []),  # a failed IBAN's groups: no card
+    ],
+)
+def test_examples_short_numbers_scores_units_labels_and_numbers_ending_early(text, found):
+    assert kinds(text) == found, text

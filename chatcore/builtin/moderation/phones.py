@@ -42,7 +42,8 @@ _LABELS = (
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
     r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌|"
     r"vat|ein|duns|gst|abn|税号|uid|iccid|imei|meid|company|article|art|run|job|pipeline|"
-    r"workflow|qq|contract|file|docket"
+    r"workflow|qq|contract|file|docket|card|nhs|medicare|ssn|nino|ucas|passport|insurance|"
+    r"patient|mrn|seed|户号|医保|社保"
 )
 NOT_A_PHONE_BEFORE = re.compile(
     rf"(?<![A-Za-z])(?:{_LABELS})"
@@ -99,6 +100,8 @@ RESULT_OF = re.compile(r"[\d)]\s*[=≈]\s*$")
 UNIT_AFTER = re.compile(
     r"\s*\(?(?:bytes?|bits?|[kmgtp]i?b|views|downloads|users|people|visitors|followers|steps|"
     r"words|characters|chars|pixels|px|ms|milliseconds|secs?|seconds|unix|epoch|"
+    r"m/s|km/h|mph|km|kg|mm|cm|miles|metres|meters|kilometres|kilometers|tonnes|tons|"
+    r"litres|liters|kcal|calories|hz|khz|mhz|ghz|"
     r"字节|次|位|个(?!人)|毫秒|秒)(?![A-Za-z])",
     re.IGNORECASE,
 )
@@ -135,6 +138,23 @@ DATETIME = re.compile(
 )
 # numbers of one and two digits in a row ("1 6 23 25 41 47"): a list, not digits spaced out
 SMALL_NUMBERS = re.compile(r"\d{1,2}(?:[ ,]+\d{1,2})+")
+SCORES = re.compile(r"\d{1,2}[-–:]\d{1,2}(?:[ ,]+\d{1,2}[-–:]\d{1,2})+")  # "6-4 6-4 6-7 9-7"
+# words near a value that make it a form's or a lesson's example, no one's ("write it as
+# 07123 456789 in the example box", "placeholder text 'e.g. jane@doe.com'")
+EXAMPLE_NEAR = re.compile(
+    r"(?<![A-Za-z.@])(?:e\.g\.|for example|for instance|examples?|placeholders?|dummy|fixtures?)"
+    r"(?![A-Za-z.])|示例|例如|占位",
+    re.IGNORECASE,
+)
+PERSONAL = re.compile(r"(?<![A-Za-z])(?:my|his|her|their|our)\s+\w+", re.IGNORECASE)
+# the message says the number is not whole ("only 8 digits", "no area code", 少了一位)
+SAID_INCOMPLETE = re.compile(
+    r"(?<![A-Za-z])(?:too\s+(?:short|long)|only\s+\d+\s+digits|(?:a|one)\s+digit\s+"
+    r"(?:short|missing|too\s+many)|missing\s+(?:a\s+|the\s+)?(?:digits?|area\s+code)|"
+    r"no\s+area\s+code|without\s+(?:the\s+|an\s+|its\s+)?area\s+code)(?![A-Za-z])"
+    r"|少了?一位|少了几位|多了?一位|位数不对",
+    re.IGNORECASE,
+)
 PAIRS_OF_A_PHONE = 5  # a phone number in pairs (France: 01 42 68 53 91)
 IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 # four groups and more between dots: a version or a build (122.0.6261.112, 10.0.22631.3296);
@@ -151,6 +171,8 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     digits = re.sub(r"\D", "", candidate)
     if not SHORTEST <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
+    if len(digits) < FULL_LENGTH and SAID_INCOMPLETE.search(text):
+        return False  # "0412 3456, that's only 8 digits for an Aussie mobile right?"
     if len(digits) == SHORTEST and not _said_to_be_a_phone(text, start, end):
         return False  # a local number without its area code: a code, a song, a cost centre
     international = candidate.startswith(("+", "00"))
@@ -199,8 +221,9 @@ NANP_FICTIONAL = re.compile(r"(?:[2-9]\d\d)?55501")  # 555-01xx, with its area c
 
 # words near a number from those ranges that say it is the fiction's, not someone's
 FICTION_WORDS = re.compile(
-    r"(?<![A-Za-z])(?:movies?|films?|tv|sitcom|fake|fictional|fictitious|made[ -]up|jk|"
-    r"kidding)(?![A-Za-z])|电影|电视剧|假的|虚构",
+    r"(?<![A-Za-z])(?:(?:from|in)\s+(?:a|the)\s+(?:movie|film|show|series|sitcom)|"
+    r"(?:movie|film)(?:'s)?\s+number|fake|fictional|fictitious|made[ -]up|jk|kidding)"
+    r"(?![A-Za-z])|电影里|电视剧里|假的|虚构",
     re.IGNORECASE,
 )
 
@@ -254,7 +277,9 @@ def _cued(text: str, start: int) -> bool:
 
 def labelled(text: str, start: int) -> bool:
     """A label that makes the number something else ("order no.") just before it, and no
-    phone word before it."""
+    phone word before it (a number with its "+country" is no code)."""
+    if text.startswith("+", start):
+        return False
     before = words_before(text, start)
     return bool(NOT_A_PHONE_BEFORE.search(before)) and not _cued(text, start)
 
@@ -280,7 +305,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
     before = words_before(text, start)
     after = text[end : end + 8]
-    if SAID_NOT_A_PHONE.search(text, end, end + WORDS_AFTER_CHARS):
+    if SAID_NOT_A_PHONE.search(text, end, end + WORDS_AFTER_CHARS) or an_example(text, start, end):
         return True
     if TAIL_OF_ANOTHER.search(text[max(0, start - 48) : start]):
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
@@ -288,7 +313,11 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if VERSION.fullmatch(candidate) and set(_group_lengths(candidate)) not in ({1}, {2}):
         return True  # (not digits dotted out one by one, nor a French number in pairs)
-    if DATETIME.fullmatch(candidate) or _small_numbers_mixed(candidate):
+    if (
+        DATETIME.fullmatch(candidate)
+        or _small_numbers_mixed(candidate)
+        or SCORES.fullmatch(candidate)
+    ):
         return True
     if _year_range(candidate) or YEAR_SLASH.fullmatch(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
@@ -326,6 +355,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # (digits said in words are not among them: "+44 seven seven ...")
     if after.startswith("#") or _range(candidate) or _pairs_not_five(candidate):
         return True  # a code keyed in with "#"; a range or a list
+    if candidate.startswith("+"):
+        return False  # a number with its country code: what stands before is not its label
     return bool(NOT_A_PHONE_BEFORE.search(before)) or _in_a_token_with_letters(text, start, end)
 
 
@@ -342,6 +373,16 @@ def _one_digit_repeated(digits: str) -> bool:
         PLACEHOLDER.fullmatch(digits[code:]) and len(digits) - code >= FULL_LENGTH
         for code in (1, 2, 3)
     )
+
+
+def an_example(text: str, start: int, end: int) -> bool:
+    """A value a form or a lesson gives as an example (words of it just before or after),
+    not one a person calls theirs ("my number, for example: ...")."""
+    before = words_before(text, start)
+    if PERSONAL.search(before):
+        return False
+    near_after = EXAMPLE_NEAR.search(text, end, end + WORDS_AFTER_CHARS)
+    return bool(EXAMPLE_NEAR.search(before) or near_after)
 
 
 def _isbn_spoken_of(text: str, candidate: str, after: str) -> bool:

@@ -210,11 +210,18 @@ def _card_in(m: re.Match) -> tuple[int, int] | None:
     pattern also takes a number written before one: "old card from 2009: 4024979748569")."""
     text, start, end = m.string, m.start(), m.end()
     starts = [start] + [g.end() for g in CARD_BREAK.finditer(text, start, end)]
-    return next(((s, end) for s in starts if _card(text[s:end])), None)
+    found = next(((s, end) for s in starts if _card(text[s:end])), None)
+    if found is not None or IBAN_HEAD_BEFORE.search(text, max(0, start - 8), start):
+        return found  # (the groups of an IBAN that failed its check are no card)
+    last = CARD_LAST_GROUP.search(m.group())  # "6011 0680 2525 6588 02/27": then its expiry
+    if last is not None and _card(text[start : start + last.start()]):
+        return start, start + last.start()
+    return None
 
 
 # between a number and the next one ("2009: 4024..."); a space alone groups one card's digits
 CARD_BREAK = re.compile(r"[:|、]\s*")
+CARD_LAST_GROUP = re.compile(r" (?:0[1-9]|1[0-2])/?(?:\d\d)?$")  # an expiry after it: 02/27
 
 # file extensions, and systemd's unit types (a template unit's instance: "api@3.service")
 _EXTENSIONS = """png jpg jpeg gif svg webp bmp ico tif tiff pdf txt md csv json yaml yml xml html
@@ -284,6 +291,8 @@ def _address(m: re.Match) -> tuple[int, int] | None:
     local, _, domain = address.partition("@")
     if _file_name(address) or _placeholder(local, domain) or _masked(m):
         return None
+    if phones.an_example(m.string, m.start(), m.end()):
+        return None  # "the sign-up form's placeholder says 'you@example.com'"
     return None if REMOTE_PATH.match(m.string, m.end()) else m.span()
 
 
@@ -367,7 +376,12 @@ def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
     for rest in _after_short_groups(m):
         if UNBROKEN.fullmatch(text, rest, end) and phones.is_phone(text, rest, end, regions):
             return rest, end
-    return (start, end) if phones.is_phone(text, start, end, regions) else None
+    if phones.is_phone(text, start, end, regions):
+        return start, end
+    tail = NEXT_SENTENCE.search(m.group())  # "0491/570/158. 4 bags": the number ends at "."
+    if tail is not None and phones.is_phone(text, start, start + tail.start(), regions):
+        return start, start + tail.start()
+    return None
 
 
 def _inside_an_iban(text: str, start: int, end: int) -> bool:
@@ -385,6 +399,7 @@ def _after_short_groups(m: re.Match) -> list[int]:
     return [m.start() + lead.end(g) for g in (1, 2) if lead.group(g)]
 
 
+NEXT_SENTENCE = re.compile(r"[.,;] +\d{1,4}$")  # a short number after a full stop or comma
 LEADING_SHORT_GROUPS = re.compile(r"(\d{1,4} +)(\d{1,4} +)?")
 UNBROKEN = re.compile(r"\d{10,15}")
 
