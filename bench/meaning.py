@@ -139,7 +139,10 @@ def held_out_rows() -> list[list[str]]:
         en, zh = (np.array([x.language == lang for x in split]) for lang in ("en", "zh"))
         parts = [truth, truth & en, truth & zh, ~truth, ~truth & en, ~truth & zh]
         rate = [_percent(blocked[mask].mean() if mask.any() else None) for mask in parts]
-        thresholds = "{threshold} / {short_threshold} / {overrule} / {clause_threshold}"
+        thresholds = (
+            "{threshold} / {short_threshold} / {overrule} / {clause_threshold} / "
+            "{self_harm_overrule}"
+        )
         thresholds = thresholds.format(**chosen)
         rows.append([held, thresholds, rate[0], f"{rate[1]} / {rate[2]}", rate[3],
                      f"{rate[4]} / {rate[5]}"])  # fmt: skip
@@ -234,7 +237,7 @@ def main() -> None:
     headers = ["split", "pipeline", "recall", "en / zh", "false pos.", "en / zh", "PII P / R"]
     title = "Offensive + PII recall, false positives on clean lines, PII precision / recall"
     print(table(title, headers, quality_rows()))
-    headers = ["held out", "threshold / short / overrule / clause", "recall", "en / zh",
+    headers = ["held out", "threshold / short / overrule / clause / self-harm", "recall", "en / zh",
                "false pos.", "en / zh"]  # fmt: skip
     title = "Meaning alone, each dev split at thresholds chosen on the others and ordinary chat"
     print(table(title, headers, held_out_rows()))

@@ -174,6 +174,8 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
         'our rules ban words like "moron" and "loser", should we add more?': "clean",
         "thanks for the help with the report, see you tomorrow, you shithead": "offensive",
         "idiot": "offensive",
+        "our school wants to run a suicide awareness week, any ideas?": "clean",
+        "i want to kill myself tonight": "offensive",
     }
     lines = [Line("en", text, label, label, "none") for text, label in texts.items()]
     model = MeaningModel.load()
@@ -184,6 +186,7 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
         short_threshold=chosen["short_threshold"],
         overrule=chosen["overrule"],
         clause_threshold=chosen["clause_threshold"],
+        self_harm_overrule=chosen["self_harm_overrule"] or None,
     )
     meaning = MeaningFilter(settings)
     by_the_filter = [meaning.decide_now(text).action is Action.BLOCK for text in texts]
@@ -192,6 +195,37 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
     meaning = MeaningFilter(MeaningSettings(**odd))  # overrule above threshold: same rule
     by_the_filter = [meaning.decide_now(text).action is Action.BLOCK for text in texts]
     assert flagged(read, odd).tolist() == by_the_filter
+
+
+def test_self_harm_words_alone_need_their_own_overrule():
+    from chatcore.builtin.moderation.meaning.filter import MeaningFilter
+
+    meaning = MeaningFilter(MeaningSettings(overrule=0.3, self_harm_overrule=0.5))
+    help_seeking = "our school wants to run a suicide awareness week, any ideas for it?"
+    assert meaning.decide(help_seeking, (0.4, "self-harm")).action is Action.FLAG
+    assert meaning.decide(help_seeking, (0.6, "self-harm")).action is Action.BLOCK
+    other_words = "my uncle calls his old tractor a shithead every single morning"
+    assert meaning.decide(other_words, (0.4, "offensive")).action is Action.BLOCK
+    never_below = MeaningFilter(MeaningSettings(overrule=0.5, self_harm_overrule=0.2))
+    assert never_below.decide(help_seeking, (0.4, "self-harm")).action is Action.FLAG
+
+
+def test_the_self_harm_overrule_is_chosen_after_the_others_keeping_recall():
+    """Insults the classifier is unsure of (0.34) hold the overrule down; help-seeking lines
+    with a self-harm word (0.36, 0.38) are then kept apart by the self-harm overrule, which
+    never passes the intent lines (0.6 and more)."""
+    truth = np.array([True] * 20 + [False] * 200)
+    offensive = np.where(truth, 0.9, 0.05)
+    hits, self_harm_only = np.zeros(220, bool), np.zeros(220, bool)
+    hits[:7] = hits[20:22] = True
+    self_harm_only[:5] = self_harm_only[20:22] = True
+    offensive[:7] = [0.6, 0.65, 0.7, 0.8, 0.9, 0.34, 0.34]  # intent; then two unsure insults
+    offensive[20:22] = [0.36, 0.38]  # help seeking
+    chosen = choose(offensive, hits, truth, self_harm_only=self_harm_only)
+    assert chosen["overrule"] <= 0.34 and 0.38 < chosen["self_harm_overrule"] <= 0.6
+    assert chosen["dev"] == {"recall": 1.0, "false_positives": 0.0}
+    plain = choose(offensive, hits, truth)  # no line with self-harm words only: as overrule
+    assert plain["self_harm_overrule"] == 0.0 and plain["dev"]["false_positives"] == 0.01
 
 
 def test_the_model_is_refused_when_its_file_is_not_the_one_its_manifest_names(tmp_path):

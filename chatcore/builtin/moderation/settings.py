@@ -114,6 +114,13 @@ class MeaningSettings(Settings):
         description="what the clause around a listed word, read alone, needs to keep the "
         "lexicon's verdict (1: never; default: the model's)",
     )
+    self_harm_overrule: float | None = Field(
+        None,
+        ge=0,
+        lt=1,
+        description="what keeps the lexicon's verdict where its only words are self-harm ones "
+        "(never less than overrule; default: the model's)",
+    )
     action: ActionName = Field("block", description="for what the classifier finds alone")
     model_dir: Path | None = Field(None, description="default: the model shipped in the package")
     max_batch: int = Field(64, ge=1)

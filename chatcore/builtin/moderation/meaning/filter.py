@@ -1,9 +1,10 @@
 """The ``meaning`` filter: the lexicon and the meaning classifier decide together.
 
 - a listed word used (outside quotation marks), and the classifier at least ``overrule`` sure
-  the message is offensive, or at least ``clause_threshold`` sure of the clause the word
-  stands in, read alone (so friendly words around a hostile clause cannot drown it): the
-  lexicon's verdict (its categories, spans and actions);
+  (``self_harm_overrule`` where only self-harm words are used) the message is offensive, or
+  at least ``clause_threshold`` sure of the clause the word stands in, read alone (so
+  friendly words around a hostile clause cannot drown it): the lexicon's verdict (its
+  categories, spans and actions);
 - a listed word used, the classifier below both, and at least ``SENSE_CONTEXT`` other words to
   give it a sense: an innocent sense (a bird, a place, a tool): allowed, and flagged so the
   decision is on record (never for ``hate``: a slur is not disarmed by friendly words around
@@ -40,6 +41,7 @@ from chatcore.builtin.moderation.settings import LexiconSettings, MeaningSetting
 from chatcore.types import Action, Verdict
 
 NEVER_OVERRULED = frozenset({"hate"})
+SELF_HARM = "self-harm"  # the category whose words may need more to keep (``_overrule``)
 MIN_TOKENS = 3  # fewer words need the short threshold to act alone
 SENSE_CONTEXT = 5  # other words (or Han characters) a listed word needs to be read in another sense
 AROUND_CHARS = 120  # at most this much of the clause around a listed word is read
@@ -99,6 +101,11 @@ def mentioned_only(text: str, spans: list[Span], used: list[Span]) -> bool:
     return not any(s.category in NEVER_OVERRULED for s in spans) or bool(MENTIONING.search(text))
 
 
+def only_self_harm(used: list[Span]) -> bool:
+    """Whether the listed words ``used`` are all self-harm ones (``MeaningFilter._overrule``)."""
+    return bool(used) and all(span.category == SELF_HARM for span in used)
+
+
 def never_overruled(used: list[Span]) -> bool:
     """Whether a category the classifier never overrules (``NEVER_OVERRULED``) is among the
     listed words ``used`` (outside quotation marks, ``unquoted``)."""
@@ -141,6 +148,7 @@ class MeaningFilter:
         self.overrule = self.model.overrule if settings.overrule is None else settings.overrule
         self.short_threshold = settings.short_threshold or self.model.short_threshold
         self.clause_threshold = settings.clause_threshold or self.model.clause_threshold
+        self.self_harm_overrule = settings.self_harm_overrule or self.model.self_harm_overrule
         self._batcher: MicroBatcher | None = None
 
     def judge(self, texts: list[str], listed: list[bool] | None = None) -> list[tuple[float, str]]:
@@ -175,17 +183,27 @@ class MeaningFilter:
             if self._alone(text, judged, message).action is Action.ALLOW:
                 return self._on_record(listed, offensive, "quoted, not used")
             return listed
-        if self._hostile_where_used(judged, around) or never_overruled(used):
+        if self._hostile_where_used(judged, around, used) or never_overruled(used):
             return listed
         if not room_for_a_sense(text, spans):
             return listed
         return self._on_record(listed, offensive, "an innocent sense")
 
-    def _hostile_where_used(self, judged: Judged, around: Judged | None) -> bool:
-        """The message at least ``overrule``, or the clause around its listed words at least
-        ``clause_threshold`` (and never less than ``overrule``)."""
+    def _hostile_where_used(self, judged: Judged, around: Judged | None, used: list[Span]) -> bool:
+        """The message at least the overrule of the words ``used``, or the clause around
+        them at least ``clause_threshold`` (and never less than that overrule)."""
         clause = around[0] if around is not None else 0.0
-        return judged[0] >= self.overrule or clause >= max(self.clause_threshold, self.overrule)
+        overrule = self._overrule(used)
+        return judged[0] >= overrule or clause >= max(self.clause_threshold, overrule)
+
+    def _overrule(self, used: list[Span]) -> float:
+        """What the classifier must be sure of to keep the lexicon's verdict on ``used``.
+        Self-harm words name a subject people ask for help about ("a suicide awareness
+        week", 自残和自杀是一回事吗) as often as they state an intent, so where they are the
+        only words used they may need more (``self_harm_overrule``, never less)."""
+        if only_self_harm(used):
+            return max(self.overrule, self.self_harm_overrule)
+        return self.overrule
 
     def _alone(self, text: str, judged: Judged, message: Any) -> Verdict:
         """The classifier's verdict on a message without a listed word."""
@@ -216,7 +234,7 @@ class MeaningFilter:
         judged = yield (text, bool(spans))
         used = unquoted(text, spans)
         around = None
-        wanted = used and not never_overruled(used) and judged[0] < self.overrule
+        wanted = used and not never_overruled(used) and judged[0] < self._overrule(used)
         if wanted and room_for_a_sense(text, spans):
             around = yield (words_around(text, used), True)
         return self.decide(text, judged, message, around, spans)

@@ -51,6 +51,9 @@ SHORT_THRESHOLDS = (0.9, 0.92, 0.94, 0.96, 0.98, 0.99, NEVER)
 # The clause of a listed word read alone: never less sure than a message needs to act alone
 # (dev has few padded insults to weigh it by, so NEVER is no choice here).
 CLAUSE_THRESHOLDS = (0.8, 0.85, 0.9, 0.95, 0.98)
+# What self-harm words alone need to keep the lexicon's verdict (0: the overrule), chosen after
+# the others: of equal recall, the fewest false positives, then the lowest.
+SELF_HARM_OVERRULES = (0.0, *(round(t, 2) for t in np.arange(0.34, 0.8, 0.02)))
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ def choose(
     long_enough: np.ndarray | None = None,
     room: np.ndarray | None = None,
     ordinary: np.ndarray | None = None,
+    self_harm_only: np.ndarray | None = None,
 ) -> dict:
     """The (threshold, short threshold, overrule, clause threshold) of best recall with false
     positives at or under ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds, but the lower
@@ -230,7 +234,9 @@ def choose(
     ``never_overruled``: hits of a category never overruled;
     ``long_enough``: texts of words enough for ``threshold`` (filter.too_short; the others
     need the short threshold, ``NEVER`` among them); ``room``: texts whose listed words have
-    words enough around them for another sense (filter.room_for_a_sense)."""
+    words enough around them for another sense (filter.room_for_a_sense);
+    ``self_harm_only``: texts whose listed words used are all self-harm ones (their overrule,
+    ``self_harm_overrule``, is chosen once the others are)."""
     none = np.zeros_like(truth)
     read = {
         "offensive": offensive,
@@ -240,6 +246,7 @@ def choose(
         "never_overruled": none if never_overruled is None else never_overruled,
         "long_enough": np.ones_like(truth) if long_enough is None else long_enough,
         "room": np.ones_like(truth) if room is None else room,
+        "self_harm_only": none if self_harm_only is None else self_harm_only,
     }
     ordinary = none if ordinary is None else ordinary
     groups = {"false_positives": ~truth & ~ordinary, "ordinary_false_positives": ordinary}
@@ -252,20 +259,37 @@ def choose(
             "short_threshold": short,
             "overrule": overrule,
             "clause_threshold": clause,
+            "self_harm_overrule": 0.0,
         }
-        blocked = flagged(read, chosen)
-        recall = float(blocked[truth].mean())
-        rates = {name: float(blocked[mask].mean()) for name, mask in groups.items()}
-        false_positives = max(rates.values(), default=0.0)
-        within = false_positives <= MAX_FALSE_POSITIVES
-        score = recall if within else -false_positives
+        (within, score, recall), rates = _scored(read, chosen, truth, groups)
         key = (within, score, recall, threshold, short, overrule, -clause)
         if best is None or key > best[0]:
             best = (key, rates, chosen)
     assert best is not None
-    (_, _, recall, *_), rates, chosen = best
+    _, rates, chosen = best
+    best_self_harm = None
+    for self_harm in SELF_HARM_OVERRULES:  # then the self-harm words' own overrule
+        candidate = {**chosen, "self_harm_overrule": self_harm}
+        scored, rates_here = _scored(read, candidate, truth, groups)
+        key = (*scored, -sum(rates_here.values()))
+        if best_self_harm is None or key > best_self_harm[0]:
+            best_self_harm = (key, rates_here, candidate)
+    (_, _, recall, _), rates, chosen = best_self_harm
     figures = {"recall": round(recall, 4), **{name: round(r, 4) for name, r in rates.items()}}
     return {**chosen, "dev": figures}
+
+
+def _scored(
+    read: dict[str, np.ndarray], chosen: dict, truth: np.ndarray, groups: dict
+) -> tuple[tuple[bool, float, float], dict[str, float]]:
+    """(within the bound, the score to maximise, recall) of ``chosen``, and its false
+    positive rate in each group of clean lines."""
+    blocked = flagged(read, chosen)
+    recall = float(blocked[truth].mean())
+    rates = {name: float(blocked[mask].mean()) for name, mask in groups.items()}
+    false_positives = max(rates.values(), default=0.0)
+    within = false_positives <= MAX_FALSE_POSITIVES
+    return (within, recall if within else -false_positives, recall), rates
 
 
 def acts_on_short(offensive: np.ndarray, short_threshold: float) -> np.ndarray:
@@ -312,6 +336,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     from chatcore.builtin.moderation.meaning.filter import (
         mentioned_only,
         never_overruled,
+        only_self_harm,
         room_for_a_sense,
         too_short,
         unquoted,
@@ -341,6 +366,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
         "room": np.array(
             [room_for_a_sense(t, found) for t, found in zip(texts, spans, strict=True)]
         ),
+        "self_harm_only": np.array([only_self_harm(u) for u in used]),
     }
 
 
@@ -352,8 +378,10 @@ def flagged(read: dict[str, np.ndarray], chosen: dict) -> np.ndarray:
         acts_on_short(read["offensive"], chosen["short_threshold"]),
     )
     used = read["lexicon_hit"] & ~read["quoted"]
-    clause_needs = max(chosen["clause_threshold"], chosen["overrule"])
-    hostile = (read["offensive"] >= chosen["overrule"]) | (read["nearby"] >= clause_needs)
+    self_harm = max(chosen["overrule"], chosen.get("self_harm_overrule", 0.0))
+    overrule = np.where(read["self_harm_only"], self_harm, chosen["overrule"])
+    clause_needs = np.maximum(chosen["clause_threshold"], overrule)
+    hostile = (read["offensive"] >= overrule) | (read["nearby"] >= clause_needs)
     listed = hostile | read["never_overruled"] | ~read["room"]
     return np.where(used, listed, alone)
 
