@@ -1,4 +1,4 @@
-"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-6
+"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-7
 (for choosing) and the blind data/moderation-test and -test-2 (each written before the changes it
 measures, never used to choose), and the QA dev questions as ordinary chat (clean), each
 pipeline against the same lines in the same run:
@@ -35,6 +35,7 @@ SPLITS = (  # the dev splits the thresholds were chosen on, each apart, and the 
     ("dev-4", DATA / "moderation-dev-4"),
     ("dev-5", DATA / "moderation-dev-5"),
     ("dev-6", DATA / "moderation-dev-6"),
+    ("dev-7", DATA / "moderation-dev-7"),
     ("**test**", DATA / "moderation-test"),
     ("**test-2**", DATA / "moderation-test-2"),
 )
