@@ -666,3 +666,16 @@ def test_bban_kinds_units_pasted_data_isbns_local_numbers_and_labelled_codes(tex
 )
 def test_examples_short_numbers_scores_units_labels_and_numbers_ending_early(text, found):
     assert kinds(text) == found, text
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("wangfang#126.com（#换成@）", ["pii-email"]),  # the message says # stands for @
+        ("reach me: li.na#outlook.com (the # is an @)", ["pii-email"]),
+        ("wangfang#126.com is our channel tag", []),  # no such word: a hashtag stays one
+        ("我的邮箱是五八二七四一零九三艾特qq点com", ["pii-email"]),  # a QQ number in Han digits
+    ],
+)
+def test_a_hash_said_to_stand_for_at_and_qq_numbers_in_han_digits(text, found):
+    assert kinds(text) == found, text

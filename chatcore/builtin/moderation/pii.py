@@ -44,13 +44,16 @@ _TLD = (
     r"(?:com|net|org|edu|gov|io|co|uk|de|fr|cn|jp|info|biz|me|us|ca|au|in|ru|nl|es|it|ch|hk|tw|sg"
     r"|pt|mx|kr|se|dk|fi|pl|nz|za|ar|cl|tr|gr|cz|eu)"  # not "no", "be", "at": "at it. no way"
 )
+_HAN_DIGITS = "零〇一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖"
+# a mailbox's name, maybe a QQ number in Han digits ("三九二七四八一五零艾特qq点com")
+_LOCAL_SAID = rf"[A-Za-z0-9._%+\-{_HAN_DIGITS}]"
 EMAIL_WORDS = re.compile(
-    rf"(?i)(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{{1,64}}{_AT}[A-Za-z0-9-]{{1,63}}"
+    rf"(?i)(?<!{_LOCAL_SAID}){_LOCAL_SAID}{{1,64}}{_AT}[A-Za-z0-9-]{{1,63}}"
     rf"(?:{_DOT}[A-Za-z0-9-]{{1,63}}){{0,3}}?{_DOT}{_TLD}(?![A-Za-z0-9])"
 )
 _EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _EN_DIGIT = f"(?:{'|'.join((*_EN_WORDS, 'oh'))})"  # no word begins another: order is free
-_ZH_DIGIT = r"[零〇一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖]"
+_ZH_DIGIT = f"[{_HAN_DIGITS}]"
 # words and digits mixed: "four 1 five 555 ...", "double oh" (00), "triple five" (555)
 _EN_TOKEN = rf"(?:(?:double|triple)\s+{_EN_DIGIT}|{_EN_DIGIT}|\d{{1,4}})"
 _REPEATED = {"double": 2, "triple": 3}
@@ -297,7 +300,7 @@ def _address(m: re.Match) -> tuple[int, int] | None:
 
 
 def _email_words(m: re.Match) -> tuple[int, int] | None:
-    local = re.match(r"[A-Za-z0-9._%+-]+", m.group())
+    local = re.match(rf"{_LOCAL_SAID}+", m.group())
     if local is None or local.group().lower() in NOT_A_MAILBOX or _file_name(m.group()):
         return None
     host = [
@@ -495,6 +498,8 @@ def find_pii(
     prepared, origin = _joined(*prepare(text))
     if not _maybe(prepared):
         return []
+    if HASH_FOR_AT.search(prepared):
+        prepared = prepared.replace("#", "@")  # "chenlei#sina.com（#换成@）": one for one
     wanted = set(kinds)
     taken: list[Span] = []
     scanned: dict[re.Pattern, list[re.Match]] = {}  # detectors sharing a pattern scan once
@@ -510,6 +515,14 @@ def find_pii(
 
 # letters the detectors' (?i) takes for an ASCII letter that lower() does not make one
 _AS_ASCII_LETTER = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
+
+
+# the message says its "#" stands for "@" (an address hidden from scrapers)
+HASH_FOR_AT = re.compile(
+    r"#\s*(?:换成|改成|替换成|=|->|is an?|means|stands for)\s*@"
+    r"|(?i:replace|swap)\s+(?:the\s+)?#\s+(?:with|for|by)\s+@",
+    re.IGNORECASE,
+)
 
 
 def _maybe(text: str) -> bool:
