@@ -140,14 +140,18 @@ def held_out_rows() -> list[list[str]]:
         en, zh = (np.array([x.language == lang for x in split]) for lang in ("en", "zh"))
         parts = [truth, truth & en, truth & zh, ~truth, ~truth & en, ~truth & zh]
         rate = [_percent(blocked[mask].mean() if mask.any() else None) for mask in parts]
-        thresholds = (
-            "{threshold} / {short_threshold} / {overrule} / {clause_threshold} / "
-            "{self_harm_overrule}"
-        )
-        thresholds = thresholds.format(**chosen)
+        thresholds = "{threshold} / {short_threshold} / {overrule} / {clause_threshold}"
+        own = chosen["category_overrules"]
+        thresholds = thresholds.format(**chosen) + " / " + _own_overrules(own)
         rows.append([held, thresholds, rate[0], f"{rate[1]} / {rate[2]}", rate[3],
                      f"{rate[4]} / {rate[5]}"])  # fmt: skip
     return rows
+
+
+def _own_overrules(own: dict[str, float]) -> str:
+    """A category's own overrules, shortened ("sh 0.4, sx 0.36"; "-": none)."""
+    short = {"self-harm": "sh", "sexual": "sx", "violent-threat": "vt"}
+    return ", ".join(f"{short[c]} {v}" for c, v in sorted(own.items())) or "-"
 
 
 def cost_rows() -> list[list[str]]:
@@ -238,7 +242,7 @@ def main() -> None:
     headers = ["split", "pipeline", "recall", "en / zh", "false pos.", "en / zh", "PII P / R"]
     title = "Offensive + PII recall, false positives on clean lines, PII precision / recall"
     print(table(title, headers, quality_rows()))
-    headers = ["held out", "threshold / short / overrule / clause / self-harm", "recall", "en / zh",
+    headers = ["held out", "threshold / short / overrule / clause / own", "recall", "en / zh",
                "false pos.", "en / zh"]  # fmt: skip
     title = "Meaning alone, each dev split at thresholds chosen on the others and ordinary chat"
     print(table(title, headers, held_out_rows()))

@@ -186,7 +186,7 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
         short_threshold=chosen["short_threshold"],
         overrule=chosen["overrule"],
         clause_threshold=chosen["clause_threshold"],
-        self_harm_overrule=chosen["self_harm_overrule"] or None,
+        category_overrules=chosen["category_overrules"],
     )
     meaning = MeaningFilter(settings)
     by_the_filter = [meaning.decide_now(text).action is Action.BLOCK for text in texts]
@@ -197,35 +197,38 @@ def test_the_thresholds_chosen_from_readings_block_what_the_filter_blocks():
     assert flagged(read, odd).tolist() == by_the_filter
 
 
-def test_self_harm_words_alone_need_their_own_overrule():
+def test_words_of_one_category_alone_need_its_own_overrule():
     from chatcore.builtin.moderation.meaning.filter import MeaningFilter
 
-    meaning = MeaningFilter(MeaningSettings(overrule=0.3, self_harm_overrule=0.5))
+    meaning = MeaningFilter(MeaningSettings(overrule=0.3, category_overrules={"self-harm": 0.5}))
     help_seeking = "our school wants to run a suicide awareness week, any ideas for it?"
     assert meaning.decide(help_seeking, (0.4, "self-harm")).action is Action.FLAG
     assert meaning.decide(help_seeking, (0.6, "self-harm")).action is Action.BLOCK
     other_words = "my uncle calls his old tractor a shithead every single morning"
     assert meaning.decide(other_words, (0.4, "offensive")).action is Action.BLOCK
-    never_below = MeaningFilter(MeaningSettings(overrule=0.5, self_harm_overrule=0.2))
+    never_below = MeaningFilter(MeaningSettings(overrule=0.5, category_overrules={"sexual": 0.2}))
     assert never_below.decide(help_seeking, (0.4, "self-harm")).action is Action.FLAG
+    with pytest.raises(ValueError):
+        MeaningSettings(category_overrules={"hate": 0.5})  # never overruled: no own overrule
 
 
-def test_the_self_harm_overrule_is_chosen_after_the_others_keeping_recall():
+def test_a_categorys_own_overrule_is_chosen_after_the_others_keeping_recall():
     """Insults the classifier is unsure of (0.34) hold the overrule down; help-seeking lines
     with a self-harm word (0.36, 0.38) are then kept apart by the self-harm overrule, which
     never passes the intent lines (0.6 and more)."""
     truth = np.array([True] * 20 + [False] * 200)
     offensive = np.where(truth, 0.9, 0.05)
-    hits, self_harm_only = np.zeros(220, bool), np.zeros(220, bool)
+    hits, sole = np.zeros(220, bool), np.full(220, "offensive")
     hits[:7] = hits[20:22] = True
-    self_harm_only[:5] = self_harm_only[20:22] = True
+    sole[:5] = sole[20:22] = "self-harm"
     offensive[:7] = [0.6, 0.65, 0.7, 0.8, 0.9, 0.34, 0.34]  # intent; then two unsure insults
     offensive[20:22] = [0.36, 0.38]  # help seeking
-    chosen = choose(offensive, hits, truth, self_harm_only=self_harm_only)
-    assert chosen["overrule"] <= 0.34 and 0.38 < chosen["self_harm_overrule"] <= 0.6
+    chosen = choose(offensive, hits, truth, sole_category=sole)
+    assert chosen["overrule"] <= 0.34 and 0.38 < chosen["category_overrules"]["self-harm"] <= 0.6
+    assert set(chosen["category_overrules"]) == {"self-harm"}  # none where nothing is gained
     assert chosen["dev"] == {"recall": 1.0, "false_positives": 0.0}
-    plain = choose(offensive, hits, truth)  # no line with self-harm words only: as overrule
-    assert plain["self_harm_overrule"] == 0.0 and plain["dev"]["false_positives"] == 0.01
+    plain = choose(offensive, hits, truth)  # no words of one category: the overrule alone
+    assert plain["category_overrules"] == {} and plain["dev"]["false_positives"] == 0.01
 
 
 def test_the_model_is_refused_when_its_file_is_not_the_one_its_manifest_names(tmp_path):

@@ -11,6 +11,8 @@ from pydantic import Field, field_validator
 from chatcore.settings import Settings
 
 ActionName = Literal["block", "mask", "flag"]
+# categories whose words may have an overrule of their own (meaning filter)
+OwnOverruleCategory = Literal["sexual", "violent-threat", "self-harm"]
 PolicyAction = Literal["block", "mask", "flag", "allow"]  # allow: not acted on, not recorded
 WHERE = re.compile(r"[a-z][a-z0-9_-]*(?::[a-z]+)?")  # telegram, telegram:group, web
 DEFAULT_REGIONS = ("US", "GB", "CN", "DE", "FR", "IN", "JP", "AU", "CA", "HK", "TW", "SG")
@@ -114,12 +116,10 @@ class MeaningSettings(Settings):
         description="what the clause around a listed word, read alone, needs to keep the "
         "lexicon's verdict (1: never; default: the model's)",
     )
-    self_harm_overrule: float | None = Field(
+    category_overrules: dict[OwnOverruleCategory, float] | None = Field(
         None,
-        ge=0,
-        lt=1,
-        description="what keeps the lexicon's verdict where its only words are self-harm ones "
-        "(never less than overrule; default: the model's)",
+        description="what keeps the lexicon's verdict where its only words are of one "
+        "category, per category (never less than overrule; default: the model's)",
     )
     action: ActionName = Field("block", description="for what the classifier finds alone")
     model_dir: Path | None = Field(None, description="default: the model shipped in the package")
@@ -127,3 +127,10 @@ class MeaningSettings(Settings):
     batch_window_ms: float = Field(
         0.0, ge=0, le=50, description="extra wait to grow batches (0: a lone message never waits)"
     )
+
+    @field_validator("category_overrules")
+    @classmethod
+    def _probabilities(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None and not all(0 <= v < 1 for v in value.values()):
+            raise ValueError("each category's overrule is a probability: 0 <= p < 1")
+        return value

@@ -1,10 +1,10 @@
 """The ``meaning`` filter: the lexicon and the meaning classifier decide together.
 
 - a listed word used (outside quotation marks), and the classifier at least ``overrule`` sure
-  (``self_harm_overrule`` where only self-harm words are used) the message is offensive, or
-  at least ``clause_threshold`` sure of the clause the word stands in, read alone (so
-  friendly words around a hostile clause cannot drown it): the lexicon's verdict (its
-  categories, spans and actions);
+  (where the words used are all of one category, maybe its own: ``_overrule``) the message
+  is offensive, or at least ``clause_threshold`` sure of the clause the word stands in, read
+  alone (so friendly words around a hostile clause cannot drown it): the lexicon's verdict
+  (its categories, spans and actions);
 - a listed word used, the classifier below both, and at least ``SENSE_CONTEXT`` other words to
   give it a sense: an innocent sense (a bird, a place, a tool): allowed, and flagged so the
   decision is on record (never for ``hate``: a slur is not disarmed by friendly words around
@@ -41,7 +41,6 @@ from chatcore.builtin.moderation.settings import LexiconSettings, MeaningSetting
 from chatcore.types import Action, Verdict
 
 NEVER_OVERRULED = frozenset({"hate"})
-SELF_HARM = "self-harm"  # the category whose words may need more to keep (``_overrule``)
 MIN_TOKENS = 3  # fewer words need the short threshold to act alone
 SENSE_CONTEXT = 5  # other words (or Han characters) a listed word needs to be read in another sense
 AROUND_CHARS = 120  # at most this much of the clause around a listed word is read
@@ -101,9 +100,11 @@ def mentioned_only(text: str, spans: list[Span], used: list[Span]) -> bool:
     return not any(s.category in NEVER_OVERRULED for s in spans) or bool(MENTIONING.search(text))
 
 
-def only_self_harm(used: list[Span]) -> bool:
-    """Whether the listed words ``used`` are all self-harm ones (``MeaningFilter._overrule``)."""
-    return bool(used) and all(span.category == SELF_HARM for span in used)
+def sole_category(used: list[Span]) -> str:
+    """The category of the listed words ``used`` where they are all of one ("" otherwise):
+    whose own overrule applies (``MeaningFilter._overrule``)."""
+    categories = {span.category for span in used}
+    return categories.pop() if len(categories) == 1 else ""
 
 
 def never_overruled(used: list[Span]) -> bool:
@@ -148,7 +149,11 @@ class MeaningFilter:
         self.overrule = self.model.overrule if settings.overrule is None else settings.overrule
         self.short_threshold = settings.short_threshold or self.model.short_threshold
         self.clause_threshold = settings.clause_threshold or self.model.clause_threshold
-        self.self_harm_overrule = settings.self_harm_overrule or self.model.self_harm_overrule
+        self.category_overrules = (
+            self.model.category_overrules
+            if settings.category_overrules is None
+            else dict(settings.category_overrules)
+        )
         self._batcher: MicroBatcher | None = None
 
     def judge(self, texts: list[str], listed: list[bool] | None = None) -> list[tuple[float, str]]:
@@ -198,12 +203,12 @@ class MeaningFilter:
 
     def _overrule(self, used: list[Span]) -> float:
         """What the classifier must be sure of to keep the lexicon's verdict on ``used``.
-        Self-harm words name a subject people ask for help about ("a suicide awareness
-        week", 自残和自杀是一回事吗) as often as they state an intent, so where they are the
-        only words used they may need more (``self_harm_overrule``, never less)."""
-        if only_self_harm(used):
-            return max(self.overrule, self.self_harm_overrule)
-        return self.overrule
+        Some categories' words name a subject people ask about in earnest as often as they
+        offend (self-harm: "a suicide awareness week", 自残和自杀是一回事吗; sexual: a
+        doctor's question), so where the words used are all of one such category they may
+        need more: its own overrule (``category_overrules``), never less than ``overrule``."""
+        own = self.category_overrules.get(sole_category(used), 0.0)
+        return max(self.overrule, own)
 
     def _alone(self, text: str, judged: Judged, message: Any) -> Verdict:
         """The classifier's verdict on a message without a listed word."""

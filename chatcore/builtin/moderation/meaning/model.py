@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -45,7 +45,8 @@ class MeaningModel:
     mix: float = 1.0  # the encoder's share of the offensive probability; the rest: lexical
     short_threshold: float = 1.0  # what a message of one or two words needs (1: never enough)
     clause_threshold: float = 0.0  # what the clause of a listed word needs (0: as overrule)
-    self_harm_overrule: float = 0.0  # what self-harm words alone need (0: as overrule)
+    # what the words of one category alone need, where more than the overrule (filter)
+    category_overrules: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, folder: Path | None = None) -> MeaningModel:
@@ -73,7 +74,7 @@ class MeaningModel:
                 float(manifest.get("mix", 1.0)),
                 float(manifest.get("short_threshold", 1.0)),
                 float(manifest.get("clause_threshold", 0.0)),
-                float(manifest.get("self_harm_overrule", 0.0)),
+                {str(k): float(v) for k, v in manifest.get("category_overrules", {}).items()},
             )
             model.check()
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -99,8 +100,10 @@ class MeaningModel:
             raise ValueError("classes must start with clean; 0 < threshold < 1")
         if not 0 <= self.overrule < 1 or not 0 < self.short_threshold <= 1:
             raise ValueError("0 <= overrule < 1; 0 < short_threshold <= 1")
-        if not 0 <= self.clause_threshold <= 1 or not 0 <= self.self_harm_overrule < 1:
-            raise ValueError("0 <= clause_threshold <= 1; 0 <= self_harm_overrule < 1")
+        if not 0 <= self.clause_threshold <= 1:
+            raise ValueError("0 <= clause_threshold <= 1")
+        if not all(0 <= value < 1 for value in self.category_overrules.values()):
+            raise ValueError("0 <= category_overrules < 1")
         if not 0 <= self.mix <= 1 or (self.mix < 1 and self.lexical is None):
             raise ValueError("0 <= mix <= 1, and a lexical reader unless mix is 1")
         if self.lexical is not None:

@@ -51,9 +51,11 @@ SHORT_THRESHOLDS = (0.9, 0.92, 0.94, 0.96, 0.98, 0.99, NEVER)
 # The clause of a listed word read alone: never less sure than a message needs to act alone
 # (dev has few padded insults to weigh it by, so NEVER is no choice here).
 CLAUSE_THRESHOLDS = (0.8, 0.85, 0.9, 0.95, 0.98)
-# What self-harm words alone need to keep the lexicon's verdict (0: the overrule), chosen after
-# the others: of equal recall, the fewest false positives, then the lowest.
-SELF_HARM_OVERRULES = (0.0, *(round(t, 2) for t in np.arange(0.34, 0.8, 0.02)))
+# What the words of one category alone need to keep the lexicon's verdict (0: the overrule),
+# chosen after the others, a category at a time: of equal recall, the fewest false positives,
+# then the lowest. ``offensive`` words make the overrule itself; ``hate`` is never overruled.
+OWN_OVERRULE_CATEGORIES = ("self-harm", "sexual", "violent-threat")
+CATEGORY_OVERRULES = (0.0, *(round(t, 2) for t in np.arange(0.34, 0.8, 0.02)))
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def choose(
     long_enough: np.ndarray | None = None,
     room: np.ndarray | None = None,
     ordinary: np.ndarray | None = None,
-    self_harm_only: np.ndarray | None = None,
+    sole_category: np.ndarray | None = None,
 ) -> dict:
     """The (threshold, short threshold, overrule, clause threshold) of best recall with false
     positives at or under ``MAX_FALSE_POSITIVES`` (ties: the higher thresholds, but the lower
@@ -235,8 +237,8 @@ def choose(
     ``long_enough``: texts of words enough for ``threshold`` (filter.too_short; the others
     need the short threshold, ``NEVER`` among them); ``room``: texts whose listed words have
     words enough around them for another sense (filter.room_for_a_sense);
-    ``self_harm_only``: texts whose listed words used are all self-harm ones (their overrule,
-    ``self_harm_overrule``, is chosen once the others are)."""
+    ``sole_category``: the category of the listed words used where all are of one ("" else:
+    ``category_overrules`` are chosen once the others are)."""
     none = np.zeros_like(truth)
     read = {
         "offensive": offensive,
@@ -246,7 +248,7 @@ def choose(
         "never_overruled": none if never_overruled is None else never_overruled,
         "long_enough": np.ones_like(truth) if long_enough is None else long_enough,
         "room": np.ones_like(truth) if room is None else room,
-        "self_harm_only": none if self_harm_only is None else self_harm_only,
+        "sole_category": np.full(len(truth), "") if sole_category is None else sole_category,
     }
     ordinary = none if ordinary is None else ordinary
     groups = {"false_positives": ~truth & ~ordinary, "ordinary_false_positives": ordinary}
@@ -259,7 +261,7 @@ def choose(
             "short_threshold": short,
             "overrule": overrule,
             "clause_threshold": clause,
-            "self_harm_overrule": 0.0,
+            "category_overrules": {},
         }
         (within, score, recall), rates = _scored(read, chosen, truth, groups)
         key = (within, score, recall, threshold, short, overrule, -clause)
@@ -267,16 +269,30 @@ def choose(
             best = (key, rates, chosen)
     assert best is not None
     _, rates, chosen = best
-    best_self_harm = None
-    for self_harm in SELF_HARM_OVERRULES:  # then the self-harm words' own overrule
-        candidate = {**chosen, "self_harm_overrule": self_harm}
-        scored, rates_here = _scored(read, candidate, truth, groups)
-        key = (*scored, -sum(rates_here.values()))
-        if best_self_harm is None or key > best_self_harm[0]:
-            best_self_harm = (key, rates_here, candidate)
-    (_, _, recall, _), rates, chosen = best_self_harm
+    for category in OWN_OVERRULE_CATEGORIES:  # then each category's own, in turn
+        chosen, rates = _own_overrule(read, chosen, truth, groups, category)
+    recall = float(flagged(read, chosen)[truth].mean())
     figures = {"recall": round(recall, 4), **{name: round(r, 4) for name, r in rates.items()}}
     return {**chosen, "dev": figures}
+
+
+def _own_overrule(
+    read: dict[str, np.ndarray], chosen: dict, truth: np.ndarray, groups: dict, category: str
+) -> tuple[dict, dict[str, float]]:
+    """``chosen`` with the best overrule of ``category``'s words (``CATEGORY_OVERRULES``),
+    and its false positive rates; left out where it is no more than the overrule."""
+    best = None
+    for value in CATEGORY_OVERRULES:
+        own = {**chosen["category_overrules"], category: value}
+        candidate = {**chosen, "category_overrules": own}
+        scored, rates = _scored(read, candidate, truth, groups)
+        key = (*scored, -sum(rates.values()))
+        if best is None or key > best[0]:
+            best = (key, rates, candidate)
+    assert best is not None
+    _, rates, candidate = best
+    own = {k: v for k, v in candidate["category_overrules"].items() if v > chosen["overrule"]}
+    return {**candidate, "category_overrules": own}, rates
 
 
 def _scored(
@@ -336,8 +352,8 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     from chatcore.builtin.moderation.meaning.filter import (
         mentioned_only,
         never_overruled,
-        only_self_harm,
         room_for_a_sense,
+        sole_category,
         too_short,
         unquoted,
         words_around,
@@ -366,7 +382,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
         "room": np.array(
             [room_for_a_sense(t, found) for t, found in zip(texts, spans, strict=True)]
         ),
-        "self_harm_only": np.array([only_self_harm(u) for u in used]),
+        "sole_category": np.array([sole_category(u) for u in used]),
     }
 
 
@@ -378,8 +394,9 @@ def flagged(read: dict[str, np.ndarray], chosen: dict) -> np.ndarray:
         acts_on_short(read["offensive"], chosen["short_threshold"]),
     )
     used = read["lexicon_hit"] & ~read["quoted"]
-    self_harm = max(chosen["overrule"], chosen.get("self_harm_overrule", 0.0))
-    overrule = np.where(read["self_harm_only"], self_harm, chosen["overrule"])
+    overrule = np.full(len(read["offensive"]), chosen["overrule"])
+    for category, value in chosen.get("category_overrules", {}).items():
+        overrule[read["sole_category"] == category] = max(chosen["overrule"], value)
     clause_needs = np.maximum(chosen["clause_threshold"], overrule)
     hostile = (read["offensive"] >= overrule) | (read["nearby"] >= clause_needs)
     listed = hostile | read["never_overruled"] | ~read["room"]
