@@ -662,6 +662,9 @@ def test_bban_kinds_units_pasted_data_isbns_local_numbers_and_labelled_codes(tex
         ("cab driver: 0491/570/158. 4 bags", ["pii-phone"]),  # the number ends at the stop
         ("I sent 6011 0680 2525 6588 02/27 to him", ["pii-card"]),  # an expiry after it
         ("IBAN DE32 2004 1133 8600 3522 76 bounced", []),  # a failed IBAN's groups: no card
+        ("the village is at 120 64 -340 in the overworld", []),  # signed coordinates
+        ("call 020 - 7946 - 0018 today", ["pii-phone"]),  # dashes with spaces around them
+        ("银行卡号是不是少了几位？622261670217", []),  # said to be short, no phone word
     ],
 )
 def test_examples_short_numbers_scores_units_labels_and_numbers_ending_early(text, found):

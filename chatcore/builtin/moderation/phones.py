@@ -79,6 +79,7 @@ MONEY_AROUND = re.compile(r"[$€£¥￥]\s*$|^\s*(?:元|块|美元|欧元|dolla
 DECIMAL = re.compile(r"-?\d+\.\d{4,}")  # one dot, four decimals or more: a coordinate
 DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
+SIGNED = re.compile(r"\s-\d")  # a minus sign after a space, none after it: a signed number
 YEAR_SLASH = re.compile(r"(?:19|20)\d\d/\d{1,4}")  # a year's numbered item: "contract 2023/118"
 YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
 # what ends just before a number that is only the rest of it: an IBAN-shaped start, digits
@@ -171,7 +172,8 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     digits = re.sub(r"\D", "", candidate)
     if not SHORTEST <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
-    if len(digits) < FULL_LENGTH and SAID_INCOMPLETE.search(text):
+    short = len(digits) < FULL_LENGTH or not _said_to_be_a_phone(text, start, end)
+    if short and SAID_INCOMPLETE.search(text):
         return False  # "0412 3456, that's only 8 digits for an Aussie mobile right?"
     if len(digits) == SHORTEST and not _said_to_be_a_phone(text, start, end):
         return False  # a local number without its area code: a code, a song, a cost centre
@@ -319,6 +321,8 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         or SCORES.fullmatch(candidate)
     ):
         return True
+    if SIGNED.search(candidate):
+        return True  # numbers with their signs: coordinates ("120 64 -340"), a column
     if _year_range(candidate) or YEAR_SLASH.fullmatch(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
     cut_short = after.lstrip(" ").startswith(("..", "…"))
