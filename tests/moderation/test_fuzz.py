@@ -106,6 +106,21 @@ def test_pii_filter_on_1mb_is_linear(name):
     assert took < budget, f"pii on {name!r}: {took:.2f} s"
 
 
+# A phone-like number every few characters, each read by the rules around it: the words near
+# it are read near it (never the whole message again per number: quadratic, 16 s on 40 kB)
+MANY_NUMBERS = {
+    "local numbers": repeat("a 7912345 ", 60_000),
+    "isbn shapes": repeat("x 1-234-56789-1 ", 60_000),
+    "sentences": repeat("Jane 07912 345678. ", 60_000),
+}
+MANY_NUMBERS_SECONDS = 2.0
+
+
+@pytest.mark.parametrize("name", sorted(MANY_NUMBERS))
+def test_pii_on_many_phone_like_numbers_grows_linearly(name):
+    assert_linear_scan(pii.find_pii, MANY_NUMBERS[name], MANY_NUMBERS_SECONDS)
+
+
 LEXICON_INPUTS = {
     **{name: ADVERSARIAL[name] for name in ("a1", "at", "a.", "1 ", "0", "a.b", "controls")},
     # the slowest shapes (every character Han, a hit on every word) at a quarter of the size

@@ -682,3 +682,25 @@ def test_examples_short_numbers_scores_units_labels_and_numbers_ending_early(tex
 )
 def test_a_hash_said_to_stand_for_at_and_qq_numbers_in_han_digits(text, found):
     assert kinds(text) == found, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For example, call me on 07912 345678",  # a phone word wins over example words
+        "my number is 07912 345678, it's not a phone I use much",
+        "call me on 07912 345678, the key is not the cellar one",
+        "email me at jane.doe@gmail.com for examples of my work",
+        "Send the signed PDF to jane.doe@gmail.com (e.g. by Friday)",
+        "Sorry for the too long message. Jane Doe, 07912 345678, 12 High St",
+        "Here's my business card: 07700 900461",  # a bare label names no number
+        "the number we have on file: 020 7946 0958",
+        "Patient: 07912 345678",
+        "房间 1203 13800138000",  # the label names the short number first
+        '{"name": "Jane Doe", "phoneNumber": "07912345678"}',  # the key holds a phone word
+        "emergencyContact=07912345678",
+        "call me on 07777 777777",  # one digit repeated, but no country code before it
+    ],
+)
+def test_the_rules_for_look_alikes_leave_real_contacts_found(text):
+    assert kinds(text), text

@@ -41,14 +41,17 @@ _LABELS = (
     r"lotto|lottery|powerball|jackpot|bingo|ean|upc|barcode|row|rows|line|lines|page|pages|"
     r"密码|验证码|邮编|彩票|双色球|大乐透|条码|条形码|顺丰|圆通|中通|申通|韵达|极兔|邮政|京东|"
     r"parcel|package|shipment|item|listing|error|errno|错误|报错|商品|物流|seat|座位|房间|桌|"
-    r"vat|ein|duns|gst|abn|税号|uid|iccid|imei|meid|company|article|art|run|job|pipeline|"
-    r"workflow|qq|contract|file|docket|card|nhs|medicare|ssn|nino|ucas|passport|insurance|"
-    r"patient|mrn|seed|户号|医保|社保"
+    r"vat|ein|duns|gst|abn|税号|uid|iccid|imei|meid|article|run|pipeline|"
+    r"workflow|qq|contract|docket|nhs|medicare|ssn|nino|ucas|passport|mrn|seed|户号|医保|社保"
 )
+# labels that name a number only with "number", "no." or "#" after them ("card number", not
+# "my business card: 07700 900461")
+_NUMBERED_LABELS = r"card|file|art|patient|company|job|insurance"
+_NUMBER_WORDS = r"numbers?|num|no\.?|nr\.?|#|id|号码|号"
 NOT_A_PHONE_BEFORE = re.compile(
-    rf"(?<![A-Za-z])(?:{_LABELS})"
+    rf"(?<![A-Za-z])(?:(?:{_LABELS})"
     rf"(?:\s*(?:numbers?|num|no\.?|nr\.?|code|reg\.?|registration|starts?(?:\s+with)?|"
-    rf"#|(?-i:[A-Z]{{2,5}}))){{0,2}}"
+    rf"#|(?-i:[A-Z]{{2,5}}))){{0,2}}|(?:{_NUMBERED_LABELS})\s*(?:{_NUMBER_WORDS}))"
     r"(?:\s+(?:is|was|are|were|says|=)|\s*是)?[\s:#.\-=号码：]*$",
     re.IGNORECASE,
 )
@@ -72,7 +75,7 @@ ISBN_WORD = re.compile(r"(?i)(?<![A-Za-z])isbn|书号")
 # the message says the number is no phone ("... is our client code, not a phone")
 SAID_NOT_A_PHONE = re.compile(
     r"(?<![A-Za-z])(?:not|isn't|is not|ain't)\s+(?:a\s+|my\s+|the\s+)?(?:phone|mobile|cell)"
-    r"|不是(?:电话|手机)",
+    r"(?:\s+numbers?)?(?![A-Za-z])|不是(?:电话|手机)",
     re.IGNORECASE,
 )
 MONEY_AROUND = re.compile(r"[$€£¥￥]\s*$|^\s*(?:元|块|美元|欧元|dollars?|usd|eur|rmb|%)", re.I)
@@ -147,6 +150,13 @@ EXAMPLE_NEAR = re.compile(
     r"(?![A-Za-z.])|示例|例如|占位",
     re.IGNORECASE,
 )
+# "email me at", "send the form to": a value given to be used, not shown as an example
+CONTACT_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:(?:e-?mail|mail|call|text|ring|reach|contact|message|write)\s+(?:me|us)"
+    r"|send\b[^.!?]{0,40}\bto|write\s+to|reply\s+to|cc)\b[^.!?]*$",
+    re.IGNORECASE,
+)
+SENTENCE_END = re.compile(r"[.!?。！？\n]")
 PERSONAL = re.compile(r"(?<![A-Za-z])(?:my|his|her|their|our)\s+\w+", re.IGNORECASE)
 # the message says the number is not whole ("only 8 digits", "no area code", 少了一位)
 SAID_INCOMPLETE = re.compile(
@@ -173,7 +183,7 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     if not SHORTEST <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
     short = len(digits) < FULL_LENGTH or not _said_to_be_a_phone(text, start, end)
-    if short and SAID_INCOMPLETE.search(text):
+    if short and _near(SAID_INCOMPLETE, text, start, end):
         return False  # "0412 3456, that's only 8 digits for an Aussie mobile right?"
     if len(digits) == SHORTEST and not _said_to_be_a_phone(text, start, end):
         return False  # a local number without its area code: a code, a song, a cost centre
@@ -191,6 +201,9 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     return possible_anywhere(digits, regions)
 
 
+LABEL_NUMBER_WORD = re.compile(
+    rf"(?i)(?<![A-Za-z])(?:{_NUMBER_WORDS})(?:\s+(?:is|was)|是)?[\s:#.\-=：]*$"
+)
 # "my number is 555-0134": a number of a person's, said so just before it
 NUMBER_OF = re.compile(
     r"(?<![A-Za-z])(?:my|his|her|their|our|your|the)\s+(?:number|no\.?|#)(?:'s|\s+is)?[\s:]*$",
@@ -278,12 +291,14 @@ def _cued(text: str, start: int) -> bool:
 
 
 def labelled(text: str, start: int) -> bool:
-    """A label that makes the number something else ("order no.") just before it, and no
-    phone word before it (a number with its "+country" is no code)."""
+    """A label with a number word ("ticket number", "order no.") just before the number, and
+    no phone word before it: the whole run is what it names (a bare "room" or "ver" names
+    only a short number first: "房间 1203 13800138000"; a "+country" number is no code)."""
     if text.startswith("+", start):
         return False
     before = words_before(text, start)
-    return bool(NOT_A_PHONE_BEFORE.search(before)) and not _cued(text, start)
+    numbered = NOT_A_PHONE_BEFORE.search(before) and LABEL_NUMBER_WORD.search(before)
+    return bool(numbered) and not _cued(text, start)
 
 
 # a phone word just after a number ("version 3 13912345678 call me")
@@ -307,8 +322,6 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     candidate = text[start:end]
     before = words_before(text, start)
     after = text[end : end + 8]
-    if SAID_NOT_A_PHONE.search(text, end, end + WORDS_AFTER_CHARS) or an_example(text, start, end):
-        return True
     if TAIL_OF_ANOTHER.search(text[max(0, start - 48) : start]):
         return True  # the tail of a longer number (a wrong IBAN, a long reference)
     if DATE.fullmatch(candidate) or DECIMAL.fullmatch(candidate) or IPV4.fullmatch(candidate):
@@ -343,11 +356,13 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True  # the start of a number, its rest starred out (not "**" closing bold)
     if counting(digits) or ZEROS.fullmatch(digits) or _starred(candidate):
         return True
-    if _one_digit_repeated(digits):
+    if _one_digit_repeated(digits, candidate.startswith(("+", "00"))):
         return True
-    if _cued(text, start):
+    if _cued(text, start) or NUMBER_OF.search(before):
         return False
-    if CODE_KEY_BEFORE.search(before) or _isbn_spoken_of(text, candidate, after):
+    if _near(SAID_NOT_A_PHONE, text, start, end, before=False) or an_example(text, start, end):
+        return True  # "5879420133 is our client code, not a phone"; a form's example
+    if _pasted_value(before) or _isbn_spoken_of(text, candidate, after):
         return True
     if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
@@ -369,13 +384,13 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
 COMPUTING_CONSTANTS = frozenset(str(2**n - k) for n in range(30, 64) for k in (0, 1))
 
 
-def _one_digit_repeated(digits: str) -> bool:
-    """A placeholder: one digit ten times or more, maybe after a country code ("+1 (555)
-    555-5555")."""
+def _one_digit_repeated(digits: str, international: bool) -> bool:
+    """A placeholder: one digit ten times or more, after its country code where it has one
+    ("+1 (555) 555-5555"; not "07777 777777")."""
     whole = PLACEHOLDER.fullmatch(digits) and len(digits) >= FULL_LENGTH
+    codes = (1, 2, 3, 4, 5) if international else ()  # ("00" and a country code)
     return bool(whole) or any(
-        PLACEHOLDER.fullmatch(digits[code:]) and len(digits) - code >= FULL_LENGTH
-        for code in (1, 2, 3)
+        PLACEHOLDER.fullmatch(digits[code:]) and len(digits) - code >= FULL_LENGTH for code in codes
     )
 
 
@@ -383,10 +398,26 @@ def an_example(text: str, start: int, end: int) -> bool:
     """A value a form or a lesson gives as an example (words of it just before or after),
     not one a person calls theirs ("my number, for example: ...")."""
     before = words_before(text, start)
-    if PERSONAL.search(before):
+    if PERSONAL.search(before) or CONTACT_BEFORE.search(before):
         return False
-    near_after = EXAMPLE_NEAR.search(text, end, end + WORDS_AFTER_CHARS)
-    return bool(EXAMPLE_NEAR.search(before) or near_after)
+    return _near(EXAMPLE_NEAR, text, start, end)
+
+
+def _near(words: re.Pattern, text: str, start: int, end: int, before: bool = True) -> bool:
+    """``words`` in the words just before the number or after it in its sentence."""
+    if before and words.search(words_before(text, start)):
+        return True
+    after = text[end : end + WORDS_AFTER_CHARS]
+    return words.search(SENTENCE_END.split(after, 1)[0]) is not None
+
+
+PHONE_KEY = re.compile(r"phone|mobile|cell|tel|contact|whatsapp|fax", re.IGNORECASE)
+
+
+def _pasted_value(before: str) -> bool:
+    """A value after a JSON key or "key=" whose key names no phone ("ts", not "phoneNumber")."""
+    key = CODE_KEY_BEFORE.search(before)
+    return key is not None and PHONE_KEY.search(key.group()) is None
 
 
 def _isbn_spoken_of(text: str, candidate: str, after: str) -> bool:
@@ -394,7 +425,13 @@ def _isbn_spoken_of(text: str, candidate: str, after: str) -> bool:
     wrong: "0-306-40615-3 isn't valid")."""
     isbn = ISBN_PARTS.fullmatch(candidate + after[:2].rstrip(" ,.?!"))
     isbn = isbn or ISBN_PARTS.fullmatch(candidate)
-    return bool(isbn) and ISBN_WORD.search(text) is not None
+    return bool(isbn) and _names_isbns(text)
+
+
+@lru_cache(maxsize=4)
+def _names_isbns(text: str) -> bool:
+    """(Once per text: a message has many numbers.)"""
+    return ISBN_WORD.search(text) is not None
 
 
 def _date_then_hour(candidate: str, after: str) -> bool:

@@ -381,7 +381,7 @@ def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
             return rest, end
     if phones.is_phone(text, start, end, regions):
         return start, end
-    tail = NEXT_SENTENCE.search(m.group())  # "0491/570/158. 4 bags": the number ends at "."
+    tail = NEXT_SENTENCE.search(m.group())  # "0491/570/158. 4 bags": it ends at the stop
     if tail is not None and phones.is_phone(text, start, start + tail.start(), regions):
         return start, start + tail.start()
     return None
@@ -402,7 +402,7 @@ def _after_short_groups(m: re.Match) -> list[int]:
     return [m.start() + lead.end(g) for g in (1, 2) if lead.group(g)]
 
 
-NEXT_SENTENCE = re.compile(r"[.,;] +\d{1,4}$")  # a short number after a full stop or comma
+NEXT_SENTENCE = re.compile(r"\. +\d{1,4}$")  # a short number after a full stop
 LEADING_SHORT_GROUPS = re.compile(r"(\d{1,4} +)(\d{1,4} +)?")
 UNBROKEN = re.compile(r"\d{10,15}")
 

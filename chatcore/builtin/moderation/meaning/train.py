@@ -54,7 +54,7 @@ CLAUSE_THRESHOLDS = (0.8, 0.85, 0.9, 0.95, 0.98)
 # What the words of one category alone need to keep the lexicon's verdict (0: the overrule),
 # chosen after the others, a category at a time: of equal recall, the fewest false positives,
 # then the lowest. ``offensive`` words make the overrule itself; ``hate`` is never overruled.
-OWN_OVERRULE_CATEGORIES = ("self-harm", "sexual", "violent-threat")
+OWN_OVERRULE_CATEGORIES = ("self-harm", "sexual", "violent-threat")  # model.OWN_OVERRULE, in turn
 CATEGORY_OVERRULES = (0.0, *(round(t, 2) for t in np.arange(0.34, 0.8, 0.02)))
 
 
