@@ -319,6 +319,18 @@ async def test_sigterm_drains_claimed_messages_then_exits_0(server, deployment: 
     assert await server.wait_for_texts(1, chat_id=11) == ["echo: after the drain"]
 
 
+async def metrics_once_acknowledged(deployment: Deployment, name: str, replies: int):
+    """The worker's /metrics once it counts ``replies`` done: a reply reaches the Bot API
+    before the worker acknowledges it and records its time, so the count may lag a moment."""
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:
+        status, text = await deployment.get(name, "/metrics")
+        counted = status == 200 and metric(text, "chatcore_queue_to_reply_seconds_count")
+        if counted >= replies or asyncio.get_running_loop().time() > deadline:
+            return status, text
+        await asyncio.sleep(0.05)
+
+
 async def test_health_readiness_and_metrics(tmp_path, server, redis):
     from tests.workers.deployment import deployment_config
 
@@ -336,7 +348,7 @@ async def test_health_readiness_and_metrics(tmp_path, server, redis):
         assert status == 200 and health["status"] == "alive" and health["role"] == "worker"
         status, ready = await deployment.get("w1", "/readyz")
         assert status == 200 and ready["redis"] and ready["model"]
-        status, text = await deployment.get("w1", "/metrics")
+        status, text = await metrics_once_acknowledged(deployment, "w1", 6)
         assert status == 200
         assert metric(text, "chatcore_messages_total") == 6
         assert metric(text, 'chatcore_replies_total{source="answer"}') == 5
