@@ -72,6 +72,7 @@ CODE_KEY_BEFORE = re.compile(r"(?:\"[A-Za-z_][\w.\-]*\"\s*:\s*|(?<![\w])[A-Za-z_
 # an ISBN-10 in its four parts, anywhere in a message that speaks of ISBNs
 ISBN_PARTS = re.compile(r"\d{1,5}-\d{1,7}-\d{1,7}-[\dXx]")
 ISBN_WORD = re.compile(r"(?i)(?<![A-Za-z])isbn|书号")
+ISBN_REACH = 80  # how far around such a number the word is looked for
 # the message says the number is no phone ("... is our client code, not a phone")
 SAID_NOT_A_PHONE = re.compile(
     r"(?<![A-Za-z])(?:not|isn't|is not|ain't)\s+(?:a\s+|my\s+|the\s+)?(?:phone|mobile|cell)"
@@ -362,7 +363,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return False
     if _near(SAID_NOT_A_PHONE, text, start, end, before=False) or an_example(text, start, end):
         return True  # "5879420133 is our client code, not a phone"; a form's example
-    if _pasted_value(before) or _isbn_spoken_of(text, candidate, after):
+    if _pasted_value(before) or _isbn_spoken_of(text, start, end):
         return True
     if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
@@ -420,18 +421,14 @@ def _pasted_value(before: str) -> bool:
     return key is not None and PHONE_KEY.search(key.group()) is None
 
 
-def _isbn_spoken_of(text: str, candidate: str, after: str) -> bool:
-    """An ISBN-10's four parts in a message that names ISBNs (its check digit right or
-    wrong: "0-306-40615-3 isn't valid")."""
-    isbn = ISBN_PARTS.fullmatch(candidate + after[:2].rstrip(" ,.?!"))
+def _isbn_spoken_of(text: str, start: int, end: int) -> bool:
+    """An ISBN-10's four parts where the words around it name ISBNs (its check digit right
+    or wrong: "ISBN-10 check: 0-306-40615-2 is valid, 0-306-40615-3 isn't")."""
+    candidate, after = text[start:end], text[end : end + 2]
+    isbn = ISBN_PARTS.fullmatch(candidate + after.rstrip(" ,.?!"))
     isbn = isbn or ISBN_PARTS.fullmatch(candidate)
-    return bool(isbn) and _names_isbns(text)
-
-
-@lru_cache(maxsize=4)
-def _names_isbns(text: str) -> bool:
-    """(Once per text: a message has many numbers.)"""
-    return ISBN_WORD.search(text) is not None
+    near = ISBN_WORD.search(text, max(0, start - ISBN_REACH), end + ISBN_REACH)
+    return bool(isbn) and near is not None
 
 
 def _date_then_hour(candidate: str, after: str) -> bool:
