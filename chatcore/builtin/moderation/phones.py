@@ -183,15 +183,16 @@ def is_phone(text: str, start: int, end: int, regions: tuple[str, ...] = REGIONS
     digits = re.sub(r"\D", "", candidate)
     if not SHORTEST <= len(digits) <= 15 or looks_like_something_else(text, start, end):
         return False
-    short = len(digits) < FULL_LENGTH or not _said_to_be_a_phone(text, start, end)
+    said_so = _said_to_be_a_phone(text, start, end)
+    short = len(digits) < FULL_LENGTH or not said_so
     if short and _near(SAID_INCOMPLETE, text, start, end):
         return False  # "0412 3456, that's only 8 digits for an Aussie mobile right?"
-    if len(digits) == SHORTEST and not _said_to_be_a_phone(text, start, end):
+    if len(digits) == SHORTEST and not said_so:
         return False  # a local number without its area code: a code, a song, a cost centre
     international = candidate.startswith(("+", "00"))
     fictional = fictional_length_ok(digits, international)
     if fictional is not None:
-        return fictional and not _told_as_fiction(text, start, end)
+        return fictional and not _near(FICTION_WORDS, text, start, end, sentence=False)
     formatted = international or bool(FORMATTED.search(candidate))
     if not formatted and not FULL_LENGTH <= len(digits) <= LONGEST_BARE:
         return False  # a short bare run: a count, a code...; a long one: a card, an account
@@ -242,11 +243,6 @@ FICTION_WORDS = re.compile(
     r"(?![A-Za-z])|电影里|电视剧里|假的|虚构",
     re.IGNORECASE,
 )
-
-
-def _told_as_fiction(text: str, start: int, end: int) -> bool:
-    near_after = FICTION_WORDS.search(text, end, end + WORDS_AFTER_CHARS)
-    return bool(FICTION_WORDS.search(words_before(text, start)) or near_after)
 
 
 def fictional_length_ok(digits: str, international: bool) -> bool | None:
@@ -367,8 +363,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
-    near_after = NOT_A_PHONE_NEAR.search(text, end, end + WORDS_AFTER_CHARS)
-    if NOT_A_PHONE_NEAR.search(before) or near_after:
+    if _near(NOT_A_PHONE_NEAR, text, start, end, sentence=False):
         return True
     placeholder = PLACEHOLDER.fullmatch(digits) or ROUND.fullmatch(digits)
     if placeholder and len(digits) >= SHORTEST:
@@ -404,12 +399,15 @@ def an_example(text: str, start: int, end: int) -> bool:
     return _near(EXAMPLE_NEAR, text, start, end)
 
 
-def _near(words: re.Pattern, text: str, start: int, end: int, before: bool = True) -> bool:
-    """``words`` in the words just before the number or after it in its sentence."""
+def _near(
+    words: re.Pattern, text: str, start: int, end: int, before: bool = True, sentence: bool = True
+) -> bool:
+    """``words`` in the words just before the number (unless not ``before``) or in the
+    ``WORDS_AFTER_CHARS`` after it (only up to its sentence's end, where ``sentence``)."""
     if before and words.search(words_before(text, start)):
         return True
     after = text[end : end + WORDS_AFTER_CHARS]
-    return words.search(SENTENCE_END.split(after, 1)[0]) is not None
+    return words.search(SENTENCE_END.split(after, 1)[0] if sentence else after) is not None
 
 
 PHONE_KEY = re.compile(r"phone|mobile|cell|tel|contact|whatsapp|fax", re.IGNORECASE)

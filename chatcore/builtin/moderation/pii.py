@@ -130,8 +130,9 @@ IBAN_WORDS = re.compile(
 )
 # an IBAN's country and check digits, alone before a number ("FR70 3319 1284 52AB ..."): the
 # number is the IBAN's next groups when another group of capitals or digits follows it
-IBAN_HEAD_BEFORE = re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(IBAN_LENGTHS)})\d\d[ .\-]$")
-IBAN_HEAD = re.compile(rf"(?<![A-Za-z0-9])(?:{'|'.join(IBAN_LENGTHS)})\d\d")
+_IBAN_HEAD = rf"(?<![A-Za-z0-9])(?:{'|'.join(IBAN_LENGTHS)})\d\d"
+IBAN_HEAD = re.compile(_IBAN_HEAD)
+IBAN_HEAD_BEFORE = re.compile(_IBAN_HEAD + r"[ .\-]$")
 IBAN_GROUP_AFTER = re.compile(r"[ .\-][0-9A-Z]{1,4}(?![a-z])")
 
 
@@ -214,7 +215,7 @@ def _card_in(m: re.Match) -> tuple[int, int] | None:
     text, start, end = m.string, m.start(), m.end()
     starts = [start] + [g.end() for g in CARD_BREAK.finditer(text, start, end)]
     found = next(((s, end) for s in starts if _card(text[s:end])), None)
-    if found is not None or IBAN_HEAD_BEFORE.search(text, max(0, start - 8), start):
+    if found is not None or _after_an_iban_head(text, start):
         return found  # (the groups of an IBAN that failed its check are no card)
     last = CARD_LAST_GROUP.search(m.group())  # "6011 0680 2525 6588 02/27": then its expiry
     if last is not None and _card(text[start : start + last.start()]):
@@ -389,8 +390,11 @@ def _phone(m: re.Match, regions: tuple[str, ...]) -> tuple[int, int] | None:
 
 def _inside_an_iban(text: str, start: int, end: int) -> bool:
     """An IBAN's country and check digits just before, another of its groups after."""
-    head = IBAN_HEAD_BEFORE.search(text, max(0, start - 8), start)
-    return head is not None and IBAN_GROUP_AFTER.match(text, end) is not None
+    return _after_an_iban_head(text, start) and IBAN_GROUP_AFTER.match(text, end) is not None
+
+
+def _after_an_iban_head(text: str, start: int) -> bool:
+    return IBAN_HEAD_BEFORE.search(text, max(0, start - 8), start) is not None
 
 
 def _after_short_groups(m: re.Match) -> list[int]:
@@ -520,7 +524,7 @@ _AS_ASCII_LETTER = str.maketrans({"İ": "i", "ı": "i", "ſ": "s", "K": "k"})
 # the message says its "#" stands for "@" (an address hidden from scrapers)
 HASH_FOR_AT = re.compile(
     r"#\s*(?:换成|改成|替换成|=|->|is an?|means|stands for)\s*@"
-    r"|(?i:replace|swap)\s+(?:the\s+)?#\s+(?:with|for|by)\s+@",
+    r"|(?:replace|swap)\s+(?:the\s+)?#\s+(?:with|for|by)\s+@",
     re.IGNORECASE,
 )
 
