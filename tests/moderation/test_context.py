@@ -50,6 +50,20 @@ def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("we walked the whole of Offa\u2019s Dyke path in May", "allow"),
+        ("the sea dyke held during the storm", "allow"),
+        ("drainage dykes on the farm flooded again", "allow"),
+        ("he grew a van dyke beard", "allow"),
+        ("get lost you dyke", "block"),
+    ],
+)
+def test_a_levee_or_a_place_named_dyke_is_an_allowed_phrase_the_slur_is_not(text, expected):
+    assert action(LexiconFilter(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("our cock crows at 4am and the neighbours hate that cock", "allow"),
         ("the neighbours hate that cock", "block"),
         ("our cock crows at 4am, you stupid cunt", "block"),  # another term
