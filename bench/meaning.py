@@ -1,8 +1,8 @@
-"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-7
-(for choosing) and the blind data/moderation-test and -test-2 (each written before the changes it
-measures, never used to choose), and the QA dev questions as ordinary chat (clean), each
-pipeline against the same lines in the same run (and the pii filter alone on the PII dev
-splits, data/moderation-dev-pii*):
+"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-8
+(for choosing) and the blind data/moderation-test, -test-2 and -test-3 (each written before
+the changes it measures, never used to choose), and the QA dev questions as ordinary chat
+(clean), each pipeline against the same lines in the same run (and the pii filter alone on
+the PII dev splits, data/moderation-dev-pii*):
 better_profanity (English only), the lexicon alone, the default lexicon + pii, and meaning
 (lexicon + classifier) + pii. Then the cost: the meaning classifier's throughput in batches,
 and what it adds to a reply through the engine, behind a responder that reads no vectors
@@ -37,8 +37,10 @@ SPLITS = (  # the dev splits the thresholds were chosen on, each apart, and the 
     ("dev-5", DATA / "moderation-dev-5"),
     ("dev-6", DATA / "moderation-dev-6"),
     ("dev-7", DATA / "moderation-dev-7"),
+    ("dev-8", DATA / "moderation-dev-8"),
     ("**test**", DATA / "moderation-test"),
     ("**test-2**", DATA / "moderation-test-2"),
+    ("**test-3**", DATA / "moderation-test-3"),
 )
 ENGINE_RUNS = 400
 ROUNDS = 4  # the two chains alternate this many times: a slow spell of the machine hits both
@@ -277,7 +279,7 @@ def main() -> None:
     print(
         "- Targets (issue #22, on the blind test splits): recall >= 95 % (each language >= 93 "
         "%), false positives <= 1 %, PII precision >= 98 % and recall >= 97 %. The meaning "
-        "filter's thresholds were chosen on dev (chatcore train-meaning); test and test-2 are "
+        "filter's thresholds were chosen on dev (chatcore train-meaning); the test splits are "
         "reported, never used to choose.\n"
         f"Bench took {time.perf_counter() - started:.0f} s.\n"
     )
