@@ -102,7 +102,10 @@ def test_senses_never_clear_hate():
     settings = LexiconSettings(
         builtin=False, terms={"hate": ["grobble"]}, allow=["grobble ~ recipe peas"]
     )
-    assert action(LexiconFilter(settings), "grobble and peas for tea") == "block"
+    lexicon = LexiconFilter(settings)
+    assert action(lexicon, "grobble and peas for tea") == "block"
+    assert [span.sensed for span in lexicon.spans("grobble and peas for tea")] == [True]
+    assert [span.sensed for span in lexicon.spans("you grobble, go away")] == [False]
 
 
 def test_your_own_senses_inline_and_for_han_terms():

@@ -74,6 +74,22 @@ def test_a_slur_is_disarmed_only_by_quotation_marks_never_by_friendly_words(mean
     assert spans and unquoted(mentioned[0], spans) == []
 
 
+def test_a_slur_beside_a_word_of_its_innocent_sense_is_left_to_the_classifier(meaning):
+    """A levee's dyke, pork faggots: the lexicon still blocks them alone; in the meaning
+    filter they are listed words like any other, kept only at the overrule."""
+    innocent = (
+        "Can I freeze homemade pork faggots or do they go mushy?",
+        "The dyke along the field boundary flooded again after the storm.",
+    )
+    for text in innocent:
+        assert meaning.lexicon.decide(text).action is Action.BLOCK, text
+        verdict = meaning.decide(text, (0.1, "hate"))
+        assert verdict.action is Action.FLAG and "innocent sense" in verdict.snippet, text
+        assert meaning.decide(text, (0.9, "hate")).action is Action.BLOCK, text
+    for text in ("stupid dykes ruining the parade again", "all faggots should leave now"):
+        assert meaning.decide(text, (0.1, "hate")).action is Action.BLOCK, text
+
+
 def test_words_only_quoted_are_left_to_the_classifier_alone(meaning):
     text = 'Our community rules ban insults like "moron" and "loser". Should we add "simp"?'
     verdict = meaning.decide(text, (0.5, "offensive"))  # above overrule, below threshold

@@ -4,7 +4,9 @@ insult, but the words next to it can.
 - **Senses** (allow lists, ``term ~ word word ...``): a hit of the term with one of its sense
   words among the few words around it (or, for Han terms, the few characters) is cleared:
   "our cock crows at 4am", "the bitch had six puppies". Never for ``hate``: a slur is not
-  disarmed by a word put next to it. A term so cleared keeps that sense in the whole message.
+  disarmed by a word put next to it; such a hit is only marked ``sensed`` ("pork faggots",
+  "the dyke flooded"), for the meaning classifier to weigh as any other listed word. A term
+  so cleared keeps that sense in the whole message.
 - **Spelled-out letters** ("c l a s s") are joined, but a listed word inside them counts only
   where the letters left over on each side read as everyday words ("y o u a s s": "you" +
   "ass"; "c l a s s": "cl" is no word, so no "ass").
@@ -82,9 +84,15 @@ class Senses:
         self._words[key] = tuple(dict.fromkeys(self._words.get(key, ()) + keys))
 
     def innocent(self, key: str, hit: Hit) -> bool:
-        """Whether one of the hit's sense words stands near it in ``key``."""
+        """Whether one of the hit's sense words stands near it in ``key``, and its category
+        may be cleared so (not ``NEVER_CLEARED``)."""
+        return hit.category not in NEVER_CLEARED and self.near(key, hit)
+
+    def near(self, key: str, hit: Hit) -> bool:
+        """Whether one of the hit's sense words stands near it in ``key``, whatever its
+        category."""
         words = self._words.get(hit.root or hit.term)
-        if not words or hit.category in NEVER_CLEARED:
+        if not words:
             return False
         if is_cjk(hit.term[0]):
             around = key[max(0, hit.start - SENSE_CHARS) : hit.end + SENSE_CHARS]

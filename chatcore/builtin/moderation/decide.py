@@ -15,11 +15,14 @@ SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.MASK: 2, Action.BLOCK: 3}
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """Offending text at ``original[start:end]``."""
+    """Offending text at ``original[start:end]``. ``sensed``: a word of one of its innocent
+    senses stands near it, though the lexicon never clears its category (context.Senses):
+    the meaning filter may overrule it."""
 
     start: int
     end: int
     category: str
+    sensed: bool = False
 
 
 def merge(spans: Iterable[Span]) -> list[Span]:
@@ -28,7 +31,8 @@ def merge(spans: Iterable[Span]) -> list[Span]:
     for span in sorted(spans, key=lambda s: (s.category, s.start, -s.end)):
         last = merged[-1] if merged else None
         if last and last.category == span.category and span.start < last.end:
-            merged[-1] = Span(last.start, max(last.end, span.end), last.category)
+            end, sensed = max(last.end, span.end), last.sensed and span.sensed
+            merged[-1] = Span(last.start, end, last.category, sensed)
         else:
             merged.append(span)
     return sorted(merged, key=lambda s: s.start)

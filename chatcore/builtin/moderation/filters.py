@@ -93,7 +93,7 @@ class LexiconFilter:
         norm, hits = self.lexicon.scan(text)
         if not hits:
             return []
-        return merge(Span(*norm.span(h.start, h.end), h.category) for h in hits)
+        return merge(Span(*norm.span(h.start, h.end), h.category, h.sensed) for h in hits)
 
     def decide(self, text: str, message: Any = None, spans: list[Span] | None = None) -> Verdict:
         """The verdict under the actions for where ``message`` came from (the policy);

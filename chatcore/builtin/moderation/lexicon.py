@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chatcore.builtin.moderation import context, variants
 from chatcore.builtin.moderation.homophones import Homophones
@@ -48,6 +48,7 @@ class Hit:
     category: str
     term: str
     root: str = ""
+    sensed: bool = False  # a never-cleared term with a word of an innocent sense near it
 
 
 class Lexicon:
@@ -114,9 +115,17 @@ class Lexicon:
         if allowed and found:
             found = _not_overridden(found, sorted(set(allowed)))
         if found and self._senses:
-            innocent = [hit for hit in found if self._senses.innocent(norm.key, hit)]
-            found = context.one_sense_per_message(found, innocent)
+            found = self._sensed(norm.key, found)
         return [hit for hit in found if not context.negated(norm, hit)]
+
+    def _sensed(self, key: str, found: list[Hit]) -> list[Hit]:
+        """``found`` but the hits an innocent sense clears; a hit of a category no sense
+        clears (``context.NEVER_CLEARED``) with a sense word near it is kept, marked
+        ``sensed``."""
+        near = [hit for hit in found if self._senses.near(key, hit)]
+        innocent = [hit for hit in near if hit.category not in context.NEVER_CLEARED]
+        kept = context.one_sense_per_message(found, innocent)
+        return [replace(hit, sensed=True) if hit in near else hit for hit in kept]
 
     def _homophone_hits(self, norm: Normalized) -> list[Hit]:
         hits = []

@@ -8,8 +8,9 @@
 - a listed word used, the classifier below both, and at least ``SENSE_CONTEXT`` other words to
   give it a sense: an innocent sense (a bird, a place, a tool): allowed, and flagged so the
   decision is on record (never for ``hate``: a slur is not disarmed by friendly words around
-  it, only by being mentioned rather than used; never with fewer other words: two words
-  beside a listed one show no other sense);
+  it, only by being mentioned rather than used, or where a word of one of its innocent senses
+  stands next to it, "pork faggots", "the dyke flooded"; never with fewer other words: two
+  words beside a listed one show no other sense);
 - listed words only inside quotation marks: mentioned, not used ("a moderator banning
   "moron" and "loser"", 有人私信我"我知道你住哪"，要报警吗): the classifier decides as if no
   word were listed; below its threshold, allowed and flagged. A quoted slur only where the
@@ -109,8 +110,9 @@ def sole_category(used: list[Span]) -> str:
 
 def never_overruled(used: list[Span]) -> bool:
     """Whether a category the classifier never overrules (``NEVER_OVERRULED``) is among the
-    listed words ``used`` (outside quotation marks, ``unquoted``)."""
-    return any(span.category in NEVER_OVERRULED for span in used)
+    listed words ``used`` (outside quotation marks, ``unquoted``), with no word of an innocent
+    sense near it (``Span.sensed``: "pork faggots", "the dyke flooded")."""
+    return any(span.category in NEVER_OVERRULED and not span.sensed for span in used)
 
 
 def too_short(text: str) -> bool:
