@@ -13,9 +13,18 @@ def test_chinese_terms_inside_ordinary_words_are_not_hits():
     lexicon = LexiconFilter()
     clean = ["前面路口交通很堵", "他妈妈做饭很好吃", "我在学操作系统", "想死你了", "预防自杀热线"]
     clean += ["生日你想怎么过？", "周日你有空吗"]  # 日 a day, then 你
+    clean += ["老妈逼我相亲，烦得要命", "我妈逼我考公务员"]  # a mother forcing, not 妈逼
     for text in clean:
         assert lexicon.decide(text).action.value == "allow", text
-    for text in ["他妈的", "我们口交吧", "我想死", "操你妈", "想日你"]:
+    for text in [
+        "他妈的",
+        "我们口交吧",
+        "我想死",
+        "操你妈",
+        "想日你",
+        "你妈逼的",
+        "你他妈逼我干嘛",
+    ]:
         assert lexicon.decide(text).action.value == "block", text
 
 
