@@ -97,3 +97,47 @@ def test_settings_mistakes_are_config_errors():
         LexiconFilter(LexiconSettings(actions={"ofensive": "mask"}))
     with pytest.raises(ConfigError, match=r"'fr' \(available: \['en', 'zh'\]\)"):
         LexiconFilter(LexiconSettings(languages=["fr"]))
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("你这个女表子", "offensive"),  # 婊 written 女表
+        ("贝戋人一个", "offensive"),  # 贱
+        ("好想歹匕了算了", "self-harm"),  # 死
+        ("扌喿你妈", "offensive"),  # 操
+    ],
+)
+def test_a_listed_han_word_written_as_its_characters_parts_is_a_hit(text, category):
+    verdict = LexiconFilter().decide(text)
+    assert verdict.action.value == "block" and verdict.categories == (category,), text
+
+
+@pytest.mark.parametrize("text", ["男女表现差不多", "手表坏了", "一只又鸟在叫", "他说话很贱吗"])
+def test_the_parts_of_a_character_alone_are_no_hit(text):
+    assert LexiconFilter().decide(text).action.value == "allow", text
+
+
+def test_split_spellings_are_of_terms_of_two_characters_or_more():
+    from chatcore.builtin.moderation.variants import split_han
+
+    assert list(split_han("婊")) == []
+    assert set(split_han("婊子")) == {"女表子"}
+    spellings = set(split_han("贱婊子"))
+    assert {"贝戋婊子", "贱女表子", "贝戋女表子"} == spellings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("傻X，会不会停车", "block"),  # a masked letter
+        ("你特么是不是瞎", "block"),
+        ("约泡吗", "block"),
+        ("最近总想紫砂", "block"),  # a homophone of 自杀 after 想
+        ("紫砂壶多少钱", "allow"),  # the clay
+        ("尼玛县在西藏", "allow"),  # the county
+        ("家里的电饭桶坏了", "allow"),
+    ],
+)
+def test_chinese_internet_spellings_of_listed_words(text, expected):
+    assert LexiconFilter().decide(text).action.value == expected, text

@@ -260,6 +260,9 @@ def _patterns(entry: Entry, wildcards: bool) -> Iterable[tuple[str, Pattern]]:
             snorm = normalize(short)
             sruns = snorm.runs if any(r > 1 for r in snorm.runs) else None
             yield snorm.key, Pattern(entry.category, mode, sruns, False, snorm.key, root=key)
+    if cjk and not entry.allow:  # 女表子, 去歹匕
+        for variant in variants.split_han(key):
+            yield variant, Pattern(entry.category, mode, None, False, variant, True, root=key)
     if not cjk and not entry.allow and len(key) >= 4 and " " not in key:
         spelled = "".join(c * r for c, r in zip(key, norm.runs, strict=True))
         split_mode = PREFIX if mode in (PREFIX, ANYWHERE) else WORD  # short: need a word start

@@ -1,9 +1,11 @@
-"""Other spellings of a Latin term that the normalizer cannot undo alone: a wildcard for
-inner letters ("sh*t", "f**k") and a word split in two ("fu ck", "sh it")."""
+"""Other spellings of a term that the normalizer cannot undo alone: a wildcard for inner
+letters ("sh*t", "f**k"), a word split in two ("fu ck", "sh it"), and Han characters written
+as their parts (拆字: 女表子 for 婊子, 去歹匕 for 去死)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import product
 
 # a split whose two halves are both everyday words is a real phrase ("go ok" is not "gook")
 _WORDS = """a am an as at be by do go he hi if in is it me my no of ok on or so to up us we ya
@@ -26,3 +28,41 @@ def splits(word: str) -> Iterator[str]:
         left, right = word[:i], word[i:]
         if not (left in COMMON and right in COMMON):
             yield f"{left} {right}"
+
+
+# Han characters of listed terms and the parts they are written as to dodge a filter: each
+# pair is the character's components side by side, left to right
+SPLIT_HAN = {
+    "婊": "女表",
+    "贱": "贝戋",
+    "死": "歹匕",
+    "胸": "月匈",
+    "猪": "犭者",
+    "狗": "犭句",
+    "妈": "女马",
+    "奶": "女乃",
+    "妓": "女支",
+    "奸": "女干",
+    "骚": "马蚤",
+    "操": "扌喿",
+    "鸡": "又鸟",
+    "杀": "乂木",
+    "屌": "尸吊",
+    "屎": "尸米",
+    "逼": "辶畐",
+    "滚": "氵衮",
+}
+SPLIT_MAX = 2  # split characters at most in one spelling (a term of many yields few)
+
+
+def split_han(term: str) -> Iterator[str]:
+    """``term`` with one or two of its characters written as their parts (``SPLIT_HAN``);
+    none for a term of one character: two parts alone are too often a word's halves
+    (女表 in 男女表现)."""
+    if len(term) < 2:
+        return
+    options = [(c, SPLIT_HAN[c]) if c in SPLIT_HAN else (c,) for c in term]
+    for spelling in product(*options):
+        split = sum(len(part) > 1 for part in spelling)
+        if 0 < split <= SPLIT_MAX:
+            yield "".join(spelling)
