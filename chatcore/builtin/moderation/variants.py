@@ -31,7 +31,7 @@ def splits(word: str) -> Iterator[str]:
 
 
 # Han characters of listed terms and the parts they are written as to dodge a filter: each
-# pair is the character's components side by side, left to right
+# pair is the character's components in writing order (left to right, top to bottom)
 SPLIT_HAN = {
     "婊": "女表",
     "贱": "贝戋",
