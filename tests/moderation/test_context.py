@@ -106,6 +106,21 @@ def test_senses_never_clear_hate():
     assert action(lexicon, "grobble and peas for tea") == "block"
     assert [span.sensed for span in lexicon.spans("grobble and peas for tea")] == [True]
     assert [span.sensed for span in lexicon.spans("you grobble, go away")] == [False]
+    assert [span.sensed for span in lexicon.spans("grobble peasants, go away")] == [False]
+
+
+@pytest.mark.parametrize(
+    ("text", "sensed"),
+    [
+        ("the dyke flooded after the storm", True),
+        ("faggots in the freezer, peas on the side", True),
+        ("you damn dyke", False),  # "dam" does not start "damn" for a slur's sense
+        ("out of my seat you dyke", False),
+        ("faggot from liverpool", False),
+    ],
+)
+def test_a_slurs_sense_word_counts_whole_or_inflected(text, sensed):
+    assert [span.sensed for span in LexiconFilter().spans(text)] == [sensed]
 
 
 def test_your_own_senses_inline_and_for_han_terms():

@@ -113,7 +113,22 @@ def test_a_listed_han_word_written_as_its_characters_parts_is_a_hit(text, catego
     assert verdict.action.value == "block" and verdict.categories == (category,), text
 
 
-@pytest.mark.parametrize("text", ["男女表现差不多", "手表坏了", "一只又鸟在叫", "他说话很贱吗"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "男女表现差不多",
+        "手表坏了",
+        "一只又鸟在叫",
+        "他说话很贱吗",
+        "要加强女干部队伍建设",  # 女干 is no 奸
+        "这双鞋女码比男码小",  # 女马 is no 妈
+        # split spellings sound like everyday words: they are not read as homophones
+        "树上有鸟吧",
+        "从全局视角来看",
+        "被检人需要空腹抽血",
+        "你今天带笔吗",
+    ],
+)
 def test_the_parts_of_a_character_alone_are_no_hit(text):
     assert LexiconFilter().decide(text).action.value == "allow", text
 
@@ -134,9 +149,12 @@ def test_split_spellings_are_of_terms_of_two_characters_or_more():
         ("你特么是不是瞎", "block"),
         ("约泡吗", "block"),
         ("最近总想紫砂", "block"),  # a homophone of 自杀 after 想
-        ("紫砂壶多少钱", "allow"),  # the clay
-        ("尼玛县在西藏", "allow"),  # the county
-        ("家里的电饭桶坏了", "allow"),
+        ("你去紫砂吧", "block"),
+        ("我们去紫砂壶市场逛逛吧", "allow"),  # the clay
+        ("我想紫砂壶应该用开水烫一下", "allow"),
+        ("扎西尼玛的家在拉萨", "allow"),  # a name
+        ("我家老三小名叫阿三", "allow"),
+        ("50 GHS in Accra", "allow"),
     ],
 )
 def test_chinese_internet_spellings_of_listed_words(text, expected):

@@ -83,14 +83,10 @@ class Senses:
         keys = tuple(k for k in (normalize(w).key for w in words) if k)
         self._words[key] = tuple(dict.fromkeys(self._words.get(key, ()) + keys))
 
-    def innocent(self, key: str, hit: Hit) -> bool:
-        """Whether one of the hit's sense words stands near it in ``key``, and its category
-        may be cleared so (not ``NEVER_CLEARED``)."""
-        return hit.category not in NEVER_CLEARED and self.near(key, hit)
-
     def near(self, key: str, hit: Hit) -> bool:
-        """Whether one of the hit's sense words stands near it in ``key``, whatever its
-        category."""
+        """Whether one of the hit's sense words stands near it in ``key``: a word it starts
+        ("crow" in "crowing"), but for a slur's sense (``NEVER_CLEARED``) only the word itself
+        or its inflection ("flood", "flooded"; not "dam" in "damn", "sea" in "seat")."""
         words = self._words.get(hit.root or hit.term)
         if not words:
             return False
@@ -100,7 +96,17 @@ class Senses:
         reach = SENSE_WORDS * 24
         before = key[max(0, hit.start - reach) : hit.start].split()[-SENSE_WORDS:]
         after = key[hit.end : hit.end + reach].split()[:SENSE_WORDS]
-        return any(near.startswith(word) for near in before + after for word in words)
+        fits = _inflected if hit.category in NEVER_CLEARED else str.startswith
+        return any(fits(near, word) for near in before + after for word in words)
+
+
+def _inflected(near: str, word: str) -> bool:
+    """``near`` is ``word`` or a regular inflection of it."""
+    return near == word or _ends(near, word)
+
+
+def _ends(near: str, word: str) -> bool:
+    return near.startswith(word) and near[len(word) :] in ("s", "es", "d", "ed", "ing")
 
 
 def one_sense_per_message(kept: list[Hit], innocent: list[Hit]) -> list[Hit]:

@@ -73,7 +73,7 @@ class Lexicon:
                 self.categories.add(entry.category)
             for key, pattern in _patterns(entry, wildcards):
                 self._add(key, pattern)
-                if pattern.cjk and not pattern.allow and pattern.category in HOMOPHONE_CATEGORIES:
+                if _sounded(pattern):
                     han.append((key, pattern.category))
         if self.size:
             self._automaton.make_automaton()
@@ -133,6 +133,18 @@ class Lexicon:
             if all(r == 1 for r in norm.runs[start:end]):
                 hits.append(Hit(start, end, category, term, term))
         return hits
+
+
+def _sounded(pattern: Pattern) -> bool:
+    """Whether the homophone reader takes the pattern: a listed Han term as written (not a
+    spelling of another: 鸡巴's split 又鸟巴 sounds like 有鸟吧), of a category whose
+    homophones are seldom ordinary words."""
+    return (
+        pattern.cjk
+        and not pattern.allow
+        and not pattern.root
+        and pattern.category in HOMOPHONE_CATEGORIES
+    )
 
 
 def _fillings(key: str, reach: int) -> list[tuple[str, int, int]]:

@@ -31,7 +31,8 @@ def splits(word: str) -> Iterator[str]:
 
 
 # Han characters of listed terms and the parts they are written as to dodge a filter: each
-# pair is the character's components in writing order (left to right, top to bottom)
+# pair is the character's components in writing order (left to right, top to bottom). Not
+# those whose parts are an everyday pair: 女干 (女干部, so not 奸), 女马 (女马拉松), 女支 (女支书)
 SPLIT_HAN = {
     "婊": "女表",
     "贱": "贝戋",
@@ -39,14 +40,9 @@ SPLIT_HAN = {
     "胸": "月匈",
     "猪": "犭者",
     "狗": "犭句",
-    "妈": "女马",
-    "奶": "女乃",
-    "妓": "女支",
-    "奸": "女干",
     "骚": "马蚤",
     "操": "扌喿",
     "鸡": "又鸟",
-    "杀": "乂木",
     "屌": "尸吊",
     "屎": "尸米",
     "逼": "辶畐",
