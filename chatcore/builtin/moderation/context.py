@@ -101,12 +101,8 @@ class Senses:
 
 
 def _inflected(near: str, word: str) -> bool:
-    """``near`` is ``word`` or a regular inflection of it."""
-    return near == word or _ends(near, word)
-
-
-def _ends(near: str, word: str) -> bool:
-    return near.startswith(word) and near[len(word) :] in ("s", "es", "d", "ed", "ing")
+    """``near`` is ``word`` or a regular inflection of it ("floods", "flooded", "flooding")."""
+    return near.startswith(word) and near[len(word) :] in ("", "s", "es", "d", "ed", "ing")
 
 
 def one_sense_per_message(kept: list[Hit], innocent: list[Hit]) -> list[Hit]:
