@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
 from chatcore.settings import Settings
 
 ActionName = Literal["block", "mask", "flag"]
-# categories whose words may have an overrule of their own (meaning filter)
-OwnOverruleCategory = Literal["sexual", "violent-threat", "self-harm"]
+# categories whose words may have an overrule of their own (meaning filter), in the order
+# ``chatcore train-meaning`` chooses them
+OwnOverruleCategory = Literal["self-harm", "sexual", "violent-threat"]
+OWN_OVERRULE_CATEGORIES: tuple[str, ...] = get_args(OwnOverruleCategory)
 PolicyAction = Literal["block", "mask", "flag", "allow"]  # allow: not acted on, not recorded
 WHERE = re.compile(r"[a-z][a-z0-9_-]*(?::[a-z]+)?")  # telegram, telegram:group, web
 DEFAULT_REGIONS = ("US", "GB", "CN", "DE", "FR", "IN", "JP", "AU", "CA", "HK", "TW", "SG")

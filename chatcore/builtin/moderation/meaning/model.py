@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from chatcore.builtin.moderation.settings import OWN_OVERRULE_CATEGORIES
 from chatcore.errors import ChatcoreError
 
 if TYPE_CHECKING:
     from chatcore.builtin.moderation.meaning.lexical import LexicalReader
 
 CLEAN = "clean"
-# the categories whose words may have an overrule of their own (settings.OwnOverruleCategory)
-OWN_OVERRULE = frozenset({"self-harm", "sexual", "violent-threat"})
 
 
 class MeaningModelError(ChatcoreError):
@@ -105,8 +104,10 @@ class MeaningModel:
         if not 0 <= self.clause_threshold <= 1:
             raise ValueError("0 <= clause_threshold <= 1")
         own = self.category_overrules
-        if not set(own) <= OWN_OVERRULE or not all(0 <= v < 1 for v in own.values()):
-            raise ValueError(f"category_overrules: of {sorted(OWN_OVERRULE)}, each 0 <= p < 1")
+        if not set(own) <= set(OWN_OVERRULE_CATEGORIES) or not all(
+            0 <= v < 1 for v in own.values()
+        ):
+            raise ValueError(f"category_overrules: of {OWN_OVERRULE_CATEGORIES}, each 0 <= p < 1")
         if not 0 <= self.mix <= 1 or (self.mix < 1 and self.lexical is None):
             raise ValueError("0 <= mix <= 1, and a lexical reader unless mix is 1")
         if self.lexical is not None:

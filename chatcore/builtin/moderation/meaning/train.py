@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from chatcore.builtin.moderation.meaning.model import CLEAN, shipped_dir
+from chatcore.builtin.moderation.settings import OWN_OVERRULE_CATEGORIES
 
 if TYPE_CHECKING:
     from chatcore.builtin.moderation.evaluate import Line
@@ -53,8 +54,8 @@ SHORT_THRESHOLDS = (0.9, 0.92, 0.94, 0.96, 0.98, 0.99, NEVER)
 CLAUSE_THRESHOLDS = (0.8, 0.85, 0.9, 0.95, 0.98)
 # What the words of one category alone need to keep the lexicon's verdict (0: the overrule),
 # chosen after the others, a category at a time: of equal recall, the fewest false positives,
-# then the lowest. ``offensive`` words make the overrule itself; ``hate`` is never overruled.
-OWN_OVERRULE_CATEGORIES = ("self-harm", "sexual", "violent-threat")  # model.OWN_OVERRULE, in turn
+# then the lowest, in the order of settings.OWN_OVERRULE_CATEGORIES. ``offensive`` words make
+# the overrule itself; ``hate`` words have none.
 CATEGORY_OVERRULES = (0.0, *(round(t, 2) for t in np.arange(0.34, 0.8, 0.02)))
 
 
