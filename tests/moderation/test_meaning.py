@@ -146,7 +146,7 @@ def test_hostile_meaning_without_a_listed_word_is_blocked_with_its_category(mean
     assert meaning.decide(text, (0.5, "violent-threat")).action is Action.ALLOW
 
 
-def test_thresholds_are_the_best_recall_within_the_false_positive_bound():
+def test_thresholds_keep_to_the_false_positive_bound():
     rng = np.random.default_rng(3)
     truth = np.array([True] * 100 + [False] * 400)
     offensive = np.where(truth, rng.uniform(0.4, 1.0, 500), rng.uniform(0.0, 0.7, 500))
@@ -157,6 +157,24 @@ def test_thresholds_are_the_best_recall_within_the_false_positive_bound():
     assert chosen["dev"]["recall"] == pytest.approx(flagged[truth].mean(), abs=1e-4)
     looser = (offensive >= chosen["threshold"] - 0.05) | hits
     assert looser[~truth].mean() > 0.01  # anything looser breaks the bound
+
+
+def test_recall_is_not_bought_at_any_price_in_clean_lines_within_the_bound():
+    """A lower threshold would catch one more offensive line in 200 (0.5 % recall) for three
+    clean lines in 400 blocked (0.75 %), within the 1 % bound: recall less the false
+    positive rate says no; a lower one that costs one clean line for two offensive says yes."""
+    truth = np.array([True] * 200 + [False] * 400)
+    offensive = np.where(truth, 0.9, 0.1)
+    offensive[0] = 0.7  # the one offensive line the lower threshold would add
+    offensive[200:203] = 0.72  # the clean lines it would block with it
+    hits = np.zeros(600, bool)
+    chosen = choose(offensive, hits, truth)
+    assert 0.72 < chosen["threshold"] <= 0.9
+    assert chosen["dev"] == {"recall": 0.995, "false_positives": 0.0}
+    offensive[1:3] = 0.6  # now the lower threshold adds three offensive lines for one clean
+    offensive[201:203] = 0.1
+    chosen = choose(offensive, hits, truth)
+    assert chosen["threshold"] <= 0.6 and chosen["dev"]["recall"] == 1.0
 
 
 def test_ordinary_chat_keeps_to_the_false_positive_bound_on_its_own():
