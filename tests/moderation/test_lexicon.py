@@ -159,3 +159,44 @@ def test_split_spellings_are_of_terms_of_two_characters_or_more():
 )
 def test_chinese_internet_spellings_of_listed_words(text, expected):
     assert LexiconFilter().decide(text).action.value == expected, text
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("操，又掉线了", "offensive"),  # 操 on its own, swearing
+        ("这客服真他妈烦人", "offensive"),
+        ("你就是个憨批", "offensive"),
+        ("台巴子又来带节奏", "hate"),
+        ("外地狗滚回老家", "hate"),
+        ("再惹我就打死你", "violent-threat"),
+        ("这种人就该枪毙", "violent-threat"),
+        ("考不上就一死了之", "self-harm"),
+        ("又想划手了", "self-harm"),
+        ("加个好友裸聊吗", "sexual"),
+    ],
+)
+def test_everyday_chinese_swearing_insults_and_threats_are_listed(text, category):
+    verdict = LexiconFilter().decide(text)
+    assert (verdict.action.value, verdict.category) == ("block", category), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "明天早上操场集合",  # 操 in its ordinary words
+        "这个操作系统怎么升级",
+        "别为我操心了",
+        "曹操的故事",
+        "他操着一口湖南口音",
+        "打死我也不说",  # 打死 as "never"
+        "夏天打死蚊子",
+        "睡前划手机停不下来",  # 划手 as swiping a phone
+        "这纸好割手",
+        "这把我赢了",  # sounds like a listed phrase: not read as its homophone
+        "她妈真好，还给我们做饭",
+        "扎西尼玛的家在拉萨",
+    ],
+)
+def test_the_ordinary_words_around_them_are_not(text):
+    assert LexiconFilter().decide(text).action.value == "allow", text
