@@ -11,8 +11,9 @@ The joint rule (the plugin's README.md): a message is offensive when the classif
 least ``threshold`` sure, or when the lexicon finds a listed word and the classifier is at
 least ``overrule`` sure (below it, the word is taken in an innocent sense: a bird, a place,
 a tool; only with words enough around it to give it one, filter.room_for_a_sense; a word
-only quoted counts as none). The thresholds are those of the best recall on dev whose false
-positives on dev's clean lines stay at or under ``MAX_FALSE_POSITIVES``.
+only quoted counts as none). The thresholds are those of the best recall less the false
+positive rates on dev, among those whose false positives on dev's clean lines stay at or under
+``MAX_FALSE_POSITIVES`` (``choose``).
 """
 
 from __future__ import annotations
