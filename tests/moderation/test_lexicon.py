@@ -200,3 +200,35 @@ def test_everyday_chinese_swearing_insults_and_threats_are_listed(text, category
 )
 def test_the_ordinary_words_around_them_are_not(text):
     assert LexiconFilter().decide(text).action.value == "allow", text
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "masked"),
+    [
+        ("你是不是傻*啊", "offensive", "你是不是**啊"),  # a symbol for the second character
+        ("傻＊，别烦我", "offensive", "**，别烦我"),  # full width
+        ("*你妈的", "offensive", "****"),  # for the first
+        ("真的想自*了，太累了", "self-harm", "真的***了，太累了"),  # 想自杀, longer than 自慰
+        ("我要*了你", "violent-threat", "*****"),
+    ],
+)
+def test_a_han_character_masked_by_a_symbol_is_read_as_the_listed_word(text, category, masked):
+    verdict = LexiconFilter().decide(text)
+    assert (verdict.action.value, verdict.category) == ("block", category), text
+    assert verdict.masked == masked  # what the writer wrote of the word, the symbol with it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "自*",  # 自杀 or 自慰: the fillings disagree, so neither
+        "真想*了你",  # 想死了 or 杀了你
+        "注意：带*号的为必填项",
+        "各自*注：见下文",
+        "星期*有空吗",
+        "3*4=12",
+        "傻**",  # a run of masks is no one character
+    ],
+)
+def test_a_mask_that_makes_no_listed_word_or_several_is_none(text):
+    assert LexiconFilter().decide(text).action.value == "allow", text

@@ -63,7 +63,8 @@ class Lexicon:
         self.size = 0
         self.longest = 0  # characters in the longest key: how far a match reaches
         self.categories: set[str] = set()
-        han: list[tuple[str, str]] = []
+        han: list[tuple[str, str]] = []  # terms read by their sound too
+        written: list[str] = []  # Han terms as listed: what a masked character may be
         self._senses = context.Senses()
         for entry in entries:
             if entry.senses:
@@ -75,9 +76,12 @@ class Lexicon:
                 self._add(key, pattern)
                 if _sounded(pattern):
                     han.append((key, pattern.category))
+                if pattern.cjk and not pattern.allow and not pattern.root:
+                    written.append(key)
         if self.size:
             self._automaton.make_automaton()
         self._homophones = Homophones(han) if homophones else None
+        self._masks = variants.HanMasks(written) if wildcards else None
 
     def _add(self, key: str, pattern: Pattern) -> None:
         if not key.strip(" *"):
@@ -91,9 +95,33 @@ class Lexicon:
         self.longest = max(self.longest, len(key))
 
     def scan(self, text: str) -> tuple[Normalized, list[Hit]]:
-        """Normalize ``text`` and return the hits that survive boundaries and allow-lists."""
+        """Normalize ``text`` and return the hits that survive boundaries and allow-lists;
+        where there are none, a Han character masked by a symbol is read as each character
+        that would make a listed term there (``_unmasked``)."""
         norm = normalize(text)
-        return norm, self.hits(norm)
+        found = self.hits(norm)
+        if found or self._masks is None or not variants.HAN_MASKS.intersection(text):
+            return norm, found
+        return self._unmasked(text) or (norm, found)
+
+    def _unmasked(self, text: str) -> tuple[Normalized, list[Hit]] | None:
+        """The filling of a mask (傻* as 傻逼, *你妈 as 操你妈) whose hits cover the mask and a
+        character the writer wrote, the longest hit of all; none where fillings as long
+        disagree on the category (自* alone may be 自杀 or 自慰; 想自*了 is 想自杀). The text
+        filled has the same length, so its spans are the text's."""
+        assert self._masks is not None
+        best: dict[int, list[tuple[Normalized, list[Hit]]]] = {}
+        for i, fill in self._masks.fillings(text):
+            norm = normalize(text[:i] + fill + text[i + 1 :])
+            covering = [h for h in self.hits(norm) if _covers(norm.span(h.start, h.end), i)]
+            if covering:
+                longest = max(h.end - h.start for h in covering)
+                best.setdefault(longest, []).append((norm, covering))
+        if not best:
+            return None
+        found = best[max(best)]
+        categories = {hit.category for _, hits in found for hit in hits}
+        return found[0] if len(categories) == 1 else None
 
     def hits(self, norm: Normalized) -> list[Hit]:
         if not self.size or not norm.key:
@@ -133,6 +161,12 @@ class Lexicon:
             if all(r == 1 for r in norm.runs[start:end]):
                 hits.append(Hit(start, end, category, term, term))
         return hits
+
+
+def _covers(span: tuple[int, int], i: int) -> bool:
+    """Whether a hit's original ``span`` holds position ``i`` and more."""
+    start, end = span
+    return start <= i < end and end - start >= 2
 
 
 def _sounded(pattern: Pattern) -> bool:

@@ -1,11 +1,15 @@
 """Other spellings of a term that the normalizer cannot undo alone: a wildcard for inner
-letters ("sh*t", "f**k"), a word split in two ("fu ck", "sh it"), and Han characters written
-as their parts (拆字: 女表子 for 婊子, 去歹匕 for 去死)."""
+letters ("sh*t", "f**k"), a word split in two ("fu ck", "sh it"), Han characters written
+as their parts (拆字: 女表子 for 婊子, 去歹匕 for 去死) and a Han character masked by a symbol
+(傻*, 想自*了, *你妈)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from itertools import product
+from collections.abc import Iterable, Iterator
+from itertools import pairwise, product
+
+from chatcore.builtin.moderation.charmap import fold_char
+from chatcore.language import is_cjk
 
 # a split whose two halves are both everyday words is a real phrase ("go ok" is not "gook")
 _WORDS = """a am an as at be by do go he hi if in is it me my no of ok on or so to up us we ya
@@ -62,3 +66,44 @@ def split_han(term: str) -> Iterator[str]:
         split = sum(len(part) > 1 for part in spelling)
         if 0 < split <= SPLIT_MAX:
             yield "".join(spelling)
+
+
+# symbols that stand for one Han character a writer hides (傻*, 自×了, 操○); the normalizer reads
+# a symbol between two Han characters as a separator (傻*逼), so a mask is tried apart
+HAN_MASKS = frozenset("*＊×○□■●")
+MASK_FILLS_MAX = 64  # characters tried for one mask at most
+
+
+class HanMasks:
+    """Which characters a mask beside a Han character may stand for: those that stand beside
+    that character in a listed Han term (傻* may be 傻逼, 傻叉 ...; *你妈 may be 操你妈)."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._after: dict[str, set[str]] = {}  # a character -> what follows it in a term
+        self._before: dict[str, set[str]] = {}  # a character -> what precedes it
+        for term in terms:
+            if len(term) < 2 or not all(is_cjk(c) for c in term):
+                continue
+            for left, right in pairwise(term):
+                self._after.setdefault(left, set()).add(right)
+                self._before.setdefault(right, set()).add(left)
+
+    def fillings(self, text: str) -> Iterator[tuple[int, str]]:
+        """(position, character) for each single mask beside a Han character of ``text``
+        and each character it may stand for, in a fixed order."""
+        for i, char in enumerate(text):
+            if char not in HAN_MASKS or not self._single(text, i):
+                continue
+            left = fold_char(text[i - 1]) if i else ""
+            right = fold_char(text[i + 1]) if i + 1 < len(text) else ""
+            found = self._after.get(left, set()) | self._before.get(right, set())
+            for fill in sorted(found)[:MASK_FILLS_MAX]:
+                yield i, fill
+
+    @staticmethod
+    def _single(text: str, i: int) -> bool:
+        """One mask, not a run of them, beside a Han character."""
+        before, after = text[i - 1 : i], text[i + 1 : i + 2]
+        if before in HAN_MASKS or after in HAN_MASKS:
+            return False
+        return (bool(before) and is_cjk(before)) or (bool(after) and is_cjk(after))
