@@ -1,8 +1,9 @@
-"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-8
+"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-9
 (for choosing) and the blind data/moderation-test, -test-2 and -test-3 (each written before
-the changes it measures, never used to choose), and the QA dev questions as ordinary chat
-(clean), each pipeline against the same lines in the same run (and the pii filter alone on
-the PII dev splits, data/moderation-dev-pii*):
+the changes it measures, never used to choose; each also without its lines nearly copied in
+the classifier's training lines), and the QA dev questions as ordinary chat (clean), each
+pipeline against the same lines in the same run (and the pii filter alone on the PII dev
+splits, data/moderation-dev-pii*):
 better_profanity (English only), the lexicon alone, the default lexicon + pii, and meaning
 (lexicon + classifier) + pii. Then the cost: the meaning classifier's throughput in batches,
 and what it adds to a reply through the engine, behind a responder that reads no vectors
@@ -38,6 +39,7 @@ SPLITS = (  # the dev splits the thresholds were chosen on, each apart, and the 
     ("dev-6", DATA / "moderation-dev-6"),
     ("dev-7", DATA / "moderation-dev-7"),
     ("dev-8", DATA / "moderation-dev-8"),
+    ("dev-9", DATA / "moderation-dev-9"),
     ("**test**", DATA / "moderation-test"),
     ("**test-2**", DATA / "moderation-test-2"),
     ("**test-3**", DATA / "moderation-test-3"),
@@ -100,6 +102,79 @@ def quality_rows() -> list[list[str]]:
                 ]
             )
     return rows
+
+
+def unseen_rows() -> list[list[str]]:
+    """The blind splits without their lines nearly copied in the meaning classifier's
+    training lines (``near_copies``): helpers writing from the same definitions phrase many
+    messages alike, so a test line may be near one the classifier learned from."""
+    from chatcore.builtin.moderation.evaluate import by_language, load_split
+
+    pipelines, _ = _pipelines()
+    trained = [row["text"] for row in _training_rows()]
+    rows = []
+    for split, folder in SPLITS:
+        if not split.startswith("*"):
+            continue
+        lines = load_split(folder)
+        copied = near_copies([line.text for line in lines], trained)
+        unseen = [line for line, near in zip(lines, copied, strict=True) if not near]
+        label = f"{split} unseen ({len(unseen)} of {len(lines)})"
+        for name in ("lexicon + pii", "meaning + pii (default)"):
+            s = by_language(unseen, pipelines[name])
+            rows.append([label, name, _percent(s["all"].recall),
+                         f"{_percent(s['en'].recall)} / {_percent(s['zh'].recall)}",
+                         _percent(s["all"].false_positives),
+                         f"{_percent(s['en'].false_positives)} / "
+                         f"{_percent(s['zh'].false_positives)}"])  # fmt: skip
+    return rows
+
+
+def _training_rows() -> list[dict]:
+    import json
+
+    folder = ROOT / "chatcore" / "builtin" / "moderation" / "data" / "train"
+    return [
+        json.loads(raw)
+        for path in sorted(folder.glob("*.jsonl"))
+        for raw in path.read_text(encoding="utf-8").splitlines()
+        if raw.strip()
+    ]
+
+
+NEAR = 0.5  # Jaccard similarity of character pairs at which two messages are near copies
+NEAR_INSIDE = 6  # a text of this many characters or more inside the other is copied too
+
+
+def near_copies(texts: list[str], reference: list[str]) -> list[bool]:
+    """Whether each text is nearly a reference text: their character pairs (spaces left
+    out, case folded) at least ``NEAR`` alike by Jaccard, or one inside the other."""
+    from collections import Counter, defaultdict
+
+    def pairs(text: str) -> set[str]:
+        squeezed = "".join(text.split()).casefold()
+        return {squeezed[i : i + 2] for i in range(len(squeezed) - 1)} or {squeezed}
+
+    ref = [(text, pairs(text)) for text in reference]
+    having = defaultdict(list)  # a pair -> the reference texts that hold it
+    for k, (_, found) in enumerate(ref):
+        for pair in found:
+            having[pair].append(k)
+    result = []
+    for text in texts:
+        own = pairs(text)
+        shared = Counter(k for pair in own for k in having.get(pair, ()))
+        result.append(any(_near(text, own, *ref[k], n) for k, n in shared.items()))
+    return result
+
+
+def _near(text: str, own: set[str], other: str, theirs: set[str], shared: int) -> bool:
+    if shared / len(own | theirs) >= NEAR:
+        return True
+    inside = (len(other) >= NEAR_INSIDE and other in text) or (
+        len(text) >= NEAR_INSIDE and text in other
+    )
+    return inside
 
 
 def pii_rows() -> list[list[str]]:
@@ -261,6 +336,14 @@ def main() -> None:
     headers = ["split", "pipeline", "recall", "en / zh", "false pos.", "en / zh", "PII P / R"]
     title = "Offensive + PII recall, false positives on clean lines, PII precision / recall"
     print(table(title, headers, quality_rows()))
+    title = "The blind splits without the lines nearly copied in the classifier's training lines"
+    print(table(title, headers[:-1], unseen_rows()))
+    print(
+        f"- A line is nearly copied where its character pairs (spaces left out) are at least "
+        f"{NEAR:.0%} alike (Jaccard) with a training line's, or one holds the other "
+        f"({NEAR_INSIDE} characters or more). The helpers who wrote the training lines and "
+        "the test splits wrote from the same definitions, never seeing each other's lines.\n"
+    )
     headers = ["split", "lines", "P / R", "en P / R", "zh P / R"]
     print(table("The pii filter alone on the PII dev splits", headers, pii_rows()))
     print(
