@@ -77,6 +77,13 @@ def _pipelines() -> dict:
     }, meaning
 
 
+def _by_language(scores: dict, figure: str) -> str:
+    """ "en / zh" of one figure ("-" for a language the split does not hold)."""
+    return " / ".join(
+        _percent(getattr(scores[lang], figure) if lang in scores else None) for lang in ("en", "zh")
+    )
+
+
 def _percent(value) -> str:
     return "-" if value is None else f"{100 * value:.1f} %"
 
@@ -95,9 +102,9 @@ def quality_rows() -> list[list[str]]:
                     split,
                     name,
                     _percent(s["all"].recall),
-                    f"{_percent(s['en'].recall)} / {_percent(s['zh'].recall)}",
+                    _by_language(s, "recall"),
                     _percent(s["all"].false_positives),
-                    f"{_percent(s['en'].false_positives)} / {_percent(s['zh'].false_positives)}",
+                    _by_language(s, "false_positives"),
                     f"{_percent(s['all'].pii_precision)} / {_percent(s['all'].pii_recall)}",
                 ]
             )
@@ -122,11 +129,9 @@ def unseen_rows() -> list[list[str]]:
         label = f"{split} unseen ({len(unseen)} of {len(lines)})"
         for name in ("lexicon + pii", "meaning + pii (default)"):
             s = by_language(unseen, pipelines[name])
-            rows.append([label, name, _percent(s["all"].recall),
-                         f"{_percent(s['en'].recall)} / {_percent(s['zh'].recall)}",
+            rows.append([label, name, _percent(s["all"].recall), _by_language(s, "recall"),
                          _percent(s["all"].false_positives),
-                         f"{_percent(s['en'].false_positives)} / "
-                         f"{_percent(s['zh'].false_positives)}"])  # fmt: skip
+                         _by_language(s, "false_positives")])  # fmt: skip
     return rows
 
 
