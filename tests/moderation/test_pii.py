@@ -278,6 +278,9 @@ def test_separators_addresses_and_cues(text, kind):
     "text",
     [
         "I walk 20000~30000 steps a day",  # a range
+        "Tudor period is 1485–1603, right?",  # years, the second later
+        "明朝是1368-1644年",
+        "office hours 0900-1700",  # times of day
         "预算15000~25000元左右",
         "sizes 36 ~ 38 ~ 40 ~ 42 ~ 44",
         "this week's draw: 3 9 17 28 33 41, bonus 6",  # one- and two-digit numbers: a list
@@ -704,3 +707,9 @@ def test_a_hash_said_to_stand_for_at_and_qq_numbers_in_han_digits(text, found):
 )
 def test_the_rules_for_look_alikes_leave_real_contacts_found(text):
     assert kinds(text), text
+
+
+@pytest.mark.parametrize("text", ["call me on 1700-0900 tonight", "my number is 1603-1485"])
+def test_eight_digits_that_are_no_period_stay_a_phone_number(text):
+    """Read backwards, two years or two times are no period."""
+    assert PiiFilter().decide(text).categories == ("pii-phone",)

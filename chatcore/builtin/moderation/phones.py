@@ -85,7 +85,9 @@ DATE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4
 DATE_INSIDE = re.compile(r"(?:19|20)\d\d[./]\d\d[./]\d\d")  # 2018.05.12 in a longer run
 SIGNED = re.compile(r"\s-\d")  # a minus sign after a space, none after it: a signed number
 YEAR_SLASH = re.compile(r"(?:19|20)\d\d/\d{1,4}")  # a year's numbered item: "contract 2023/118"
-YEARS = re.compile(r"((?:1[89]|20)\d\d)\s*[-–~]\s*((?:1[89]|20)\d\d)")  # 1998-2004
+YEARS = re.compile(r"((?:1\d|20)\d\d)\s*[-–~]\s*((?:1\d|20)\d\d)")  # 1998-2004, 1485–1603
+# opening hours: 0900-1700
+HOURS = re.compile(r"((?:[01]\d|2[0-3])[0-5]\d)\s*[-–~]\s*((?:[01]\d|2[0-3])[0-5]\d|2400)")
 # what ends just before a number that is only the rest of it: an IBAN-shaped start, digits
 # joined to it without a space, or a group of letters and digits among digit groups (a parcel
 # code: "1Z 999 AA1 01 2345 6784"; a user name alone before a number is no code)
@@ -542,8 +544,10 @@ def ean13_ok(candidate: str) -> bool:
 
 
 def _year_range(candidate: str) -> bool:
-    years = YEARS.fullmatch(candidate)
-    return years is not None and int(years.group(1)) < int(years.group(2))
+    """Two years from 1000 to 2099, or two times of day written as four digits, the second
+    later ("1485–1603", "0900-1700"): a period or opening hours, not a number of eight."""
+    found = YEARS.fullmatch(candidate) or HOURS.fullmatch(candidate)
+    return found is not None and int(found.group(1)) < int(found.group(2))
 
 
 @cache
