@@ -1,4 +1,4 @@
-"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-9
+"""Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-10
 (for choosing) and the blind data/moderation-test, -test-2 and -test-3 (each written before
 the changes it measures, never used to choose; each also without its lines nearly copied in
 the classifier's training lines), and the QA dev questions as ordinary chat (clean), each
@@ -40,6 +40,7 @@ SPLITS = (  # the dev splits the thresholds were chosen on, each apart, and the 
     ("dev-7", DATA / "moderation-dev-7"),
     ("dev-8", DATA / "moderation-dev-8"),
     ("dev-9", DATA / "moderation-dev-9"),
+    ("dev-10", DATA / "moderation-dev-10"),
     ("**test**", DATA / "moderation-test"),
     ("**test-2**", DATA / "moderation-test-2"),
     ("**test-3**", DATA / "moderation-test-3"),
