@@ -114,8 +114,9 @@ def quality_rows() -> list[list[str]]:
 
 def unseen_rows() -> list[list[str]]:
     """The blind splits without their lines nearly copied in the meaning classifier's
-    training lines (``near_copies``): helpers writing from the same definitions phrase many
-    messages alike, so a test line may be near one the classifier learned from."""
+    labelled training lines (``near_copies``; not its clean corpus and noise lines): helpers
+    writing from the same definitions phrase many messages alike, so a test line may be near
+    one the classifier learned from."""
     from chatcore.builtin.moderation.evaluate import by_language, load_split
 
     pipelines, _ = _pipelines()
@@ -158,10 +159,10 @@ def near_copies(texts: list[str], reference: list[str]) -> list[bool]:
     from collections import Counter, defaultdict
 
     def pairs(text: str) -> set[str]:
-        squeezed = "".join(text.split()).casefold()
+        squeezed = _squeezed(text)
         return {squeezed[i : i + 2] for i in range(len(squeezed) - 1)} or {squeezed}
 
-    ref = [(text, pairs(text)) for text in reference]
+    ref = [(_squeezed(text), pairs(text)) for text in reference]
     having = defaultdict(list)  # a pair -> the reference texts that hold it
     for k, (_, found) in enumerate(ref):
         for pair in found:
@@ -170,8 +171,13 @@ def near_copies(texts: list[str], reference: list[str]) -> list[bool]:
     for text in texts:
         own = pairs(text)
         shared = Counter(k for pair in own for k in having.get(pair, ()))
-        result.append(any(_near(text, own, *ref[k], n) for k, n in shared.items()))
+        mine = _squeezed(text)
+        result.append(any(_near(mine, own, *ref[k], n) for k, n in shared.items()))
     return result
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).casefold()
 
 
 def _near(text: str, own: set[str], other: str, theirs: set[str], shared: int) -> bool:

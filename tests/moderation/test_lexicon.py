@@ -168,7 +168,7 @@ def test_chinese_internet_spellings_of_listed_words(text, expected):
         ("这客服真他妈烦人", "offensive"),
         ("你就是个憨批", "offensive"),
         ("台巴子又来带节奏", "hate"),
-        ("外地狗滚回老家", "hate"),
+        ("黑蛆都滚出去", "hate"),
         ("再惹我就打死你", "violent-threat"),
         ("这种人就该枪毙", "violent-threat"),
         ("考不上就一死了之", "self-harm"),
@@ -196,6 +196,14 @@ def test_everyday_chinese_swearing_insults_and_threats_are_listed(text, category
         "这把我赢了",  # sounds like a listed phrase: not read as its homophone
         "她妈真好，还给我们做饭",
         "扎西尼玛的家在拉萨",
+        "她是女拳击手",
+        "我计划手头的事做完就走",
+        "你这是自寻死路",
+        "吃喝拉撒比什么都重要",
+        "做眼保健操",
+        "这本画册那么贵",
+        "家里的电饭桶坏了",
+        "防割手套哪里买",
     ],
 )
 def test_the_ordinary_words_around_them_are_not(text):
@@ -228,6 +236,13 @@ def test_a_han_character_masked_by_a_symbol_is_read_as_the_listed_word(text, cat
         "星期*有空吗",
         "3*4=12",
         "傻**",  # a run of masks is no one character
+        "●我要退款",  # a bullet, a box: no masks
+        "□我同意用户协议",
+        "*我们会尽快回复",  # one common character beside a mask shows no word
+        "今天热*了",
+        "*妈妈你好",
+        "4月1日*起生效",
+        "傻* 傻* 傻* 傻*",  # more masks than are read
     ],
 )
 def test_a_mask_that_makes_no_listed_word_or_several_is_none(text):

@@ -105,23 +105,37 @@ class Lexicon:
         return self._unmasked(text) or (norm, found)
 
     def _unmasked(self, text: str) -> tuple[Normalized, list[Hit]] | None:
-        """The filling of a mask (傻* as 傻逼, *你妈 as 操你妈) whose hits cover the mask and a
-        character the writer wrote, the longest hit of all; none where fillings as long
-        disagree on the category (自* alone may be 自杀 or 自慰; 想自*了 is 想自杀). The text
-        filled has the same length, so its spans are the text's."""
+        """The filling of a mask (傻* as 傻逼, *你妈 as 操你妈) whose hits cover the mask and
+        characters the writer wrote that show the word (``variants.shows_the_word``), the
+        longest hit of all; none where fillings as long disagree on the category (自* alone
+        may be 自杀 or 自慰; 想自*了 is 想自杀). Each filling is read in a window around its
+        mask; the text filled has the same length, so its spans are the text's."""
         assert self._masks is not None
-        best: dict[int, list[tuple[Normalized, list[Hit]]]] = {}
+        reach = self.longest
+        best: dict[int, list[tuple[int, str, str]]] = {}
         for i, fill in self._masks.fillings(text):
-            norm = normalize(text[:i] + fill + text[i + 1 :])
-            covering = [h for h in self.hits(norm) if _covers(norm.span(h.start, h.end), i)]
-            if covering:
-                longest = max(h.end - h.start for h in covering)
-                best.setdefault(longest, []).append((norm, covering))
+            start = max(0, i - reach)
+            window = text[start:i] + fill + text[i + 1 : i + 1 + reach]
+            for hit, (a, b) in self._covering(window, i - start):
+                written = window[a : i - start] + window[i - start + 1 : b]
+                if variants.shows_the_word(written):
+                    best.setdefault(hit.end - hit.start, []).append((i, fill, hit.category))
         if not best:
             return None
         found = best[max(best)]
-        categories = {hit.category for _, hits in found for hit in hits}
-        return found[0] if len(categories) == 1 else None
+        if len({category for _, _, category in found}) > 1:
+            return None
+        i, fill, _ = found[0]
+        norm = normalize(text[:i] + fill + text[i + 1 :])
+        return norm, [h for h, _ in self._covering_in(norm, i)]
+
+    def _covering(self, text: str, i: int) -> list[tuple[Hit, tuple[int, int]]]:
+        """The hits of ``text`` that cover position ``i`` and more, with their spans."""
+        return self._covering_in(normalize(text), i)
+
+    def _covering_in(self, norm: Normalized, i: int) -> list[tuple[Hit, tuple[int, int]]]:
+        spans = [(hit, norm.span(hit.start, hit.end)) for hit in self.hits(norm)]
+        return [(hit, span) for hit, span in spans if _covers(span, i)]
 
     def hits(self, norm: Normalized) -> list[Hit]:
         if not self.size or not norm.key:

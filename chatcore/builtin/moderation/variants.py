@@ -68,10 +68,14 @@ def split_han(term: str) -> Iterator[str]:
             yield "".join(spelling)
 
 
-# symbols that stand for one Han character a writer hides (傻*, 自×了, 操○); the normalizer reads
-# a symbol between two Han characters as a separator (傻*逼), so a mask is tried apart
-HAN_MASKS = frozenset("*＊×○□■●")
+# symbols that stand for one Han character a writer hides (傻*, 自×了); not bullets and boxes
+# (●, □: list markers and checkboxes). The normalizer reads a symbol between two Han
+# characters as a separator (傻*逼), so a mask is tried apart
+HAN_MASKS = frozenset("*＊×")
+MASKS_READ = 2  # more masks than this in a message are not read (a text full of stars)
 MASK_FILLS_MAX = 64  # characters tried for one mask at most
+# characters too common to show, alone beside a mask, which word it hides (*我们, 热*了, *妈妈)
+COMMON_HAN = frozenset("我你他她它们了的妈日是在有和就不也都要想去来说吗吧啊呢个这那人")
 
 
 class HanMasks:
@@ -88,22 +92,34 @@ class HanMasks:
                 self._after.setdefault(left, set()).add(right)
                 self._before.setdefault(right, set()).add(left)
 
-    def fillings(self, text: str) -> Iterator[tuple[int, str]]:
+    def fillings(self, text: str) -> list[tuple[int, str]]:
         """(position, character) for each single mask beside a Han character of ``text``
-        and each character it may stand for, in a fixed order."""
-        for i, char in enumerate(text):
-            if char not in HAN_MASKS or not self._single(text, i):
+        and each character it may stand for, in a fixed order; none where the text holds
+        more than ``MASKS_READ`` masks."""
+        masks = [i for i, char in enumerate(text) if char in HAN_MASKS]
+        if len(masks) > MASKS_READ:
+            return []
+        found = []
+        for i in masks:
+            if not _single(text, i):
                 continue
             left = fold_char(text[i - 1]) if i else ""
             right = fold_char(text[i + 1]) if i + 1 < len(text) else ""
-            found = self._after.get(left, set()) | self._before.get(right, set())
-            for fill in sorted(found)[:MASK_FILLS_MAX]:
-                yield i, fill
+            fills = self._after.get(left, set()) | self._before.get(right, set())
+            found += [(i, fill) for fill in sorted(fills)[:MASK_FILLS_MAX]]
+        return found
 
-    @staticmethod
-    def _single(text: str, i: int) -> bool:
-        """One mask, not a run of them, beside a Han character."""
-        before, after = text[i - 1 : i], text[i + 1 : i + 2]
-        if before in HAN_MASKS or after in HAN_MASKS:
-            return False
-        return (bool(before) and is_cjk(before)) or (bool(after) and is_cjk(after))
+
+def _single(text: str, i: int) -> bool:
+    """One mask, not a run of them, beside a Han character."""
+    before, after = text[i - 1 : i], text[i + 1 : i + 2]
+    if before in HAN_MASKS or after in HAN_MASKS:
+        return False
+    return (bool(before) and is_cjk(before)) or (bool(after) and is_cjk(after))
+
+
+def shows_the_word(written: str) -> bool:
+    """Whether the characters a writer wrote of a masked word show it: two different ones or
+    more, or one that is not among the commonest (傻* is 傻逼; *我, 热*了, *妈妈 are anything)."""
+    han = {fold_char(c) for c in written if is_cjk(c)}  # 妈妈 is one
+    return len(han) >= 2 or bool(han - COMMON_HAN)

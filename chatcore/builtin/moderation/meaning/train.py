@@ -54,9 +54,10 @@ SHORT_THRESHOLDS = (0.9, 0.92, 0.94, 0.96, 0.98, 0.99, NEVER)
 # (dev has few padded insults to weigh it by, so NEVER is no choice here).
 CLAUSE_THRESHOLDS = (0.8, 0.85, 0.9, 0.95, 0.98)
 # What the words of one category alone need to keep the lexicon's verdict (0: the overrule),
-# chosen after the others, a category at a time: of equal recall, the fewest false positives,
-# then the lowest, in the order of settings.OWN_OVERRULE_CATEGORIES. ``offensive`` words make
-# the overrule itself; ``hate`` words have none.
+# chosen after the others, a category at a time: the best recall less the false positive
+# rates, then the fewest false positives, then the lowest, in the order of
+# settings.OWN_OVERRULE_CATEGORIES. ``offensive`` words make the overrule itself; ``hate``
+# words have none.
 CATEGORY_OVERRULES = (0.0, *(round(t, 2) for t in np.arange(0.34, 0.8, 0.02)))
 
 
