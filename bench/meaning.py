@@ -45,8 +45,8 @@ SPLITS = (  # the dev splits the thresholds were chosen on, each apart, and the 
     ("**test-2**", DATA / "moderation-test-2"),
     ("**test-3**", DATA / "moderation-test-3"),
 )
-ENGINE_RUNS = 400
-ROUNDS = 4  # the two chains alternate this many times: a slow spell of the machine hits both
+ENGINE_RUNS = 1200
+ROUNDS = 12  # the two chains alternate this many times: a slow spell of the machine hits both
 _FRESH = itertools.count()
 
 
