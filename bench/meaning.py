@@ -118,9 +118,10 @@ def unseen_rows() -> list[list[str]]:
     writing from the same definitions phrase many messages alike, so a test line may be near
     one the classifier learned from."""
     from chatcore.builtin.moderation.evaluate import by_language, load_split
+    from chatcore.builtin.moderation.meaning.train import training_lines
 
     pipelines, _ = _pipelines()
-    trained = [row["text"] for row in _training_rows()]
+    trained = [line.text for line in training_lines()]
     rows = []
     for split, folder in SPLITS:
         if not split.startswith("*"):
@@ -137,18 +138,6 @@ def unseen_rows() -> list[list[str]]:
     return rows
 
 
-def _training_rows() -> list[dict]:
-    import json
-
-    folder = ROOT / "chatcore" / "builtin" / "moderation" / "data" / "train"
-    return [
-        json.loads(raw)
-        for path in sorted(folder.glob("*.jsonl"))
-        for raw in path.read_text(encoding="utf-8").splitlines()
-        if raw.strip()
-    ]
-
-
 NEAR = 0.5  # Jaccard similarity of character pairs at which two messages are near copies
 NEAR_INSIDE = 6  # a text of this many characters or more inside the other is copied too
 
@@ -156,23 +145,19 @@ NEAR_INSIDE = 6  # a text of this many characters or more inside the other is co
 def near_copies(texts: list[str], reference: list[str]) -> list[bool]:
     """Whether each text is nearly a reference text: their character pairs (spaces left
     out, case folded) at least ``NEAR`` alike by Jaccard, or one inside the other."""
-    from collections import Counter, defaultdict
+    from collections import defaultdict
 
-    def pairs(text: str) -> set[str]:
-        squeezed = _squeezed(text)
-        return {squeezed[i : i + 2] for i in range(len(squeezed) - 1)} or {squeezed}
-
-    ref = [(_squeezed(text), pairs(text)) for text in reference]
+    ref = [(_squeezed(text), _pairs(text)) for text in reference]
     having = defaultdict(list)  # a pair -> the reference texts that hold it
     for k, (_, found) in enumerate(ref):
         for pair in found:
             having[pair].append(k)
     result = []
     for text in texts:
-        own = pairs(text)
-        shared = Counter(k for pair in own for k in having.get(pair, ()))
+        own = _pairs(text)
+        shared = {k for pair in own for k in having.get(pair, ())}
         mine = _squeezed(text)
-        result.append(any(_near(mine, own, *ref[k], n) for k, n in shared.items()))
+        result.append(any(_near(mine, own, *ref[k]) for k in shared))
     return result
 
 
@@ -180,13 +165,19 @@ def _squeezed(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-def _near(text: str, own: set[str], other: str, theirs: set[str], shared: int) -> bool:
-    if shared / len(own | theirs) >= NEAR:
-        return True
+def _pairs(text: str) -> frozenset[str]:
+    squeezed = _squeezed(text)
+    found = frozenset(squeezed[i : i + 2] for i in range(len(squeezed) - 1))
+    return found or frozenset((squeezed,))
+
+
+def _near(text: str, own: frozenset[str], other: str, theirs: frozenset[str]) -> bool:
+    from chatcore.builtin.web.grouping import similarity
+
     inside = (len(other) >= NEAR_INSIDE and other in text) or (
         len(text) >= NEAR_INSIDE and text in other
     )
-    return inside
+    return inside or similarity(own, theirs) >= NEAR
 
 
 def pii_rows() -> list[list[str]]:

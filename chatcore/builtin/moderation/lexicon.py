@@ -116,7 +116,7 @@ class Lexicon:
         for i, fill in self._masks.fillings(text):
             start = max(0, i - reach)
             window = text[start:i] + fill + text[i + 1 : i + 1 + reach]
-            for hit, (a, b) in self._covering(window, i - start):
+            for hit, (a, b) in self._covering(normalize(window), i - start):
                 written = window[a : i - start] + window[i - start + 1 : b]
                 if variants.shows_the_word(written):
                     best.setdefault(hit.end - hit.start, []).append((i, fill, hit.category))
@@ -127,13 +127,11 @@ class Lexicon:
             return None
         i, fill, _ = found[0]
         norm = normalize(text[:i] + fill + text[i + 1 :])
-        return norm, [h for h, _ in self._covering_in(norm, i)]
+        return norm, [h for h, _ in self._covering(norm, i)]
 
-    def _covering(self, text: str, i: int) -> list[tuple[Hit, tuple[int, int]]]:
-        """The hits of ``text`` that cover position ``i`` and more, with their spans."""
-        return self._covering_in(normalize(text), i)
-
-    def _covering_in(self, norm: Normalized, i: int) -> list[tuple[Hit, tuple[int, int]]]:
+    def _covering(self, norm: Normalized, i: int) -> list[tuple[Hit, tuple[int, int]]]:
+        """The hits of ``norm`` that cover position ``i`` of its text and more, with their
+        spans."""
         spans = [(hit, norm.span(hit.start, hit.end)) for hit in self.hits(norm)]
         return [(hit, span) for hit, span in spans if _covers(span, i)]
 

@@ -335,7 +335,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if SIGNED.search(candidate):
         return True  # numbers with their signs: coordinates ("120 64 -340"), a column
-    if _year_range(candidate) or YEAR_SLASH.fullmatch(candidate) or ".." in candidate:
+    if _period(candidate) or YEAR_SLASH.fullmatch(candidate) or ".." in candidate:
         return True  # 1998-2004; 1..1000000
     cut_short = after.lstrip(" ").startswith(("..", "…"))
     if ean13_ok(candidate) or isbn10_ok(candidate + after[:2]) or cut_short:
@@ -543,7 +543,7 @@ def ean13_ok(candidate: str) -> bool:
     return total % 10 == 0
 
 
-def _year_range(candidate: str) -> bool:
+def _period(candidate: str) -> bool:
     """Two years from 1000 to 2099, or two times of day written as four digits, the second
     later ("1485–1603", "0900-1700"): a period or opening hours, not a number of eight."""
     found = YEARS.fullmatch(candidate) or HOURS.fullmatch(candidate)
