@@ -70,6 +70,16 @@ def test_clean_text_stays_clean(lexicon, text):
     assert lexicon.decide(text).action.value == "allow", text
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("c n m，谁", "cnm谁"), ("c o c k t a i l，鸡尾酒", "cocktail鸡尾酒"), ("做 b超", "做 b超")],
+)
+def test_spelled_letters_end_where_han_punctuation_follows(text, key):
+    """The last spelled letter belongs to the run even when Han punctuation follows it, so
+    the word is read whole: neither "cn m" nor a stray "ass" inside "a s s e s s，"."""
+    assert normalize(text).key == key
+
+
 def test_traditional_chinese_and_pinyin(lexicon):
     assert lexicon.decide("你這個傻逼").categories == ("offensive",)
     assert lexicon.decide("cao ni ma").action.value == "block"

@@ -263,11 +263,13 @@ def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
             continue
         han = han_possible and is_cjk(tchars[0])
         single = len(tchars) == 1 and tchars[0].isalpha() and not han
-        glue = chars and ((single and single_run) or (han and is_cjk(chars[-1])))
+        # "c n m，谁": a last letter with Han after it ends the run of single letters
+        last = single or (tchars[0].isalpha() and not han and han_possible and is_cjk(tchars[1]))
+        glue = chars and ((last and single_run) or (han and is_cjk(chars[-1])))
         if chars and not glue:
             chars.append(" ")
             where.append(where[-1])
-        elif single and single_run:
+        elif last and single_run:
             soft.update((len(chars) - 1, len(chars)))
         chars.extend(tchars)
         where.extend(twhere)
