@@ -75,6 +75,8 @@ def test_spans_found_the_linear_patterns_keep(text, found):
         ("电话13800138000，3点以后打", "13800138000"),  # a CJK comma is not a thousands mark
         ("my WeChat ID is 13800138000", "13800138000"),  # "wechat" says phone over "id"
         ("Case mgr Anna: +1 415 555 0132", "+1 415 555 0132"),
+        ("whatsapp me [07700][900260]", "07700][900260"),  # groups in brackets
+        ("打我 [138][1234][5678]", "138][1234][5678"),
     ],
 )  # fmt: skip
 def test_phone_numbers_are_found_through_evasions(text, found):
@@ -98,6 +100,9 @@ def test_phone_numbers_are_found_through_evasions(text, found):
         "it costs ¥13800138000 lol",
         "partial number 4532 0151 12.. the rest is smudged",
         "这个 IBAN 是不是抄错了？FR87 1579 4417 8596 7960 0450 405，校验位不对",
+        "the barcode on the box says 5039113170098, same model as online?",  # an EAN-13
+        "扫一下条形码 6901234567892 就行",
+        "refs [12][13][14][15][16][17][18] in the paper",  # numbered references, not groups
     ],
 )
 def test_numbers_that_are_not_phones_are_left_alone(text):

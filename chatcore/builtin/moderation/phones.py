@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # "(0)20-7946", "+(44) (7700) (900525)"). Each repetition takes a digit and separators cannot
 # be digits, so a start costs a bounded number of steps; starts are only where a digit run
 # begins (the lookbehind): scanning is linear.
-SEPARATORS = r" .\-/()_~—–·*"  # what people write between a phone number's digit groups
+SEPARATORS = r" .\-/()[\]_~—–·*"  # what people write between a phone number's digit groups
 PHONE = re.compile(
     r"(?<![0-9A-Za-z+])(?:\+ ?|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?"
     rf"\(?\d(?:[{SEPARATORS}]{{0,3}}\d){{6,16}}(?![0-9A-Za-z])"
@@ -122,11 +122,12 @@ FULL_LENGTH = 10  # digits of a whole number with its area code; fewer bare ones
 PLACEHOLDER = re.compile(r"(\d)\1*")
 ZEROS = re.compile(r"\d*0{7}\d*")
 ROUND = re.compile(r"\d+0{5}")
-# words near a number that make it a result in maths, a draw's numbers or a book's code
+# words near a number that make it a result in maths, a draw's numbers or a book's or a
+# product's code
 NOT_A_PHONE_NEAR = re.compile(
     r"(?<![A-Za-z])(?:primes?|factorial|factors?|power|squared|cubed|fib|fibonacci|sqrt|"
-    r"logarithm|modulo|lotto|lottery|draw|jackpot|powerball|bonus|isbn|issn)(?![A-Za-z])"
-    r"|次方|阶乘|质数|素数|平方|立方|因数|乘方|彩票|开奖|双色球|大乐透|书号",
+    r"logarithm|modulo|lotto|lottery|draw|jackpot|powerball|bonus|isbn|issn|barcode|ean|upc|"
+    r"gtin)(?![A-Za-z])|次方|阶乘|质数|素数|平方|立方|因数|乘方|彩票|开奖|双色球|大乐透|书号|条码",
     re.IGNORECASE,
 )
 WORDS_AFTER_CHARS = 40  # how far after a number such words are looked for
