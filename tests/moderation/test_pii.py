@@ -77,6 +77,7 @@ def test_spans_found_the_linear_patterns_keep(text, found):
         ("Case mgr Anna: +1 415 555 0132", "+1 415 555 0132"),
         ("whatsapp me [07700][900260]", "07700][900260"),  # groups in brackets
         ("打我 [138][1234][5678]", "138][1234][5678"),
+        ("text me <07700><900461>", "07700><900461"),
     ],
 )  # fmt: skip
 def test_phone_numbers_are_found_through_evasions(text, found):
@@ -125,8 +126,13 @@ def test_numbers_that_are_not_phones_are_left_alone(text):
         ("IBAN IE62-BOFI-0701-3430-6714-58", "IE62-BOFI-0701-3430-6714-58", "pii-iban"),
         ("card 4382.6060.5865.1674 pls", "4382.6060.5865.1674", "pii-card"),
         ("身份证 1101 0519 4912 3100 2X", "1101 0519 4912 3100 2X", "pii-cn_id"),
+        # groups in brackets: the check digits keep look-alikes out
+        ("IBAN [GB82]-[WEST]-[1234]-[5698]-[7654]-[32] ok",
+         "GB82]-[WEST]-[1234]-[5698]-[7654]-[32]", "pii-iban"),
+        ("card <4539><1488><0343><6467> exp 04/29", "4539><1488><0343><6467", "pii-card"),
+        ("身份证[110101][19900307][7715]", "110101][19900307][7715", "pii-cn_id"),
     ],
-)
+)  # fmt: skip
 def test_other_personal_data_through_evasions(text, found, kind):
     spans = find_pii(text)
     assert [(text[s.start : s.end], s.category) for s in spans] == [(found, kind)]
@@ -718,3 +724,8 @@ def test_the_rules_for_look_alikes_leave_real_contacts_found(text):
 def test_eight_digits_that_are_no_period_stay_a_phone_number(text):
     """Read backwards, two years or two times are no period."""
     assert PiiFilter().decide(text).categories == ("pii-phone",)
+
+
+def test_a_phone_with_its_area_code_in_brackets_whose_digits_pass_luhn_is_no_card():
+    text = "SMS alert to +55 (31) 90072-5721"  # 5531900725721 passes Luhn
+    assert [span.category for span in find_pii(text)] == ["pii-phone"]

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # "(0)20-7946", "+(44) (7700) (900525)"). Each repetition takes a digit and separators cannot
 # be digits, so a start costs a bounded number of steps; starts are only where a digit run
 # begins (the lookbehind): scanning is linear.
-SEPARATORS = r" .\-/()[\]_~—–·*"  # what people write between a phone number's digit groups
+SEPARATORS = r" .\-/()[\]<>_~—–·*"  # what people write between a phone number's digit groups
 PHONE = re.compile(
     r"(?<![0-9A-Za-z+])(?:\+ ?|00)?(?:\(\d{1,4}+\)[ .\-/]{0,2})?"
     rf"\(?\d(?:[{SEPARATORS}]{{0,3}}\d){{6,16}}(?![0-9A-Za-z])"
