@@ -117,6 +117,8 @@ def test_senses_never_clear_hate():
         ("you damn dyke", False),  # "dam" does not start "damn" for a slur's sense
         ("out of my seat you dyke", False),
         ("faggot from liverpool", False),
+        ("my son has spastic cerebral palsy, any physio tips?", True),  # the medical sense
+        ("spastics like him shouldn't be on the team", False),
     ],
 )
 def test_a_slurs_sense_word_counts_whole_or_inflected(text, sensed):
