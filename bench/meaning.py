@@ -395,7 +395,7 @@ def main() -> None:
         "- Cost: each message goes to both engines back to back (which goes first alternates), "
         "each with a number of its own so the encoder reads both cold. At the p95: the meaning "
         "engine's p95 less the lexicon engine's (the target's reading). Per message: the "
-        "difference of its two replies, which also holds the noise of two encoder passes.\n"
+        "difference of its two replies, which also holds both replies' noise.\n"
         f"Bench took {time.perf_counter() - started:.0f} s.\n"
     )
 

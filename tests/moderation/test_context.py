@@ -119,6 +119,7 @@ def test_senses_never_clear_hate():
         ("faggot from liverpool", False),
         ("my son has spastic cerebral palsy, any physio tips?", True),  # the medical sense
         ("spastics like him shouldn't be on the team", False),
+        ("watch your tone, you spastic", False),  # no clinical word: the slur
     ],
 )
 def test_a_slurs_sense_word_counts_whole_or_inflected(text, sensed):

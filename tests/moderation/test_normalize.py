@@ -75,8 +75,8 @@ def test_clean_text_stays_clean(lexicon, text):
     [("c n m，谁", "cnm谁"), ("c o c k t a i l，鸡尾酒", "cocktail鸡尾酒"), ("做 b超", "做 b超")],
 )
 def test_spelled_letters_end_where_han_punctuation_follows(text, key):
-    """The last spelled letter belongs to the run even when Han punctuation follows it, so
-    the word is read whole: neither "cn m" nor a stray "ass" inside "a s s e s s，"."""
+    """The last spelled letter belongs to the run even when a Han character follows it in
+    its token, so the word is read whole ("cnm", not "cn m")."""
     assert normalize(text).key == key
 
 

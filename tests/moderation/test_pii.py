@@ -78,6 +78,7 @@ def test_spans_found_the_linear_patterns_keep(text, found):
         ("whatsapp me [07700][900260]", "07700][900260"),  # groups in brackets
         ("打我 [138][1234][5678]", "138][1234][5678"),
         ("text me <07700><900461>", "07700><900461"),
+        ("my new number 07700 900461, the old one had a barcode scanner joke", "07700 900461"),
     ],
 )  # fmt: skip
 def test_phone_numbers_are_found_through_evasions(text, found):
@@ -101,8 +102,9 @@ def test_phone_numbers_are_found_through_evasions(text, found):
         "it costs ¥13800138000 lol",
         "partial number 4532 0151 12.. the rest is smudged",
         "这个 IBAN 是不是抄错了？FR87 1579 4417 8596 7960 0450 405，校验位不对",
-        "the barcode on the box says 5039113170098, same model as online?",  # an EAN-13
-        "扫一下条形码 6901234567892 就行",
+        "the barcode on the box says 5039113170098, same model as online?",  # a product's code
+        "商品条形码 5039113170098 扫不出来",
+        "fixed by PRs #2341 #2342 #2343 #2344",  # issue numbers, not a card's groups
         "refs [12][13][14][15][16][17][18] in the paper",  # numbered references, not groups
     ],
 )

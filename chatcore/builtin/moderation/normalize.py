@@ -263,7 +263,8 @@ def _tokens(folded: str) -> tuple[list[str], list[int], set[int]]:
             continue
         han = han_possible and is_cjk(tchars[0])
         single = len(tchars) == 1 and tchars[0].isalpha() and not han
-        # "c n m，谁": a last letter with Han after it ends the run of single letters
+        # "c n m，谁": a letter with a Han character after it in its token (across punctuation
+        # or none: "m谁") is the run's last: "cnm谁", not "cn m谁"
         last = single or (tchars[0].isalpha() and not han and han_possible and is_cjk(tchars[1]))
         glue = chars and ((last and single_run) or (han and is_cjk(chars[-1])))
         if chars and not glue:

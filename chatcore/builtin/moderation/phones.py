@@ -122,14 +122,17 @@ FULL_LENGTH = 10  # digits of a whole number with its area code; fewer bare ones
 PLACEHOLDER = re.compile(r"(\d)\1*")
 ZEROS = re.compile(r"\d*0{7}\d*")
 ROUND = re.compile(r"\d+0{5}")
-# words near a number that make it a result in maths, a draw's numbers or a book's or a
-# product's code
+# words near a number that make it a result in maths, a draw's numbers or a book's code
 NOT_A_PHONE_NEAR = re.compile(
     r"(?<![A-Za-z])(?:primes?|factorial|factors?|power|squared|cubed|fib|fibonacci|sqrt|"
-    r"logarithm|modulo|lotto|lottery|draw|jackpot|powerball|bonus|isbn|issn|barcode|ean|upc|"
-    r"gtin)(?![A-Za-z])|次方|阶乘|质数|素数|平方|立方|因数|乘方|彩票|开奖|双色球|大乐透|书号|条码",
+    r"logarithm|modulo|lotto|lottery|draw|jackpot|powerball|bonus|isbn|issn)(?![A-Za-z])"
+    r"|次方|阶乘|质数|素数|平方|立方|因数|乘方|彩票|开奖|双色球|大乐透|书号",
     re.IGNORECASE,
 )
+# a product's code named earlier in the number's sentence ("the barcode on the box says ...");
+# after the number it may be another subject ("my number 07700 900461, and a barcode joke")
+PRODUCT_CODE_BEFORE = re.compile(r"(?<![A-Za-z])(?:barcode|gtin)(?![A-Za-z])|条码|条形码", re.I)
+SENTENCE_REACH = 80  # how far back a number's sentence is read
 WORDS_AFTER_CHARS = 40  # how far after a number such words are looked for
 SHORTEST = 7  # digits of the shortest phone number (a local one)
 COUNTING = 8  # digits counting up or down (12345678901, 9876543210): a placeholder, cue or not
@@ -367,6 +370,10 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     if RESULT_OF.search(before) or UNIT_AFTER.match(after) or computing_constant(digits):
         return True
     if _near(NOT_A_PHONE_NEAR, text, start, end, sentence=False):
+        return True
+    if PRODUCT_CODE_BEFORE.search(
+        SENTENCE_END.split(text[max(0, start - SENTENCE_REACH) : start])[-1]
+    ):
         return True
     placeholder = PLACEHOLDER.fullmatch(digits) or ROUND.fullmatch(digits)
     if placeholder and len(digits) >= SHORTEST:

@@ -24,7 +24,7 @@ _EDGE_R = r"(?![0-9A-Za-z])"
 _LOCAL = r"[A-Za-z0-9._%+-]"
 EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}++@[A-Za-z0-9-]++(?:\.[A-Za-z0-9-]++)*\.[A-Za-z]{{2,}}")
 # separators inside a card, IBAN or ID number (their check digits keep look-alikes out)
-_SEP_CHAR = r"[ .\-/_*:|、—–·\[\]<>{}#]"
+_SEP_CHAR = r"[ .\-/_*:|、—–·\[\]<>{}]"
 _SEP = _SEP_CHAR + "{0,3}"  # "[SK11]-[9927]": a bracket each side of a hyphen
 _SEP_CHARS = re.compile(_SEP_CHAR)
 CARD = re.compile(_EDGE_L + rf"\d(?:{_SEP}\d){{12,18}}" + _EDGE_R)
