@@ -1,9 +1,9 @@
 """Moderation on the labelled splits (issue #22): data/moderation-dev and -dev-2 to -dev-11
-(for choosing) and the blind data/moderation-test, -test-2, -test-3 and -test-4 (each written before
-the changes it measures, never used to choose; each also without its lines nearly copied in
-the classifier's training lines), and the QA dev questions as ordinary chat (clean), each
-pipeline against the same lines in the same run (and the pii filter alone on the PII dev
-splits, data/moderation-dev-pii*):
+(for choosing) and the blind data/moderation-test, -test-2, -test-3 and -test-4 (each
+written before the changes it measures, never used to choose; each also without its lines
+nearly copied in the classifier's training lines), and the QA dev questions as ordinary
+chat (clean), each pipeline against the same lines in the same run (and the pii filter alone
+on the PII dev splits, data/moderation-dev-pii*):
 better_profanity (English only), the lexicon alone, the default lexicon + pii, and meaning
 (lexicon + classifier) + pii. Then the cost: the meaning classifier's throughput in batches,
 and what it adds to a reply through the engine, behind a responder that reads no vectors
@@ -148,16 +148,16 @@ def near_copies(texts: list[str], reference: list[str]) -> list[bool]:
     out, case folded) at least ``NEAR`` alike by Jaccard, or one inside the other."""
     from collections import defaultdict
 
-    ref = [(_squeezed(text), _pairs(text)) for text in reference]
+    ref = [(squeezed, _pairs(squeezed)) for squeezed in map(_squeezed, reference)]
     having = defaultdict(list)  # a pair -> the reference texts that hold it
     for k, (_, found) in enumerate(ref):
         for pair in found:
             having[pair].append(k)
     result = []
     for text in texts:
-        own = _pairs(text)
-        shared = {k for pair in own for k in having.get(pair, ())}
         mine = _squeezed(text)
+        own = _pairs(mine)
+        shared = {k for pair in own for k in having.get(pair, ())}
         result.append(any(_near(mine, own, *ref[k]) for k in shared))
     return result
 
@@ -166,8 +166,8 @@ def _squeezed(text: str) -> str:
     return "".join(text.split()).casefold()
 
 
-def _pairs(text: str) -> frozenset[str]:
-    squeezed = _squeezed(text)
+def _pairs(squeezed: str) -> frozenset[str]:
+    """The character pairs of a text already ``_squeezed``."""
     found = frozenset(squeezed[i : i + 2] for i in range(len(squeezed) - 1))
     return found or frozenset((squeezed,))
 

@@ -371,9 +371,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
         return True
     if _near(NOT_A_PHONE_NEAR, text, start, end, sentence=False):
         return True
-    if PRODUCT_CODE_BEFORE.search(
-        SENTENCE_END.split(text[max(0, start - SENTENCE_REACH) : start])[-1]
-    ):
+    if PRODUCT_CODE_BEFORE.search(_sentence_before(text, start)):
         return True
     placeholder = PLACEHOLDER.fullmatch(digits) or ROUND.fullmatch(digits)
     if placeholder and len(digits) >= SHORTEST:
@@ -497,6 +495,11 @@ def _small_groups(candidate: str) -> list[int]:
 
 def _group_lengths(candidate: str) -> list[int]:
     return [len(group) for group in re.findall(r"\d+", candidate)]
+
+
+def _sentence_before(text: str, start: int) -> str:
+    """What the number's sentence says before it (at most ``SENTENCE_REACH`` characters)."""
+    return SENTENCE_END.split(text[max(0, start - SENTENCE_REACH) : start])[-1]
 
 
 def words_before(text: str, start: int) -> str:
