@@ -234,7 +234,12 @@ class StopSignal:
 @contextlib.contextmanager
 def _cancel_on_signals(task: asyncio.Future, on_sigint=None):
     """SIGTERM cancels ``task``; so does SIGINT, unless ``on_sigint`` handles it (returning
-    whether that stops the frontend). Yields a ``StopSignal`` saying which one stopped it."""
+    whether that stops the frontend). Yields a ``StopSignal`` saying which one stopped it.
+
+    SIGINT that was ignored when the process started stays ignored: a shell starts its
+    background jobs so (``chatcore serve &`` in a script), and Ctrl-C meant for the script
+    must not stop them. Python and asyncio leave such a SIGINT ignored too, so the command
+    ignores it from start to end instead of only until its event loop runs."""
     loop = asyncio.get_running_loop()
     stopped = StopSignal()
 
@@ -246,7 +251,9 @@ def _cancel_on_signals(task: asyncio.Future, on_sigint=None):
             task.cancel()
         stopped.signal = sig
 
-    signals = [signal.SIGINT, signal.SIGTERM]
+    signals = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signals.append(signal.SIGINT)
     for sig in signals:
         loop.add_signal_handler(sig, handler, sig)
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from chatcore.testing.terminal import pty_env
+from chatcore.testing.terminal import as_foreground_job, pty_env
 
 HELPERS = Path(__file__).parent / "helpers"
 CHATCORE = str(Path(sys.executable).with_name("chatcore"))
@@ -34,9 +34,10 @@ def env_for(home: Path) -> dict[str, str]:
 
 
 def spawn(home: Path, *args: str, config: str = "chatcore.yaml") -> pexpect.spawn:
+    command = as_foreground_job([CHATCORE, "chat", "--config", str(home / config), *args])
     return pexpect.spawn(
-        CHATCORE,
-        ["chat", "--config", str(home / config), *args],
+        command[0],
+        command[1:],
         env=env_for(home),
         cwd=str(home),
         encoding="utf-8",

@@ -1,5 +1,6 @@
 """Piped ``chatcore chat`` stopped by a signal (issue #17 row 3): exit 0 on SIGTERM and 130
-on SIGINT in every state, never Python's "Fatal Python error: _enter_buffered_busy" abort."""
+on SIGINT in every state, never Python's "Fatal Python error: _enter_buffered_busy" abort;
+SIGINT ignored by whoever started it (a shell's background job) stays ignored."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from chatcore.testing.terminal import as_foreground_job
 from tests.repl.test_e2e import CHATCORE, CONFIG, env_for
 
 EXPECTED = {signal.SIGTERM: 0, signal.SIGINT: 130}
 
 
-def _start(home: Path) -> subprocess.Popen:
+def _start(home: Path, launcher=as_foreground_job) -> subprocess.Popen:
     (home / "chatcore.yaml").write_text(CONFIG, encoding="utf-8")
     return subprocess.Popen(
-        [CHATCORE, "chat", "--config", str(home / "chatcore.yaml")],
+        launcher([CHATCORE, "chat", "--config", str(home / "chatcore.yaml")]),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -64,7 +66,7 @@ def test_ctrl_c_while_the_command_line_is_still_importing(tmp_path):
     when the CLI's imports are under way, so the signal lands there on any machine."""
     (tmp_path / "chatcore.yaml").write_text(CONFIG, encoding="utf-8")
     chat = subprocess.Popen(
-        [CHATCORE, "chat", "--config", str(tmp_path / "chatcore.yaml")],
+        as_foreground_job([CHATCORE, "chat", "--config", str(tmp_path / "chatcore.yaml")]),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -78,8 +80,7 @@ def test_ctrl_c_while_the_command_line_is_still_importing(tmp_path):
             if _imported(seen[-1]) == "chatcore.errors":  # imported by chatcore.cli
                 break
         chat.send_signal(signal.SIGINT)
-        # stdin stays open: on a loaded machine the signal may land after start-up, and an
-        # end of input sent with it would race it (the chat ends 0 at end of input)
+        # stdin stays open, so only the signal can end the chat (a lost one hangs till killed)
         watchdog = threading.Timer(30, chat.kill)
         watchdog.start()
         err = chat.stderr.read()  # to its end: the chat has exited
@@ -92,6 +93,31 @@ def test_ctrl_c_while_the_command_line_is_still_importing(tmp_path):
     assert _imported(seen[-1]) == "chatcore.errors", stderr[-2000:]
     assert chat.returncode == 130, stderr[-2000:]
     assert "Traceback" not in stderr, stderr[-2000:]
+
+
+def test_sigint_ignored_at_start_stays_ignored(tmp_path):
+    """Started as a shell starts a background job (SIGINT ignored), the chat ignores SIGINT
+    in every state and goes on answering; end of input ends it as usual."""
+    chat = _start(tmp_path, launcher=_with_sigint_ignored)
+    try:
+        time.sleep(0.5)  # still starting
+        chat.send_signal(signal.SIGINT)
+        chat.stdin.write(b"hello\n")
+        chat.stdin.flush()
+        first = chat.stdout.readline()
+        chat.send_signal(signal.SIGINT)  # idle: the reader thread waits for a line
+        time.sleep(0.3)
+        out, err = chat.communicate(b"hello\n", timeout=30)
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+    assert first.strip() and out.strip() == first.strip(), err.decode("utf-8", "replace")
+    assert chat.returncode == 0, err.decode("utf-8", "replace")
+
+
+def _with_sigint_ignored(argv: list[str]) -> list[str]:
+    """``argv`` as a non-interactive shell starts a background job: SIGINT ignored."""
+    return ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *argv]
 
 
 def _imported(line: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from chatcore.testing.telegram_server import FakeTelegramServer
+from chatcore.testing.terminal import as_foreground_job
 
 from .conftest import TOKEN
 
@@ -42,7 +43,9 @@ def write_config(server: FakeTelegramServer, tmp_path: Path) -> Path:
 
 async def serve(config: Path, log: Path) -> asyncio.subprocess.Process:
     env = dict(os.environ, CHATCORE_TELEGRAM_TOKEN=TOKEN, PYTHONPATH=str(HERE))
-    cli = [sys.executable, "-m", "chatcore", "serve", "telegram", "--config", str(config)]
+    cli = as_foreground_job(
+        [sys.executable, "-m", "chatcore", "serve", "telegram", "--config", str(config)]
+    )
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(*cli, env=env, stdout=out, stderr=out)
 
