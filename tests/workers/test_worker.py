@@ -212,3 +212,26 @@ async def test_a_worker_recreates_the_groups_redis_lost_before_it_claims_a_backl
     await wait_for(lambda: len(channel.sent) >= 24, timeout=15)
     assert worker.redis_ok
     assert_in_order_once(channel.sent, 6, 4)
+
+
+async def test_a_read_that_lands_after_its_lease_moved_is_answered_in_order(setup):
+    """Another worker's read, sent before a Redis outage and run after it, reaches Redis once
+    this worker holds the partition and has claimed its backlog: the first entries go to that
+    worker, the next to this one. This worker answers them first, in queue order (it used to
+    adopt them at its next renewal, after the later messages of their chats)."""
+    queue, start_worker = setup
+    await enqueue(queue, chats=8, per_chat=6)
+    read, stale = queue.read, []
+
+    async def a_stale_read_lands_first(consumer, partitions, count, block_ms):
+        if not stale:
+            streams = {queue.stream(p): ">" for p in partitions}
+            stale.append(await queue.client.xreadgroup("workers", "gone", streams, count=2))
+        return await read(consumer, partitions, count, block_ms)
+
+    queue.read = a_stale_read_lands_first
+    channel = ListChannel()
+    await start_worker(channel, lease_seconds=30)  # no renewal adopts them meanwhile
+    await wait_for(lambda: len(channel.sent) >= 48, timeout=15)
+    assert sum(len(entries) for _, entries in stale[0]) == 8  # two of each partition
+    assert_in_order_once(channel.sent, 8, 6)

@@ -166,7 +166,7 @@ class RedisQueue:
             return []
         claimed = await self.client.xclaim(stream, GROUP, consumer, 0, ids)
         jobs = self._jobs(stream, claimed, reclaimed=True)
-        return sorted(jobs, key=lambda job: _entry_order(job.id))
+        return sorted(jobs, key=lambda job: entry_order(job.id))
 
     def _jobs(self, stream: Any, entries: list, reclaimed: bool = False) -> list[Job]:
         partition = int(_text(stream).rsplit(":", 1)[1])
@@ -214,7 +214,8 @@ class RedisQueue:
         return total, max(0.0, time.time() - oldest)
 
 
-def _entry_order(entry_id: str) -> tuple[int, int]:
+def entry_order(entry_id: str) -> tuple[int, int]:
+    """A stream entry id ("<milliseconds>-<sequence>") as a key that sorts in queue order."""
     millis, _, sequence = entry_id.partition("-")
     return int(millis), int(sequence or 0)
 

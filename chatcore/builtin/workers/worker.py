@@ -24,7 +24,7 @@ from typing import Any
 
 from chatcore.builtin.workers.leases import Leases
 from chatcore.builtin.workers.metrics import Metrics
-from chatcore.builtin.workers.queue import Job, LeaseLost, RedisQueue
+from chatcore.builtin.workers.queue import Job, LeaseLost, RedisQueue, entry_order
 
 log = logging.getLogger(__name__)
 SILENT = "\x00silent"  # the checkpoint of a reply that shows nothing (a muted user)
@@ -239,10 +239,31 @@ class Worker:
                 _raise_if_cancelled(exc)
                 await self._on_read_error(exc)
                 continue
-            for job in jobs:
+            for job in await self._with_orphans(jobs):
                 token = self.leases.tokens.get(job.partition)
                 if token is not None:  # else lost meanwhile: its next owner claims it
                     self._dispatch(job, token)
+
+    async def _with_orphans(self, jobs: list[Job]) -> list[Job]:
+        """``jobs`` just read, with the entries of their partitions left pending under another
+        worker, in queue order. Such an entry is a read of that worker's that reached Redis
+        after its lease had moved here (sent before a Redis outage, run after it); it may be
+        older than ``jobs``, and adopting it only at the next renewal would answer its chat
+        out of order. If Redis fails here, ``jobs`` go on alone and the renewal adopts it."""
+        partitions = sorted({job.partition for job in jobs})
+        if not partitions:
+            return jobs
+        try:
+            orphans = await self.queue.claim_orphans(self.worker_id, partitions)
+        except Exception as exc:
+            _raise_if_cancelled(exc)
+            log.warning("worker %s: could not check for orphans: %s", self.worker_id, exc)
+            return jobs
+        if not orphans:
+            return jobs
+        log.info("worker %s: reclaimed %d orphaned messages", self.worker_id, len(orphans))
+        self.metrics.reclaimed(len(orphans))
+        return sorted(orphans + jobs, key=lambda job: (job.partition, entry_order(job.id)))
 
     async def _on_read_error(self, exc: Exception) -> None:
         if "NOGROUP" in str(exc):  # Redis lost the groups (restarted without its data)
