@@ -50,6 +50,21 @@ def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("Going for a fag, back in 5", "allow"),
+        ("she bought a packet of fags at the corner shop", "allow"),
+        ("fag break at 3?", "allow"),
+        ("you're such a fag", "block"),
+        ("shut up fag", "block"),
+        ("all fags should burn", "block"),
+    ],
+)
+def test_a_cigarette_called_a_fag_is_an_allowed_phrase_the_slur_is_not(text, expected):
+    assert action(LexiconFilter(), text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("we walked the whole of Offa\u2019s Dyke path in May", "allow"),
         ("the sea dyke held during the storm", "allow"),
         ("drainage dykes on the farm flooded again", "allow"),

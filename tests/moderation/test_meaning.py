@@ -127,6 +127,24 @@ def test_the_clause_of_a_listed_word_read_alone_needs_the_clause_threshold():
     assert never_below_overrule.decide(text, (0.1, "x"), around=(0.4, "x")).action is Action.FLAG
 
 
+@pytest.mark.parametrize(
+    ("text", "clause"),
+    [
+        ("我爸失业后一直喝酒，说不想活了，家里人怎么劝比较好", "我爸失业后一直喝酒，说不想活了"),
+        ("我朋友最近很低落，总说不想活了", "我朋友最近很低落，总说不想活了"),
+        ("今天又被骂了，不想活了，晚安", "不想活了"),  # not reported: the clause alone
+        ("thanks for the help, you stupid shithead", " you stupid shithead"),
+    ],
+)
+def test_a_clause_reporting_speech_is_read_with_the_clause_naming_its_speaker(
+    meaning, text, clause
+):
+    from chatcore.builtin.moderation.meaning.filter import unquoted, words_around
+
+    used = unquoted(text, meaning.lexicon.spans(text))
+    assert used and words_around(text, used) == clause
+
+
 def test_a_match_reaching_over_a_quotation_mark_is_still_quoted(meaning):
     from chatcore.builtin.moderation.meaning.filter import unquoted
 

@@ -292,6 +292,8 @@ def test_separators_addresses_and_cues(text, kind):
     [
         "I walk 20000~30000 steps a day",  # a range
         "Tudor period is 1485–1603, right?",  # years, the second later
+        "Port range 49152–65535 is for ephemeral ports",  # en dash, one length, the second larger
+        "rows 100000—250000 are the training set",  # em dash
         "明朝是1368-1644年",
         "office hours 0900-1700",  # times of day
         "预算15000~25000元左右",
@@ -722,7 +724,15 @@ def test_the_rules_for_look_alikes_leave_real_contacts_found(text):
     assert kinds(text), text
 
 
-@pytest.mark.parametrize("text", ["call me on 1700-0900 tonight", "my number is 1603-1485"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on 1700-0900 tonight",
+        "my number is 1603-1485",
+        "ring 2345–1234 after six",  # an en dash, but the second smaller
+        "ring 07700–900461 after six",  # an en dash, but groups of two lengths
+    ],
+)
 def test_eight_digits_that_are_no_period_stay_a_phone_number(text):
     """Read backwards, two years or two times are no period."""
     assert PiiFilter().decide(text).categories == ("pii-phone",)

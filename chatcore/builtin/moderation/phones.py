@@ -466,9 +466,20 @@ def counting(digits: str) -> bool:
     return len(digits) >= COUNTING and steps in ({1}, {9})
 
 
+# two numbers of one length joined by the dash typesetting uses for ranges (en or em dash)
+DASH_RANGE = re.compile(r"([1-9]\d{2,})\s?[–—]\s?(\d+)")
+
+
 def _range(candidate: str) -> bool:
     """Two numbers joined by "~" ("20000~30000"), or numbers of at most two digits so joined
-    ("36 ~ 38 ~ 40"); "133~2211~8765" is a phone number written with tildes."""
+    ("36 ~ 38 ~ 40"); "133~2211~8765" is a phone number written with tildes. Or two numbers
+    of one length joined by an en or em dash, the second larger ("ports 49152–65535"): a
+    range; a phone number's groups differ in length ("555–0134") or start with 0 ("07700–
+    900461"), and their second is not always larger ("2345–1234" stays a phone number)."""
+    dashed = DASH_RANGE.fullmatch(candidate)
+    if dashed is not None:
+        low, high = dashed.groups()
+        return len(low) == len(high) and int(low) < int(high)
     if "~" not in candidate:
         return False
     return candidate.count("~") == 1 or max(_group_lengths(candidate)) <= 2

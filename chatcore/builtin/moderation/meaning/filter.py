@@ -52,6 +52,8 @@ QUOTED = re.compile(
     r"|«[^»\n]{1,200}»|＂[^＂\n]{1,200}＂|(?<!\w)'[^'\n]{1,200}'(?!\w)"
 )
 
+# a clause that starts by reporting what someone said, its speaker left out
+REPORTED = re.compile(r"\s*(?:说|讲|表示|称|念叨|嚷着|喊着|一直说|总说|老说|还说|又说)")
 # words that say a message mentions what it quotes: saying, writing, calling, meaning, words
 MENTIONING = re.compile(
     r"(?<![A-Za-z])(?:said|says|say|saying|wrote|writes|written|write|called|calls|call|"
@@ -66,11 +68,15 @@ Judged = tuple[float, str]  # the classifier's offensive probability and categor
 
 def words_around(text: str, spans: list[Span]) -> str:
     """The clauses the listed words stand in (between punctuation marks), the rest of the
-    message left out, so friendly padding cannot drown a hostile clause."""
+    message left out, so friendly padding cannot drown a hostile clause. A clause that
+    starts by reporting speech keeps the clause before it, where its speaker is: Chinese
+    leaves out a subject the clause before names (我爸一直喝酒，说不想活了)."""
     parts = []
+    ends = [m.start() for m in CLAUSE_END.finditer(text)]
     for span in spans[:3]:
-        ends = [m.start() for m in CLAUSE_END.finditer(text)]
         start = max((e + 1 for e in ends if e < span.start), default=0)
+        if REPORTED.match(text, start):
+            start = max((e + 1 for e in ends if e < start - 1), default=0)
         end = min((e for e in ends if e >= span.end), default=len(text))
         parts.append(
             text[max(start, span.start - AROUND_CHARS) : min(end, span.end + AROUND_CHARS)]
