@@ -104,9 +104,14 @@ def _awaiting(task: asyncio.Task) -> str:
 
 async def enqueue(queue: RedisQueue, chats: int, per_chat: int) -> None:
     for i in range(per_chat):
-        for chat in range(chats):
-            payload = json.dumps({"chat": f"c{chat}", "text": f"m{i}", "id": f"{chat}-{i}"})
-            await queue.enqueue("list", f"list:c{chat}", payload, f"list:{chat}-{i}")
+        await enqueue_round(queue, chats, i)
+
+
+async def enqueue_round(queue: RedisQueue, chats: int, i: int) -> None:
+    """Message ``i`` of each chat."""
+    for chat in range(chats):
+        payload = json.dumps({"chat": f"c{chat}", "text": f"m{i}", "id": f"{chat}-{i}"})
+        await queue.enqueue("list", f"list:c{chat}", payload, f"list:{chat}-{i}")
 
 
 def assert_in_order_once(sent, chats: int, per_chat: int) -> None:
@@ -224,8 +229,8 @@ async def test_a_read_that_lands_after_its_lease_moved_is_answered_in_order(setu
     read, stale = queue.read, []
 
     async def a_stale_read_lands_first(consumer, partitions, count, block_ms):
-        if not stale:
-            streams = {queue.stream(p): ">" for p in partitions}
+        if not stale:  # every partition's, whichever this first read asks for
+            streams = {queue.stream(p): ">" for p in range(queue.partitions)}
             stale.append(await queue.client.xreadgroup("workers", "gone", streams, count=2))
         return await read(consumer, partitions, count, block_ms)
 
@@ -235,3 +240,25 @@ async def test_a_read_that_lands_after_its_lease_moved_is_answered_in_order(setu
     await wait_for(lambda: len(channel.sent) >= 48, timeout=15)
     assert sum(len(entries) for _, entries in stale[0]) == 8  # two of each partition
     assert_in_order_once(channel.sent, 8, 6)
+
+
+async def test_orphans_no_later_read_brings_are_adopted_after_a_renewal(setup):
+    """The stale read took the newest entries, so no read of this worker meets them: the next
+    renewal has the read loop adopt them."""
+    queue, start_worker = setup
+    await enqueue(queue, chats=4, per_chat=2)
+    read, stale = queue.read, []
+
+    async def a_stale_read_takes_the_rest(consumer, partitions, count, block_ms):
+        if len(channel.sent) >= 8 and not stale:
+            await enqueue_round(queue, chats=4, i=2)
+            streams = {queue.stream(p): ">" for p in range(queue.partitions)}
+            stale.append(await queue.client.xreadgroup("workers", "gone", streams))
+        return await read(consumer, partitions, count, block_ms)
+
+    queue.read = a_stale_read_takes_the_rest
+    channel = ListChannel()
+    await start_worker(channel, lease_seconds=0.6)
+    await wait_for(lambda: len(channel.sent) >= 12, timeout=15)
+    assert sum(len(entries) for _, entries in stale[0]) == 4
+    assert_in_order_once(channel.sent, 4, 3)

@@ -76,6 +76,7 @@ class Worker:
         self._stopping = False  # no more claiming (a drain)
         self._keeper_done = asyncio.Event()
         self._reads_issued = self._reads_done = 0  # a partition is released between reads
+        self._orphans_due = False  # a renewal asks the read loop to adopt orphans
         self.redis_ok = False
         self.claimed = 0
         self.answered = 0
@@ -123,7 +124,7 @@ class Worker:
                 self.redis_ok, outage = True, None
                 await self._on_leases(lost, gained)
                 if not self._stopping:  # a draining worker finishes what it has, no more
-                    await self._adopt_orphans()
+                    self._orphans_due = True  # the read loop looks, even if nothing new comes
                     await self._rebalance()
             except asyncio.CancelledError:
                 raise
@@ -187,17 +188,6 @@ class Worker:
         """Held partitions neither read nor being given up."""
         return self.leases.held - self._readable - self._giving_up
 
-    async def _adopt_orphans(self) -> None:
-        held = sorted(self._readable & self.leases.held)
-        jobs = await self.queue.claim_orphans(self.worker_id, held)
-        if jobs:
-            log.info("worker %s: reclaimed %d orphaned messages", self.worker_id, len(jobs))
-            self.metrics.reclaimed(len(jobs))
-        for job in jobs:
-            token = self.leases.tokens.get(job.partition)
-            if token is not None:
-                self._dispatch(job, token)
-
     async def _give_up(self, partition: int) -> None:
         """Stop reading a partition, finish its claimed jobs, then release it at once."""
         self._readable.discard(partition)
@@ -225,39 +215,49 @@ class Worker:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._slot_free.wait(), 0.1)
                 continue
+            self._reads_issued += 1
             try:
-                block_ms = min(self.options.read_block_ms, int(wait * 1000))
-                self._reads_issued += 1
-                try:
-                    per_partition = max(1, capacity // len(readable))  # COUNT is per stream
-                    jobs = await self.queue.read(self.worker_id, readable, per_partition, block_ms)
-                finally:
-                    self._reads_done += 1
+                await self._read_once(readable, capacity, wait)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 _raise_if_cancelled(exc)
                 await self._on_read_error(exc)
-                continue
-            for job in await self._with_orphans(jobs):
-                token = self.leases.tokens.get(job.partition)
-                if token is not None:  # else lost meanwhile: its next owner claims it
-                    self._dispatch(job, token)
+            finally:
+                self._reads_done += 1  # after the read's jobs are in their lanes (_give_up)
 
-    async def _with_orphans(self, jobs: list[Job]) -> list[Job]:
-        """``jobs`` just read, with the entries of their partitions left pending under another
-        worker, in queue order. Such an entry is a read of that worker's that reached Redis
-        after its lease had moved here (sent before a Redis outage, run after it); it may be
-        older than ``jobs``, and adopting it only at the next renewal would answer its chat
-        out of order. If Redis fails here, ``jobs`` go on alone and the renewal adopts it."""
-        partitions = sorted({job.partition for job in jobs})
+    async def _read_once(self, readable: list[int], capacity: int, wait: float) -> None:
+        """Read new entries, adopt the orphans of their partitions, dispatch all in queue
+        order. Only this loop adopts orphans, so no two claims of one entry race."""
+        block_ms = min(self.options.read_block_ms, int(wait * 1000))
+        per_partition = max(1, capacity // len(readable))  # COUNT is per stream
+        jobs = await self.queue.read(self.worker_id, readable, per_partition, block_ms)
+        due, self._orphans_due = self._orphans_due, False
+        for job in await self._with_orphans(jobs, readable if due else []):
+            token = self.leases.tokens.get(job.partition)
+            if token is not None:  # else lost meanwhile: its next owner claims it
+                self._dispatch(job, token)
+
+    async def _with_orphans(self, jobs: list[Job], also: list[int]) -> list[Job]:
+        """``jobs`` just read, with the entries of their partitions (and of ``also``) left
+        pending under another worker, all in queue order. Such an entry is a read of that
+        worker's that reached Redis after its lease had moved here (held back by a Redis
+        outage or a pause); it may be older than ``jobs``. Only partitions still trusted are
+        looked at. If Redis fails here, ``jobs`` go on alone; the next renewal asks again."""
+        tokens = self.leases.tokens
+        partitions = sorted(
+            p
+            for p in {job.partition for job in jobs} | set(also)
+            if self.leases.trusted(p, tokens.get(p))
+        )
         if not partitions:
             return jobs
         try:
             orphans = await self.queue.claim_orphans(self.worker_id, partitions)
         except Exception as exc:
             _raise_if_cancelled(exc)
-            log.warning("worker %s: could not check for orphans: %s", self.worker_id, exc)
+            log.warning("worker %s: could not adopt orphans: %s", self.worker_id, exc)
+            self._orphans_due = True
             return jobs
         if not orphans:
             return jobs
