@@ -56,6 +56,10 @@ def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
         ("you're such a fag", "block"),
         ("shut up fag", "block"),
         ("all fags should burn", "block"),
+        ("he's pretty tough for a fag", "block"),
+        ("I'd never vote for a fag", "block"),
+        ("go bum a fag, loser", "block"),
+        ("you fag end of humanity", "block"),
     ],
 )
 def test_a_cigarette_called_a_fag_is_an_allowed_phrase_the_slur_is_not(text, expected):

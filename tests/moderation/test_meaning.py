@@ -133,6 +133,10 @@ def test_the_clause_of_a_listed_word_read_alone_needs_the_clause_threshold():
         ("我爸失业后一直喝酒，说不想活了，家里人怎么劝比较好", "我爸失业后一直喝酒，说不想活了"),
         ("我朋友最近很低落，总说不想活了", "我朋友最近很低落，总说不想活了"),
         ("今天又被骂了，不想活了，晚安", "不想活了"),  # not reported: the clause alone
+        ("我很开心认识你们，说不定明天我就自杀了", "说不定明天我就自杀了"),  # "maybe"
+        ("同事们对我都很好，讲真我想死", "讲真我想死"),  # "honestly"
+        ("心情还不错，说真的我想自杀", "说真的我想自杀"),
+        ("他还陪我看电视，说我不想活了", "说我不想活了"),  # the writer's own words
         ("thanks for the help, you stupid shithead", " you stupid shithead"),
     ],
 )

@@ -294,6 +294,7 @@ def test_separators_addresses_and_cues(text, kind):
         "Tudor period is 1485–1603, right?",  # years, the second later
         "Port range 49152–65535 is for ephemeral ports",  # en dash, one length, the second larger
         "rows 100000—250000 are the training set",  # em dash
+        "pages 1203–1288 of the proceedings",
         "明朝是1368-1644年",
         "office hours 0900-1700",  # times of day
         "预算15000~25000元左右",
@@ -731,6 +732,9 @@ def test_the_rules_for_look_alikes_leave_real_contacts_found(text):
         "my number is 1603-1485",
         "ring 2345–1234 after six",  # an en dash, but the second smaller
         "ring 07700–900461 after six",  # an en dash, but groups of two lengths
+        "hk office 2123–4567",  # one length, the second larger, but no word of ranges
+        "Reception 2123—4567, ask for Tom",
+        "ping me 81234 – 91234 tonight",
     ],
 )
 def test_eight_digits_that_are_no_period_stay_a_phone_number(text):

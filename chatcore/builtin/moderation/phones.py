@@ -376,7 +376,7 @@ def looks_like_something_else(text: str, start: int, end: int) -> bool:
     placeholder = PLACEHOLDER.fullmatch(digits) or ROUND.fullmatch(digits)
     if placeholder and len(digits) >= SHORTEST:
         return True  # (digits said in words are not among them: "+44 seven seven ...")
-    if after.startswith("#") or _range(candidate) or _pairs_not_five(candidate):
+    if after.startswith("#") or _range(candidate, before) or _pairs_not_five(candidate):
         return True  # a code keyed in with "#"; a range or a list
     if candidate.startswith("+"):
         return False  # a number with its country code: what stands before is not its label
@@ -468,18 +468,25 @@ def counting(digits: str) -> bool:
 
 # two numbers of one length joined by the dash typesetting uses for ranges (en or em dash)
 DASH_RANGE = re.compile(r"([1-9]\d{2,})\s?[–—]\s?(\d+)")
+# words that say the numbers after them span a range of things
+RANGE_WORDS = re.compile(
+    r"(?<![A-Za-z])(?:range|ranges|ports?|rows?|lines?|pages?|records?|ids|items|between|"
+    r"from|years)(?![A-Za-z])|范围|区间|之间|第",
+    re.IGNORECASE,
+)
 
 
-def _range(candidate: str) -> bool:
+def _range(candidate: str, before: str) -> bool:
     """Two numbers joined by "~" ("20000~30000"), or numbers of at most two digits so joined
-    ("36 ~ 38 ~ 40"); "133~2211~8765" is a phone number written with tildes. Or two numbers
-    of one length joined by an en or em dash, the second larger ("ports 49152–65535"): a
-    range; a phone number's groups differ in length ("555–0134") or start with 0 ("07700–
-    900461"), and their second is not always larger ("2345–1234" stays a phone number)."""
+    ("36 ~ 38 ~ 40"); "133~2211~8765" is a phone number written with tildes. Or, after a word
+    of ranges (``RANGE_WORDS``), two numbers of one length joined by an en or em dash, the
+    second larger ("ports 49152–65535"): phone numbers of two groups of one length exist
+    (Hong Kong's "2123–4567"), so the dash alone says nothing."""
     dashed = DASH_RANGE.fullmatch(candidate)
     if dashed is not None:
         low, high = dashed.groups()
-        return len(low) == len(high) and int(low) < int(high)
+        ascending = len(low) == len(high) and int(low) < int(high)
+        return ascending and RANGE_WORDS.search(before) is not None
     if "~" not in candidate:
         return False
     return candidate.count("~") == 1 or max(_group_lengths(candidate)) <= 2

@@ -52,8 +52,14 @@ QUOTED = re.compile(
     r"|«[^»\n]{1,200}»|＂[^＂\n]{1,200}＂|(?<!\w)'[^'\n]{1,200}'(?!\w)"
 )
 
-# a clause that starts by reporting what someone said, its speaker left out
-REPORTED = re.compile(r"\s*(?:说|讲|表示|称|念叨|嚷着|喊着|一直说|总说|老说|还说|又说)")
+# a clause that starts by reporting what someone said, its speaker left out; not the words
+# that only start with such a verb (说实话 "honestly", 说不定 "maybe", 讲真, 称呼 ...)
+REPORTED = re.compile(
+    r"\s*(?:一直|总|老|还|又|就|也)?"
+    r"(?:说(?!实话|真的|实在|白了|到底|不定|明|服|话|起|句|笑|真)|讲(?!真|座|课|完|究|道理|话|实话)"
+    r"|表示|称(?!呼|重|赞|号|职|心|得)|念叨|嚷着|喊着)"
+)
+FIRST_PERSON = re.compile(r"我|俺|咱|本人|老子|\b(?:I|me|my)\b", re.IGNORECASE)
 # words that say a message mentions what it quotes: saying, writing, calling, meaning, words
 MENTIONING = re.compile(
     r"(?<![A-Za-z])(?:said|says|say|saying|wrote|writes|written|write|called|calls|call|"
@@ -75,13 +81,19 @@ def words_around(text: str, spans: list[Span]) -> str:
     ends = [m.start() for m in CLAUSE_END.finditer(text)]
     for span in spans[:3]:
         start = max((e + 1 for e in ends if e < span.start), default=0)
-        if REPORTED.match(text, start):
+        if _reported(text, start, span.start):
             start = max((e + 1 for e in ends if e < start - 1), default=0)
         end = min((e for e in ends if e >= span.end), default=len(text))
         parts.append(
             text[max(start, span.start - AROUND_CHARS) : min(end, span.end + AROUND_CHARS)]
         )
     return " … ".join(dict.fromkeys(parts))
+
+
+def _reported(text: str, start: int, word: int) -> bool:
+    """The clause from ``start`` reports someone's words, and no first person stands before
+    the listed word at ``word`` (说真的我想死, 讲真我不想活了 are the writer's own)."""
+    return bool(REPORTED.match(text, start)) and not FIRST_PERSON.search(text, start, word)
 
 
 def unquoted(text: str, spans: list[Span]) -> list[Span]:
