@@ -8,7 +8,9 @@ import aiohttp
 
 
 def test_chat_fixture_answers_with_the_fallback(chat):
-    reply = chat.say("something nobody trained me on")
+    # not a moderation test: the shipped classifier reads "something nobody trained me on"
+    # at its threshold (0.79): a wrong block of the shipped model, kept out of this test
+    reply = chat.say("what colour is the moon on a Tuesday")
     assert reply.fallback is True
     assert reply.text == chat.engine.fallback_text("en")
 
