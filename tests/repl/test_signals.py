@@ -97,7 +97,7 @@ def test_ctrl_c_while_the_command_line_is_still_importing(tmp_path):
 
 def test_sigint_ignored_at_start_stays_ignored(tmp_path):
     """Started as a shell starts a background job (SIGINT ignored), the chat ignores SIGINT
-    in every state and goes on answering; end of input ends it as usual."""
+    while starting and while idle, and goes on answering; end of input ends it as usual."""
     chat = _start(tmp_path, launcher=_with_sigint_ignored)
     try:
         time.sleep(0.5)  # still starting
