@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,14 +19,19 @@ from tests.repl.test_e2e import CHATCORE, CONFIG, env_for
 EXPECTED = {signal.SIGTERM: 0, signal.SIGINT: 130}
 
 
-def _start(home: Path, launcher=as_foreground_job) -> subprocess.Popen:
+def _start(
+    home: Path,
+    launcher: Callable[[list[str]], list[str]] = as_foreground_job,
+    **env: str,
+) -> subprocess.Popen:
+    """Piped ``chatcore chat`` in ``home``, started through ``launcher``, ``env`` added."""
     (home / "chatcore.yaml").write_text(CONFIG, encoding="utf-8")
     return subprocess.Popen(
         launcher([CHATCORE, "chat", "--config", str(home / "chatcore.yaml")]),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env_for(home),
+        env={**env_for(home), **env},
         cwd=home,
     )
 
@@ -64,15 +70,7 @@ def test_ctrl_c_while_the_command_line_is_still_importing(tmp_path):
     """Ctrl-C right after starting, while Python imports chatcore's command line: exit 130,
     no traceback. Python's import-time report (on stderr, a line per imported module) says
     when the CLI's imports are under way, so the signal lands there on any machine."""
-    (tmp_path / "chatcore.yaml").write_text(CONFIG, encoding="utf-8")
-    chat = subprocess.Popen(
-        as_foreground_job([CHATCORE, "chat", "--config", str(tmp_path / "chatcore.yaml")]),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**env_for(tmp_path), "PYTHONPROFILEIMPORTTIME": "1"},
-        cwd=tmp_path,
-    )
+    chat = _start(tmp_path, PYTHONPROFILEIMPORTTIME="1")
     try:
         seen = []
         for raw in chat.stderr:
