@@ -48,6 +48,7 @@ SPLITS = (  # the dev splits the thresholds were chosen on, each apart, and the 
     ("**test-3**", DATA / "moderation-test-3"),
     ("**test-4**", DATA / "moderation-test-4"),
     ("**test-5**", DATA / "moderation-test-5"),
+    ("**test-6**", DATA / "moderation-test-6"),
 )
 ENGINE_RUNS = 1200
 _FRESH = itertools.count()
