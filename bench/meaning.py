@@ -99,7 +99,9 @@ def quality_rows() -> list[list[str]]:
     pipelines, _ = _pipelines()
     rows = []
     splits = [(name, load_split(folder)) for name, folder in SPLITS]
-    for split, lines in [*splits, ("ordinary chat (dev)", ordinary_chat())]:
+    blind = [line for name, lines in splits if name.startswith("*") for line in lines]
+    splits += [("**all blind splits**", blind), ("ordinary chat (dev)", ordinary_chat())]
+    for split, lines in splits:
         for name, decide in pipelines.items():
             s = by_language(lines, decide)
             rows.append(
