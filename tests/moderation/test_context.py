@@ -60,15 +60,6 @@ def test_a_dish_named_like_a_slur_is_an_allowed_phrase_the_slur_is_not():
         ("I'd never vote for a fag", "block"),
         ("go bum a fag, loser", "block"),
         ("you fag end of humanity", "block"),
-    ],
-)
-def test_a_cigarette_called_a_fag_is_an_allowed_phrase_the_slur_is_not(text, expected):
-    assert action(LexiconFilter(), text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
         ("we walked the whole of Offa\u2019s Dyke path in May", "allow"),
         ("the sea dyke held during the storm", "allow"),
         ("drainage dykes on the farm flooded again", "allow"),
@@ -76,7 +67,7 @@ def test_a_cigarette_called_a_fag_is_an_allowed_phrase_the_slur_is_not(text, exp
         ("get lost you dyke", "block"),
     ],
 )
-def test_a_levee_or_a_place_named_dyke_is_an_allowed_phrase_the_slur_is_not(text, expected):
+def test_a_cigarette_a_levee_or_a_place_is_an_allowed_phrase_the_slur_is_not(text, expected):
     assert action(LexiconFilter(), text) == expected
 
 
